@@ -1,0 +1,25 @@
+# Visionary Server — the two commands of the quick start, and a few helpers.
+#   make run    install what is missing, build, and serve on http://127.0.0.1:54321
+#   make test   install what is missing, build, and run every test
+SWIFT ?= swift
+CONFIGURATION ?= debug
+SERVE_ARGS ?=
+
+.PHONY: run test build postgres clean
+
+# Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
+postgres:
+	@scripts/install-postgres.sh >/dev/null
+
+build:
+	$(SWIFT) build -c $(CONFIGURATION) --product visionary
+
+run: postgres build
+	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
+	  "$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/visionary" serve $(SERVE_ARGS)
+
+test: postgres
+	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" $(SWIFT) test
+
+clean:
+	rm -rf .build

@@ -1,0 +1,143 @@
+/// Everything the server can be configured with: one value with defaults, built from the
+/// environment and then overridden by command-line flags. Pure: the environment is passed in.
+public struct AppConfig: Sendable, Equatable {
+    /// Address the HTTP server binds to (`VISIONARY_HOST`).
+    public var host: String = "127.0.0.1"
+    /// Port the HTTP server listens on (`VISIONARY_PORT`).
+    public var port: Int = 54321
+    /// Folder for the embedded database, the generated JWT secret and local files
+    /// (`VISIONARY_DATA_DIR`); relative paths are resolved against `workingDirectory`.
+    public var dataDirectory: String = ".visionary"
+    /// Secret that signs API keys and access tokens (`VISIONARY_JWT_SECRET`); when nil, one is
+    /// generated on first start and kept in the data folder.
+    public var jwtSecret: String?
+    /// PostgreSQL to use (`DATABASE_URL`); when nil, the embedded cluster in the data folder.
+    public var databaseURL: String?
+    /// Folder holding the embedded PostgreSQL binaries (`VISIONARY_PG_BIN`); when nil, the
+    /// locations the set-up script installs to are searched.
+    public var postgresBinDirectory: String?
+    /// Port of the embedded PostgreSQL (`VISIONARY_DB_PORT`); 0 picks a free port.
+    public var embeddedDatabasePort: Int = 0
+    /// Whether `serve` applies pending migrations before it opens its port (`VISIONARY_MIGRATE`).
+    public var migrateOnStart: Bool = true
+    /// Log level: trace, debug, info, notice, warning, error or critical (`VISIONARY_LOG_LEVEL`).
+    public var logLevel: String = "info"
+    /// The working directory relative paths are resolved against.
+    public var workingDirectory: String = "."
+
+    public init() {}
+
+    /// The configuration the given environment describes; unknown variables are ignored and
+    /// malformed values are reported, never guessed at.
+    public init(environment: [String: String], workingDirectory: String) throws(ConfigError) {
+        self.workingDirectory = workingDirectory
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingWhitespace(), !raw.isEmpty else { return nil }
+            return raw
+        }
+        if let host = value("VISIONARY_HOST") { self.host = host }
+        if let port = value("VISIONARY_PORT") { self.port = try Self.port(port, name: "VISIONARY_PORT") }
+        if let dir = value("VISIONARY_DATA_DIR") { self.dataDirectory = dir }
+        if let secret = value("VISIONARY_JWT_SECRET") { self.jwtSecret = secret }
+        if let url = value("DATABASE_URL") { self.databaseURL = url }
+        if let bin = value("VISIONARY_PG_BIN") { self.postgresBinDirectory = bin }
+        if let port = value("VISIONARY_DB_PORT") {
+            self.embeddedDatabasePort = try Self.port(port, name: "VISIONARY_DB_PORT", allowZero: true)
+        }
+        if let migrate = value("VISIONARY_MIGRATE") {
+            self.migrateOnStart = try Self.flag(migrate, name: "VISIONARY_MIGRATE")
+        }
+        if let level = value("VISIONARY_LOG_LEVEL") { self.logLevel = level }
+        try validate()
+    }
+
+    /// Checks values that flags may also have set.
+    public func validate() throws(ConfigError) {
+        guard (1...65535).contains(port) else { throw .invalid("port", "\(port)", "a port number 1-65535") }
+        guard (0...65535).contains(embeddedDatabasePort) else {
+            throw .invalid("database port", "\(embeddedDatabasePort)", "a port number 0-65535")
+        }
+        guard Self.logLevels.contains(logLevel) else {
+            throw .invalid("log level", logLevel, Self.logLevels.joined(separator: ", "))
+        }
+        if let secret = jwtSecret, secret.utf8.count < 32 {
+            throw .invalid("JWT secret", "(\(secret.utf8.count) bytes)", "at least 32 bytes")
+        }
+    }
+
+    /// The data folder as an absolute path.
+    public var resolvedDataDirectory: String {
+        Self.resolve(dataDirectory, against: workingDirectory)
+    }
+
+    /// Name and value of every setting, secrets redacted, in a stable order.
+    public var redactedSettings: [(name: String, value: String)] {
+        [
+            ("VISIONARY_HOST", host),
+            ("VISIONARY_PORT", String(port)),
+            ("VISIONARY_DATA_DIR", resolvedDataDirectory),
+            ("VISIONARY_JWT_SECRET", jwtSecret == nil ? "(generated, kept in the data folder)" : "(set, redacted)"),
+            ("DATABASE_URL", databaseURL.map(Self.redactingPassword) ?? "(embedded PostgreSQL)"),
+            ("VISIONARY_PG_BIN", postgresBinDirectory ?? "(installed by the set-up script)"),
+            ("VISIONARY_DB_PORT", embeddedDatabasePort == 0 ? "0 (a free port)" : String(embeddedDatabasePort)),
+            ("VISIONARY_MIGRATE", String(migrateOnStart)),
+            ("VISIONARY_LOG_LEVEL", logLevel),
+        ]
+    }
+
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    static func resolve(_ path: String, against base: String) -> String {
+        path.hasPrefix("/") ? path : (base.hasSuffix("/") ? base + path : base + "/" + path)
+    }
+
+    /// The URL with any password replaced by `***`.
+    public static func redactingPassword(_ url: String) -> String {
+        let characters = Array(url)
+        guard let schemeEnd = (0..<max(0, characters.count - 2)).first(where: {
+            characters[$0] == ":" && characters[$0 + 1] == "/" && characters[$0 + 2] == "/"
+        }) else { return url }
+        let authorityStart = schemeEnd + 3
+        let authorityEnd = characters[authorityStart...].firstIndex(where: { $0 == "/" || $0 == "?" }) ?? characters.count
+        guard let at = characters[authorityStart..<authorityEnd].lastIndex(of: "@"),
+              let colon = characters[authorityStart..<at].firstIndex(of: ":")
+        else { return url }
+        return String(characters[..<colon]) + ":***" + String(characters[at...])
+    }
+
+    static func port(_ raw: String, name: String, allowZero: Bool = false) throws(ConfigError) -> Int {
+        guard let port = Int(raw), (allowZero ? 0 : 1)...65535 ~= port else {
+            throw .invalid(name, raw, allowZero ? "a port number 0-65535" : "a port number 1-65535")
+        }
+        return port
+    }
+
+    static func flag(_ raw: String, name: String) throws(ConfigError) -> Bool {
+        switch raw.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw .invalid(name, raw, "true or false")
+        }
+    }
+}
+
+/// A setting that cannot be used as given.
+public enum ConfigError: Error, Equatable, CustomStringConvertible {
+    case invalid(_ setting: String, _ value: String, _ expected: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let setting, let value, let expected):
+            return "invalid \(setting): \(value) (expected \(expected))"
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,50 @@
+import Database
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// `GET /health`: 200 when the server can reach its database, 503 when it cannot.
+struct HealthRoutes {
+    let database: PostgresClient
+    let logger: Logger
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("health") { _, _ in try await check() }
+        router.head("health") { _, _ in try await check() }
+    }
+
+    /// How long the database may take to answer before the server reports itself unavailable.
+    static let timeout = Duration.seconds(3)
+
+    @Sendable func check() async throws -> Response {
+        let healthy = await databaseAnswers()
+        let body = healthy ? #"{"status":"ok","database":"ok"}"# : #"{"status":"unavailable","database":"unreachable"}"#
+        return Response(
+            status: healthy ? .ok : .serviceUnavailable,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// Whether `SELECT 1` succeeds within the timeout (an unreachable database would otherwise
+    /// hold the request for as long as the pool keeps trying to connect).
+    func databaseAnswers() async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    try await database.query("SELECT 1", logger: logger)
+                    return true
+                } catch {
+                    logger.warning("health check: database unreachable", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+                    return false
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `visionary serve` as a user runs it: the real binary, its own embedded PostgreSQL in a fresh
+/// data folder. Whatever way the server ends, no PostgreSQL process may outlive it.
+@Suite("visionary serve", .serialized)
+struct ServeLifecycleTests {
+    @Test("serves /health after migrating, stops on SIGTERM, leaves no postgres behind")
+    func gracefulStop() async throws {
+        let server = try ServerProcess()
+        defer { server.cleanUp() }
+        try await server.waitForHealth()
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+        #expect(try await server.postgresGone())
+    }
+
+    @Test("a killed server takes its postgres with it")
+    func killed() async throws {
+        let server = try ServerProcess()
+        defer { server.cleanUp() }
+        try await server.waitForHealth()
+        #expect(server.postgresProcesses() > 0)
+        server.signal(SIGKILL)
+        _ = try await server.waitForExit()
+        #expect(try await server.postgresGone())
+    }
+
+    @Test("a server that fails on start-up (port taken) leaves no postgres behind")
+    func startupFailure() async throws {
+        let blocker = try PortBlocker()
+        let server = try ServerProcess(port: blocker.port)
+        defer { server.cleanUp() }
+        let status = try await server.waitForExit()
+        #expect(status != 0)
+        #expect(try await server.postgresGone())
+        blocker.close()
+    }
+
+    @Test("data persists across restarts")
+    func persists() async throws {
+        let folder = NSTemporaryDirectory() + "visionary-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try ServerProcess(dataDirectory: folder)
+        try await first.waitForHealth()
+        first.signal(SIGTERM)
+        _ = try await first.waitForExit()
+        let second = try ServerProcess(dataDirectory: folder)
+        try await second.waitForHealth()
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit() == 0)
+        // The second start found the cluster and its schema: nothing was migrated again.
+        #expect(second.output().contains("applied=[]"))
+        #expect(try await second.postgresGone())
+    }
+}
+
+/// A `visionary serve` child process with its own data folder and port.
+final class ServerProcess: Sendable {
+    let process: Process
+    let dataDirectory: String
+    let port: Int
+    let logFile: String
+
+    init(dataDirectory: String? = nil, port: Int? = nil) throws {
+        self.dataDirectory = dataDirectory ?? NSTemporaryDirectory() + "visionary-serve-\(UUID().uuidString)"
+        self.port = try port ?? PortBlocker.freePort()
+        self.logFile = self.dataDirectory + ".log"
+        FileManager.default.createFile(atPath: logFile, contents: nil)
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("visionary")
+        process = Process()
+        process.executableURL = executable
+        process.arguments = ["serve", "--data-dir", self.dataDirectory, "--port", String(self.port), "--log-level", "info"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["VISIONARY_PG_BIN"] = TestCluster.config(dataDirectory: "").postgresBinDirectory
+        process.environment = environment.compactMapValues { $0 }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    func output() -> String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    func waitForHealth() async throws {
+        let url = URL(string: "http://127.0.0.1:\(port)/health")!
+        for _ in 0..<600 {
+            if !process.isRunning { break }
+            if let (_, response) = try? await URLSession.shared.data(from: url),
+               (response as? HTTPURLResponse)?.statusCode == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("server never became healthy:\n\(output())")
+        throw CancellationError()
+    }
+
+    func waitForExit() async throws -> Int32 {
+        for _ in 0..<600 where process.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        if process.isRunning {
+            Issue.record("server did not exit:\n\(output())")
+            signal(SIGKILL)
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Processes whose command line runs PostgreSQL on this server's cluster.
+    func postgresProcesses() -> Int {
+        let marker = Array("-D\u{0}\(dataDirectory)/postgres".utf8)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.count { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return Array(data).firstRange(of: marker) != nil
+        }
+    }
+
+    /// Waits up to 30 s for every such process to be gone.
+    func postgresGone() async throws -> Bool {
+        for _ in 0..<300 {
+            if postgresProcesses() == 0 { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("postgres still running after the server ended:\n\(output())")
+        return false
+    }
+
+    func cleanUp() {
+        if process.isRunning { signal(SIGKILL) }
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+        try? FileManager.default.removeItem(atPath: logFile)
+    }
+}
+
+/// A listening socket on a loopback port, to make that port unavailable.
+final class PortBlocker: Sendable {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard fd >= 0, ok else { throw POSIXError(.EADDRINUSE) }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func freePort() throws -> Int {
+        let blocker = try PortBlocker()
+        defer { blocker.close() }
+        return blocker.port
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}

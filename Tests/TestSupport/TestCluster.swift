@@ -1,0 +1,114 @@
+import AppConfig
+import Database
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One embedded PostgreSQL for the whole test run, in a private temp folder, started on first
+/// use and stopped when the test process exits (it is a supervised child). Tests get databases
+/// of their own, copied from a template that is migrated once.
+public actor TestCluster {
+    public static let shared = TestCluster()
+
+    private var started: Task<Started, any Error>?
+    private var counter = 0
+
+    struct Started: Sendable {
+        let postgres: SupervisedPostgres
+        let admin: DatabaseEndpoint
+        let dataDirectory: String
+    }
+
+    public static let logger: Logger = {
+        var logger = Logger(label: "visionary.tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// A configuration for servers under test: the test cluster's binaries and a data folder.
+    public static func config(dataDirectory: String) -> AppConfig {
+        var config = AppConfig()
+        config.dataDirectory = dataDirectory
+        config.postgresBinDirectory = ProcessInfo.processInfo.environment["VISIONARY_PG_BIN"]
+        config.workingDirectory = FileManager.default.currentDirectoryPath
+        return config
+    }
+
+    private func start() async throws -> Started {
+        if let started { return try await started.value }
+        let task = Task<Started, any Error> {
+            let folder = NSTemporaryDirectory() + "visionary-test-\(getpid())"
+            Self.removeStaleFolders()
+            let cluster = try EmbeddedCluster.locate(config: Self.config(dataDirectory: folder))
+            let postgres = try await cluster.startSupervised(logger: Self.logger)
+            let admin = try cluster.endpoint(port: postgres.port).with(database: "postgres")
+            try await Self.createTemplate(admin: admin)
+            return Started(postgres: postgres, admin: admin, dataDirectory: folder)
+        }
+        started = task
+        return try await task.value
+    }
+
+    /// A new database with every migration applied (`migrated: false`: an empty one).
+    public func makeDatabase(migrated: Bool = true) async throws -> DatabaseEndpoint {
+        let started = try await start()
+        counter += 1
+        let name = "test_\(counter)"
+        let template = migrated ? Self.templateName : "template0"
+        try await Self.withConnection(started.admin) { connection in
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: Self.logger)
+        }
+        return started.admin.with(database: name)
+    }
+
+    /// Drops a database made by `makeDatabase`.
+    public func dropDatabase(_ endpoint: DatabaseEndpoint) async throws {
+        let started = try await start()
+        try await Self.withConnection(started.admin) { connection in
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(endpoint.database) WITH (FORCE)"), logger: Self.logger)
+        }
+    }
+
+    static let templateName = "visionary_template"
+
+    private static func createTemplate(admin: DatabaseEndpoint) async throws {
+        try await withConnection(admin) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(templateName)"), logger: logger)
+        }
+        let template = admin.with(database: templateName)
+        try await template.withClient(logger: logger) { client in
+            try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
+        }
+    }
+
+    /// Runs `body` on a fresh connection that is closed afterwards.
+    public static func withConnection<T: Sendable>(
+        _ endpoint: DatabaseEndpoint, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: endpoint.host, port: endpoint.port, username: endpoint.username,
+                password: endpoint.password, database: endpoint.database, tls: .disable),
+            id: Int.random(in: 1...Int(Int32.max)), logger: logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Earlier runs that were killed leave their folders behind; remove those of dead processes.
+    private static func removeStaleFolders() {
+        let temp = NSTemporaryDirectory()
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: temp) else { return }
+        for entry in entries where entry.hasPrefix("visionary-test-") {
+            guard let pid = Int32(entry.dropFirst("visionary-test-".count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: temp + entry)
+        }
+    }
+}
