@@ -37,6 +37,14 @@ final class ChildProcess: Sendable {
     /// glibc's POSIX_SPAWN_SETSID, which its headers only declare under _GNU_SOURCE.
     private static let spawnSetSID: Int16 = 0x80
 
+    /// Blocks until the child exits; its exit status (128 + signal when killed).
+    func waitForExit() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
     /// Whether the child still runs; reaps it once it has exited.
     var isRunning: Bool {
         var status: Int32 = 0

@@ -232,7 +232,7 @@ public struct EmbeddedCluster: Sendable {
         var exists = false
         for try await _ in rows { exists = true }
         if !exists {
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(Self.databaseName)"), logger: logger)
+            try await connection.execute(PostgresQuery(unsafeSQL: "CREATE DATABASE \(Self.databaseName)"), logger: logger)
         }
     }
 

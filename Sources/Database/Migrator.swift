@@ -78,21 +78,21 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ client: PostgresClient) async throws -> [Int] {
         try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+            try await connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
                 let applied = try await migrateLocked(connection)
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                try await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return applied
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                _ = try? await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 throw error
             }
         }
     }
 
     private func migrateLocked(_ connection: PostgresConnection) async throws -> [Int] {
-        try await connection.query("CREATE SCHEMA IF NOT EXISTS internal", logger: logger)
-        try await connection.query("""
+        try await connection.execute("CREATE SCHEMA IF NOT EXISTS internal", logger: logger)
+        try await connection.execute("""
             CREATE TABLE IF NOT EXISTS internal.schema_migrations (
               version integer PRIMARY KEY,
               name text NOT NULL,
@@ -123,24 +123,24 @@ public struct Migrator: Sendable {
 
     private func apply(_ migration: Migration, on connection: PostgresConnection) async throws {
         logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-        try await connection.query("BEGIN", logger: logger)
+        try await connection.execute("BEGIN", logger: logger)
         do {
             for statement in SQLScript.statements(in: migration.sql) {
                 do {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
                 } catch {
                     throw MigrationError.failed(
                         version: migration.version, name: migration.name, statement: statement,
                         reason: DatabaseErrorText.describe(error))
                 }
             }
-            try await connection.query("""
+            try await connection.execute("""
                 INSERT INTO internal.schema_migrations (version, name, checksum)
                 VALUES (\(migration.version), \(migration.name), \(migration.checksum))
                 """, logger: logger)
-            try await connection.query("COMMIT", logger: logger)
+            try await connection.execute("COMMIT", logger: logger)
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            _ = try? await connection.execute("ROLLBACK", logger: logger)
             throw error
         }
     }

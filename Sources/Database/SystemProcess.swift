@@ -32,19 +32,23 @@ enum SystemProcess {
         let output: String
     }
 
+    /// Runs a program to completion. Output goes through a temp file rather than a pipe: a
+    /// program that starts a daemon (pg_ctl start) would otherwise hand the pipe on to it.
     static func run(_ arguments: [String], as user: SystemUser? = nil) throws -> Result {
         let command = user?.wrapping(arguments) ?? arguments
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let outputPath = NSTemporaryDirectory() + "visionary-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out"
+        let output = open(outputPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard output >= 0, input >= 0 else { throw EmbeddedClusterError.unwritable(NSTemporaryDirectory()) }
+        defer {
+            close(output)
+            close(input)
+            unlink(outputPath)
+        }
+        let child = try ChildProcess(arguments: command, stdin: input, stdout: output, stderr: output)
+        let status = child.waitForExit()
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return Result(status: status, output: text)
     }
 
     /// Whether `user` can traverse every folder down to `path` and enter it.

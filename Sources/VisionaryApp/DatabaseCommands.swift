@@ -39,9 +39,9 @@ public enum DatabaseCommands {
         } else {
             let endpoint = try DatabaseEndpoint(url: config.databaseURL ?? "")
             try await endpoint.withClient(logger: logger) { client in
-                try await client.query(
+                try await client.execute(
                     "DROP SCHEMA IF EXISTS public, auth, storage, internal, extensions CASCADE", logger: logger)
-                try await client.query("CREATE SCHEMA public", logger: logger)
+                try await client.execute("CREATE SCHEMA public", logger: logger)
             }
         }
         _ = try await migrate(config: config, logger: logger)

@@ -31,7 +31,7 @@ struct HealthRoutes {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 do {
-                    try await database.query("SELECT 1", logger: logger)
+                    try await database.execute("SELECT 1", logger: logger)
                     return true
                 } catch {
                     logger.warning("health check: database unreachable", metadata: ["error": "\(DatabaseErrorText.describe(error))"])

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Logging
 import PostgresNIO
 import Testing
 import TestSupport
@@ -20,34 +21,28 @@ struct CreditConcurrencyTests {
 
         // Each racer holds its own connection and calls the function as the user, the way an API
         // request would: role and claims set transaction-locally.
-        let connections = try await withThrowingTaskGroup(of: PostgresConnection.self) { group in
+        var connections: [PostgresConnection] = []
+        do {
             for id in 0..<50 {
-                group.addTask {
-                    try await PostgresConnection.connect(
-                        configuration: .init(
-                            host: database.host, port: database.port, username: database.username,
-                            password: database.password, database: database.database, tls: .disable),
-                        id: id, logger: logger)
-                }
+                connections.append(try await PostgresConnection.connect(
+                    configuration: .init(
+                        host: database.host, port: database.port, username: database.username,
+                        password: database.password, database: database.database, tls: .disable),
+                    id: id, logger: logger))
             }
-            return try await group.reduce(into: []) { $0.append($1) }
+        } catch {
+            for connection in connections { try? await connection.close() }
+            throw error
         }
-        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for connection in connections {
-                group.addTask {
-                    try await connection.query("BEGIN", logger: logger)
-                    try await connection.query(
-                        "SELECT set_config('role', 'authenticated', true), set_config('request.jwt.claims', \(claims), true)",
-                        logger: logger)
-                    let granted = try await connection.query("SELECT public.decrement_user_credits()", logger: logger)
-                        .collect().first?.decode(Bool.self)
-                    try await connection.query("COMMIT", logger: logger)
-                    return granted ?? false
-                }
-            }
-            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        // Every connection is closed whatever happens: an unclosed one traps when released.
+        let outcomes: [Bool]
+        do {
+            outcomes = try await Self.race(connections, claims: claims, logger: logger)
+        } catch {
+            for connection in connections { try? await connection.close() }
+            throw error
         }
-        for connection in connections { try await connection.close() }
+        for connection in connections { try? await connection.close() }
 
         #expect(outcomes.count == 50)
         #expect(outcomes.filter { $0 }.count == 3)
@@ -65,5 +60,23 @@ struct CreditConcurrencyTests {
         #expect(state?.2 == 0, "the ledger sums to the balance")
         #expect(state?.3 == 0, "no ledger row records a negative balance")
         try await TestCluster.shared.dropDatabase(database)
+    }
+
+    static func race(_ connections: [PostgresConnection], claims: String, logger: Logger) async throws -> [Bool] {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for connection in connections {
+                group.addTask {
+                    try await connection.execute("BEGIN", logger: logger)
+                    try await connection.execute(
+                        "SELECT set_config('role', 'authenticated', true), set_config('request.jwt.claims', \(claims), true)",
+                        logger: logger)
+                    let granted = try await connection.query("SELECT public.decrement_user_credits()", logger: logger)
+                        .collect().first?.decode(Bool.self)
+                    try await connection.execute("COMMIT", logger: logger)
+                    return granted ?? false
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
     }
 }

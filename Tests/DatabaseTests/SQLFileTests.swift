@@ -30,18 +30,18 @@ struct SQLFileTests {
         let database = try await TestCluster.shared.makeDatabase()
         try await TestCluster.withConnection(database) { connection in
             for statement in SQLScript.statements(in: prelude) {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestCluster.logger)
+                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: TestCluster.logger)
             }
-            try await connection.query("BEGIN", logger: TestCluster.logger)
+            try await connection.execute("BEGIN", logger: TestCluster.logger)
             for (index, statement) in SQLScript.statements(in: script).enumerated() {
                 do {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestCluster.logger)
+                    try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: TestCluster.logger)
                 } catch {
                     Issue.record("\(file), statement \(index + 1): \(DatabaseErrorText.describe(error))\n  \(statement.prefix(400))")
                     break
                 }
             }
-            try await connection.query("ROLLBACK", logger: TestCluster.logger)
+            try await connection.execute("ROLLBACK", logger: TestCluster.logger)
         }
         try await TestCluster.shared.dropDatabase(database)
     }

@@ -56,7 +56,7 @@ public actor TestCluster {
         let name = "test_\(counter)"
         let template = migrated ? Self.templateName : "template0"
         try await Self.withConnection(started.admin) { connection in
-            try await connection.query(
+            try await connection.execute(
                 PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: Self.logger)
         }
         return started.admin.with(database: name)
@@ -66,7 +66,7 @@ public actor TestCluster {
     public func dropDatabase(_ endpoint: DatabaseEndpoint) async throws {
         let started = try await start()
         try await Self.withConnection(started.admin) { connection in
-            try await connection.query(
+            try await connection.execute(
                 PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(endpoint.database) WITH (FORCE)"), logger: Self.logger)
         }
     }
@@ -75,7 +75,7 @@ public actor TestCluster {
 
     private static func createTemplate(admin: DatabaseEndpoint) async throws {
         try await withConnection(admin) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(templateName)"), logger: logger)
+            try await connection.execute(PostgresQuery(unsafeSQL: "CREATE DATABASE \(templateName)"), logger: logger)
         }
         let template = admin.with(database: templateName)
         try await template.withClient(logger: logger) { client in
