@@ -102,7 +102,8 @@ struct DB: AsyncParsableCommand {
                 let config = try options.config()
                 let endpoint = try await DatabaseCommands.runningEndpoint(config: config, logger: makeLogger(config))
                 let psql = DatabaseCommands.psqlPath(config: config)
-                let arguments = [psql, endpoint.url] + psqlArguments
+                let passthrough = psqlArguments.first == "--" ? Array(psqlArguments.dropFirst()) : psqlArguments
+                let arguments = [psql, "--dbname=" + endpoint.url] + passthrough
                 let cArguments = arguments.map { strdup($0) } + [nil]
                 execv(psql, cArguments)
                 throw ValidationError("cannot run \(psql): \(String(cString: strerror(errno)))")
