@@ -144,3 +144,14 @@ SELECT tests.assert_eq(
      AND (coalesce(qual, '') || coalesce(with_check, '')) ~ 'auth\.uid\(\)'
      AND (coalesce(qual, '') || coalesce(with_check, '')) !~ 'SELECT auth\.uid\(\)'),
   NULL::text[], 'policies calling auth.uid() outside a sub-select');
+
+-- Every foreign key that an account or board deletion follows has an index on its referencing
+-- columns (leading), so deletions never scan whole tables.
+SELECT tests.assert_eq(
+  (SELECT array_agg(c.conrelid::regclass::text || '(' || a.attname || ')' ORDER BY 1)
+   FROM pg_constraint c
+   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+   WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace AND array_length(c.conkey, 1) = 1
+     AND NOT EXISTS (
+       SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])),
+  NULL::text[], 'foreign keys without an index on their column');
