@@ -14,8 +14,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
@@ -25,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "visionary",
             dependencies: [
-                "AppConfig", "APIKeys", "Database", "VisionaryApp",
+                "AppConfig", "Database", "Tokens", "VisionaryApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -35,7 +37,7 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "APIKeys", "Database",
+                "AppConfig", "AuthAPI", "Database", "HTTPSupport", "Tokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -46,7 +48,7 @@ let package = Package(
         .target(
             name: "Database",
             dependencies: [
-                "AppConfig",
+                "AppConfig", "Core",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -56,22 +58,50 @@ let package = Package(
             resources: [.copy("Migrations")],
             swiftSettings: swiftSettings
         ),
-        // The anon and service_role API keys: HS256 JWTs signed with the project secret.
+        // HS256 JWTs: the anon and service_role API keys and user access tokens.
         .target(
-            name: "APIKeys",
+            name: "Tokens",
             dependencies: [
+                "Core",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
+        // HTTP pieces every surface shares: request context, API-key gate, CORS, JSON responses.
+        .target(
+            name: "HTTPSupport",
+            dependencies: [
+                "Core", "Tokens",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // /auth/v1: Supabase-compatible sign-up, sessions, refresh-token rotation, admin users.
+        .target(
+            name: "AuthAPI",
+            dependencies: [
+                "AppConfig", "Core", "Database", "HTTPSupport", "PasswordHashing", "Tokens",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Pure shared values: JSON values, SQL statements with bound values.
+        .target(name: "Core", swiftSettings: swiftSettings),
         // Pure configuration values: defaults, environment, redaction.
         .target(name: "AppConfig", swiftSettings: swiftSettings),
+        // Pure bcrypt password hashing (Blowfish constants generated from pi by scripts/).
+        .target(name: "PasswordHashing", swiftSettings: swiftSettings),
 
         // Test support: a throwaway embedded cluster shared by the whole test run.
         .target(
             name: "TestSupport",
             dependencies: [
-                "AppConfig", "Database",
+                "AppConfig", "AuthAPI", "Database", "Tokens", "VisionaryApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -81,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "AppConfig", "APIKeys", "Database",
+                "AppConfig", "Tokens", "Database", "PasswordHashing",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -97,9 +127,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Core", "TestSupport", "Tokens",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ServerTests",
             dependencies: [
-                "AppConfig", "APIKeys", "Database", "TestSupport", "VisionaryApp", "visionary",
+                "AppConfig", "Tokens", "Database", "TestSupport", "VisionaryApp", "visionary",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -22,6 +22,8 @@ public struct AppConfig: Sendable, Equatable {
     public var migrateOnStart: Bool = true
     /// Log level: trace, debug, info, notice, warning, error or critical (`VISIONARY_LOG_LEVEL`).
     public var logLevel: String = "info"
+    /// The Auth API's policy (`VISIONARY_JWT_EXPIRY`, `VISIONARY_AUTH_*`).
+    public var auth = AuthSettings()
     /// The working directory relative paths are resolved against.
     public var workingDirectory: String = "."
 
@@ -48,6 +50,23 @@ public struct AppConfig: Sendable, Equatable {
             self.migrateOnStart = try Self.flag(migrate, name: "VISIONARY_MIGRATE")
         }
         if let level = value("VISIONARY_LOG_LEVEL") { self.logLevel = level }
+        func integer(_ name: String, _ range: ClosedRange<Int>, into target: inout Int) throws(ConfigError) {
+            guard let raw = value(name) else { return }
+            guard let number = Int(raw), range.contains(number) else {
+                throw .invalid(name, raw, "a whole number \(range.lowerBound)-\(range.upperBound)")
+            }
+            target = number
+        }
+        try integer("VISIONARY_JWT_EXPIRY", 300...604_800, into: &auth.accessTokenLifetime)
+        try integer("VISIONARY_JWT_LEEWAY", 0...300, into: &auth.expiryLeeway)
+        try integer("VISIONARY_AUTH_MIN_PASSWORD_LENGTH", 6...72, into: &auth.minimumPasswordLength)
+        try integer("VISIONARY_AUTH_BCRYPT_COST", 4...31, into: &auth.bcryptCost)
+        try integer("VISIONARY_AUTH_REFRESH_REUSE_INTERVAL", 0...3600, into: &auth.refreshReuseInterval)
+        try integer("VISIONARY_AUTH_RATE_LIMIT_PER_ADDRESS", 1...1_000_000, into: &auth.rateLimitPerAddress)
+        try integer("VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL", 1...1_000_000, into: &auth.rateLimitPerEmail)
+        try integer("VISIONARY_AUTH_RATE_LIMIT_WINDOW", 1...86_400, into: &auth.rateLimitWindow)
+        if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
+        if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
         try validate()
     }
 
@@ -82,6 +101,16 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_DB_PORT", embeddedDatabasePort == 0 ? "0 (a free port)" : String(embeddedDatabasePort)),
             ("VISIONARY_MIGRATE", String(migrateOnStart)),
             ("VISIONARY_LOG_LEVEL", logLevel),
+            ("VISIONARY_JWT_EXPIRY", String(auth.accessTokenLifetime)),
+            ("VISIONARY_JWT_LEEWAY", String(auth.expiryLeeway)),
+            ("VISIONARY_AUTH_AUTOCONFIRM", String(auth.autoconfirm)),
+            ("VISIONARY_AUTH_DISABLE_SIGNUP", String(auth.disableSignup)),
+            ("VISIONARY_AUTH_MIN_PASSWORD_LENGTH", String(auth.minimumPasswordLength)),
+            ("VISIONARY_AUTH_BCRYPT_COST", String(auth.bcryptCost)),
+            ("VISIONARY_AUTH_REFRESH_REUSE_INTERVAL", String(auth.refreshReuseInterval)),
+            ("VISIONARY_AUTH_RATE_LIMIT_PER_ADDRESS", String(auth.rateLimitPerAddress)),
+            ("VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL", String(auth.rateLimitPerEmail)),
+            ("VISIONARY_AUTH_RATE_LIMIT_WINDOW", String(auth.rateLimitWindow)),
         ]
     }
 

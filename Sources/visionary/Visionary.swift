@@ -1,4 +1,4 @@
-import APIKeys
+import Tokens
 import AppConfig
 import ArgumentParser
 import Database

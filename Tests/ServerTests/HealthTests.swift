@@ -1,4 +1,4 @@
-import APIKeys
+import Tokens
 import AppConfig
 import Database
 import Hummingbird
@@ -16,9 +16,10 @@ struct HealthTests {
         var config = AppConfig()
         config.port = 0
         let owner = PostgresClient(configuration: try database.clientConfiguration(), backgroundLogger: TestCluster.logger)
+        let auth = try await ApplicationParts.makeAuth(config: config, secret: TestApp.secret, ownerDatabase: owner, logger: TestCluster.logger)
         let app = buildApplication(
-            ApplicationParts(config: config, keys: APIKeys(secret: String(repeating: "t", count: 32)),
-                             ownerDatabase: owner, migrations: try Migration.bundled()),
+            ApplicationParts(config: config, keys: APIKeys(secret: TestApp.secret),
+                             ownerDatabase: owner, migrations: try Migration.bundled(), auth: auth),
             logger: TestCluster.logger)
         try await app.test(.live) { client in
             try await client.execute(uri: "/health", method: .get) { response in
@@ -42,9 +43,9 @@ struct HealthTests {
         config.migrateOnStart = false
         let nowhere = DatabaseEndpoint(host: "127.0.0.1", port: 1, username: "nobody", password: nil, database: "none")
         let owner = PostgresClient(configuration: try nowhere.clientConfiguration(), backgroundLogger: TestCluster.logger)
+        let auth = try await ApplicationParts.makeAuth(config: config, secret: TestApp.secret, ownerDatabase: owner, logger: TestCluster.logger)
         let app = buildApplication(
-            ApplicationParts(config: config, keys: APIKeys(secret: String(repeating: "t", count: 32)),
-                             ownerDatabase: owner, migrations: []),
+            ApplicationParts(config: config, keys: APIKeys(secret: TestApp.secret), ownerDatabase: owner, migrations: [], auth: auth),
             logger: TestCluster.logger)
         try await app.test(.live) { client in
             try await client.execute(uri: "/health", method: .get) { response in

@@ -1,4 +1,4 @@
-import APIKeys
+import Tokens
 import Crypto
 import Foundation
 import Testing

@@ -1,0 +1,30 @@
+/// The Auth API's policy: token lifetimes, password rules, sign-up behaviour, rate limits.
+public struct AuthSettings: Sendable, Equatable {
+    /// Lifetime of access tokens, in seconds (default 3600).
+    public var accessTokenLifetime = 3600
+    /// Clock skew tolerated when checking a token's `exp`, in seconds.
+    public var expiryLeeway = 30
+    /// Shortest password accepted (Supabase's default, 6).
+    public var minimumPasswordLength = 6
+    /// bcrypt cost of new password hashes.
+    public var bcryptCost = 10
+    /// Whether new sign-ups are confirmed at once (nothing sends mail by default).
+    public var autoconfirm = true
+    /// Whether sign-ups are refused.
+    public var disableSignup = false
+    /// How long after a refresh an older token of the same session may still be presented
+    /// (several tabs refreshing at once), in seconds.
+    public var refreshReuseInterval = 10
+    /// Lifetime of recovery tokens, in seconds.
+    public var recoveryTokenLifetime = 3600
+    /// Requests allowed per client address, per window, on sign-up, sign-in and recovery.
+    public var rateLimitPerAddress = 30
+    /// Requests allowed per email address, per window, on the same endpoints.
+    public var rateLimitPerEmail = 10
+    /// The rate-limit window, in seconds.
+    public var rateLimitWindow = 300
+    /// The issuer written into access tokens (`<public URL>/auth/v1`).
+    public var issuer = "http://127.0.0.1:54321/auth/v1"
+
+    public init() {}
+}

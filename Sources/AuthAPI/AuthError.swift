@@ -1,0 +1,109 @@
+import Foundation
+import HTTPSupport
+import HTTPTypes
+import Hummingbird
+
+/// Every error the Auth API answers with: a stable code, an HTTP status and a message. Rendered
+/// in the 2024-01-01 format (`{"code","message"}` plus `X-Supabase-Api-Version` and
+/// `x-sb-error-code`) when the request names that API version, else in the legacy format.
+public struct AuthError: Error, HTTPResponseError, Sendable {
+    public let code: String
+    public let status: HTTPResponse.Status
+    public let message: String
+    /// Reasons of a `weak_password` error.
+    public var weakPasswordReasons: [String]? = nil
+    /// Seconds until a rate-limited client may retry.
+    public var retryAfter: Int? = nil
+
+    static let apiVersion = "2024-01-01"
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.xSbErrorCode: code]
+        if let seconds = retryAfter { headers[HTTPField.Name.retryAfter] = "\(seconds)" }
+        let weak = weakPasswordReasons.map {
+            #","weak_password":{"message":"# + message.jsonQuoted + #","reasons":["#
+                + $0.map(\.jsonQuoted).joined(separator: ",") + "]}"
+        } ?? ""
+        let body: String
+        if let version = request.headers[.supabaseAPIVersion], version >= Self.apiVersion {
+            headers[.supabaseAPIVersion] = Self.apiVersion
+            body = #"{"code":"# + code.jsonQuoted + #","error_code":"# + code.jsonQuoted
+                + #","message":"# + message.jsonQuoted + weak + "}"
+        } else {
+            body = #"{"code":\#(status.code),"error_code":"# + code.jsonQuoted + #","msg":"# + message.jsonQuoted + weak + "}"
+        }
+        return .json(body, status: status, headers: headers)
+    }
+
+    init(_ code: String, _ status: HTTPResponse.Status, _ message: String) {
+        self.code = code
+        self.status = status
+        self.message = message
+    }
+
+    static func validation(_ message: String, status: HTTPResponse.Status = .badRequest) -> AuthError {
+        AuthError("validation_failed", status, message)
+    }
+    static let badJSON = AuthError("bad_json", .badRequest, "Could not parse request body as JSON")
+    static let invalidCredentials = AuthError("invalid_credentials", .badRequest, "Invalid login credentials")
+    static let emailNotConfirmed = AuthError("email_not_confirmed", .badRequest, "Email not confirmed")
+    static let userBanned = AuthError("user_banned", .badRequest, "User is banned")
+    static let userBannedBearer = AuthError("user_banned", .forbidden, "User is banned")
+    static func weakPassword(minimum: Int) -> AuthError {
+        var error = AuthError("weak_password", .unprocessableContent, "Password should be at least \(minimum) characters.")
+        error.weakPasswordReasons = ["length"]
+        return error
+    }
+    static let userAlreadyExists = AuthError("user_already_exists", .unprocessableContent, "User already registered")
+    static let emailExists = AuthError("email_exists", .unprocessableContent, "A user with this email address has already been registered")
+    static let samePassword = AuthError("same_password", .unprocessableContent, "New password should be different from the old password.")
+    static let signupDisabled = AuthError("signup_disabled", .unprocessableContent, "Signups not allowed for this instance")
+    static let anonymousDisabled = AuthError("anonymous_provider_disabled", .unprocessableContent, "Anonymous sign-ins are disabled")
+    static let refreshTokenNotFound = AuthError("refresh_token_not_found", .badRequest, "Invalid Refresh Token: Refresh Token Not Found")
+    static let refreshTokenAlreadyUsed = AuthError("refresh_token_already_used", .badRequest, "Invalid Refresh Token: Already Used")
+    static let refreshSessionNotFound = AuthError("session_not_found", .badRequest, "Invalid Refresh Token: No Valid Session Found")
+    static let sessionNotFound = AuthError("session_not_found", .forbidden, "Session from session_id claim in JWT does not exist")
+    static let noAuthorization = AuthError("no_authorization", .unauthorized, "This endpoint requires a valid Bearer token")
+    static let badJWT = AuthError("bad_jwt", .forbidden, "invalid JWT: unable to parse or verify signature, token is malformed, expired or not signed by this server")
+    static let missingSub = AuthError("bad_jwt", .forbidden, "invalid claim: missing sub claim")
+    static let notAdmin = AuthError("not_admin", .forbidden, "User not allowed")
+    static let userNotFoundBearer = AuthError("user_not_found", .forbidden, "User from sub claim in JWT does not exist")
+    static let userNotFound = AuthError("user_not_found", .notFound, "User not found")
+    static let otpExpired = AuthError("otp_expired", .forbidden, "Token has expired or is invalid")
+    static let conflict = AuthError("conflict", .conflict, "Concurrent requests could not be serialised; try again")
+    static func rateLimited(retryAfter: Int) -> AuthError {
+        var error = AuthError("over_request_rate_limit", .tooManyRequests, "Request rate limit reached")
+        error.retryAfter = retryAfter
+        return error
+    }
+    static let unexpected = AuthError("unexpected_failure", .internalServerError, "Unexpected failure, please check server logs for more information")
+}
+
+/// The body of a malformed token request: `{"error","error_description"}` (OAuth's shape).
+struct OAuthRequestError: Error, HTTPResponseError {
+    let description: String
+    var status: HTTPResponse.Status { .badRequest }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        .json(#"{"error":"invalid_request","error_description":"# + description.jsonQuoted + "}", status: .badRequest)
+    }
+}
+
+extension HTTPField.Name {
+    static let xSbErrorCode = Self("x-sb-error-code")!
+}
+
+/// The last word on errors under `/auth/v1`: errors of the catalogue render themselves; anything
+/// else is logged with its details and answered with a generic `unexpected_failure`.
+struct AuthErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            return try error.response(from: request, context: context)
+        } catch {
+            context.logger.error("auth request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            return try AuthError.unexpected.response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import HTTPSupport
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Registers the Auth API (`/auth/v1`) on a router: request decoding and response writing only;
+/// the flows are `AuthService`'s.
+public struct AuthRoutes: Sendable {
+    let service: AuthService
+    /// Largest JSON body accepted.
+    static let bodyLimit = 1 << 20
+
+    public init(service: AuthService) {
+        self.service = service
+    }
+
+    public func register(on router: Router<AppRequestContext>) {
+        let auth = router.group("auth/v1").add(middleware: AuthErrorMiddleware())
+        auth.post("signup") { request, context in
+            let body = try await decode(AuthService.SignUp.self, from: request)
+            return Response.json(try await service.signUp(body, client: client(request, context)))
+        }
+        auth.post("token") { request, context in
+            switch request.uri.queryParameters["grant_type"].map(String.init) {
+            case "password":
+                let body = try await decode(AuthService.PasswordGrant.self, from: request)
+                return Response.json(try await service.signIn(body, client: client(request, context)))
+            case "refresh_token":
+                struct Body: Decodable { var refresh_token: String? }
+                let body = try await decode(Body.self, from: request)
+                guard let token = body.refresh_token, !token.isEmpty else {
+                    throw OAuthRequestError(description: "refresh_token required")
+                }
+                return Response.json(try await service.refresh(token: token))
+            default:
+                throw AuthError("invalid_credentials", .badRequest, "unsupported_grant_type")
+            }
+        }
+        auth.get("user") { request, _ in
+            Response.json(try await service.caller(bearer: request.bearerToken).userJSON)
+        }
+        auth.put("user") { request, _ in
+            let body = try await decode(AuthService.UserUpdate.self, from: request)
+            return Response.json(try await service.updateUser(body, bearer: request.bearerToken))
+        }
+        auth.post("logout") { request, _ in
+            try await service.logout(bearer: request.bearerToken, scope: request.uri.queryParameters["scope"].map(String.init))
+            return Response(status: .noContent)
+        }
+        auth.post("recover") { request, context in
+            struct Body: Decodable { var email: String? }
+            let body = try await decode(Body.self, from: request)
+            try await service.recover(email: body.email, client: client(request, context))
+            return Response.json("{}")
+        }
+        auth.post("verify") { request, context in
+            let body = try await decode(AuthService.Verification.self, from: request)
+            return Response.json(try await service.verify(body, client: client(request, context)))
+        }
+        auth.get("settings") { _, _ in Response.json(settingsBody) }
+        auth.get("health") { _, _ in
+            Response.json(#"{"version":"visionary","name":"GoTrue","description":"Visionary Server's Supabase-compatible Auth API"}"#)
+        }
+        auth.get(".well-known/jwks.json") { _, _ in Response.json(#"{"keys":[]}"#) }
+
+        let admin = auth.group("admin/users")
+        admin.post { request, _ in
+            let body = try await decode(AuthService.AdminAttributes.self, from: request)
+            return Response.json(try await service.adminCreate(body, bearer: request.bearerToken))
+        }
+        admin.get { request, _ in
+            let query = request.uri.queryParameters
+            let listing = try await service.adminList(
+                page: query["page"].map(String.init), perPage: query["per_page"].map(String.init), bearer: request.bearerToken)
+            let lastPage = max(1, (listing.total + listing.perPage - 1) / listing.perPage)
+            var links: [String] = []
+            if listing.page < lastPage {
+                links.append(#"</admin/users?page=\#(listing.page + 1)&per_page=\#(listing.perPage)>; rel="next""#)
+            }
+            links.append(#"</admin/users?page=\#(lastPage)&per_page=\#(listing.perPage)>; rel="last""#)
+            return Response.json(listing.body, headers: [.xTotalCount: String(listing.total), .link: links.joined(separator: ", ")])
+        }
+        admin.get("{id}") { request, context in
+            Response.json(try await service.adminGet(id: try context.parameters.require("id"), bearer: request.bearerToken))
+        }
+        admin.put("{id}") { request, context in
+            let body = try await decode(AuthService.AdminAttributes.self, from: request)
+            return Response.json(try await service.adminUpdate(id: try context.parameters.require("id"), body, bearer: request.bearerToken))
+        }
+        admin.delete("{id}") { request, context in
+            struct Body: Decodable { var should_soft_delete: Bool? }
+            let body = try await decode(Body.self, from: request)
+            try await service.adminDelete(
+                id: try context.parameters.require("id"), softly: body.should_soft_delete ?? false, bearer: request.bearerToken)
+            return Response.json("{}")
+        }
+    }
+
+    var settingsBody: String {
+        let settings = service.settings
+        return #"{"external":{"email":true,"phone":false,"anonymous_users":false,"apple":false,"azure":false,"#
+            + #""bitbucket":false,"discord":false,"facebook":false,"github":false,"gitlab":false,"google":false,"#
+            + #""keycloak":false,"linkedin":false,"notion":false,"slack":false,"spotify":false,"twitch":false,"#
+            + #""twitter":false,"workos":false,"zoom":false},"disable_signup":\#(settings.disableSignup),"#
+            + #""mailer_autoconfirm":\#(settings.autoconfirm),"phone_autoconfirm":false,"sms_provider":"","saml_enabled":false}"#
+    }
+
+    func client(_ request: Request, _ context: AppRequestContext) -> ClientInfo {
+        ClientInfo(address: context.remoteAddress, userAgent: request.headers[.userAgent])
+    }
+
+    /// The JSON body as `T`; an empty body reads as `{}`, anything unparsable is `bad_json`.
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body(upTo: Self.bodyLimit)
+        } catch {
+            throw AuthError("request_too_large", .contentTooLarge, "Request body is too large")
+        }
+        let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer.readableBytesView)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw AuthError.badJSON
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let xTotalCount = Self("X-Total-Count")!
+    static let link = Self("Link")!
+}

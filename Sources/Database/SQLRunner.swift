@@ -1,0 +1,107 @@
+import Core
+import Logging
+import PostgresNIO
+
+/// Runs `SQLStatement`s on a connection pool for code that should not know PostgresNIO: results
+/// come back as JSON text built by PostgreSQL, failures as `DatabaseError`.
+public struct SQLRunner: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The first column of the first row, as text (statements select one `::text` JSON value);
+    /// nil when there is no row.
+    public func text(_ statement: SQLStatement) async throws -> String? {
+        try await DatabaseError.translating {
+            try await SQLTransaction.firstText(try await client.query(statement.postgresQuery, logger: logger))
+        }
+    }
+
+    /// Runs a statement for its effect.
+    public func execute(_ statement: SQLStatement) async throws {
+        try await DatabaseError.translating {
+            try await client.execute(statement.postgresQuery, logger: logger)
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T: Sendable>(_ body: (SQLTransaction) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            let transaction = SQLTransaction(connection: connection, logger: logger)
+            try await transaction.execute(SQLStatement("BEGIN"))
+            do {
+                let result = try await body(transaction)
+                try await transaction.execute(SQLStatement("COMMIT"))
+                return result
+            } catch {
+                _ = try? await connection.execute("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+}
+
+/// Statements inside one open transaction (see `SQLRunner.transaction`).
+public struct SQLTransaction: Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    public func text(_ statement: SQLStatement) async throws -> String? {
+        try await DatabaseError.translating {
+            try await Self.firstText(try await connection.query(statement.postgresQuery, logger: logger))
+        }
+    }
+
+    public func execute(_ statement: SQLStatement) async throws {
+        try await DatabaseError.translating {
+            try await connection.execute(statement.postgresQuery, logger: logger)
+        }
+    }
+
+    static func firstText(_ rows: PostgresRowSequence) async throws -> String? {
+        var first: String??
+        for try await row in rows where first == nil {
+            first = .some(try row.decode(String?.self))
+        }
+        return first ?? nil
+    }
+}
+
+/// A statement PostgreSQL refused, with its SQLSTATE (e.g. 23505 for a unique violation).
+public struct DatabaseError: Error, CustomStringConvertible, Sendable {
+    public let sqlState: String?
+    public let message: String
+    public let constraint: String?
+
+    public var description: String { "\(message) (SQLSTATE \(sqlState ?? "?"))" }
+
+    static func translating<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw DatabaseError(
+                sqlState: error.serverInfo?[.sqlState], message: DatabaseErrorText.describe(error),
+                constraint: error.serverInfo?[.constraintName])
+        }
+    }
+}
+
+extension SQLStatement {
+    var postgresQuery: PostgresQuery {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            switch value {
+            case .null: bindings.appendNull()
+            case .text(let text): bindings.append(text)
+            case .int(let int): bindings.append(int)
+            case .bool(let bool): bindings.append(bool)
+            case .json(let json): bindings.append(json)
+            }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+}

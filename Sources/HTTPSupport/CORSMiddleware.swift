@@ -1,0 +1,50 @@
+import HTTPTypes
+import Hummingbird
+
+/// CORS for browser clients: answers preflights on the API prefixes without authentication and
+/// adds the allow-origin and expose-headers fields to every response.
+public struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var allowMethods: String { "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" }
+    static var defaultAllowHeaders: String {
+        "authorization, apikey, content-type, x-client-info, x-supabase-api-version, prefer, accept-profile, "
+            + "content-profile, range, accept, x-upsert, cache-control, x-metadata, x-retry-count, x-region"
+    }
+    static var exposeHeaders: String {
+        "Content-Range, Content-Location, Location, Range-Unit, Preference-Applied, Proxy-Status, "
+            + "X-Supabase-Api-Version, X-Total-Count, Link, Content-Type, Content-Length, Content-Disposition, "
+            + "ETag, Last-Modified, Cache-Control, x-relay-error"
+    }
+
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let origin = request.headers[.origin]
+        if request.method == .options {
+            var headers = HTTPFields()
+            addOrigin(origin, to: &headers)
+            headers[.accessControlAllowMethods] = Self.allowMethods
+            headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? Self.defaultAllowHeaders
+            headers[.accessControlMaxAge] = "86400"
+            return Response(status: .noContent, headers: headers)
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        addOrigin(origin, to: &response.headers)
+        response.headers[.accessControlExposeHeaders] = Self.exposeHeaders
+        return response
+    }
+
+    func addOrigin(_ origin: String?, to headers: inout HTTPFields) {
+        if let origin {
+            headers[.accessControlAllowOrigin] = origin
+            headers[.accessControlAllowCredentials] = "true"
+            headers[.vary] = "Origin"
+        } else {
+            headers[.accessControlAllowOrigin] = "*"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import AppConfig
+import AuthAPI
+import Database
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import Tokens
+import VisionaryApp
+
+/// A server under test: the real application on its own freshly migrated database, with a
+/// fixed JWT secret and a low bcrypt cost, reached over real HTTP by `app.test(.live)`.
+public struct TestApp: Sendable {
+    public static let secret = "test-secret-with-at-least-32-characters-0123456789"
+    public let database: DatabaseEndpoint
+    public let keys = APIKeys(secret: TestApp.secret)
+    public let parts: ApplicationParts
+
+    /// - Parameter adjust: changes to the configuration (Auth settings, say) before building.
+    public static func make(_ adjust: (inout AppConfig) -> Void = { _ in }) async throws -> TestApp {
+        let database = try await TestCluster.shared.makeDatabase()
+        var config = AppConfig()
+        config.port = 0
+        config.migrateOnStart = false
+        config.auth.bcryptCost = 4
+        adjust(&config)
+        let owner = PostgresClient(configuration: try database.clientConfiguration(), backgroundLogger: TestCluster.logger)
+        let auth = try await ApplicationParts.makeAuth(config: config, secret: secret, ownerDatabase: owner, logger: TestCluster.logger)
+        return TestApp(
+            database: database,
+            parts: ApplicationParts(
+                config: config, keys: APIKeys(secret: secret), ownerDatabase: owner, migrations: try Migration.bundled(), auth: auth))
+    }
+
+    /// Runs `body` against the live server, then drops the database.
+    public func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = buildApplication(parts, logger: TestCluster.logger)
+        do {
+            try await app.test(.live) { client in try await body(client) }
+        } catch {
+            try? await TestCluster.shared.dropDatabase(database)
+            throw error
+        }
+        try await TestCluster.shared.dropDatabase(database)
+    }
+}
