@@ -5,11 +5,15 @@ SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test build postgres clean
+.PHONY: run test build postgres python-client clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
 	@scripts/install-postgres.sh >/dev/null
+
+# Installs the official Supabase Python client (pinned) for the compatibility tests unless present.
+python-client:
+	@scripts/install-python-client.sh >/dev/null
 
 build:
 	$(SWIFT) build -c $(CONFIGURATION) --product visionary
@@ -18,8 +22,9 @@ run: postgres build
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
 	  "$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/visionary" serve $(SERVE_ARGS)
 
-test: postgres
-	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" $(SWIFT) test
+test: postgres python-client
+	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
+	  VISIONARY_PYTHON_CLIENT="$$(scripts/install-python-client.sh | tail -n 1)" $(SWIFT) test
 
 clean:
 	rm -rf .build

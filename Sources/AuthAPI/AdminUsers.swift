@@ -170,12 +170,8 @@ extension AuthService {
                       email = coalesce($2, u.email),
                       encrypted_password = coalesce($3, u.encrypted_password),
                       email_confirmed_at = CASE WHEN $4 THEN coalesce(u.email_confirmed_at, now()) ELSE u.email_confirmed_at END,
-                      raw_user_meta_data = CASE WHEN $5::jsonb IS NULL THEN u.raw_user_meta_data ELSE (
-                        SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}') FROM jsonb_each(u.raw_user_meta_data || $5::jsonb) AS e
-                        WHERE e.value <> 'null'::jsonb) END,
-                      raw_app_meta_data = CASE WHEN $6::jsonb IS NULL THEN u.raw_app_meta_data ELSE (
-                        SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}') FROM jsonb_each(u.raw_app_meta_data || $6::jsonb) AS e
-                        WHERE e.value <> 'null'::jsonb) END,
+                      raw_user_meta_data = auth.merge_metadata(u.raw_user_meta_data, $5::jsonb),
+                      raw_app_meta_data = auth.merge_metadata(u.raw_app_meta_data, $6::jsonb),
                       role = coalesce($7, u.role),
                       banned_until = CASE WHEN $8::text = 'keep' THEN u.banned_until
                                           WHEN $8::text IS NULL THEN NULL
@@ -189,12 +185,7 @@ extension AuthService {
                 if hash != nil || (attributes.ban_duration.map { $0 != "none" } ?? false) {
                     try await transaction.execute(SQLStatement("DELETE FROM auth.sessions WHERE user_id = $1::uuid", [.text(id)]))
                 }
-                if let email {
-                    try await transaction.execute(SQLStatement("""
-                        UPDATE auth.identities SET identity_data = identity_data || jsonb_build_object('email', $2::text)
-                        WHERE user_id = $1::uuid AND provider = 'email'
-                        """, [.text(id), .text(email)]))
-                }
+                if let email { try await syncIdentityEmail(userID: id, email: email, in: transaction) }
                 return try await userJSON(id: id, in: transaction)
             }
         } catch let error as DatabaseError where error.sqlState == "23505" {

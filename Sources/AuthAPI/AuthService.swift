@@ -345,22 +345,14 @@ public struct AuthService: Sendable {
             return try await database.transaction { transaction in
                 let text = try await transaction.text(SQLStatement("""
                     UPDATE auth.users AS u SET
-                      raw_user_meta_data = CASE WHEN $2::jsonb IS NULL THEN u.raw_user_meta_data ELSE (
-                        SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}')
-                        FROM jsonb_each(u.raw_user_meta_data || $2::jsonb) AS e
-                        WHERE e.value <> 'null'::jsonb) END,
+                      raw_user_meta_data = auth.merge_metadata(u.raw_user_meta_data, $2::jsonb),
                       encrypted_password = coalesce($3, u.encrypted_password),
                       email = coalesce($4, u.email)
                     WHERE u.id = $1::uuid
                     RETURNING auth.user_json(u)::text
                     """, [.text(caller.userID), update.data?.objectValue.map { .json(try Self.encode(.object($0))) } ?? .null,
                           passwordHash.map { .text($0) } ?? .null, email.map { .text($0) } ?? .null]))
-                if let email {
-                    try await transaction.execute(SQLStatement("""
-                        UPDATE auth.identities SET identity_data = identity_data || jsonb_build_object('email', $2::text)
-                        WHERE user_id = $1::uuid AND provider = 'email'
-                        """, [.text(caller.userID), .text(email)]))
-                }
+                if let email { try await syncIdentityEmail(userID: caller.userID, email: email, in: transaction) }
                 if passwordHash != nil {
                     try await transaction.execute(SQLStatement(
                         "DELETE FROM auth.sessions WHERE user_id = $1::uuid AND id IS DISTINCT FROM $2::uuid",
@@ -373,6 +365,14 @@ public struct AuthService: Sendable {
         } catch let error as DatabaseError where error.sqlState == "23505" {
             throw AuthError.emailExists
         }
+    }
+
+    /// Keeps the email identity's data in step with a changed email.
+    func syncIdentityEmail(userID: String, email: String, in transaction: SQLTransaction) async throws {
+        try await transaction.execute(SQLStatement("""
+            UPDATE auth.identities SET identity_data = identity_data || jsonb_build_object('email', $2::text)
+            WHERE user_id = $1::uuid AND provider = 'email'
+            """, [.text(userID), .text(email)]))
     }
 
     func userJSON(id: String, in transaction: SQLTransaction) async throws -> String {

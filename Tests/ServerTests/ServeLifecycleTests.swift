@@ -66,7 +66,8 @@ final class ServerProcess: Sendable {
     let port: Int
     let logFile: String
 
-    init(dataDirectory: String? = nil, port: Int? = nil) throws {
+    /// `environment` is added to (and overrides) the test process's own environment.
+    init(dataDirectory: String? = nil, port: Int? = nil, environment extra: [String: String] = [:]) throws {
         self.dataDirectory = dataDirectory ?? NSTemporaryDirectory() + "visionary-serve-\(UUID().uuidString)"
         self.port = try port ?? PortBlocker.freePort()
         self.logFile = self.dataDirectory + ".log"
@@ -78,6 +79,7 @@ final class ServerProcess: Sendable {
         process.arguments = ["serve", "--data-dir", self.dataDirectory, "--port", String(self.port), "--log-level", "info"]
         var environment = ProcessInfo.processInfo.environment
         environment["VISIONARY_PG_BIN"] = TestCluster.config(dataDirectory: "").postgresBinDirectory
+        environment.merge(extra) { _, new in new }
         process.environment = environment.compactMapValues { $0 }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process.standardOutput = log

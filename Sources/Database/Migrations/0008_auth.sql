@@ -102,3 +102,16 @@ AS $$
 $$;
 REVOKE EXECUTE ON FUNCTION auth.user_json(auth.users) FROM PUBLIC;
 COMMENT ON FUNCTION auth.user_json(auth.users) IS 'The user object of the Auth API, identities included.';
+
+-- Metadata update as the Auth API applies it: keys of the patch replace the old ones, and a
+-- key whose new value is null is removed.
+CREATE FUNCTION auth.merge_metadata(p_current jsonb, p_patch jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT CASE WHEN p_patch IS NULL THEN p_current ELSE (
+    SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}')
+    FROM jsonb_each(coalesce(p_current, '{}') || p_patch) AS e
+    WHERE e.value <> 'null'::jsonb) END
+$$;
+REVOKE EXECUTE ON FUNCTION auth.merge_metadata(jsonb, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION auth.merge_metadata(jsonb, jsonb) IS 'Merges a metadata patch key by key; null values delete keys.';

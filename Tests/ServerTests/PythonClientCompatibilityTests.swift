@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import Tokens
+
+/// The official Supabase Python client (supabase-py, pinned in Tests/Compatibility/requirements.txt)
+/// against the real `visionary serve`: the client builds every request and parses every response
+/// itself, so a pass proves the wire format, not just our reading of it.
+///
+/// The client lives in a virtualenv made by `scripts/install-python-client.sh`; `make test` runs
+/// that script and names the venv's python in `VISIONARY_PYTHON_CLIENT`.
+@Suite("official Python client", .serialized)
+struct PythonClientCompatibilityTests {
+    /// A fixed secret, so the test knows the keys the server hands out.
+    static let secret = "python-client-compatibility-secret-0123456789"
+
+    @Test("supabase-py drives the Auth email/password flows", .timeLimit(.minutes(5)))
+    func authFlows() async throws {
+        guard let python = ProcessInfo.processInfo.environment["VISIONARY_PYTHON_CLIENT"], !python.isEmpty else {
+            Issue.record("""
+                VISIONARY_PYTHON_CLIENT is not set: it names the python of the virtualenv holding the \
+                pinned Supabase client. Run `make test` (it installs the client with \
+                scripts/install-python-client.sh and sets the variable), or set it to the last line \
+                printed by scripts/install-python-client.sh.
+                """)
+            return
+        }
+        let server = try ServerProcess(environment: [
+            "VISIONARY_JWT_SECRET": Self.secret,
+            "VISIONARY_AUTH_BCRYPT_COST": "4",
+            "VISIONARY_AUTH_RATE_LIMIT_PER_ADDRESS": "1000000",
+            "VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL": "1000000",
+            "VISIONARY_AUTH_AUTOCONFIRM": "true",
+            "VISIONARY_AUTH_DISABLE_SIGNUP": "false",
+        ])
+        defer { server.cleanUp() }
+        try await server.waitForHealth()
+
+        let keys = APIKeys(secret: Self.secret)
+        let run = try await PythonScript.run(
+            python: python, script: Self.script("auth_client_flow.py"),
+            arguments: ["http://127.0.0.1:\(server.port)", keys.anon, keys.serviceRole]
+        )
+
+        let summary = run.output.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(
+            run.status == 0 && summary.hasSuffix(" passed, 0 failed"),
+            """
+            auth_client_flow.py exited with \(run.status)\(run.timedOut ? " (killed after the time limit)" : ""):
+            \(run.output)
+            --- server log (tail) ---
+            \(String(server.output().suffix(6000)))
+            """
+        )
+
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+
+    /// A file of Tests/Compatibility, found from this source file's place in the repository.
+    static func script(_ name: String, file: String = #filePath) -> String {
+        URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Compatibility").appendingPathComponent(name).path
+    }
+}
+
+/// One run of a Python script, its stdout and stderr interleaved in a temp file.
+struct PythonScript {
+    let status: Int32
+    let output: String
+    let timedOut: Bool
+
+    static func run(python: String, script: String, arguments: [String], timeLimit: Duration = .seconds(180)) async throws -> PythonScript {
+        let logFile = NSTemporaryDirectory() + "visionary-python-\(UUID().uuidString).log"
+        FileManager.default.createFile(atPath: logFile, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: logFile) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        defer { try? log.close() }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONUNBUFFERED"] = "1"
+        environment["PYTHONDONTWRITEBYTECODE"] = "1"
+        process.environment = environment
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+
+        let deadline = ContinuousClock.now + timeLimit
+        var timedOut = false
+        while process.isRunning {
+            if ContinuousClock.now >= deadline {
+                timedOut = true
+                process.terminate()
+                break
+            }
+            do {
+                try await Task.sleep(for: .milliseconds(50))
+            } catch {
+                process.terminate()  // cancelled: leave no client behind
+                throw error
+            }
+        }
+        process.waitUntilExit()
+        let output = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        return PythonScript(status: process.terminationStatus, output: output, timedOut: timedOut)
+    }
+}
