@@ -468,6 +468,10 @@ public struct AuthService: Sendable {
                 RETURNING id::text
                 """, [.text(hash), .int(settings.recoveryTokenLifetime), email.map { .text($0) } ?? .null]))
             guard let userID else { throw AuthError.otpExpired }
+            try await transaction.execute(SQLStatement("""
+                UPDATE auth.identities SET identity_data = identity_data || '{"email_verified": true}'
+                WHERE user_id = $1::uuid AND provider = 'email'
+                """, [.text(userID)]))
             return try await openSession(userID: userID, method: "otp", client: client, in: transaction)
         }
     }
