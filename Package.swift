@@ -88,6 +88,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pure: the PostgREST query grammar → ApiRequest.
+        .target(name: "RESTQuery", swiftSettings: swiftSettings),
+        .testTarget(name: "RESTQueryTests", dependencies: ["RESTQuery"], swiftSettings: swiftSettings),
         // Pure shared values: JSON values, SQL statements with bound values.
         .target(name: "Core", swiftSettings: swiftSettings),
         // Pure configuration values: defaults, environment, redaction.
