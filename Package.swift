@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "Database",
             dependencies: [
-                "AppConfig", "Core",
+                "AppConfig", "Core", "SchemaCache",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -88,6 +88,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pure: what the REST planner knows of the exposed schemas.
+        .target(name: "SchemaCache", swiftSettings: swiftSettings),
         // Pure: the PostgREST query grammar → ApiRequest.
         .target(name: "RESTQuery", swiftSettings: swiftSettings),
         .testTarget(name: "RESTQueryTests", dependencies: ["RESTQuery"], swiftSettings: swiftSettings),
@@ -122,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "DatabaseTests",
             dependencies: [
-                "Database", "TestSupport",
+                "Database", "SchemaCache", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
