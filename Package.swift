@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "HTTPSupport", "Tokens",
+                "AppConfig", "AuthAPI", "Database", "HTTPSupport", "RESTAPI", "Tokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -90,9 +90,27 @@ let package = Package(
         ),
         // Pure: what the REST planner knows of the exposed schemas.
         .target(name: "SchemaCache", swiftSettings: swiftSettings),
+        // /rest/v1: identity, parse → plan → render → execute in the caller's role, response.
+        .target(
+            name: "RESTAPI",
+            dependencies: [
+                "Core", "Database", "HTTPSupport", "RESTEngine", "RESTErrors", "RESTQuery", "SchemaCache", "Tokens",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Pure: an ApiRequest planned against the schema cache, rendered to one SQL statement.
+        .target(name: "RESTEngine", dependencies: ["Core", "RESTErrors", "RESTQuery", "SchemaCache"], swiftSettings: swiftSettings),
         // Pure: the PostgREST query grammar → ApiRequest.
         .target(name: "RESTQuery", swiftSettings: swiftSettings),
         .testTarget(name: "RESTQueryTests", dependencies: ["RESTQuery"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RESTEngineTests", dependencies: ["RESTEngine", "RESTErrors", "RESTQuery", "SchemaCache"],
+            swiftSettings: swiftSettings),
+        // Pure: the PGRST error catalogue and the SQLSTATE → HTTP table.
+        .target(name: "RESTErrors", swiftSettings: swiftSettings),
+        .testTarget(name: "RESTErrorsTests", dependencies: ["RESTErrors"], swiftSettings: swiftSettings),
         // Pure shared values: JSON values, SQL statements with bound values.
         .target(name: "Core", swiftSettings: swiftSettings),
         // Pure configuration values: defaults, environment, redaction.
@@ -139,6 +157,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RESTTests",
+            dependencies: [
+                "TestSupport", "Tokens",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

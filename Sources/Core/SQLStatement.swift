@@ -15,6 +15,8 @@ public enum SQLValue: Sendable, Equatable {
     case text(String)
     case int(Int)
     case bool(Bool)
-    /// JSON text, bound as `jsonb`.
+    /// JSON text (cast to `json`/`jsonb` in the statement).
     case json(String)
+    /// A `text[]` array.
+    case textArray([String])
 }

@@ -74,8 +74,13 @@ public struct SQLTransaction: Sendable {
 /// A statement PostgreSQL refused, with its SQLSTATE (e.g. 23505 for a unique violation).
 public struct DatabaseError: Error, CustomStringConvertible, Sendable {
     public let sqlState: String?
+    /// Message, detail and hint together, for logs.
     public let message: String
     public let constraint: String?
+    /// The server's message, detail and hint as sent, for clients that show them apart.
+    public var serverMessage: String? = nil
+    public var detail: String? = nil
+    public var hint: String? = nil
 
     public var description: String { "\(message) (SQLSTATE \(sqlState ?? "?"))" }
 
@@ -85,7 +90,8 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
         } catch let error as PSQLError {
             throw DatabaseError(
                 sqlState: error.serverInfo?[.sqlState], message: DatabaseErrorText.describe(error),
-                constraint: error.serverInfo?[.constraintName])
+                constraint: error.serverInfo?[.constraintName], serverMessage: error.serverInfo?[.message],
+                detail: error.serverInfo?[.detail], hint: error.serverInfo?[.hint])
         }
     }
 }
@@ -100,6 +106,7 @@ extension SQLStatement {
             case .int(let int): bindings.append(int)
             case .bool(let bool): bindings.append(bool)
             case .json(let json): bindings.append(json)
+            case .textArray(let values): bindings.append(values)
             }
         }
         return PostgresQuery(unsafeSQL: sql, binds: bindings)

@@ -44,6 +44,8 @@ public struct SchemaCacheLoader: Sendable {
                   'type', format_type(a.atttypid, a.atttypmod),
                   'nullable', NOT a.attnotnull,
                   'hasDefault', a.atthasdef OR a.attidentity <> '',
+                  'defaultExpression', (SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+                                        WHERE d.adrelid = r.oid AND d.adnum = a.attnum AND a.attgenerated = ''),
                   'generated', a.attgenerated <> '' OR a.attidentity = 'a',
                   'readableBy', (SELECT coalesce(jsonb_agg(role), '[]') FROM unnest(ARRAY['anon', 'authenticated', 'service_role']) AS role
                                  WHERE has_column_privilege(role, r.oid, a.attnum, 'SELECT')),

@@ -37,7 +37,8 @@ public struct ApiRequest: Sendable, Equatable {
     public var preferences: Preferences
     /// The representation asked for in `Accept`.
     public var mediaType: MediaType
-    /// The `Range` header (`items=a-b`, `a-`), when present.
+    /// The `Range` header (`a-b`, `a-`, optionally after `items=`) of a GET or HEAD, when present
+    /// and well-formed; other verbs ignore it, as PostgREST does.
     public var range: RowRange?
     /// The request body, when the action takes one.
     public var payload: Payload?
@@ -128,7 +129,7 @@ public enum JSONPathStep: Sendable, Equatable, Hashable {
 public struct Filter: Sendable, Equatable {
     public var negated: Bool
     public var op: FilterOperator
-    /// `any`/`all` for eq, neq?, gt, gte, lt, lte, like, ilike, match, imatch.
+    /// `any`/`all` for eq, gt, gte, lt, lte, like, ilike, match, imatch (not neq, as in PostgREST).
     public var quantifier: Quantifier?
     /// The text-search configuration of fts/plfts/phfts/wfts: `fts(english).cat`.
     public var language: String?
@@ -159,7 +160,8 @@ public enum Quantifier: String, Sendable, Equatable {
 public enum Operand: Sendable, Equatable {
     /// A single value (for like/ilike, `*` already turned into `%`).
     case value(String)
-    /// The elements of `in.(a,b,"c,d")` or of a quantified `{a,b}`, unquoted and unescaped.
+    /// The elements of `in.(a,b,"c,d")` or of a quantified `{a,b}`, unquoted and unescaped
+    /// (`in.()` and `{}` are the empty list; `in.("")` is one empty string).
     case list([String])
     /// The operand of `is`.
     case isValue(IsValue)
@@ -332,18 +334,27 @@ public struct Payload: Sendable, Equatable {
     }
 }
 
-/// Why the request could not be parsed; rendered as PGRST100 (query), PGRST102 (body),
-/// PGRST103 (range) and PGRST107 (media type) errors by the REST surface.
+/// Why the request could not be parsed; rendered as PGRST100 (query), PGRST101 (verb on RPC),
+/// PGRST102 (body), PGRST103 (range), PGRST107 (media type), PGRST117 (verb), PGRST123
+/// (aggregates) and PGRST125 (path) errors by the REST surface.
 public struct RESTQueryError: Error, Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable {
         /// PGRST100: a query parameter does not parse.
         case query = "PGRST100"
+        /// PGRST101 (405): a verb other than GET, HEAD or POST on `/rpc/{fn}`.
+        case routineMethod = "PGRST101"
         /// PGRST102: empty or invalid JSON body.
         case body = "PGRST102"
         /// PGRST103: invalid range.
         case range = "PGRST103"
         /// PGRST107: unsupported Accept.
         case mediaType = "PGRST107"
+        /// PGRST117 (405): a verb the target does not support.
+        case unsupportedMethod = "PGRST117"
+        /// PGRST123 (400): aggregate functions in `select` (`count()`, `amount.sum()`).
+        case aggregates = "PGRST123"
+        /// PGRST125 (404): a path other than `/`, `/{relation}` and `/rpc/{fn}`.
+        case invalidPath = "PGRST125"
         /// PGRST105/PGRST114/… reserved for the planner.
         case other = "PGRST000"
     }

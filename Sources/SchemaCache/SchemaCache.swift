@@ -81,17 +81,20 @@ public struct Column: Sendable, Equatable, Codable {
     public var type: String
     public var nullable: Bool
     public var hasDefault: Bool
+    /// The DEFAULT expression as the catalog prints it (`gen_random_uuid()`, `now()`).
+    public var defaultExpression: String?
     /// Generated (`GENERATED ALWAYS AS … STORED`) or identity-always columns cannot be written.
     public var generated: Bool
     /// API roles that may SELECT the column (`*` expands to these per role).
     public var readableBy: [String]
     public var comment: String?
 
-    public init(name: String, type: String, nullable: Bool, hasDefault: Bool, generated: Bool, readableBy: [String], comment: String?) {
+    public init(name: String, type: String, nullable: Bool, hasDefault: Bool, defaultExpression: String? = nil, generated: Bool, readableBy: [String], comment: String?) {
         self.name = name
         self.type = type
         self.nullable = nullable
         self.hasDefault = hasDefault
+        self.defaultExpression = defaultExpression
         self.generated = generated
         self.readableBy = readableBy
         self.comment = comment

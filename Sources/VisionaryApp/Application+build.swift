@@ -1,50 +1,58 @@
 import AppConfig
 import AuthAPI
 import Database
+import Foundation
 import HTTPSupport
 import Hummingbird
 import Logging
 import PostgresNIO
+import RESTAPI
 import Tokens
 
 /// What the HTTP application is built from: each piece already made, so tests can pass their own.
 public struct ApplicationParts: Sendable {
     public var config: AppConfig
     public var keys: APIKeys
-    /// Pool of connections as the schema owner (migrations, Auth, health); never API requests.
+    public var jwtSecret: String
+    /// Pool of connections as the schema owner (migrations, Auth, schema cache); never API requests.
     public var ownerDatabase: PostgresClient
+    /// Pool of connections as `authenticator`, which only switches into the API roles.
+    public var apiDatabase: PostgresClient
     public var migrations: [Migration]
     public var auth: AuthService
+    public var schemaCache: SchemaCacheStore
+    public var rest: RESTService
     /// Called once the port is open, with the address clients should use.
     public var onListening: @Sendable (String) async -> Void
 
-    public init(
-        config: AppConfig, keys: APIKeys, ownerDatabase: PostgresClient, migrations: [Migration], auth: AuthService,
+    /// Every part for a configuration whose database (owner login) is `owner`.
+    public static func make(
+        config: AppConfig, secret: String, owner: DatabaseEndpoint, logger: Logger,
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
-    ) {
-        self.config = config
-        self.keys = keys
-        self.ownerDatabase = ownerDatabase
-        self.migrations = migrations
-        self.auth = auth
-        self.onListening = onListening
-    }
-
-    /// The Auth service for a configuration, on the owner pool, hashing with bcrypt.
-    public static func makeAuth(
-        config: AppConfig, secret: String, ownerDatabase: PostgresClient, logger: Logger
-    ) async throws -> AuthService {
+    ) async throws -> ApplicationParts {
+        let ownerDatabase = PostgresClient(configuration: try owner.clientConfiguration(), backgroundLogger: logger)
+        let apiEndpoint = owner.with(username: AuthenticatorLogin.role, password: AuthenticatorLogin.password(jwtSecret: secret))
+        let apiDatabase = PostgresClient(configuration: try apiEndpoint.clientConfiguration(), backgroundLogger: logger)
         var settings = config.auth
         settings.issuer = "http://\(config.host):\(config.port)/auth/v1"
-        return try await AuthService(
-            database: SQLRunner(client: ownerDatabase, logger: logger), settings: settings, jwtSecret: secret,
+        let ownerRunner = SQLRunner(client: ownerDatabase, logger: logger)
+        let auth = try await AuthService(
+            database: ownerRunner, settings: settings, jwtSecret: secret,
             passwords: BCryptPasswordHasher(cost: settings.bcryptCost))
+        let keys = APIKeys(secret: secret)
+        let schemaCache = SchemaCacheStore(loader: SchemaCacheLoader(database: ownerRunner))
+        let rest = RESTService(
+            cache: schemaCache, runner: APIRequestRunner(client: apiDatabase, logger: logger), jwtSecret: secret, keys: keys,
+            leeway: TimeInterval(settings.expiryLeeway))
+        return ApplicationParts(
+            config: config, keys: keys, jwtSecret: secret, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
+            migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, onListening: onListening)
     }
 }
 
 /// Builds the HTTP application: middleware (CORS outermost, then the API-key gate), the API
-/// surfaces, the database pool as a service, and migrations before the port opens (when
-/// enabled), so a listening server always has an up-to-date schema.
+/// surfaces, the database pools as services, and the start-up work that must finish before the
+/// port opens: migrations (when enabled), the API login, and the schema cache.
 public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -53,6 +61,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     router.add(middleware: APIKeyMiddleware(isKnownKey: { keys.role(ofKey: $0) != nil }))
     HealthRoutes(database: parts.ownerDatabase, logger: logger).register(on: router)
     AuthRoutes(service: parts.auth).register(on: router)
+    RESTRoutes(service: parts.rest).register(on: router)
 
     var app = Application(
         router: router,
@@ -63,13 +72,57 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         },
         logger: logger
     )
-    app.addServices(DatabaseService(parts.ownerDatabase))
-    if parts.config.migrateOnStart {
-        let migrator = Migrator(migrations: parts.migrations, logger: logger)
-        app.beforeServerStarts {
+    app.addServices(DatabaseService(parts.ownerDatabase), DatabaseService(parts.apiDatabase))
+    // `NOTIFY pgrst, 'reload schema'` (PostgREST's convention) reloads the schema cache.
+    let schemaCache = parts.schemaCache
+    app.addServices(NotificationListener(client: parts.ownerDatabase, channel: "pgrst", logger: logger) { payload in
+        guard payload.isEmpty || payload == "reload schema" else { return }
+        do {
+            try await schemaCache.reload()
+            logger.info("schema cache reloaded")
+        } catch {
+            logger.error("could not reload the schema cache", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
+    })
+    let migrator = parts.config.migrateOnStart ? Migrator(migrations: parts.migrations, logger: logger) : nil
+    app.beforeServerStarts {
+        if let migrator {
             let applied = try await migrator.migrate(parts.ownerDatabase)
             logger.info("schema is up to date", metadata: ["applied": "\(applied)"])
         }
+        do {
+            try await withDeadline(.seconds(15)) {
+                try await AuthenticatorLogin.configure(owner: parts.ownerDatabase, jwtSecret: parts.jwtSecret, logger: logger)
+            }
+        } catch {
+            logger.warning("could not set the authenticator login; REST requests need it", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
+        do {
+            try await withDeadline(.seconds(15)) { try await parts.schemaCache.reload() }
+        } catch {
+            // The port still opens (health and Auth work); REST answers 503 until a reload succeeds.
+            logger.error("could not load the schema cache", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
     }
     return app
+}
+
+/// Runs `body`, giving up with `DeadlineExceeded` after `limit` (an unreachable database must
+/// not hold start-up forever).
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw DeadlineExceeded(limit: limit) }
+        return value
+    }
+}
+
+struct DeadlineExceeded: Error, CustomStringConvertible {
+    let limit: Duration
+    var description: String { "no answer within \(limit)" }
 }

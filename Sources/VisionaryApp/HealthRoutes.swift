@@ -28,23 +28,14 @@ struct HealthRoutes {
     /// Whether `SELECT 1` succeeds within the timeout (an unreachable database would otherwise
     /// hold the request for as long as the pool keeps trying to connect).
     func databaseAnswers() async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                do {
-                    try await database.execute("SELECT 1", logger: logger)
-                    return true
-                } catch {
-                    logger.warning("health check: database unreachable", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
-                    return false
-                }
+        do {
+            return try await withDeadline(Self.timeout) { [database, logger] in
+                try await database.execute("SELECT 1", logger: logger)
+                return true
             }
-            group.addTask {
-                try? await Task.sleep(for: Self.timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        } catch {
+            logger.warning("health check: database unreachable", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+            return false
         }
     }
 }

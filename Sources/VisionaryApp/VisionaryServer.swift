@@ -14,10 +14,8 @@ public enum VisionaryServer {
         let keys = APIKeys(secret: secrets.jwtSecret)
         let database = try await DatabaseHandle.open(config: config, logger: logger)
         do {
-            let owner = PostgresClient(configuration: try database.endpoint.clientConfiguration(), backgroundLogger: logger)
-            let parts = ApplicationParts(
-                config: config, keys: keys, ownerDatabase: owner, migrations: try Migration.bundled(),
-                auth: try await ApplicationParts.makeAuth(config: config, secret: secrets.jwtSecret, ownerDatabase: owner, logger: logger),
+            let parts = try await ApplicationParts.make(
+                config: config, secret: secrets.jwtSecret, owner: database.endpoint, logger: logger,
                 onListening: { url in
                     // Written unbuffered, so a log file or pipe shows it at once.
                     FileHandle.standardOutput.write(Data("""

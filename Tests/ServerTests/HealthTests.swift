@@ -15,11 +15,8 @@ struct HealthTests {
         let database = try await TestCluster.shared.makeDatabase(migrated: false)
         var config = AppConfig()
         config.port = 0
-        let owner = PostgresClient(configuration: try database.clientConfiguration(), backgroundLogger: TestCluster.logger)
-        let auth = try await ApplicationParts.makeAuth(config: config, secret: TestApp.secret, ownerDatabase: owner, logger: TestCluster.logger)
         let app = buildApplication(
-            ApplicationParts(config: config, keys: APIKeys(secret: TestApp.secret),
-                             ownerDatabase: owner, migrations: try Migration.bundled(), auth: auth),
+            try await ApplicationParts.make(config: config, secret: TestApp.secret, owner: database, logger: TestCluster.logger),
             logger: TestCluster.logger)
         try await app.test(.live) { client in
             try await client.execute(uri: "/health", method: .get) { response in
@@ -42,11 +39,9 @@ struct HealthTests {
         config.port = 0
         config.migrateOnStart = false
         let nowhere = DatabaseEndpoint(host: "127.0.0.1", port: 1, username: "nobody", password: nil, database: "none")
-        let owner = PostgresClient(configuration: try nowhere.clientConfiguration(), backgroundLogger: TestCluster.logger)
-        let auth = try await ApplicationParts.makeAuth(config: config, secret: TestApp.secret, ownerDatabase: owner, logger: TestCluster.logger)
-        let app = buildApplication(
-            ApplicationParts(config: config, keys: APIKeys(secret: TestApp.secret), ownerDatabase: owner, migrations: [], auth: auth),
-            logger: TestCluster.logger)
+        var parts = try await ApplicationParts.make(config: config, secret: TestApp.secret, owner: nowhere, logger: TestCluster.logger)
+        parts.migrations = []
+        let app = buildApplication(parts, logger: TestCluster.logger)
         try await app.test(.live) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)

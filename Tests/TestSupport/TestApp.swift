@@ -25,12 +25,9 @@ public struct TestApp: Sendable {
         config.migrateOnStart = false
         config.auth.bcryptCost = 4
         adjust(&config)
-        let owner = PostgresClient(configuration: try database.clientConfiguration(), backgroundLogger: TestCluster.logger)
-        let auth = try await ApplicationParts.makeAuth(config: config, secret: secret, ownerDatabase: owner, logger: TestCluster.logger)
         return TestApp(
             database: database,
-            parts: ApplicationParts(
-                config: config, keys: APIKeys(secret: secret), ownerDatabase: owner, migrations: try Migration.bundled(), auth: auth))
+            parts: try await ApplicationParts.make(config: config, secret: secret, owner: database, logger: TestCluster.logger))
     }
 
     /// Runs `body` against the live server, then drops the database.

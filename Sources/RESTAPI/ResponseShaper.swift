@@ -1,0 +1,107 @@
+import RESTEngine
+import RESTErrors
+import RESTQuery
+
+/// What a REST response carries: status, headers and the body PostgreSQL built.
+public struct RESTResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: String?
+}
+
+/// Turns the statement's row (total, rows in the response, body) into the protocol's status,
+/// `Content-Range`, `Preference-Applied` and body (spec §3.8).
+struct ResponseShaper: Sendable {
+    let request: ApiRequest
+    let plan: Plan
+
+    struct Row {
+        var total: Int?
+        var page: Int
+        var body: String?
+
+        init(_ columns: [String?]) {
+            total = columns.first.flatMap { $0 }.flatMap { Int($0) }
+            page = columns.count > 1 ? (columns[1].flatMap { Int($0) } ?? 0) : 0
+            body = columns.count > 2 ? columns[2] : nil
+        }
+    }
+
+    var single: Bool {
+        switch plan {
+        case .read(let read): return read.single
+        case .mutate(let mutate): return mutate.single && mutate.representation
+        case .call(let call): return call.single
+        }
+    }
+
+    /// Runs before the transaction ends: a singular response that is not exactly one row
+    /// undoes the request.
+    func check(_ columns: [String?]) throws {
+        let row = Row(columns)
+        if single, row.page != 1 { throw RESTError.singularity(rowCount: row.page) }
+    }
+
+    func response(_ columns: [String?]) throws -> RESTResponse {
+        let row = Row(columns)
+        var headers: [(String, String)] = []
+        var applied: [String] = []
+        if let resolution = request.preferences.resolution, case .mutate(let mutate) = plan,
+           case .insert(_, let conflict?, _) = mutate.kind, conflict.resolution == resolution {
+            applied.append("resolution=\(resolution.rawValue)")
+        }
+        if let profile = request.profile { headers.append(("Content-Profile", profile)) }
+        let contentType = single ? "application/vnd.pgrst.object+json; charset=utf-8" : "application/json; charset=utf-8"
+
+        switch plan {
+        case .read(let read):
+            let range = Self.contentRange(offset: read.offset, page: row.page, total: row.total)
+            headers.append(("Content-Range", range))
+            if let count = request.preferences.count { applied.append("count=\(count.rawValue)") }
+            if !applied.isEmpty { headers.append(("Preference-Applied", applied.joined(separator: ", "))) }
+            if let total = row.total, read.offset > total {
+                throw RESTError.invalidRange(.offsetBeyondTotal(offset: read.offset, total: total))
+            }
+            headers.append(("Content-Type", contentType))
+            let partial = row.total.map { row.page < $0 } ?? false
+            return RESTResponse(status: partial && !single ? 206 : 200, headers: headers, body: read.headersOnly ? nil : (row.body ?? "[]"))
+        case .mutate(let mutate):
+            if let preference = request.preferences.return { applied.append("return=\(preference.rawValue)") }
+            if let count = request.preferences.count { applied.append("count=\(count.rawValue)") }
+            if request.preferences.transaction == .rollback { applied.append("tx=rollback") }
+            if !applied.isEmpty { headers.append(("Preference-Applied", applied.joined(separator: ", "))) }
+            let totalPart = mutate.count ? String(row.page) : "*"
+            switch mutate.kind {
+            case .insert:
+                headers.append(("Content-Range", "*/\(totalPart)"))
+                if mutate.representation {
+                    headers.append(("Content-Type", contentType))
+                    return RESTResponse(status: 201, headers: headers, body: row.body ?? "[]")
+                }
+                return RESTResponse(status: 201, headers: headers, body: nil)
+            case .update:
+                headers.append(("Content-Range", row.page > 0 ? "0-\(row.page - 1)/\(totalPart)" : "*/\(totalPart)"))
+            case .delete:
+                headers.append(("Content-Range", "*/\(totalPart)"))
+            }
+            if mutate.representation {
+                headers.append(("Content-Type", contentType))
+                return RESTResponse(status: 200, headers: headers, body: row.body ?? "[]")
+            }
+            return RESTResponse(status: 204, headers: headers, body: nil)
+        case .call(let call):
+            if call.returnsVoid { return RESTResponse(status: 204, headers: headers, body: nil) }
+            if call.returnsSet {
+                headers.append(("Content-Range", Self.contentRange(offset: call.offset, page: row.page, total: row.total)))
+            }
+            headers.append(("Content-Type", contentType))
+            return RESTResponse(status: 200, headers: headers, body: call.headersOnly ? nil : (row.body ?? "null"))
+        }
+    }
+
+    /// `first-last/total`, `*/total` when no row came back; `*` for an unknown total.
+    static func contentRange(offset: Int, page: Int, total: Int?) -> String {
+        let totalPart = total.map(String.init) ?? "*"
+        return page > 0 ? "\(offset)-\(offset + page - 1)/\(totalPart)" : "*/\(totalPart)"
+    }
+}

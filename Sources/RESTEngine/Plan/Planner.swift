@@ -1,0 +1,244 @@
+import Foundation
+import RESTErrors
+import RESTQuery
+import SchemaCache
+
+/// Resolves an `ApiRequest` against the schema cache, for the role the request runs as. Every
+/// identifier that reaches SQL comes from the cache; anything the cache does not know is a
+/// PostgREST error, never a database round trip.
+public struct Planner: Sendable {
+    public let cache: SchemaCache
+    public let exposedSchemas: [String]
+    public let maxRows: Int?
+
+    public init(cache: SchemaCache, exposedSchemas: [String] = ["public"], maxRows: Int? = nil) {
+        self.cache = cache
+        self.exposedSchemas = exposedSchemas
+        self.maxRows = maxRows
+    }
+
+    public func plan(_ request: ApiRequest, role: String) throws(RESTError) -> Plan {
+        let schema = request.profile ?? exposedSchemas[0]
+        guard exposedSchemas.contains(schema) else { throw RESTError.unacceptableSchema(schema, exposed: exposedSchemas) }
+        if case .unsupported(let types) = request.mediaType { throw RESTError.unacceptableMediaTypes([types]) }
+        if request.preferences.handling == .strict, !request.preferences.unrecognised.isEmpty {
+            throw RESTError.invalidPreferences(request.preferences.unrecognised)
+        }
+        switch request.target {
+        case .relation(let name):
+            guard let relation = cache.relation(schema, name) else { throw RESTError.tableNotFound(schema: schema, name: name) }
+            return try planRelation(request, relation: relation, role: role)
+        case .routine(let name):
+            return .call(try planCall(request, schema: schema, name: name))
+        case .schemaDescription:
+            throw RESTError.openAPIDisabled
+        }
+    }
+
+    // MARK: Relations
+
+    func planRelation(_ request: ApiRequest, relation: Relation, role: String) throws(RESTError) -> Plan {
+        let single = request.mediaType == .singleObject || request.mediaType == .jsonStrippedNulls(single: true)
+        let columns = try outputColumns(request.query.select, of: relation, role: role)
+        let conditions = try rootConditions(request.query, relation: relation)
+        let count = request.preferences.count != nil
+        switch request.action {
+        case .read(let headersOnly):
+            let (limit, offset) = try window(request)
+            return .read(ReadPlan(
+                relation: QualifiedName(schema: relation.schema, name: relation.name), columns: columns,
+                conditions: conditions, order: try order(request.query, relation: relation), limit: limit, offset: offset,
+                count: count, single: single, headersOnly: headersOnly))
+        case .insert, .update, .singleUpsert:
+            guard let payload = request.payload else { throw RESTError.invalidBody() }
+            let written = try writeColumns(request, payload: payload, relation: relation)
+            let kind: MutatePlan.Kind
+            if request.action == .update {
+                kind = .update(columns: written)
+            } else {
+                var conflict: MutatePlan.Conflict?
+                if let resolution = request.preferences.resolution ?? (request.action == .singleUpsert ? .mergeDuplicates : nil) {
+                    let target = request.query.onConflict ?? relation.primaryKey
+                    for column in target where relation.column(column) == nil {
+                        throw RESTError.columnNotFound(column, relation: relation.name)
+                    }
+                    if !target.isEmpty { conflict = MutatePlan.Conflict(columns: target, resolution: resolution) }
+                }
+                kind = .insert(columns: written, conflict: conflict, defaultsForMissing: true)
+            }
+            return .mutate(MutatePlan(
+                relation: QualifiedName(schema: relation.schema, name: relation.name), kind: kind,
+                payload: payload.json, payloadIsArray: payload.shape == .array,
+                conditions: request.action == .update ? conditions : [],
+                returning: columns, representation: request.preferences.return == .representation,
+                count: count, single: single, primaryKey: relation.primaryKey))
+        case .delete:
+            return .mutate(MutatePlan(
+                relation: QualifiedName(schema: relation.schema, name: relation.name), kind: .delete,
+                payload: nil, payloadIsArray: false, conditions: conditions, returning: columns,
+                representation: request.preferences.return == .representation, count: count, single: single,
+                primaryKey: relation.primaryKey))
+        case .call, .describe:
+            // The parser only pairs these actions with routines and the root path.
+            throw RESTError.invalidResourcePath
+        }
+    }
+
+    /// The columns a write sets: `columns` when given, else the payload's keys; each must exist.
+    func writeColumns(_ request: ApiRequest, payload: Payload, relation: Relation) throws(RESTError) -> [WriteColumn] {
+        let names = request.query.columns ?? payload.keys
+        return try names.map { name throws(RESTError) in
+            guard let column = relation.column(name) else { throw RESTError.columnNotFound(name, relation: relation.name) }
+            return WriteColumn(name: column.name, type: column.type, defaultExpression: column.defaultExpression)
+        }
+    }
+
+    /// The `select` list as output columns. `*` expands to the columns the role may read, so it
+    /// never asks for a column the role is not granted.
+    func outputColumns(_ items: [SelectItem], of relation: Relation, role: String) throws(RESTError) -> [OutputColumn] {
+        var output: [OutputColumn] = []
+        for item in items {
+            switch item {
+            case .star:
+                for column in relation.columns where column.readableBy.contains(role) {
+                    output.append(OutputColumn(
+                        expression: ColumnExpression(column: column.name, columnType: column.type, jsonPath: [], cast: nil),
+                        key: column.name))
+                }
+            case .column(let field, let alias, let cast):
+                let expression = try expression(field, cast: cast, in: relation)
+                let key = alias ?? field.jsonPath.last.map { step -> String in
+                    switch step { case .arrow(let key), .doubleArrow(let key): return key }
+                } ?? field.name
+                output.append(OutputColumn(expression: expression, key: key))
+            case .embed(let embedding):
+                throw RESTError(
+                    status: 400, code: "PGRST127",
+                    message: "Embedding resources ('\(embedding.target)') is not supported by this server yet")
+            }
+        }
+        return output
+    }
+
+    func expression(_ field: Field, cast: String? = nil, in relation: Relation) throws(RESTError) -> ColumnExpression {
+        guard let column = relation.column(field.name) else {
+            throw RESTError.database(
+                sqlState: "42703", message: "column \(relation.name).\(field.name) does not exist", detail: nil, hint: nil, role: "")
+        }
+        if let cast, !Self.isTypeName(cast) {
+            throw RESTError.queryParameterParseError(message: "\"\(cast)\" is not a type name", details: "in select")
+        }
+        return ColumnExpression(column: column.name, columnType: column.type, jsonPath: field.jsonPath, cast: cast)
+    }
+
+    /// A cast target that can only be a type name: letters, digits, underscores, spaces,
+    /// dots, parentheses with digits, and trailing `[]`.
+    static func isTypeName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first.properties.isAlphabetic || first == "_" else { return false }
+        return text.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil)) || " _.[](),".unicodeScalars.contains($0)
+        } && !text.contains("--")
+    }
+
+    func rootConditions(_ query: QueryParameters, relation: Relation) throws(RESTError) -> [Condition] {
+        var conditions: [Condition] = []
+        for parameter in query.filters {
+            let filter: PathFilter
+            switch parameter.parsed {
+            case .success(let parsed): filter = parsed
+            case .failure(let error): throw RESTError.queryParameterParseError(message: error.message, details: error.details ?? "")
+            }
+            guard filter.path.isEmpty else { throw RESTError.notEmbedded(filter.path.joined(separator: ".")) }
+            conditions.append(.filter(try expression(filter.field, in: relation), filter.filter))
+        }
+        for logic in query.logic {
+            guard logic.path.isEmpty else { throw RESTError.notEmbedded(logic.path.joined(separator: ".")) }
+            conditions.append(try condition(logic.tree, relation: relation))
+        }
+        return conditions
+    }
+
+    func condition(_ tree: LogicTree, relation: Relation) throws(RESTError) -> Condition {
+        switch tree {
+        case .and(let negated, let children):
+            return .and(negated: negated, try children.map { child throws(RESTError) in try condition(child, relation: relation) })
+        case .or(let negated, let children):
+            return .or(negated: negated, try children.map { child throws(RESTError) in try condition(child, relation: relation) })
+        case .condition(let path, let field, let filter):
+            guard path.isEmpty else { throw RESTError.notEmbedded(path.joined(separator: ".")) }
+            return .filter(try expression(field, in: relation), filter)
+        }
+    }
+
+    func order(_ query: QueryParameters, relation: Relation) throws(RESTError) -> [OrderItem] {
+        var items: [OrderItem] = []
+        for order in query.order {
+            guard order.path.isEmpty else { throw RESTError.notEmbedded(order.path.joined(separator: ".")) }
+            for term in order.terms {
+                if let related = term.relation { throw RESTError.notEmbedded(related) }
+                items.append(OrderItem(expression: try expression(term.field, in: relation), direction: term.direction, nulls: term.nulls))
+            }
+        }
+        return items
+    }
+
+    /// `limit`/`offset` intersected with the `Range` header and the configured maximum.
+    func window(_ request: ApiRequest) throws(RESTError) -> (limit: Int?, offset: Int) {
+        let root = request.query.ranges.first { $0.path.isEmpty }
+        for range in request.query.ranges where !range.path.isEmpty {
+            throw RESTError.notEmbedded(range.path.joined(separator: "."))
+        }
+        var offset = root?.offset ?? 0
+        var limit = root?.limit
+        if let range = request.range {
+            offset = max(offset, range.lower)
+            if let upper = range.upper {
+                let count = upper - range.lower + 1
+                limit = limit.map { min($0, count) } ?? count
+            }
+        }
+        if let maxRows { limit = limit.map { min($0, maxRows) } ?? maxRows }
+        return (limit, offset)
+    }
+
+    // MARK: Functions
+
+    func planCall(_ request: ApiRequest, schema: String, name: String) throws(RESTError) -> CallPlan {
+        guard case .call(let readOnly, let headersOnly) = request.action else { throw RESTError.invalidResourcePath }
+        let candidates = cache.routines(schema, name)
+        var arguments: [String: CallArgument.Source] = [:]
+        if readOnly {
+            for parameter in request.query.filters { arguments[parameter.key] = .text(parameter.value) }
+        } else {
+            for key in request.payload?.keys ?? [] { arguments[key] = .body(request.payload?.json ?? "{}") }
+        }
+        let given = Set(arguments.keys)
+        let matching = candidates.filter { routine in
+            let names = Set(routine.parameters.map(\.name))
+            let required = Set(routine.parameters.filter { !$0.hasDefault }.map(\.name))
+            return readOnly ? required.isSubset(of: given) && names.isSuperset(of: required)
+                : given.isSubset(of: names) && required.isSubset(of: given)
+        }
+        guard let routine = matching.first else {
+            throw RESTError.functionNotFound(schema: schema, name: name, arguments: given.sorted(), jsonBody: !readOnly)
+        }
+        let parameterNames = Set(routine.parameters.map(\.name))
+        let callArguments = routine.parameters.compactMap { parameter -> CallArgument? in
+            arguments[parameter.name].map { CallArgument(name: parameter.name, type: parameter.type, source: $0) }
+        }
+        // On a read, query keys that are not arguments are filters on the result.
+        if readOnly, request.query.filters.contains(where: { !parameterNames.contains($0.key) }) {
+            throw RESTError(status: 400, code: "PGRST127", message: "Filters on function results are not supported by this server yet")
+        }
+        if readOnly && routine.volatility == .volatile {
+            // PostgreSQL refuses writes in a read-only transaction; let it say so (25006 → 405).
+        }
+        let root = request.query.ranges.first { $0.path.isEmpty }
+        return CallPlan(
+            routine: QualifiedName(schema: schema, name: name), arguments: callArguments,
+            returnsSet: routine.returnsSet, returnsComposite: routine.returnsComposite,
+            returnsVoid: routine.returnType == "void", readOnly: readOnly, headersOnly: headersOnly,
+            single: request.mediaType == .singleObject, count: request.preferences.count != nil,
+            limit: root?.limit, offset: root?.offset ?? 0)
+    }
+}

@@ -1,0 +1,156 @@
+/// The `select` grammar (§3.3): columns with aliases, JSON paths and casts; embeddings with
+/// aliases, hints, join types and spreads, nested. Whitespace around items is insignificant.
+enum SelectGrammar {
+    /// How deep embeddings may nest; deeper input is refused rather than recursed into.
+    static let maximumDepth = 64
+
+    static func parse(_ text: String) -> Result<[SelectItem], RESTQueryError> {
+        var scanner = GrammarScanner(text)
+        do throws(GrammarFailure) {
+            let items = try forest(&scanner, depth: 0)
+            try scanner.expectEnd(["\",\""])
+            return .success(items)
+        } catch {
+            return .failure(.syntax("select parameter", text, error))
+        }
+    }
+
+    /// `item ("," item)*`, possibly empty (`select=` and `target()`).
+    static func forest(_ scanner: inout GrammarScanner, depth: Int) throws(GrammarFailure) -> [SelectItem] {
+        scanner.skipWhitespace()
+        if scanner.isAtEnd || scanner.current == ")" { return [] }
+        var items: [SelectItem] = []
+        while true {
+            items.append(try item(&scanner, depth: depth))
+            scanner.skipWhitespace()
+            guard scanner.take(",") else { return items }
+            scanner.skipWhitespace()
+        }
+    }
+
+    private static func item(_ scanner: inout GrammarScanner, depth: Int) throws(GrammarFailure) -> SelectItem {
+        scanner.skipWhitespace()
+        if scanner.startsWith("...") {
+            scanner.advance(3)
+            return .embed(try embedding(&scanner, spread: true, depth: depth))
+        }
+        var attempt = scanner
+        if let embedding = try? embeddingHead(&attempt), attempt.current == "(" {
+            scanner = attempt
+            return .embed(try embeddingBody(&scanner, head: embedding, depth: depth))
+        }
+        return try column(&scanner)
+    }
+
+    private static func embedding(_ scanner: inout GrammarScanner, spread: Bool, depth: Int) throws(GrammarFailure) -> Embedding {
+        var head = try embeddingHead(&scanner)
+        head.spread = spread
+        guard scanner.current == "(" else {
+            throw scanner.failure(expecting: ["\"!\"", "\"(\""])
+        }
+        return try embeddingBody(&scanner, head: head, depth: depth)
+    }
+
+    /// `[alias:]target[!param[!param]]`, leaving the scanner on what follows (`(` for an embedding).
+    private static func embeddingHead(_ scanner: inout GrammarScanner) throws(GrammarFailure) -> Embedding {
+        let alias = alias(&scanner)
+        let nameStart = scanner.position
+        let target = try scanner.fieldName()
+        if target == "count", scanner.scalars[nameStart] != "\"" {
+            // `count()` is the aggregate, not an embedding of a table named count.
+            throw scanner.failure(expecting: [])
+        }
+        var embedding = Embedding(target: target, alias: alias, select: [])
+        var sawHint = false
+        var sawJoin = false
+        while scanner.current == "!" {
+            scanner.advance()
+            let paramStart = scanner.position
+            let quoted = scanner.current == "\""
+            let param = try scanner.fieldName()
+            if !quoted, let join = Embedding.Join(rawValue: param) {
+                guard !sawJoin else {
+                    scanner.position = paramStart
+                    throw scanner.failure(expecting: ["a hint (one join type is given already)"])
+                }
+                sawJoin = true
+                embedding.join = join
+            } else {
+                guard !sawHint else {
+                    scanner.position = paramStart
+                    throw scanner.failure(expecting: ["\"inner\" or \"left\" (one hint is given already)"])
+                }
+                sawHint = true
+                embedding.hint = param
+            }
+        }
+        scanner.skipWhitespace()
+        return embedding
+    }
+
+    private static func embeddingBody(_ scanner: inout GrammarScanner, head: Embedding, depth: Int) throws(GrammarFailure) -> Embedding {
+        guard depth < maximumDepth else {
+            throw scanner.failure(expecting: ["at most \(maximumDepth) levels of embedding"])
+        }
+        try scanner.expect("(")
+        var embedding = head
+        embedding.select = try forest(&scanner, depth: depth + 1)
+        scanner.skipWhitespace()
+        try scanner.expect(")", "\",\" or \")\"")
+        return embedding
+    }
+
+    /// `name:` (one colon: `::` is a cast), or nothing, leaving the scanner where it was.
+    private static func alias(_ scanner: inout GrammarScanner) -> String? {
+        var attempt = scanner
+        guard let name = try? attempt.fieldName() else { return nil }
+        attempt.skipWhitespace()
+        guard attempt.current == ":", attempt.scalar(at: 1) != ":" else { return nil }
+        attempt.advance()
+        attempt.skipWhitespace()
+        scanner = attempt
+        return name
+    }
+
+    private static let aggregateNames = ["sum", "avg", "count", "max", "min"]
+
+    private static func aggregateRefusal(_ scanner: GrammarScanner) -> GrammarFailure {
+        GrammarFailure(
+            position: scanner.position, unexpected: scanner.describeCurrent(), expecting: [],
+            refusal: RESTQueryError(
+                .aggregates, "Use of aggregate functions is not allowed",
+                hint: "Aggregates (count(), sum(), avg(), max(), min()) are disabled on this server."))
+    }
+
+    /// `*`, or `[alias:]field[jsonpath][::type]`.
+    private static func column(_ scanner: inout GrammarScanner) throws(GrammarFailure) -> SelectItem {
+        let endings = ["\",\"", "\")\"", "end of input"]
+        if scanner.take("*") {
+            scanner.skipWhitespace()
+            guard scanner.isAtEnd || scanner.current == "," || scanner.current == ")" else {
+                throw scanner.failure(expecting: endings)
+            }
+            return .star
+        }
+        let alias = alias(&scanner)
+        if scanner.startsWith("count()") { throw aggregateRefusal(scanner) }
+        let field = try scanner.field()
+        var cast: String?
+        if scanner.take("::") {
+            cast = try scanner.identifier("type name")
+        }
+        if scanner.current == "." {
+            var attempt = scanner
+            attempt.advance()
+            let word = attempt.word()
+            if aggregateNames.contains(word), attempt.startsWith("()") { throw aggregateRefusal(scanner) }
+        }
+        scanner.skipWhitespace()
+        guard scanner.isAtEnd || scanner.current == "," || scanner.current == ")" else {
+            var expecting = ["\"->\"", "\"->>\""]
+            if cast == nil { expecting.append("\"::\"") }
+            throw scanner.failure(expecting: expecting + endings)
+        }
+        return .column(field: field, alias: alias, cast: cast)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+
+/// Speaks to `/rest/v1` as postgrest-js/py do: apikey, bearer, Prefer and Accept headers.
+struct RESTClient: Sendable {
+    let client: any TestClientProtocol
+    let apiKey: String
+    var bearer: String?
+
+    struct Reply: Sendable {
+        let status: HTTPResponse.Status
+        let headers: HTTPFields
+        let body: String
+
+        var array: [[String: Any]] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [[String: Any]] ?? []
+        }
+        var object: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        }
+        var code: String? { object["code"] as? String }
+        func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
+    }
+
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, prefer: String? = nil, accept: String? = nil,
+        headers extra: [(String, String)] = []
+    ) async throws -> Reply {
+        var headers: HTTPFields = [HTTPField.Name("apikey")!: apiKey]
+        headers[.authorization] = "Bearer \(bearer ?? apiKey)"
+        if json != nil { headers[.contentType] = "application/json" }
+        if let prefer { headers[HTTPField.Name("Prefer")!] = prefer }
+        if let accept { headers[.accept] = accept }
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        return try await client.execute(
+            uri: "/rest/v1/" + path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
+        ) { response in
+            Reply(status: response.status, headers: response.headers, body: String(buffer: response.body))
+        }
+    }
+
+    func with(bearer: String?) -> RESTClient {
+        var copy = self
+        copy.bearer = bearer
+        return copy
+    }
+}
+
+/// Signs a user up through the Auth API and returns the access token and user id.
+func signUp(_ client: any TestClientProtocol, app: TestApp, email: String) async throws -> (token: String, id: String) {
+    let reply = try await client.execute(
+        uri: "/auth/v1/signup", method: .post,
+        headers: [HTTPField.Name("apikey")!: app.keys.anon, .contentType: "application/json"],
+        body: ByteBuffer(string: #"{"email":"\#(email)","password":"secret-password"}"#)
+    ) { String(buffer: $0.body) }
+    let json = (try JSONSerialization.jsonObject(with: Data(reply.utf8))) as? [String: Any] ?? [:]
+    let token = json["access_token"] as? String ?? ""
+    let id = (json["user"] as? [String: Any])?["id"] as? String ?? ""
+    return (token, id)
+}
