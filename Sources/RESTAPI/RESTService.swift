@@ -63,6 +63,13 @@ public struct RESTService: Sendable {
     /// The response to a parsed request, or the error it deserves.
     func respond(to request: ApiRequest, role: String, claims: String) async throws -> RESTResponse {
         guard let cache = cache.cache else { throw RESTError.schemaCacheUnavailable }
+        if request.target == .schemaDescription {
+            let schema = request.profile ?? "public"
+            guard schema == "public" else { throw RESTError.unacceptableSchema(schema, exposed: ["public"]) }
+            let document = OpenAPIDocument.render(cache: cache, role: role, schema: schema)
+            let headersOnly = request.action == .describe(headersOnly: true)
+            return RESTResponse(status: 200, headers: [("Content-Type", "application/openapi+json; charset=utf-8")], body: headersOnly ? nil : document)
+        }
         let plan = try Planner(cache: cache, maxRows: maxRows).plan(request, role: role)
         let statement = StatementRenderer.render(plan)
         let shaper = ResponseShaper(request: request, plan: plan)
