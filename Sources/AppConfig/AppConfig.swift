@@ -22,6 +22,10 @@ public struct AppConfig: Sendable, Equatable {
     public var migrateOnStart: Bool = true
     /// Log level: trace, debug, info, notice, warning, error or critical (`VISIONARY_LOG_LEVEL`).
     public var logLevel: String = "info"
+    /// Most rows a REST read returns, whatever `limit` says (`VISIONARY_REST_MAX_ROWS`); nil for no cap.
+    public var restMaxRows: Int?
+    /// `statement_timeout` of every REST statement, in milliseconds (`VISIONARY_REST_STATEMENT_TIMEOUT_MS`).
+    public var restStatementTimeoutMilliseconds = 8_000
     /// The Auth API's policy (`VISIONARY_JWT_EXPIRY`, `VISIONARY_AUTH_*`).
     public var auth = AuthSettings()
     /// The working directory relative paths are resolved against.
@@ -65,6 +69,12 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_AUTH_RATE_LIMIT_PER_ADDRESS", 1...1_000_000, into: &auth.rateLimitPerAddress)
         try integer("VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL", 1...1_000_000, into: &auth.rateLimitPerEmail)
         try integer("VISIONARY_AUTH_RATE_LIMIT_WINDOW", 1...86_400, into: &auth.rateLimitWindow)
+        if value("VISIONARY_REST_MAX_ROWS") != nil {
+            var rows = 0
+            try integer("VISIONARY_REST_MAX_ROWS", 1...10_000_000, into: &rows)
+            restMaxRows = rows
+        }
+        try integer("VISIONARY_REST_STATEMENT_TIMEOUT_MS", 100...3_600_000, into: &restStatementTimeoutMilliseconds)
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
         try validate()
@@ -101,6 +111,8 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_DB_PORT", embeddedDatabasePort == 0 ? "0 (a free port)" : String(embeddedDatabasePort)),
             ("VISIONARY_MIGRATE", String(migrateOnStart)),
             ("VISIONARY_LOG_LEVEL", logLevel),
+            ("VISIONARY_REST_MAX_ROWS", restMaxRows.map(String.init) ?? "(no cap)"),
+            ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),
             ("VISIONARY_JWT_EXPIRY", String(auth.accessTokenLifetime)),
             ("VISIONARY_JWT_LEEWAY", String(auth.expiryLeeway)),
             ("VISIONARY_AUTH_AUTOCONFIRM", String(auth.autoconfirm)),

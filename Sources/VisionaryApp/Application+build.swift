@@ -41,9 +41,11 @@ public struct ApplicationParts: Sendable {
             passwords: BCryptPasswordHasher(cost: settings.bcryptCost))
         let keys = APIKeys(secret: secret)
         let schemaCache = SchemaCacheStore(loader: SchemaCacheLoader(database: ownerRunner))
+        let runner = APIRequestRunner(
+            client: apiDatabase, logger: logger, statementTimeout: "\(config.restStatementTimeoutMilliseconds)ms")
         let rest = RESTService(
-            cache: schemaCache, runner: APIRequestRunner(client: apiDatabase, logger: logger), jwtSecret: secret, keys: keys,
-            leeway: TimeInterval(settings.expiryLeeway))
+            cache: schemaCache, runner: runner, jwtSecret: secret, keys: keys,
+            leeway: TimeInterval(settings.expiryLeeway), maxRows: config.restMaxRows)
         return ApplicationParts(
             config: config, keys: keys, jwtSecret: secret, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
             migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, onListening: onListening)
