@@ -51,7 +51,12 @@ struct ResponseShaper: Sendable {
             applied.append("resolution=\(resolution.rawValue)")
         }
         if let profile = request.profile { headers.append(("Content-Profile", profile)) }
-        let contentType = single ? "application/vnd.pgrst.object+json; charset=utf-8" : "application/json; charset=utf-8"
+        var contentType = single ? "application/vnd.pgrst.object+json; charset=utf-8" : "application/json; charset=utf-8"
+        switch plan {
+        case .read(let read) where read.csv: contentType = "text/csv; charset=utf-8"
+        case .mutate(let mutate) where mutate.csv: contentType = "text/csv; charset=utf-8"
+        default: break
+        }
 
         switch plan {
         case .read(let read):

@@ -39,17 +39,42 @@ public struct Planner: Sendable {
 
     func planRelation(_ request: ApiRequest, relation: Relation, role: String) throws(RESTError) -> Plan {
         let single = request.mediaType == .singleObject || request.mediaType == .jsonStrippedNulls(single: true)
-        let columns = try outputColumns(request.query.select, of: relation, role: role)
-        let conditions = try rootConditions(request.query, relation: relation)
+        let csv = request.mediaType == .csv
+        try checkPaths(request.query)
+        var query = request.query
+        if case .read = request.action {} else {
+            // Writes ignore `order` on the written rows, as PostgREST does.
+            query.order.removeAll { $0.path.isEmpty }
+        }
+        var root = try readNode(query.select, of: relation, path: [], query: query, role: role)
         let count = request.preferences.count != nil
+        let name = QualifiedName(schema: relation.schema, name: relation.name)
         switch request.action {
         case .read(let headersOnly):
             let (limit, offset) = try window(request)
-            return .read(ReadPlan(
-                relation: QualifiedName(schema: relation.schema, name: relation.name), columns: columns,
-                conditions: conditions, order: try order(request.query, relation: relation), limit: limit, offset: offset,
-                count: count, single: single, headersOnly: headersOnly))
-        case .insert, .update, .singleUpsert:
+            root.limit = limit
+            root.offset = offset
+            return .read(ReadPlan(root: root, count: count, single: single, headersOnly: headersOnly, csv: csv))
+        case .insert, .update, .singleUpsert, .delete:
+            // The root's filters pick the rows written; the embeddings' own filters shape the
+            // representation read back. Order and window stay on reads.
+            if root.conditions.contains(where: \.testsEmbedding) {
+                throw RESTError(
+                    status: 400, code: "PGRST120", message: "Filters on embedded resources cannot pick the rows of a write",
+                    details: "Only reads can filter on the presence of an embedded resource")
+            }
+            let writeConditions = root.conditions
+            root.conditions = []
+            root.order = []
+            root.limit = nil
+            root.offset = 0
+            let representation = request.preferences.return == .representation
+            if request.action == .delete {
+                return .mutate(MutatePlan(
+                    relation: name, kind: .delete, payload: nil, payloadIsArray: false, conditions: writeConditions,
+                    returning: root, representation: representation, count: count, single: single, csv: csv,
+                    primaryKey: relation.primaryKey))
+            }
             guard let payload = request.payload else { throw RESTError.invalidBody() }
             let written = try writeColumns(request, payload: payload, relation: relation)
             let kind: MutatePlan.Kind
@@ -67,16 +92,9 @@ public struct Planner: Sendable {
                 kind = .insert(columns: written, conflict: conflict, defaultsForMissing: true)
             }
             return .mutate(MutatePlan(
-                relation: QualifiedName(schema: relation.schema, name: relation.name), kind: kind,
-                payload: payload.json, payloadIsArray: payload.shape == .array,
-                conditions: request.action == .update ? conditions : [],
-                returning: columns, representation: request.preferences.return == .representation,
-                count: count, single: single, primaryKey: relation.primaryKey))
-        case .delete:
-            return .mutate(MutatePlan(
-                relation: QualifiedName(schema: relation.schema, name: relation.name), kind: .delete,
-                payload: nil, payloadIsArray: false, conditions: conditions, returning: columns,
-                representation: request.preferences.return == .representation, count: count, single: single,
+                relation: name, kind: kind, payload: payload.json, payloadIsArray: payload.shape == .array,
+                conditions: request.action == .update ? writeConditions : [],
+                returning: root, representation: representation, count: count, single: single, csv: csv,
                 primaryKey: relation.primaryKey))
         case .call, .describe:
             // The parser only pairs these actions with routines and the root path.
@@ -91,33 +109,6 @@ public struct Planner: Sendable {
             guard let column = relation.column(name) else { throw RESTError.columnNotFound(name, relation: relation.name) }
             return WriteColumn(name: column.name, type: column.type, defaultExpression: column.defaultExpression)
         }
-    }
-
-    /// The `select` list as output columns. `*` expands to the columns the role may read, so it
-    /// never asks for a column the role is not granted.
-    func outputColumns(_ items: [SelectItem], of relation: Relation, role: String) throws(RESTError) -> [OutputColumn] {
-        var output: [OutputColumn] = []
-        for item in items {
-            switch item {
-            case .star:
-                for column in relation.columns where column.readableBy.contains(role) {
-                    output.append(OutputColumn(
-                        expression: ColumnExpression(column: column.name, columnType: column.type, jsonPath: [], cast: nil),
-                        key: column.name))
-                }
-            case .column(let field, let alias, let cast):
-                let expression = try expression(field, cast: cast, in: relation)
-                let key = alias ?? field.jsonPath.last.map { step -> String in
-                    switch step { case .arrow(let key), .doubleArrow(let key): return key }
-                } ?? field.name
-                output.append(OutputColumn(expression: expression, key: key))
-            case .embed(let embedding):
-                throw RESTError(
-                    status: 400, code: "PGRST127",
-                    message: "Embedding resources ('\(embedding.target)') is not supported by this server yet")
-            }
-        }
-        return output
     }
 
     func expression(_ field: Field, cast: String? = nil, in relation: Relation) throws(RESTError) -> ColumnExpression {
@@ -140,54 +131,9 @@ public struct Planner: Sendable {
         } && !text.contains("--")
     }
 
-    func rootConditions(_ query: QueryParameters, relation: Relation) throws(RESTError) -> [Condition] {
-        var conditions: [Condition] = []
-        for parameter in query.filters {
-            let filter: PathFilter
-            switch parameter.parsed {
-            case .success(let parsed): filter = parsed
-            case .failure(let error): throw RESTError.queryParameterParseError(message: error.message, details: error.details ?? "")
-            }
-            guard filter.path.isEmpty else { throw RESTError.notEmbedded(filter.path.joined(separator: ".")) }
-            conditions.append(.filter(try expression(filter.field, in: relation), filter.filter))
-        }
-        for logic in query.logic {
-            guard logic.path.isEmpty else { throw RESTError.notEmbedded(logic.path.joined(separator: ".")) }
-            conditions.append(try condition(logic.tree, relation: relation))
-        }
-        return conditions
-    }
-
-    func condition(_ tree: LogicTree, relation: Relation) throws(RESTError) -> Condition {
-        switch tree {
-        case .and(let negated, let children):
-            return .and(negated: negated, try children.map { child throws(RESTError) in try condition(child, relation: relation) })
-        case .or(let negated, let children):
-            return .or(negated: negated, try children.map { child throws(RESTError) in try condition(child, relation: relation) })
-        case .condition(let path, let field, let filter):
-            guard path.isEmpty else { throw RESTError.notEmbedded(path.joined(separator: ".")) }
-            return .filter(try expression(field, in: relation), filter)
-        }
-    }
-
-    func order(_ query: QueryParameters, relation: Relation) throws(RESTError) -> [OrderItem] {
-        var items: [OrderItem] = []
-        for order in query.order {
-            guard order.path.isEmpty else { throw RESTError.notEmbedded(order.path.joined(separator: ".")) }
-            for term in order.terms {
-                if let related = term.relation { throw RESTError.notEmbedded(related) }
-                items.append(OrderItem(expression: try expression(term.field, in: relation), direction: term.direction, nulls: term.nulls))
-            }
-        }
-        return items
-    }
-
     /// `limit`/`offset` intersected with the `Range` header and the configured maximum.
     func window(_ request: ApiRequest) throws(RESTError) -> (limit: Int?, offset: Int) {
         let root = request.query.ranges.first { $0.path.isEmpty }
-        for range in request.query.ranges where !range.path.isEmpty {
-            throw RESTError.notEmbedded(range.path.joined(separator: "."))
-        }
         var offset = root?.offset ?? 0
         var limit = root?.limit
         if let range = request.range {

@@ -9,10 +9,32 @@ public enum Plan: Sendable, Equatable {
     case call(CallPlan)
 }
 
-/// An output column: a SQL expression over the relation's alias, and the JSON key it becomes.
+/// An output column: what a key of the response object holds, and the key.
 public struct OutputColumn: Sendable, Equatable {
-    public var expression: ColumnExpression
+    public enum Value: Sendable, Equatable {
+        /// A column of the node's own relation (with JSON path and cast).
+        case column(ColumnExpression)
+        /// The JSON of the node's embedding at this index: an object or null (to-one), an array
+        /// (to-many).
+        case embedding(Int)
+        /// One key of the spread embedding at this index, lifted into this object: the embedded
+        /// value (to-one) or the array of the embedded values (to-many).
+        case spread(Int, key: String)
+    }
+
+    public var value: Value
     public var key: String
+
+    public init(value: Value, key: String) {
+        self.value = value
+        self.key = key
+    }
+
+    /// The column expression, for a column of the node's own relation.
+    public var expression: ColumnExpression? {
+        if case .column(let expression) = value { return expression }
+        return nil
+    }
 }
 
 /// A column reference with an optional JSON path and cast, typed from the schema cache.
@@ -36,27 +58,97 @@ public struct ColumnExpression: Sendable, Equatable {
 /// A resolved filter condition.
 public indirect enum Condition: Sendable, Equatable {
     case filter(ColumnExpression, Filter)
+    /// `<embedding>=is.null` (`present` false) / `not.is.null` (`present` true): the node's
+    /// embedding at this index is absent (null, `[]`) or present.
+    case embedding(Int, present: Bool)
     case and(negated: Bool, [Condition])
     case or(negated: Bool, [Condition])
+
+    /// True when the condition tests one of the node's embeddings somewhere.
+    public var testsEmbedding: Bool {
+        switch self {
+        case .filter: return false
+        case .embedding: return true
+        case .and(_, let children), .or(_, let children): return children.contains { $0.testsEmbedding }
+        }
+    }
+
+    /// The indexes of the embeddings the condition tests.
+    var embeddings: Set<Int> {
+        switch self {
+        case .filter: return []
+        case .embedding(let index, _): return [index]
+        case .and(_, let children), .or(_, let children): return children.reduce(into: []) { $0.formUnion($1.embeddings) }
+        }
+    }
 }
 
 public struct OrderItem: Sendable, Equatable {
+    /// A column of the node's relation, or of the to-one embedding `embedding` (`order=rel(col)`).
     public var expression: ColumnExpression
+    public var embedding: Int?
     public var direction: OrderTerm.Direction?
     public var nulls: OrderTerm.Nulls?
 }
 
-/// GET/HEAD on a relation (also the read-back of writes).
-public struct ReadPlan: Sendable, Equatable {
+/// One relation read at one level of the select tree: the root of a read, or an embedding.
+public struct ReadNode: Sendable, Equatable {
     public var relation: QualifiedName
+    /// The keys of each output object, in `select` order.
     public var columns: [OutputColumn]
+    public var embeddings: [EmbeddingPlan]
     public var conditions: [Condition]
     public var order: [OrderItem]
     public var limit: Int?
     public var offset: Int
+}
+
+/// An embedded resource: how its rows join the parent's, and what is read of them.
+public struct EmbeddingPlan: Sendable, Equatable {
+    /// How filters, order and limits address it: the alias, else the target as written.
+    public var name: String
+    public var join: JoinPlan
+    /// One-to-many and many-to-many embed an array; the others an object or null.
+    public var toMany: Bool
+    /// `!inner`: parents whose embedding is empty or null are dropped.
+    public var inner: Bool
+    /// `...target(…)`: the embedded keys are lifted into the parent.
+    public var spread: Bool
+    public var node: ReadNode
+}
+
+/// The join between an embedded relation and its parent, from the schema cache's foreign keys.
+public struct JoinPlan: Sendable, Equatable {
+    /// A many-to-many junction: `parentColumns`/`childColumns` then name the junction's columns.
+    public struct Junction: Sendable, Equatable {
+        public var relation: QualifiedName
+        /// Columns of the junction referencing `childKeys` of the embedded relation.
+        public var columns: [String]
+        public var childKeys: [String]
+    }
+
+    /// Columns of the parent, equal pairwise to `childColumns` (of the embedded relation, or of
+    /// the junction).
+    public var parentColumns: [String]
+    public var childColumns: [String]
+    public var junction: Junction?
+}
+
+/// GET/HEAD on a relation.
+public struct ReadPlan: Sendable, Equatable {
+    public var root: ReadNode
     public var count: Bool
     public var single: Bool
     public var headersOnly: Bool
+    /// `Accept: text/csv`: the body is a header line and one line per row.
+    public var csv: Bool
+
+    public var relation: QualifiedName { root.relation }
+    public var columns: [OutputColumn] { root.columns }
+    public var conditions: [Condition] { root.conditions }
+    public var order: [OrderItem] { root.order }
+    public var limit: Int? { root.limit }
+    public var offset: Int { root.offset }
 }
 
 /// POST/PATCH/DELETE on a relation.
@@ -78,11 +170,13 @@ public struct MutatePlan: Sendable, Equatable {
     public var payload: String?
     public var payloadIsArray: Bool
     public var conditions: [Condition]
-    /// What the response returns, when a representation was asked for.
-    public var returning: [OutputColumn]
+    /// What the response returns, when a representation was asked for: the written rows read
+    /// back (embeddings included), no order or window of its own.
+    public var returning: ReadNode
     public var representation: Bool
     public var count: Bool
     public var single: Bool
+    public var csv: Bool
     public var primaryKey: [String]
 }
 

@@ -1,12 +1,19 @@
 import Core
 import RESTQuery
 
-/// Column expressions and filter conditions as SQL over the relation alias `t`.
+/// Column expressions and filter conditions as SQL over a relation alias (`t` for the root).
 enum ExpressionRenderer {
     static let alias = "t"
 
-    static func render(_ expression: ColumnExpression) -> String {
-        var sql = SQLBuilder.quote(alias) + "." + SQLBuilder.quote(expression.column)
+    /// Where a condition is rendered: the relation's alias, and for each of the node's
+    /// embeddings the SQL testing that it is present.
+    struct Scope {
+        var table: String = ExpressionRenderer.alias
+        var presence: [String] = []
+    }
+
+    static func render(_ expression: ColumnExpression, table: String = alias) -> String {
+        var sql = SQLBuilder.quote(table) + "." + SQLBuilder.quote(expression.column)
         if !expression.jsonPath.isEmpty {
             // Path steps apply to json/jsonb; any other column is converted first.
             if !["json", "jsonb"].contains(expression.columnType) { sql = "to_jsonb(\(sql))" }
@@ -27,21 +34,24 @@ enum ExpressionRenderer {
         return SQLBuilder.literal(key)
     }
 
-    static func render(_ condition: Condition, into builder: inout SQLBuilder) -> String {
+    static func render(_ condition: Condition, in scope: Scope = Scope(), into builder: inout SQLBuilder) -> String {
         switch condition {
         case .filter(let expression, let filter):
-            return render(filter, on: expression, into: &builder)
+            return render(filter, on: expression, table: scope.table, into: &builder)
+        case .embedding(let index, let present):
+            let test = index < scope.presence.count ? scope.presence[index] : "FALSE"
+            return present ? test : "NOT (\(test))"
         case .and(let negated, let children):
-            let body = children.isEmpty ? "TRUE" : children.map { render($0, into: &builder) }.joined(separator: " AND ")
+            let body = children.isEmpty ? "TRUE" : children.map { render($0, in: scope, into: &builder) }.joined(separator: " AND ")
             return (negated ? "NOT " : "") + "(" + body + ")"
         case .or(let negated, let children):
-            let body = children.isEmpty ? "FALSE" : children.map { render($0, into: &builder) }.joined(separator: " OR ")
+            let body = children.isEmpty ? "FALSE" : children.map { render($0, in: scope, into: &builder) }.joined(separator: " OR ")
             return (negated ? "NOT " : "") + "(" + body + ")"
         }
     }
 
-    static func render(_ filter: Filter, on expression: ColumnExpression, into builder: inout SQLBuilder) -> String {
-        let column = render(expression)
+    static func render(_ filter: Filter, on expression: ColumnExpression, table: String = alias, into builder: inout SQLBuilder) -> String {
+        let column = render(expression, table: table)
         // Operands are text; PostgreSQL casts them to the expression's own type.
         let type = expression.cast ?? expression.valueType
         let sql: String

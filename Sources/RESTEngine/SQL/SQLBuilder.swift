@@ -3,6 +3,13 @@ import Core
 /// Accumulates SQL text and its bound values; values are only ever placeholders in the text.
 struct SQLBuilder {
     private(set) var binds: [SQLValue] = []
+    private var aliases = 0
+
+    /// A fresh alias for a relation or subquery of the statement: `t_1`, `e_2`, …
+    mutating func alias(_ prefix: String) -> String {
+        aliases += 1
+        return "\(prefix)_\(aliases)"
+    }
 
     /// A placeholder for `value`, cast to `type` when given.
     mutating func bind(_ value: SQLValue, as type: String? = nil) -> String {

@@ -2,8 +2,8 @@ import Core
 import SchemaCache
 
 /// One statement per request. Each returns a single row of three text columns: the total count
-/// (NULL unless asked for), the number of rows in the response, and the JSON body, built inside
-/// PostgreSQL so that its bytes go to the client as they are.
+/// (NULL unless asked for), the number of rows in the response, and the body (JSON, or CSV for
+/// `text/csv`), built inside PostgreSQL so that its bytes go to the client as they are.
 public enum StatementRenderer {
     public static func render(_ plan: Plan) -> SQLStatement {
         switch plan {
@@ -11,11 +11,6 @@ public enum StatementRenderer {
         case .mutate(let mutate): return render(mutate)
         case .call(let call): return render(call)
         }
-    }
-
-    static func selectList(_ columns: [OutputColumn]) -> String {
-        columns.isEmpty ? "" : columns.map { ExpressionRenderer.render($0.expression) + " AS " + SQLBuilder.quote($0.key) }
-            .joined(separator: ", ")
     }
 
     static func whereClause(_ conditions: [Condition], _ builder: inout SQLBuilder) -> String {
@@ -26,31 +21,47 @@ public enum StatementRenderer {
         single ? "(json_agg(s) -> 0)::text" : "coalesce(json_agg(s), '[]')::text"
     }
 
+    /// The rows of `node` as `SELECT … FROM … AS s`, and the body built from them: JSON, or CSV
+    /// (the columns renamed by position, so that repeated keys stay addressable).
+    static func rows(_ node: ReadNode, source: String? = nil, single: Bool, csv: Bool, into builder: inout SQLBuilder) -> (from: String, body: String) {
+        let rendered = NodeRenderer.render(node, link: nil, source: source, into: &builder)
+        let query = "SELECT " + rendered.select.joined(separator: ", ") + " " + rendered.tail
+        guard csv else { return ("(\(query)) AS s", body(single: single)) }
+        let names = node.columns.indices.map { SQLBuilder.quote("c\($0 + 1)") }
+        let from = "(\(query)) AS s" + (names.isEmpty ? "" : " (" + names.joined(separator: ", ") + ")")
+        return (from, CSVRenderer.body(header: node.columns.map(\.key), columns: names.map { "s." + $0 }, into: &builder))
+    }
+
     public static func render(_ plan: ReadPlan) -> SQLStatement {
         var builder = SQLBuilder()
-        let table = SQLBuilder.quote(schema: plan.relation.schema, name: plan.relation.name) + " AS " + SQLBuilder.quote(ExpressionRenderer.alias)
-        let filters = whereClause(plan.conditions, &builder)
-        let order = plan.order.isEmpty ? "" : " ORDER BY " + plan.order.map { item in
-            ExpressionRenderer.render(item.expression)
-                + (item.direction == .desc ? " DESC" : " ASC")
-                + (item.nulls.map { $0 == .first ? " NULLS FIRST" : " NULLS LAST" } ?? "")
-        }.joined(separator: ", ")
-        let limit = plan.limit.map { " LIMIT " + builder.bind(.int($0)) } ?? ""
-        let offset = plan.offset > 0 ? " OFFSET " + builder.bind(.int(plan.offset)) : ""
-        let columns = selectList(plan.columns)
-        let total = plan.count ? "(SELECT count(*) FROM \(table)\(filters))::text" : "NULL::text"
+        let (from, body) = rows(plan.root, single: plan.single, csv: plan.csv, into: &builder)
+        var total = "NULL::text"
+        if plan.count {
+            // Parents counted after filters and `!inner`, before order and window.
+            var counted = plan.root
+            counted.order = []
+            counted.limit = nil
+            counted.offset = 0
+            let rendered = NodeRenderer.render(counted, link: nil, existenceOnly: true, into: &builder)
+            total = "(SELECT count(*) \(rendered.tail))::text"
+        }
         let sql = """
-            SELECT \(total), count(s.*)::text, \(plan.headersOnly ? "NULL::text" : body(single: plan.single))
-            FROM (SELECT \(columns) FROM \(table)\(filters)\(order)\(limit)\(offset)) AS s
+            SELECT \(total), count(*)::text, \(plan.headersOnly ? "NULL::text" : body)
+            FROM \(from)
             """
         return SQLStatement(sql, builder.binds)
     }
+
+    /// The CTE holding a write's affected rows.
+    static let written = "pgrst_written"
 
     public static func render(_ plan: MutatePlan) -> SQLStatement {
         var builder = SQLBuilder()
         let table = SQLBuilder.quote(schema: plan.relation.schema, name: plan.relation.name)
         let aliased = table + " AS " + SQLBuilder.quote(ExpressionRenderer.alias)
-        let returning = plan.representation && !plan.returning.isEmpty ? selectList(plan.returning) : "1 AS \"_\""
+        // The written rows carry what the representation reads: its columns and join keys.
+        let needed = plan.representation ? NodeRenderer.baseColumns(plan.returning) : []
+        let returning = needed.isEmpty ? "1 AS \"pgrst_one\"" : needed.map(SQLBuilder.quote).joined(separator: ", ")
         var statement: String
         switch plan.kind {
         case .insert(let columns, let conflict, _):
@@ -79,6 +90,7 @@ public enum StatementRenderer {
                         : " ON CONFLICT (\(target)) DO UPDATE SET " + updates.joined(separator: ", ")
                 }
             }
+            statement += " RETURNING \(returning)"
         case .update(let columns):
             let payload = builder.bind(.json(plan.payload ?? "{}"), as: "json")
             let assignments = columns.map {
@@ -86,17 +98,26 @@ public enum StatementRenderer {
             }
             let filters = whereClause(plan.conditions, &builder)
             statement = assignments.isEmpty
-                ? "SELECT * FROM \(aliased) WHERE FALSE"
-                : "UPDATE \(aliased) SET \(assignments.joined(separator: ", "))\(filters)"
+                ? "SELECT \(returning) FROM \(aliased) WHERE FALSE"
+                : "UPDATE \(aliased) SET \(assignments.joined(separator: ", "))\(filters) RETURNING \(returning)"
         case .delete:
-            statement = "DELETE FROM \(aliased)" + whereClause(plan.conditions, &builder)
+            statement = "DELETE FROM \(aliased)" + whereClause(plan.conditions, &builder) + " RETURNING \(returning)"
         }
-        let returningClause = statement.hasPrefix("SELECT") ? "" : " RETURNING \(returning)"
-        let body = plan.representation ? body(single: plan.single) : "NULL::text"
-        let sql = """
-            WITH s AS (\(statement)\(returningClause))
-            SELECT \(plan.count ? "count(*)::text" : "NULL::text"), count(*)::text, \(body) FROM s
-            """
+        let cte = SQLBuilder.quote(written)
+        let sql: String
+        if plan.representation {
+            let (from, body) = rows(plan.returning, source: cte, single: plan.single, csv: plan.csv, into: &builder)
+            let total = plan.count ? "(SELECT count(*) FROM \(cte))::text" : "NULL::text"
+            sql = """
+                WITH \(cte) AS (\(statement))
+                SELECT \(total), count(*)::text, \(body) FROM \(from)
+                """
+        } else {
+            sql = """
+                WITH \(cte) AS (\(statement))
+                SELECT \(plan.count ? "count(*)::text" : "NULL::text"), count(*)::text, NULL::text FROM \(cte)
+                """
+        }
         return SQLStatement(sql, builder.binds)
     }
 
