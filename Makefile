@@ -1,11 +1,12 @@
 # Visionary Server — the two commands of the quick start, and a few helpers.
 #   make run    install what is missing, build, and serve on http://127.0.0.1:54321
 #   make test   install what is missing, build, and run every test
+#   make bench  the REST benchmark of issue 4 (scripts/bench-rest.sh; release build, ~1 min)
 SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test build postgres python-client clean
+.PHONY: run test bench build postgres python-client clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
@@ -25,6 +26,10 @@ run: postgres build
 test: postgres python-client
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
 	  VISIONARY_PYTHON_CLIENT="$$(scripts/install-python-client.sh | tail -n 1)" $(SWIFT) test
+
+# Server vs pgbench on the identical transaction, plus the pure pipeline's time per request.
+bench: postgres
+	scripts/bench-rest.sh
 
 clean:
 	rm -rf .build

@@ -15,6 +15,19 @@ struct PythonClientCompatibilityTests {
 
     @Test("supabase-py drives the Auth email/password flows", .timeLimit(.minutes(5)))
     func authFlows() async throws {
+        try await runScript("auth_client_flow.py")
+    }
+
+    /// Selects with filters, order, range, counts and single objects; inserts, upserts, updates,
+    /// deletes and RPC as signed-up users; RLS from another user's and the anon key's side; errors.
+    @Test("supabase-py drives the REST query builder and RPC", .timeLimit(.minutes(5)))
+    func restFlows() async throws {
+        try await runScript("rest_client_flow.py")
+    }
+
+    /// Starts a real `visionary serve` with the fixed secret and runs one script of
+    /// Tests/Compatibility against it with the URL and both API keys; every check must pass.
+    func runScript(_ name: String) async throws {
         guard let python = ProcessInfo.processInfo.environment["VISIONARY_PYTHON_CLIENT"], !python.isEmpty else {
             Issue.record("""
                 VISIONARY_PYTHON_CLIENT is not set: it names the python of the virtualenv holding the \
@@ -37,7 +50,7 @@ struct PythonClientCompatibilityTests {
 
         let keys = APIKeys(secret: Self.secret)
         let run = try await PythonScript.run(
-            python: python, script: Self.script("auth_client_flow.py"),
+            python: python, script: Self.script(name),
             arguments: ["http://127.0.0.1:\(server.port)", keys.anon, keys.serviceRole]
         )
 
@@ -45,7 +58,7 @@ struct PythonClientCompatibilityTests {
         #expect(
             run.status == 0 && summary.hasSuffix(" passed, 0 failed"),
             """
-            auth_client_flow.py exited with \(run.status)\(run.timedOut ? " (killed after the time limit)" : ""):
+            \(name) exited with \(run.status)\(run.timedOut ? " (killed after the time limit)" : ""):
             \(run.output)
             --- server log (tail) ---
             \(String(server.output().suffix(6000)))

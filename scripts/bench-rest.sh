@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# REST read throughput on loopback (issue 4, Performance): the server answering
+#   GET /rest/v1/vision_boards?select=*&order=created_at.desc&limit=10
+# as random signed-in users (wrk), next to pgbench running the identical transaction straight
+# against the same database at the same concurrency: BEGIN READ ONLY; the same set_config calls
+# (role, request.jwt.claims with the same claims, search_path, statement_timeout); the same
+# statement, rendered by the server's own StatementRenderer with the same bound values, under the
+# same RLS as the same `authenticator` login; COMMIT. Prints both throughputs, their ratio
+# (target ≥ 0.6) and p50/p99 latency, and the time the pure stages (parse + plan + render) take
+# per request, from the RESTPipelineBench micro-benchmark, and GET /health through the same server
+# (HTTP plus one database round trip) for context.
+#
+# Seeds BENCH_USERS users (auth.users, so the profile trigger runs) × BENCH_BOARDS vision boards
+# with SQL as the database owner, and mints each user an HS256 access token with the server's
+# JWT secret. Everything runs on 127.0.0.1 in a temporary data folder removed at exit.
+#   scripts/bench-rest.sh                 release build, 1,000 × 100, 8 connections, 10 s each
+#   BENCH_SECONDS=20 BENCH_CONNECTIONS=16 scripts/bench-rest.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+seconds=${BENCH_SECONDS:-10}
+warmup=${BENCH_WARMUP_SECONDS:-3}
+connections=${BENCH_CONNECTIONS:-8}
+threads=${BENCH_THREADS:-2}
+users=${BENCH_USERS:-1000}
+boards=${BENCH_BOARDS:-100}
+iterations=${BENCH_ITERATIONS:-100000}
+configuration=${CONFIGURATION:-release}
+scratch=${BENCH_SCRATCH_PATH:-.build-bench-release}
+request_path='/rest/v1/vision_boards?select=*&order=created_at.desc&limit=10'
+
+if ! command -v wrk >/dev/null; then
+  [[ $(id -u) -eq 0 ]] || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; }
+fi
+pg_bin=$(scripts/install-postgres.sh | tail -n 1)
+swift build -c "$configuration" --scratch-path "$scratch" --product visionary >&2
+swift build -c "$configuration" --scratch-path "$scratch" --product RESTPipelineBench >&2
+bin_dir=$(swift build -c "$configuration" --scratch-path "$scratch" --show-bin-path)
+binary=$bin_dir/visionary
+pipeline=$bin_dir/RESTPipelineBench
+
+data=$(mktemp -d "${TMPDIR:-/tmp}/visionary-bench-rest-XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/visionary-bench-rest-work-XXXXXX")
+server=
+cleanup() {
+  [[ -n $server ]] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+  rm -rf "$data" "$data.log" "$work"
+}
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+export VISIONARY_JWT_SECRET=$secret VISIONARY_PG_BIN=$pg_bin
+"$binary" serve --data-dir "$data" --host 127.0.0.1 --port "$port" --log-level warning >"$data.log" 2>&1 &
+server=$!
+for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fs "http://127.0.0.1:$port/health" >/dev/null || { echo "the server did not start:" >&2; cat "$data.log" >&2; exit 1; }
+anon=$("$binary" keys --data-dir "$data" | awk '/anon key/ {print $3}')
+owner_url=$("$binary" db url --data-dir "$data" | tail -n 1)
+base="http://127.0.0.1:$port"
+psql_owner() { "$pg_bin/psql" "$owner_url" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# -- Seed: users in auth.users (the profile trigger runs), boards with generate_series ----------
+# User n has the id 00000000-0000-4000-8000-<n, 12 digits>, so pgbench can name a random user.
+seed_started=$(date +%s.%N)
+psql_owner -v users="$users" -v boards="$boards" <<'SQL'
+INSERT INTO auth.users (id, email, email_confirmed_at)
+SELECT ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 'bench' || n || '@bench.test', now()
+FROM generate_series(1, :users) AS n;
+INSERT INTO public.vision_boards (user_id, prompt, image_url, is_favorite, created_at, updated_at)
+SELECT u.id, 'Vision board ' || b || ' of ' || u.email || ': a calm house by the sea at golden hour',
+       'https://storage.bench.test/visions/' || u.id || '/' || b || '.png', b % 7 = 0, at, at
+FROM auth.users AS u CROSS JOIN generate_series(1, :boards) AS b
+CROSS JOIN LATERAL (SELECT now() - random() * interval '365 days' - b * interval '1 second') AS t (at)
+WHERE u.email LIKE '%@bench.test';
+VACUUM ANALYZE auth.users, public.profiles, public.vision_boards;
+SQL
+seed_seconds=$(python3 -c "import sys; print('%.1f' % ($(date +%s.%N) - $seed_started))")
+counts=$(psql_owner -At -c "SELECT (SELECT count(*) FROM auth.users WHERE email LIKE '%@bench.test') || ' users, '
+  || (SELECT count(*) FROM public.profiles) || ' profiles, ' || (SELECT count(*) FROM public.vision_boards) || ' vision boards'")
+
+# -- Tokens, the pgbench transaction, and the schema cache for the micro-benchmark -------------
+# The schema cache is read with the server's own loader query (from SchemaCacheLoader.swift),
+# and the statement is rendered by the server's own pipeline (RESTPipelineBench --statement).
+python3 - "$root/Sources/Database/SchemaCacheLoader.swift" "$work/loader.sql" <<'PY'
+import re, sys
+source = open(sys.argv[1]).read()
+match = re.search(r'static let query = """\n(.*?)\n([ \t]*)"""', source, re.S)
+if not match or "\\" in match.group(1) or match.group(1).count("$1") != 1:
+    sys.exit("cannot extract the schema cache query from SchemaCacheLoader.swift")
+indent = match.group(2)
+lines = [line[len(indent):] if line.startswith(indent) else line for line in match.group(1).split("\n")]
+open(sys.argv[2], "w").write("\n".join(lines).replace("$1", "'{public}'") + ";\n")
+PY
+psql_owner -At -f "$work/loader.sql" >"$work/schema-cache.json"
+"$pipeline" --statement --schema "$work/schema-cache.json" >"$work/statement.json"
+
+python3 - "$secret" "$users" "$owner_url" "$work" <<'PY'
+import base64, hashlib, hmac, json, re, sys, time, urllib.parse
+secret, users, owner_url, work = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+now = int(time.time())
+
+def user_id(n): return "00000000-0000-4000-8000-%012d" % n
+def session_id(n): return "00000000-0000-4000-9000-%012d" % n
+
+def claims(sub, email, session):
+    """The claims the Auth API puts in an access token (README, "How Auth behaves")."""
+    return {
+        "aal": "aal1", "amr": [{"method": "password", "timestamp": now}],
+        "app_metadata": {"provider": "email", "providers": ["email"]}, "aud": "authenticated",
+        "email": email, "exp": now + 3 * 3600, "iat": now, "is_anonymous": False, "phone": "",
+        "role": "authenticated", "session_id": session, "sub": sub, "user_metadata": {},
+    }
+
+def b64(data): return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+with open(f"{work}/tokens", "w") as tokens:
+    for n in range(1, users + 1):
+        payload = b64(json.dumps(claims(user_id(n), f"bench{n}@bench.test", session_id(n)), separators=(",", ":")).encode())
+        signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+        tokens.write(f"{header}.{payload}.{b64(signature)}\n")
+
+# The same claims as JSON text, with the user's number spliced in by SQL from pgbench's :n.
+text = json.dumps(claims("SUB", "EMAIL", "SESSION"), separators=(",", ":"))
+pieces = re.split(r'"(SUB|EMAIL|SESSION)"', text)
+parts = []
+for index, piece in enumerate(pieces):
+    if index % 2 == 0:
+        # pgbench reads ":name" as a variable even inside a literal: split the literal there.
+        if piece: parts.append("'" + re.sub(r":(?=[A-Za-z_])", ":' || '", piece.replace("'", "''")) + "'")
+    elif piece == "SUB":
+        parts.append("'\"00000000-0000-4000-8000-' || lpad(:n::text, 12, '0') || '\"'")
+    elif piece == "SESSION":
+        parts.append("'\"00000000-0000-4000-9000-' || lpad(:n::text, 12, '0') || '\"'")
+    else:
+        parts.append("'\"bench' || :n::text || '@bench.test\"'")
+claims_sql = " || ".join(parts)
+
+statement = json.load(open(f"{work}/statement.json"))
+sql, binds = statement["sql"], statement["binds"]
+defines = []
+def bind(match):
+    value = binds[int(match.group(1)) - 1]
+    if value["type"] in ("int", "text", "json"):
+        name = f"p{match.group(1)}"
+        defines.append(f"{name}={value['value']}")
+        return f":{name}"
+    if value["type"] == "bool":
+        return "true" if value["value"] else "false"
+    if value["type"] == "null":
+        return "NULL"
+    sys.exit(f"cannot replay bind {value!r}")
+replayed = re.sub(r"\$(\d+)", bind, sql)
+if re.search(r"(?<!:):[A-Za-z_]", re.sub(r":p\d+", "", replayed)):
+    sys.exit("the statement contains text pgbench would read as a variable: " + replayed)
+
+with open(f"{work}/transaction.sql", "w") as script:
+    script.write(f"\\set n random(1, {users})\n")
+    script.write("BEGIN READ ONLY;\n")
+    script.write(
+        "SELECT set_config('role', :role, true), "
+        f"set_config('request.jwt.claims', {claims_sql}, true), "
+        "set_config('search_path', :search_path, true), set_config('statement_timeout', :statement_timeout, true);\n")
+    script.write(" ".join(replayed.split("\n")) + ";\n")
+    script.write("COMMIT;\n")
+with open(f"{work}/pgbench-defines", "w") as out:
+    for define in ["role=authenticated", "search_path=public, extensions", "statement_timeout=8s"] + defines:
+        out.write(define + "\n")
+
+url = urllib.parse.urlsplit(owner_url)
+password = hmac.new(secret.encode(), b"visionary authenticator login", hashlib.sha256).hexdigest()
+with open(f"{work}/pgbench-connection", "w") as out:
+    out.write(f"{url.hostname}\n{url.port}\n{url.path.lstrip('/')}\n{password}\n")
+PY
+{ read -r db_host; read -r db_port; read -r db_name; read -r db_password; } <"$work/pgbench-connection"
+pgbench_defines=()
+while IFS= read -r define; do pgbench_defines+=(-D "$define"); done <"$work/pgbench-defines"
+run_pgbench() { # extra pgbench args...
+  PGPASSWORD=$db_password PGSSLMODE=disable PGAPPNAME=visionary-bench "$pg_bin/pgbench" -n -M extended \
+    -h "$db_host" -p "$db_port" -U authenticator "${pgbench_defines[@]}" -f "$work/transaction.sql" "$@" "$db_name"
+}
+
+# -- Sanity: the server and the replayed transaction answer user 1 with the same bytes ---------
+sanity=$(python3 - "$work" "$base$request_path" "$anon" "$pg_bin/psql" "$db_host" "$db_port" "$db_name" "$db_password" <<'PY'
+import json, os, re, subprocess, sys, urllib.request
+work, url, anon, psql, host, port, name, password = sys.argv[1:9]
+token = open(f"{work}/tokens").readline().strip()
+request = urllib.request.Request(url, headers={"apikey": anon, "Authorization": "Bearer " + token})
+http_body = urllib.request.urlopen(request).read().decode()
+values = dict(line.rstrip("\n").split("=", 1) for line in open(f"{work}/pgbench-defines") if line.strip())
+values["n"] = "1"
+def literal(match):
+    value = values[match.group(1)]
+    return value if value.isdigit() else "'" + value.replace("'", "''") + "'"
+lines = [re.sub(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)", literal, line)
+         for line in open(f"{work}/transaction.sql").read().splitlines() if not line.startswith("\\")]
+# Only the statement's row is printed: BEGIN, set_config (to /dev/null), statement, COMMIT.
+script = "\n".join([lines[0], "\\o /dev/null", lines[1], "\\o", lines[2], lines[3]]) + "\n"
+result = subprocess.run(
+    [psql, "-X", "-q", "-At", "-F", "|", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", "authenticator", name],
+    input=script, capture_output=True, text=True, env=dict(os.environ, PGPASSWORD=password, PGSSLMODE="disable"))
+if result.returncode != 0:
+    sys.exit("the replayed transaction failed: " + result.stderr)
+sql_body = result.stdout.rstrip("\n").split("|", 2)[2]
+print(f"{len(json.loads(http_body))} rows, identical bytes: {'yes' if sql_body == http_body else 'NO'}")
+PY
+)
+
+# -- Measurements ------------------------------------------------------------------------------
+echo "Visionary REST benchmark — $configuration build, $(nproc) cores, ${seconds}s each, $connections connections"
+echo "  seeded $counts in ${seed_seconds}s; request: GET $request_path"
+echo "  user 1 through the server and through the replayed transaction: $sanity"
+echo "  pgbench transaction (-M extended, as authenticator; :name = bound parameter):"
+cut -c1-240 "$work/transaction.sql" | sed 's/^/    /'
+echo
+
+"$pipeline" --schema "$work/schema-cache.json" --iterations "$iterations"
+echo
+
+export BENCH_ANON_KEY=$anon BENCH_TOKENS_FILE=$work/tokens BENCH_PATH=$request_path
+wrk -t"$threads" -c"$connections" -d"${warmup}s" -s scripts/bench/rest-read.lua "$base" >/dev/null
+wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" -s scripts/bench/rest-read.lua "$base" >"$work/wrk.out"
+wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" "$base/health" >"$work/health.out"
+run_pgbench -c "$connections" -j "$threads" -T "$warmup" >"$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; exit 1; }
+(cd "$work" && run_pgbench -c "$connections" -j "$threads" -T "$seconds" -r -l --log-prefix="$work/txlog" >"$work/pgbench.out" 2>&1) \
+  || { cat "$work/pgbench.out" >&2; exit 1; }
+
+python3 - "$work" "$connections" <<'PY'
+import glob, sys
+work, connections = sys.argv[1], sys.argv[2]
+wrk = open(f"{work}/wrk.out").read()
+pgbench = open(f"{work}/pgbench.out").read()
+
+def wrk_time(text):
+    number = text.rstrip("usm")
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[text[len(number):]]
+
+rps = float(next(line.split()[1] for line in wrk.splitlines() if line.startswith("Requests/sec")))
+wrk_pct = {line.split()[0]: wrk_time(line.split()[1]) for line in wrk.splitlines() if line.split()[:1] in (["50%"], ["99%"])}
+wrk_problems = [line.strip() for line in wrk.splitlines() if "Non-2xx" in line or "Socket errors" in line or line.startswith("rest failures")]
+health = open(f"{work}/health.out").read()
+health_rps = float(next(line.split()[1] for line in health.splitlines() if line.startswith("Requests/sec")))
+health_pct = {line.split()[0]: wrk_time(line.split()[1]) for line in health.splitlines() if line.split()[:1] in (["50%"], ["99%"])}
+
+tps = float(next(line.split()[2] for line in pgbench.splitlines() if line.startswith("tps = ")))
+latencies = sorted(int(line.split()[2]) for path in glob.glob(work + "/txlog.*") for line in open(path) if line.strip())
+def percentile(values, p):
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] / 1000 if values else float("nan")
+problems = [line.strip() for line in pgbench.splitlines() if line.startswith("number of failed") or "error" in line.lower()]
+
+print(f"{'':44}{'throughput':>14}{'p50':>11}{'p99':>11}")
+print(f"{'server: wrk GET /rest/v1/vision_boards':44}{rps:>10.0f} /s {wrk_pct.get('50%', float('nan')):>8.2f}ms {wrk_pct.get('99%', float('nan')):>8.2f}ms")
+print(f"{'baseline: pgbench, identical transaction':44}{tps:>10.0f} /s {percentile(latencies, 50):>8.2f}ms {percentile(latencies, 99):>8.2f}ms")
+print(f"{'context: wrk GET /health (1 round trip)':44}{health_rps:>10.0f} /s {health_pct.get('50%', float('nan')):>8.2f}ms {health_pct.get('99%', float('nan')):>8.2f}ms")
+ratio = rps / tps
+print(f"ratio server / pgbench: {ratio:.2f}   (target >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'}; {connections} connections each)")
+for line in wrk_problems: print("  wrk: " + line)
+for line in problems: print("  pgbench: " + line)
+print()
+print("pgbench per-statement latency (ms, -r):")
+capture = False
+for line in pgbench.splitlines():
+    if line.startswith("statement latencies"): capture = True; continue
+    if capture and line.strip(): print("  " + " ".join(line.split())[:150])
+PY
