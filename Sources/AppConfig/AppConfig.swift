@@ -22,6 +22,8 @@ public struct AppConfig: Sendable, Equatable {
     public var migrateOnStart: Bool = true
     /// Log level: trace, debug, info, notice, warning, error or critical (`VISIONARY_LOG_LEVEL`).
     public var logLevel: String = "info"
+    /// Connections per pool (owner and API) (`VISIONARY_DB_POOL_SIZE`).
+    public var databasePoolSize = 20
     /// Most rows a REST read returns, whatever `limit` says (`VISIONARY_REST_MAX_ROWS`); nil for no cap.
     public var restMaxRows: Int?
     /// `statement_timeout` of every REST statement, in milliseconds (`VISIONARY_REST_STATEMENT_TIMEOUT_MS`).
@@ -74,6 +76,7 @@ public struct AppConfig: Sendable, Equatable {
             try integer("VISIONARY_REST_MAX_ROWS", 1...10_000_000, into: &rows)
             restMaxRows = rows
         }
+        try integer("VISIONARY_DB_POOL_SIZE", 1...1_000, into: &databasePoolSize)
         try integer("VISIONARY_REST_STATEMENT_TIMEOUT_MS", 100...3_600_000, into: &restStatementTimeoutMilliseconds)
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
@@ -111,6 +114,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_DB_PORT", embeddedDatabasePort == 0 ? "0 (a free port)" : String(embeddedDatabasePort)),
             ("VISIONARY_MIGRATE", String(migrateOnStart)),
             ("VISIONARY_LOG_LEVEL", logLevel),
+            ("VISIONARY_DB_POOL_SIZE", String(databasePoolSize)),
             ("VISIONARY_REST_MAX_ROWS", restMaxRows.map(String.init) ?? "(no cap)"),
             ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),
             ("VISIONARY_JWT_EXPIRY", String(auth.accessTokenLifetime)),

@@ -83,14 +83,19 @@ public struct DatabaseEndpoint: Sendable, Equatable {
     }
 
     /// Settings for a PostgresNIO connection pool.
-    public func clientConfiguration() throws -> PostgresClient.Configuration {
+    public func clientConfiguration(maximumConnections: Int? = nil) throws -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch self.tls {
         case .disable: tls = .disable
         case .verifyFull: tls = .require(.makeClientConfiguration())
         }
-        return PostgresClient.Configuration(
+        var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
+        if let maximumConnections {
+            configuration.options.maximumConnections = maximumConnections
+            configuration.options.minimumConnections = min(configuration.options.minimumConnections, maximumConnections)
+        }
+        return configuration
     }
 }
 

@@ -180,7 +180,7 @@ public struct EmbeddedCluster: Sendable {
             "-D", clusterDirectory, "-p", String(port),
             "-c", "listen_addresses=127.0.0.1",
             "-c", "unix_socket_directories=",
-            "-c", "max_connections=200",
+            "-c", "max_connections=300",
             "-c", "shared_buffers=128MB",
             "-c", "fsync=on",
         ]

@@ -30,9 +30,11 @@ public struct ApplicationParts: Sendable {
         config: AppConfig, secret: String, owner: DatabaseEndpoint, logger: Logger,
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) async throws -> ApplicationParts {
-        let ownerDatabase = PostgresClient(configuration: try owner.clientConfiguration(), backgroundLogger: logger)
+        let ownerDatabase = PostgresClient(
+            configuration: try owner.clientConfiguration(maximumConnections: config.databasePoolSize), backgroundLogger: logger)
         let apiEndpoint = owner.with(username: AuthenticatorLogin.role, password: AuthenticatorLogin.password(jwtSecret: secret))
-        let apiDatabase = PostgresClient(configuration: try apiEndpoint.clientConfiguration(), backgroundLogger: logger)
+        let apiDatabase = PostgresClient(
+            configuration: try apiEndpoint.clientConfiguration(maximumConnections: config.databasePoolSize), backgroundLogger: logger)
         var settings = config.auth
         settings.issuer = "http://\(config.host):\(config.port)/auth/v1"
         let ownerRunner = SQLRunner(client: ownerDatabase, logger: logger)

@@ -24,6 +24,8 @@ public struct TestApp: Sendable {
         config.port = 0
         config.migrateOnStart = false
         config.auth.bcryptCost = 4
+        // Many servers share the test cluster at once: small pools keep them under its limit.
+        config.databasePoolSize = 6
         adjust(&config)
         return TestApp(
             database: database,
