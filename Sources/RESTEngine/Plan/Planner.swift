@@ -176,9 +176,8 @@ public struct Planner: Sendable {
         if readOnly, request.query.filters.contains(where: { !parameterNames.contains($0.key) }) {
             throw RESTError(status: 400, code: "PGRST127", message: "Filters on function results are not supported by this server yet")
         }
-        if readOnly && routine.volatility == .volatile {
-            // PostgreSQL refuses writes in a read-only transaction; let it say so (25006 → 405).
-        }
+        // A volatile function called by GET runs all the same: the transaction is read-only, so
+        // PostgreSQL refuses any write it attempts (25006 → 405).
         let root = request.query.ranges.first { $0.path.isEmpty }
         return CallPlan(
             routine: QualifiedName(schema: schema, name: name), arguments: callArguments,
