@@ -109,7 +109,7 @@ let package = Package(
             name: "RESTEngineTests", dependencies: ["RESTEngine", "RESTErrors", "RESTQuery", "SchemaCache"],
             swiftSettings: swiftSettings),
         // Pure: the PGRST error catalogue and the SQLSTATE → HTTP table.
-        .target(name: "RESTErrors", swiftSettings: swiftSettings),
+        .target(name: "RESTErrors", dependencies: ["Core"], swiftSettings: swiftSettings),
         .testTarget(name: "RESTErrorsTests", dependencies: ["RESTErrors"], swiftSettings: swiftSettings),
         // Pure shared values: JSON values, SQL statements with bound values.
         .target(name: "Core", swiftSettings: swiftSettings),
@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "AppConfig", "Tokens", "Database", "PasswordHashing",
+                "AppConfig", "Core", "Tokens", "Database", "PasswordHashing",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

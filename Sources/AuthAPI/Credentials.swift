@@ -67,7 +67,7 @@ struct RefreshTokens: Sendable {
 
     /// What the database stores for a token.
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Data(SHA256.hash(data: Data(token.utf8))).hexString
     }
 }
 

@@ -62,7 +62,7 @@ public enum AuthenticatorLogin {
     public static func password(jwtSecret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(
             for: Data("visionary authenticator login".utf8), using: SymmetricKey(data: Data(jwtSecret.utf8)))
-        return Data(mac).map { String(format: "%02x", $0) }.joined()
+        return Data(mac).hexString
     }
 
     /// Gives `authenticator` its password (needs the owner to hold CREATEROLE or be superuser).

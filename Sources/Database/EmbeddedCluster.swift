@@ -1,3 +1,4 @@
+import Core
 import AppConfig
 import Crypto
 import Foundation
@@ -34,7 +35,7 @@ public struct EmbeddedCluster: Sendable {
         if !SystemProcess.canReach(dataDirectory, as: user) {
             // CI and home folders can be root-only: keep the cluster in a private temp folder,
             // named after the data folder so restarts find it again.
-            let digest = SHA256.hash(data: Data(dataDirectory.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+            let digest = Data(SHA256.hash(data: Data(dataDirectory.utf8))).prefix(6).hexString
             parent = NSTemporaryDirectory().trimmingTrailingSlash() + "/visionary-db-" + digest
             try createDirectory(parent, mode: 0o711)
             guard SystemProcess.canReach(parent, as: user) else {
@@ -334,7 +335,7 @@ public enum EmbeddedClusterError: Error, CustomStringConvertible {
 public enum SecretGenerator {
     public static func hex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }.hexString
     }
 }
 

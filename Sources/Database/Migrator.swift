@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 import Logging
@@ -11,7 +12,7 @@ public struct Migration: Sendable, Equatable {
 
     /// SHA-256 of the script, recorded when applied; a changed script is refused afterwards.
     public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        Data(SHA256.hash(data: Data(sql.utf8))).hexString
     }
 
     public init(version: Int, name: String, sql: String) {
