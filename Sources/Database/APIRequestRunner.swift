@@ -26,16 +26,7 @@ public struct APIRequestRunner: Sendable {
         check: @Sendable ([String?]) throws -> Void = { _ in }
     ) async throws -> [String?] {
         try await client.withConnection { connection in
-            try await connection.execute(readOnly ? "BEGIN READ ONLY" : "BEGIN", logger: logger)
-            do {
-                try await DatabaseError.translating {
-                    try await connection.execute(
-                        """
-                        SELECT set_config('role', \(role), true), set_config('request.jwt.claims', \(claims), true),
-                               set_config('search_path', 'public, extensions', true),
-                               set_config('statement_timeout', \(statementTimeout), true)
-                        """, logger: logger)
-                }
+            try await inTransaction(connection, role: role, claims: claims, readOnly: readOnly, rollback: rollback) {
                 let row = try await DatabaseError.translating { () -> [String?] in
                     var first: [String?] = []
                     for try await row in try await connection.query(statement.postgresQuery, logger: logger) where first.isEmpty {
@@ -44,12 +35,44 @@ public struct APIRequestRunner: Sendable {
                     return first
                 }
                 try check(row)
-                try await connection.execute(rollback ? "ROLLBACK" : "COMMIT", logger: logger)
                 return row
-            } catch {
-                _ = try? await connection.execute("ROLLBACK", logger: logger)
-                throw error
             }
+        }
+    }
+
+    /// Runs `body` in one transaction as the caller (role and claims set transaction-locally,
+    /// read-only when asked): committed when it returns, rolled back when it throws. For API
+    /// surfaces that need several statements, or work between them (Storage, Functions).
+    public func transaction<T: Sendable>(
+        role: String, claims: String, readOnly: Bool = false, _ body: (SQLTransaction) async throws -> T
+    ) async throws -> T {
+        try await client.withConnection { connection in
+            try await inTransaction(connection, role: role, claims: claims, readOnly: readOnly, rollback: false) {
+                try await body(SQLTransaction(connection: connection, logger: logger))
+            }
+        }
+    }
+
+    private nonisolated(nonsending) func inTransaction<T>(
+        _ connection: PostgresConnection, role: String, claims: String, readOnly: Bool, rollback: Bool,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        try await connection.execute(readOnly ? "BEGIN READ ONLY" : "BEGIN", logger: logger)
+        do {
+            try await DatabaseError.translating {
+                try await connection.execute(
+                    """
+                    SELECT set_config('role', \(role), true), set_config('request.jwt.claims', \(claims), true),
+                           set_config('search_path', 'public, extensions', true),
+                           set_config('statement_timeout', \(statementTimeout), true)
+                    """, logger: logger)
+            }
+            let result = try await body()
+            try await connection.execute(rollback ? "ROLLBACK" : "COMMIT", logger: logger)
+            return result
+        } catch {
+            _ = try? await connection.execute("ROLLBACK", logger: logger)
+            throw error
         }
     }
 }

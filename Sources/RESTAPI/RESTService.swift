@@ -12,39 +12,25 @@ import Tokens
 public struct RESTService: Sendable {
     let cache: SchemaCacheStore
     let runner: APIRequestRunner
-    let signer: HS256
-    let keys: APIKeys
-    let leeway: TimeInterval
+    let callers: CallerResolver
     let maxRows: Int?
-    let now: @Sendable () -> Date
 
-    public init(
-        cache: SchemaCacheStore, runner: APIRequestRunner, jwtSecret: String, keys: APIKeys,
-        leeway: TimeInterval = 30, maxRows: Int? = nil, now: @escaping @Sendable () -> Date = Date.init
-    ) {
+    public init(cache: SchemaCacheStore, runner: APIRequestRunner, callers: CallerResolver, maxRows: Int? = nil) {
         self.cache = cache
         self.runner = runner
-        self.signer = HS256(secret: jwtSecret)
-        self.keys = keys
-        self.leeway = leeway
+        self.callers = callers
         self.maxRows = maxRows
-        self.now = now
     }
 
     /// The caller's role and claims: from the bearer token when there is one (verified), else
     /// the role of the API key.
     func identify(bearer: String?, apiKey: String?) throws(RESTError) -> (role: String, claims: String) {
-        guard let bearer, bearer != apiKey || keys.role(ofKey: bearer) == nil else {
-            let role = apiKey.flatMap(keys.role(ofKey:)) ?? "anon"
-            return (role, #"{"role":"\#(role)"}"#)
-        }
-        let parts = bearer.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw RESTError.jwt(.unexpectedParts(parts.count)) }
-        let claims: [String: JSONValue]
         do {
-            claims = try signer.verify(bearer, now: now(), leeway: leeway)
+            let caller = try callers.resolve(bearer: bearer, apiKey: apiKey)
+            return (caller.role, caller.claims)
         } catch {
             switch error {
+            case .wrongPartCount(let count): throw RESTError.jwt(.unexpectedParts(count))
             case .expired: throw RESTError.jwt(.expired)
             case .notYetValid: throw RESTError.jwt(.notYetValid)
             case .unsupportedAlgorithm: throw RESTError.jwt(.unsupportedAlgorithm)
@@ -53,11 +39,6 @@ public struct RESTService: Sendable {
             case .missingExpiry, .malformed: throw RESTError.jwt(.undecodable)
             }
         }
-        let role = claims["role"]?.stringValue ?? "anon"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let text = (try? encoder.encode(claims)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return (role, text)
     }
 
     /// The response to a parsed request, or the error it deserves.

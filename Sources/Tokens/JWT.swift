@@ -26,16 +26,23 @@ public struct HS256: Sendable {
     public func verify(
         _ token: String, now: Date, leeway: TimeInterval = 0, audience: String? = nil
     ) throws(TokenError) -> [String: JSONValue] {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3,
-              let headerData = Self.base64URLDecode(parts[0]),
+        try verifiedClaims(token, now: now, leeway: leeway, audience: audience).claims
+    }
+
+    /// The claims of a valid token, and the payload's JSON bytes exactly as signed.
+    public func verifiedClaims(
+        _ token: String, now: Date, leeway: TimeInterval = 0, audience: String? = nil
+    ) throws(TokenError) -> (claims: [String: JSONValue], payload: Data) {
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw .wrongPartCount(parts.count) }
+        guard let headerData = Self.base64URLDecode(parts[0]),
               let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
               let payloadData = Self.base64URLDecode(parts[1]),
               let signature = Self.base64URLDecode(parts[2])
         else { throw .malformed }
         guard header["alg"]?.stringValue == "HS256" else { throw .unsupportedAlgorithm }
-        let input = Data((parts[0] + "." + parts[1]).utf8)
-        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: input, using: key) else {
+        let input = token.utf8.prefix(parts[0].count + 1 + parts[1].count)
+        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Data(input), using: key) else {
             throw .badSignature
         }
         guard let claims = try? JSONDecoder().decode([String: JSONValue].self, from: payloadData) else {
@@ -54,19 +61,41 @@ public struct HS256: Sendable {
             }
             guard matches else { throw .wrongAudience }
         }
-        return claims
+        return (claims, payloadData)
     }
 
-    static func base64URLDecode(_ part: Substring) -> Data? {
-        var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        guard !text.contains("=") else { return nil }
-        while text.count % 4 != 0 { text += "=" }
-        return Data(base64Encoded: text)
+    /// Decodes unpadded base64url (RFC 7515 §2) byte by byte; nil for any other character,
+    /// padding included, or an impossible length.
+    static func base64URLDecode(_ text: some Collection<UInt8>) -> Data? {
+        guard text.count % 4 != 1 else { return nil }
+        var output = Data()
+        output.reserveCapacity(text.count * 3 / 4)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in text {
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = byte - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = byte - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "-"): value = 62
+            case UInt8(ascii: "_"): value = 63
+            default: return nil
+            }
+            buffer = buffer << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+            }
+        }
+        return output
     }
 }
 
 /// Why a token was refused.
 public enum TokenError: Error, Equatable, Sendable {
+    case wrongPartCount(Int)
     case malformed
     case unsupportedAlgorithm
     case badSignature

@@ -22,6 +22,8 @@ public struct ApplicationParts: Sendable {
     public var auth: AuthService
     public var schemaCache: SchemaCacheStore
     public var rest: RESTService
+    /// Resolves the caller (role and claims) of every API request from its bearer and API key.
+    public var callers: CallerResolver
     /// Called once the port is open, with the address clients should use.
     public var onListening: @Sendable (String) async -> Void
 
@@ -45,12 +47,11 @@ public struct ApplicationParts: Sendable {
         let schemaCache = SchemaCacheStore(loader: SchemaCacheLoader(database: ownerRunner))
         let runner = APIRequestRunner(
             client: apiDatabase, logger: logger, statementTimeout: "\(config.restStatementTimeoutMilliseconds)ms")
-        let rest = RESTService(
-            cache: schemaCache, runner: runner, jwtSecret: secret, keys: keys,
-            leeway: TimeInterval(settings.expiryLeeway), maxRows: config.restMaxRows)
+        let callers = CallerResolver(secret: secret, keys: keys, leeway: TimeInterval(settings.expiryLeeway))
+        let rest = RESTService(cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows)
         return ApplicationParts(
             config: config, keys: keys, jwtSecret: secret, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
-            migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, onListening: onListening)
+            migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, callers: callers, onListening: onListening)
     }
 }
 

@@ -1,0 +1,84 @@
+import Core
+import Foundation
+import Synchronization
+
+/// Who is calling an API: the database role the request runs as and the claims published to it
+/// as `request.jwt.claims`, as every API surface (REST, Storage, Functions) sees them.
+public struct Caller: Sendable, Equatable {
+    /// `anon`, `authenticated` or `service_role` (or whatever role a valid token names).
+    public let role: String
+    /// The verified claims as JSON text: the token's own payload, or `{"role":…}` for an API key.
+    public let claims: String
+    /// The `sub` claim: the user's id when the caller is a signed-in user.
+    public let subject: String?
+
+    public init(role: String, claims: String, subject: String? = nil) {
+        self.role = role
+        self.claims = claims
+        self.subject = subject
+    }
+
+    /// The caller of a request that carries only an API key (or nothing): its role, no user.
+    public static func apiKey(role: String) -> Caller {
+        Caller(role: role, claims: #"{"role":"\#(role)"}"#)
+    }
+}
+
+/// Resolves the caller of a request from its bearer token and API key: a bearer that is one of
+/// the project's keys (or no bearer) runs as the key's role; any other bearer must be a valid
+/// HS256 token of the project.
+///
+/// Verified tokens are remembered (bounded), keyed by the whole token text, so a client reusing
+/// its token costs one dictionary look-up and an expiry check instead of an HMAC and two JSON
+/// decodes. The expiry is checked on every use.
+public final class CallerResolver: Sendable {
+    let signer: HS256
+    let keys: APIKeys
+    let leeway: TimeInterval
+    let now: @Sendable () -> Date
+    let capacity: Int
+    private let verified = Mutex<[String: Verified]>([:])
+
+    struct Verified {
+        let caller: Caller
+        let expiry: Double
+        let notBefore: Double?
+    }
+
+    public init(
+        secret: String, keys: APIKeys, leeway: TimeInterval = 30, capacity: Int = 10_000,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        signer = HS256(secret: secret)
+        self.keys = keys
+        self.leeway = leeway
+        self.capacity = capacity
+        self.now = now
+    }
+
+    /// The caller, or why its token is refused.
+    public func resolve(bearer: String?, apiKey: String?) throws(TokenError) -> Caller {
+        guard let bearer, bearer != apiKey || keys.role(ofKey: bearer) == nil else {
+            return .apiKey(role: apiKey.flatMap(keys.role(ofKey:)) ?? "anon")
+        }
+        if let role = keys.role(ofKey: bearer) { return .apiKey(role: role) }
+        let time = now().timeIntervalSince1970
+        if let known = verified.withLock({ $0[bearer] }) {
+            guard known.expiry + leeway > time else { throw .expired }
+            if let notBefore = known.notBefore, notBefore - leeway > time { throw .notYetValid }
+            return known.caller
+        }
+        let (claims, payload) = try signer.verifiedClaims(bearer, now: Date(timeIntervalSince1970: time), leeway: leeway)
+        guard case .number(let expiry)? = claims["exp"] else { throw .missingExpiry }
+        var notBefore: Double?
+        if case .number(let value)? = claims["nbf"] { notBefore = value }
+        let caller = Caller(
+            role: claims["role"]?.stringValue ?? "anon", claims: String(decoding: payload, as: UTF8.self),
+            subject: claims["sub"]?.stringValue)
+        verified.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[bearer] = Verified(caller: caller, expiry: expiry, notBefore: notBefore)
+        }
+        return caller
+    }
+}
