@@ -118,7 +118,7 @@ let package = Package(
         // Pure bcrypt password hashing (Blowfish constants generated from pi by scripts/).
         .target(name: "PasswordHashing", swiftSettings: swiftSettings),
 
-        .executableTarget(name: "RESTPipelineBench", dependencies: ["RESTQuery", "RESTEngine", "SchemaCache"], path: "Benchmarks/RESTPipelineBench"),
+        .executableTarget(name: "RESTPipelineBench", dependencies: ["Core", "RESTQuery", "RESTEngine", "SchemaCache"], path: "Benchmarks/RESTPipelineBench"),
         // Test support: a throwaway embedded cluster shared by the whole test run.
         .target(
             name: "TestSupport",

@@ -155,19 +155,25 @@ replayed = re.sub(r"\$(\d+)", bind, sql)
 if re.search(r"(?<!:):[A-Za-z_]", re.sub(r":p\d+", "", replayed)):
     sys.exit("the statement contains text pgbench would read as a variable: " + replayed)
 
+# The server's round trip, replayed: the same call of internal.api_statement with the same
+# statement text and parameters (bound, as the server binds them), and the user's claims.
+direct = statement["direct"]
+with open(f"{work}/statement.sql", "w") as script:
+    script.write(f"\\set n random(1, {users})\n")
+    script.write(
+        f"SELECT total, page, body FROM internal.api_statement(:role, {claims_sql}, true, :statement, :parameters);\n")
+# The same work as four statements (BEGIN, role and claims, the statement, COMMIT): how an
+# API server that keeps them apart would talk to the database, for context.
 with open(f"{work}/transaction.sql", "w") as script:
     script.write(f"\\set n random(1, {users})\n")
     script.write("BEGIN READ ONLY;\n")
-    script.write(
-        "SELECT set_config('role', :role, true), "
-        f"set_config('request.jwt.claims', {claims_sql}, true), "
-        "set_config('search_path', :search_path, true), set_config('statement_timeout', :statement_timeout, true);\n")
+    script.write(f"SELECT set_config('role', :role, true), set_config('request.jwt.claims', {claims_sql}, true);\n")
     script.write(" ".join(replayed.split("\n")) + ";\n")
     script.write("COMMIT;\n")
-with open(f"{work}/pgbench-defines", "w") as out:
-    for define in ["role=authenticated", "search_path=public, extensions", "statement_timeout=8s"] + defines:
-        out.write(define + "\n")
-
+defines = ["role=authenticated", "statement=" + direct["sql"],
+           "parameters={" + ",".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in direct["parameters"]) + "}"] + defines
+with open(f"{work}/pgbench-defines.json", "w") as out:
+    json.dump(defines, out)
 url = urllib.parse.urlsplit(owner_url)
 password = hmac.new(secret.encode(), b"visionary authenticator login", hashlib.sha256).hexdigest()
 with open(f"{work}/pgbench-connection", "w") as out:
@@ -175,10 +181,12 @@ with open(f"{work}/pgbench-connection", "w") as out:
 PY
 { read -r db_host; read -r db_port; read -r db_name; read -r db_password; } <"$work/pgbench-connection"
 pgbench_defines=()
-while IFS= read -r define; do pgbench_defines+=(-D "$define"); done <"$work/pgbench-defines"
-run_pgbench() { # extra pgbench args...
+while IFS= read -r -d '' define; do pgbench_defines+=(-D "$define"); done \
+  < <(python3 -c 'import json, sys; sys.stdout.write("".join(d + "\0" for d in json.load(open(sys.argv[1]))))' "$work/pgbench-defines.json")
+run_pgbench() { # script, extra pgbench args...
+  local script=$1; shift
   PGPASSWORD=$db_password PGSSLMODE=disable PGAPPNAME=visionary-bench "$pg_bin/pgbench" -n -M extended \
-    -h "$db_host" -p "$db_port" -U authenticator "${pgbench_defines[@]}" -f "$work/transaction.sql" "$@" "$db_name"
+    -h "$db_host" -p "$db_port" -U authenticator "${pgbench_defines[@]}" -f "$script" "$@" "$db_name"
 }
 
 # -- Sanity: the server and the replayed transaction answer user 1 with the same bytes ---------
@@ -188,15 +196,14 @@ work, url, anon, psql, host, port, name, password = sys.argv[1:9]
 token = open(f"{work}/tokens").readline().strip()
 request = urllib.request.Request(url, headers={"apikey": anon, "Authorization": "Bearer " + token})
 http_body = urllib.request.urlopen(request).read().decode()
-values = dict(line.rstrip("\n").split("=", 1) for line in open(f"{work}/pgbench-defines") if line.strip())
+values = dict(define.split("=", 1) for define in json.load(open(f"{work}/pgbench-defines.json")))
 values["n"] = "1"
 def literal(match):
     value = values[match.group(1)]
     return value if value.isdigit() else "'" + value.replace("'", "''") + "'"
 lines = [re.sub(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)", literal, line)
-         for line in open(f"{work}/transaction.sql").read().splitlines() if not line.startswith("\\")]
-# Only the statement's row is printed: BEGIN, set_config (to /dev/null), statement, COMMIT.
-script = "\n".join([lines[0], "\\o /dev/null", lines[1], "\\o", lines[2], lines[3]]) + "\n"
+         for line in open(f"{work}/statement.sql").read().splitlines() if not line.startswith("\\")]
+script = "\n".join(lines) + "\n"
 result = subprocess.run(
     [psql, "-X", "-q", "-At", "-F", "|", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", "authenticator", name],
     input=script, capture_output=True, text=True, env=dict(os.environ, PGPASSWORD=password, PGSSLMODE="disable"))
@@ -211,20 +218,58 @@ PY
 echo "Visionary REST benchmark — $configuration build, $(nproc) cores, ${seconds}s each, $connections connections"
 echo "  seeded $counts in ${seed_seconds}s; request: GET $request_path"
 echo "  user 1 through the server and through the replayed transaction: $sanity"
-echo "  pgbench transaction (-M extended, as authenticator; :name = bound parameter):"
+echo "  baseline, pgbench replaying the server's round trip (-M extended, as authenticator; :name = bound parameter):"
+cut -c1-240 "$work/statement.sql" | sed 's/^/    /'
+echo "    :statement = $(python3 -c 'import json, sys; print([d for d in json.load(open(sys.argv[1])) if d.startswith("statement=")][0][10:250].replace(chr(10), " "))' "$work/pgbench-defines.json")"
+echo "  context, the same work as four statements:"
 cut -c1-240 "$work/transaction.sql" | sed 's/^/    /'
 echo
 
 "$pipeline" --schema "$work/schema-cache.json" --iterations "$iterations"
 echo
 
+# CPU time (clock ticks) of the server process, and of its descendants (the embedded PostgreSQL).
+cpu_ticks() {
+  python3 - "$server" <<'PY'
+import os, sys
+root = int(sys.argv[1])
+children = {}
+for entry in os.listdir("/proc"):
+    if entry.isdigit():
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append((int(entry), int(fields[11]) + int(fields[12])))
+def own(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+def descendants(pid):
+    return sum(ticks + descendants(child) for child, ticks in children.get(pid, []))
+print(own(root), descendants(root))
+PY
+}
+
 export BENCH_ANON_KEY=$anon BENCH_TOKENS_FILE=$work/tokens BENCH_PATH=$request_path
-wrk -t"$threads" -c"$connections" -d"${warmup}s" -s scripts/bench/rest-read.lua "$base" >/dev/null
-wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" -s scripts/bench/rest-read.lua "$base" >"$work/wrk.out"
+# The warm-up checks every answer (status, non-empty body); the measured run only sends.
+wrk -t"$threads" -c"$connections" -d"${warmup}s" -s scripts/bench/rest-read.lua "$base" >"$work/warmup.out"
+read -r server_before database_before < <(cpu_ticks)
+# BENCH_PROFILE=file: also record the server's call graph with perf (linux-perf) into that file.
+profiler=
+if [[ -n ${BENCH_PROFILE:-} ]]; then
+  perf record -q -F 999 -g -p "$server" -o "$BENCH_PROFILE" 2>/dev/null & profiler=$!
+fi
+BENCH_CHECK=0 wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" -s scripts/bench/rest-read.lua "$base" >"$work/wrk.out"
+[[ -n $profiler ]] && { kill -INT "$profiler"; wait "$profiler" || true; }
+read -r server_after database_after < <(cpu_ticks)
+echo "$server_before $server_after $database_before $database_after $(getconf CLK_TCK)" >"$work/cpu.out"
+grep -h "rest failures" "$work/warmup.out" | sed 's/^/warm-up /' >>"$work/wrk.out" || true
 wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" "$base/health" >"$work/health.out"
-run_pgbench -c "$connections" -j "$threads" -T "$warmup" >"$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; exit 1; }
-(cd "$work" && run_pgbench -c "$connections" -j "$threads" -T "$seconds" -r -l --log-prefix="$work/txlog" >"$work/pgbench.out" 2>&1) \
+run_pgbench "$work/statement.sql" -c "$connections" -j "$threads" -T "$warmup" >"$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; exit 1; }
+(cd "$work" && run_pgbench "$work/statement.sql" -c "$connections" -j "$threads" -T "$seconds" -l --log-prefix="$work/txlog" >"$work/pgbench.out" 2>&1) \
   || { cat "$work/pgbench.out" >&2; exit 1; }
+run_pgbench "$work/transaction.sql" -c "$connections" -j "$threads" -T "$seconds" -r >"$work/pgbench-four.out" 2>&1 \
+  || { cat "$work/pgbench-four.out" >&2; exit 1; }
 
 python3 - "$work" "$connections" <<'PY'
 import glob, sys
@@ -249,18 +294,29 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] / 1000 if values else float("nan")
 problems = [line.strip() for line in pgbench.splitlines() if line.startswith("number of failed") or "error" in line.lower()]
 
-print(f"{'':44}{'throughput':>14}{'p50':>11}{'p99':>11}")
-print(f"{'server: wrk GET /rest/v1/vision_boards':44}{rps:>10.0f} /s {wrk_pct.get('50%', float('nan')):>8.2f}ms {wrk_pct.get('99%', float('nan')):>8.2f}ms")
-print(f"{'baseline: pgbench, identical transaction':44}{tps:>10.0f} /s {percentile(latencies, 50):>8.2f}ms {percentile(latencies, 99):>8.2f}ms")
-print(f"{'context: wrk GET /health (1 round trip)':44}{health_rps:>10.0f} /s {health_pct.get('50%', float('nan')):>8.2f}ms {health_pct.get('99%', float('nan')):>8.2f}ms")
+four = open(f"{work}/pgbench-four.out").read()
+four_tps = float(next(line.split()[2] for line in four.splitlines() if line.startswith("tps = ")))
+problems += [line.strip() for line in four.splitlines() if line.startswith("number of failed") or "error" in line.lower()]
+
+print(f"{'':50}{'throughput':>14}{'p50':>11}{'p99':>11}")
+print(f"{'server: wrk GET /rest/v1/vision_boards':50}{rps:>10.0f} /s {wrk_pct.get('50%', float('nan')):>8.2f}ms {wrk_pct.get('99%', float('nan')):>8.2f}ms")
+print(f"{'baseline: pgbench, the server round trip replayed':50}{tps:>10.0f} /s {percentile(latencies, 50):>8.2f}ms {percentile(latencies, 99):>8.2f}ms")
+print(f"{'context: pgbench, the same work as 4 statements':50}{four_tps:>10.0f} /s")
+print(f"{'context: wrk GET /health (1 round trip)':50}{health_rps:>10.0f} /s {health_pct.get('50%', float('nan')):>8.2f}ms {health_pct.get('99%', float('nan')):>8.2f}ms")
 ratio = rps / tps
 print(f"ratio server / pgbench: {ratio:.2f}   (target >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'}; {connections} connections each)")
+server_before, server_after, database_before, database_after, tick = map(int, open(f"{work}/cpu.out").read().split())
+requests = int(next(line.split()[0] for line in wrk.splitlines() if "requests in" in line))
+if requests:
+    server_us = (server_after - server_before) / tick / requests * 1e6
+    database_us = (database_after - database_before) / tick / requests * 1e6
+    print(f"CPU per request during the server run: server {server_us:.0f} µs, database {database_us:.0f} µs")
 for line in wrk_problems: print("  wrk: " + line)
 for line in problems: print("  pgbench: " + line)
 print()
-print("pgbench per-statement latency (ms, -r):")
+print("pgbench per-statement latency of the four-statement form (ms, -r):")
 capture = False
-for line in pgbench.splitlines():
+for line in four.splitlines():
     if line.startswith("statement latencies"): capture = True; continue
     if capture and line.strip(): print("  " + " ".join(line.split())[:150])
 PY

@@ -7,6 +7,7 @@
 //
 // --schema takes the JSON the schema-cache loader query builds (SchemaCache is Codable); without
 // it, a hand-built cache describing public.vision_boards is used.
+import Core
 import Foundation
 import RESTEngine
 import RESTQuery
@@ -123,7 +124,11 @@ if options.printStatement {
         if case .null = bind { return ["type": "null"] }
         return ["type": "other", "value": String(describing: bind)]
     }
-    let data = try JSONSerialization.data(withJSONObject: ["sql": statement.sql, "binds": binds], options: [.sortedKeys])
+    // And as the server sends it in one round trip: parameters as one text array.
+    guard let direct = statement.withTextArrayParameters() else { fail("the statement has a placeholder without a value") }
+    let data = try JSONSerialization.data(
+        withJSONObject: ["sql": statement.sql, "binds": binds, "direct": ["sql": direct.sql, "parameters": direct.parameters]],
+        options: [.sortedKeys])
     FileHandle.standardOutput.write(data + Data("\n".utf8))
     exit(0)
 }

@@ -22,6 +22,22 @@ extension String {
     }
 }
 
+extension String {
+    /// The string between two `quote` characters, each `quote` inside doubled: SQL identifiers
+    /// (`"`), SQL string literals (`'`) and CSV fields (`"`). `quote` must be ASCII.
+    public func enclosed(in quote: Unicode.Scalar) -> String {
+        let mark = UInt8(ascii: quote)
+        var out: [UInt8] = [mark]
+        out.reserveCapacity(utf8.count + 2)
+        for byte in utf8 {
+            out.append(byte)
+            if byte == mark { out.append(mark) }
+        }
+        out.append(mark)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
 extension Sequence where Element == UInt8 {
     /// The bytes as lower-case hexadecimal, two digits each.
     public var hexString: String {

@@ -7,25 +7,48 @@ import PostgresNIO
 /// Runs an API request's statement as the caller, on the `authenticator` pool: one transaction
 /// that first switches to the caller's role and publishes the verified claims, both
 /// transaction-local (never session-level on a pooled connection), read-only for reads.
+///
+/// A statement whose result needs no undoing after it is seen runs in one round trip, through
+/// `internal.api_statement` (which switches role and claims and then executes it); the others
+/// (`Prefer: tx=rollback`, a write whose singular `Accept` may be unmet) run in an explicit
+/// transaction: BEGIN, role and claims, the statement, the check, COMMIT or ROLLBACK. The pool's
+/// connections carry `search_path` and `statement_timeout` from their start-up parameters.
 public struct APIRequestRunner: Sendable {
     let client: PostgresClient
     let logger: Logger
-    /// `statement_timeout` for API statements.
-    let statementTimeout: String
 
-    public init(client: PostgresClient, logger: Logger, statementTimeout: String = "8s") {
+    public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
-        self.statementTimeout = statementTimeout
     }
 
-    /// The first row of `statement`'s result as text columns. `check` sees the row before the
-    /// transaction ends; when it throws, everything the statement did is rolled back.
+    /// The session settings of every API connection, as start-up parameters.
+    public static func sessionSettings(statementTimeout: String) -> [(String, String)] {
+        [("search_path", "public, extensions"), ("statement_timeout", statementTimeout)]
+    }
+
+    /// The first row of `statement`'s result as text columns (total, page, body). `check` sees
+    /// the row before the transaction ends; when `checkUndoes` and it throws, everything the
+    /// statement did is rolled back.
     public func run(
         role: String, claims: String, readOnly: Bool, rollback: Bool, _ statement: SQLStatement,
-        check: @Sendable ([String?]) throws -> Void = { _ in }
+        checkUndoes: Bool = true, check: @Sendable ([String?]) throws -> Void = { _ in }
     ) async throws -> [String?] {
-        try await client.withConnection { connection in
+        if !rollback, readOnly || !checkUndoes, let direct = statement.withTextArrayParameters() {
+            let row = try await DatabaseError.translating { () -> [String?] in
+                var first: [String?] = []
+                let query: PostgresQuery = """
+                    SELECT total, page, body FROM internal.api_statement(\(role), \(claims), \(readOnly), \(direct.sql), \(direct.parameters))
+                    """
+                for try await row in try await client.query(query, logger: logger) where first.isEmpty {
+                    first = try row.map { cell in try cell.decode(String?.self) }
+                }
+                return first
+            }
+            try check(row)
+            return row
+        }
+        return try await client.withConnection { connection in
             try await inTransaction(connection, role: role, claims: claims, readOnly: readOnly, rollback: rollback) {
                 let row = try await DatabaseError.translating { () -> [String?] in
                     var first: [String?] = []
@@ -62,9 +85,7 @@ public struct APIRequestRunner: Sendable {
             try await DatabaseError.translating {
                 try await connection.execute(
                     """
-                    SELECT set_config('role', \(role), true), set_config('request.jwt.claims', \(claims), true),
-                           set_config('search_path', 'public, extensions', true),
-                           set_config('statement_timeout', \(statementTimeout), true)
+                    SELECT set_config('role', \(role), true), set_config('request.jwt.claims', \(claims), true)
                     """, logger: logger)
             }
             let result = try await body()
@@ -89,10 +110,19 @@ public enum AuthenticatorLogin {
     }
 
     /// Gives `authenticator` its password (needs the owner to hold CREATEROLE or be superuser).
+    /// Roles belong to the whole cluster, and servers starting at once on one cluster (each on
+    /// its own database, so no advisory lock is shared) may collide: PostgreSQL then refuses one
+    /// with "tuple concurrently updated" (XX000), which is retried after a random pause.
     public static func configure(owner: PostgresClient, jwtSecret: String, logger: Logger) async throws {
         // The password is hex, so it cannot break out of the literal; ALTER ROLE takes no binds.
-        try await owner.execute(
-            PostgresQuery(unsafeSQL: "ALTER ROLE authenticator WITH LOGIN PASSWORD '\(password(jwtSecret: jwtSecret))'"),
-            logger: logger)
+        let statement = PostgresQuery(unsafeSQL: "ALTER ROLE authenticator WITH LOGIN PASSWORD '\(password(jwtSecret: jwtSecret))'")
+        for attempt in 1... {
+            do {
+                try await owner.execute(statement, logger: logger)
+                return
+            } catch let error as PSQLError where attempt < 20 && error.serverInfo?[.sqlState] == "XX000" {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...60)))
+            }
+        }
     }
 }

@@ -83,7 +83,9 @@ public struct DatabaseEndpoint: Sendable, Equatable {
     }
 
     /// Settings for a PostgresNIO connection pool.
-    public func clientConfiguration(maximumConnections: Int? = nil) throws -> PostgresClient.Configuration {
+    public func clientConfiguration(
+        maximumConnections: Int? = nil, sessionSettings: [(String, String)] = []
+    ) throws -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch self.tls {
         case .disable: tls = .disable
@@ -95,6 +97,7 @@ public struct DatabaseEndpoint: Sendable, Equatable {
             configuration.options.maximumConnections = maximumConnections
             configuration.options.minimumConnections = min(configuration.options.minimumConnections, maximumConnections)
         }
+        configuration.options.additionalStartupParameters = sessionSettings
         return configuration
     }
 }

@@ -2,12 +2,26 @@
 /// on reload: relations with their columns, keys and foreign keys, and callable functions.
 /// Pure values; the loader lives with the database code.
 public struct SchemaCache: Sendable, Equatable, Codable {
-    public var relations: [Relation]
+    public var relations: [Relation] { didSet { relationIndex = Self.index(relations) } }
     public var routines: [Routine]
 
     public init(relations: [Relation], routines: [Routine]) {
         self.relations = relations
         self.routines = routines
+        relationIndex = Self.index(relations)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            relations: try container.decode([Relation].self, forKey: .relations),
+            routines: try container.decode([Routine].self, forKey: .routines))
+    }
+
+    enum CodingKeys: String, CodingKey { case relations, routines }
+
+    public static func == (left: SchemaCache, right: SchemaCache) -> Bool {
+        left.relations == right.relations && left.routines == right.routines
     }
 
     /// The relation `schema.name`, if exposed.
@@ -28,7 +42,10 @@ public struct SchemaCache: Sendable, Equatable, Codable {
         }
     }
 
-    private var relationIndex: [QualifiedName: Relation] {
+    /// Relations by name, built once (planning looks relations up several times per request).
+    private var relationIndex: [QualifiedName: Relation]
+
+    private static func index(_ relations: [Relation]) -> [QualifiedName: Relation] {
         Dictionary(relations.map { (QualifiedName(schema: $0.schema, name: $0.name), $0) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -36,7 +36,10 @@ public struct ApplicationParts: Sendable {
             configuration: try owner.clientConfiguration(maximumConnections: config.databasePoolSize), backgroundLogger: logger)
         let apiEndpoint = owner.with(username: AuthenticatorLogin.role, password: AuthenticatorLogin.password(jwtSecret: secret))
         let apiDatabase = PostgresClient(
-            configuration: try apiEndpoint.clientConfiguration(maximumConnections: config.databasePoolSize), backgroundLogger: logger)
+            configuration: try apiEndpoint.clientConfiguration(
+                maximumConnections: config.databasePoolSize,
+                sessionSettings: APIRequestRunner.sessionSettings(statementTimeout: "\(config.restStatementTimeoutMilliseconds)ms")),
+            backgroundLogger: logger)
         var settings = config.auth
         settings.issuer = "http://\(config.host):\(config.port)/auth/v1"
         let ownerRunner = SQLRunner(client: ownerDatabase, logger: logger)
@@ -45,8 +48,7 @@ public struct ApplicationParts: Sendable {
             passwords: BCryptPasswordHasher(cost: settings.bcryptCost))
         let keys = APIKeys(secret: secret)
         let schemaCache = SchemaCacheStore(loader: SchemaCacheLoader(database: ownerRunner))
-        let runner = APIRequestRunner(
-            client: apiDatabase, logger: logger, statementTimeout: "\(config.restStatementTimeoutMilliseconds)ms")
+        let runner = APIRequestRunner(client: apiDatabase, logger: logger)
         let callers = CallerResolver(secret: secret, keys: keys, leeway: TimeInterval(settings.expiryLeeway))
         let rest = RESTService(cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows)
         return ApplicationParts(

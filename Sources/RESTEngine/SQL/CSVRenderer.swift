@@ -13,7 +13,7 @@ enum CSVRenderer {
     /// One field, quoted when it must be.
     static func field(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return text.enclosed(in: "\"")
     }
 
     /// The SQL of one field of a row.

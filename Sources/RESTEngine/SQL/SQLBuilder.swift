@@ -20,7 +20,7 @@ struct SQLBuilder {
 
     /// An identifier, double-quoted with inner quotes doubled.
     static func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        identifier.enclosed(in: "\"")
     }
 
     static func quote(schema: String, name: String) -> String {
@@ -29,6 +29,6 @@ struct SQLBuilder {
 
     /// A string literal (for JSON keys and path steps, which come from the request).
     static func literal(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        text.enclosed(in: "'")
     }
 }
