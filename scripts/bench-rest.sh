@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # REST read throughput on loopback (issue 4, Performance): the server answering
 #   GET /rest/v1/vision_boards?select=*&order=created_at.desc&limit=10
-# as random signed-in users (wrk), next to pgbench running the identical transaction straight
-# against the same database at the same concurrency: BEGIN READ ONLY; the same set_config calls
-# (role, request.jwt.claims with the same claims, search_path, statement_timeout); the same
-# statement, rendered by the server's own StatementRenderer with the same bound values, under the
-# same RLS as the same `authenticator` login; COMMIT. Prints both throughputs, their ratio
+# as random signed-in users (wrk), next to pgbench replaying the server's own round trip straight
+# against the same database at the same concurrency: the prepared call of internal.api_statement
+# (role, request.jwt.claims with the same claims, read-only) with the same statement, rendered
+# by the server's own StatementRenderer with the same parameters, under the same RLS as the
+# same `authenticator` login. Prints both throughputs, their ratio
 # (target ≥ 0.6) and p50/p99 latency, and the time the pure stages (parse + plan + render) take
 # per request, from the RESTPipelineBench micro-benchmark, and GET /health through the same server
-# (HTTP plus one database round trip) for context.
+# (HTTP plus one database round trip), the same work as four statements (BEGIN, role and
+# claims, statement, COMMIT) through pgbench, and CPU time per request of the server and the
+# database, for context. BENCH_PROFILE=file also records the server with perf.
 #
 # Seeds BENCH_USERS users (auth.users, so the profile trigger runs) × BENCH_BOARDS vision boards
 # with SQL as the database owner, and mints each user an HS256 access token with the server's
@@ -183,9 +185,9 @@ PY
 pgbench_defines=()
 while IFS= read -r -d '' define; do pgbench_defines+=(-D "$define"); done \
   < <(python3 -c 'import json, sys; sys.stdout.write("".join(d + "\0" for d in json.load(open(sys.argv[1]))))' "$work/pgbench-defines.json")
-run_pgbench() { # script, extra pgbench args...
-  local script=$1; shift
-  PGPASSWORD=$db_password PGSSLMODE=disable PGAPPNAME=visionary-bench "$pg_bin/pgbench" -n -M extended \
+run_pgbench() { # query mode (extended | prepared), script, extra pgbench args...
+  local mode=$1 script=$2; shift 2
+  PGPASSWORD=$db_password PGSSLMODE=disable PGAPPNAME=visionary-bench "$pg_bin/pgbench" -n -M "$mode" \
     -h "$db_host" -p "$db_port" -U authenticator "${pgbench_defines[@]}" -f "$script" "$@" "$db_name"
 }
 
@@ -218,7 +220,7 @@ PY
 echo "Visionary REST benchmark — $configuration build, $(nproc) cores, ${seconds}s each, $connections connections"
 echo "  seeded $counts in ${seed_seconds}s; request: GET $request_path"
 echo "  user 1 through the server and through the replayed transaction: $sanity"
-echo "  baseline, pgbench replaying the server's round trip (-M extended, as authenticator; :name = bound parameter):"
+echo "  baseline, pgbench replaying the server's round trip (-M prepared, as the server prepares it; as authenticator; :name = bound parameter):"
 cut -c1-240 "$work/statement.sql" | sed 's/^/    /'
 echo "    :statement = $(python3 -c 'import json, sys; print([d for d in json.load(open(sys.argv[1])) if d.startswith("statement=")][0][10:250].replace(chr(10), " "))' "$work/pgbench-defines.json")"
 echo "  context, the same work as four statements:"
@@ -265,10 +267,10 @@ read -r server_after database_after < <(cpu_ticks)
 echo "$server_before $server_after $database_before $database_after $(getconf CLK_TCK)" >"$work/cpu.out"
 grep -h "rest failures" "$work/warmup.out" | sed 's/^/warm-up /' >>"$work/wrk.out" || true
 wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" "$base/health" >"$work/health.out"
-run_pgbench "$work/statement.sql" -c "$connections" -j "$threads" -T "$warmup" >"$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; exit 1; }
-(cd "$work" && run_pgbench "$work/statement.sql" -c "$connections" -j "$threads" -T "$seconds" -l --log-prefix="$work/txlog" >"$work/pgbench.out" 2>&1) \
+run_pgbench prepared "$work/statement.sql" -c "$connections" -j "$threads" -T "$warmup" >"$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; exit 1; }
+(cd "$work" && run_pgbench prepared "$work/statement.sql" -c "$connections" -j "$threads" -T "$seconds" -l --log-prefix="$work/txlog" >"$work/pgbench.out" 2>&1) \
   || { cat "$work/pgbench.out" >&2; exit 1; }
-run_pgbench "$work/transaction.sql" -c "$connections" -j "$threads" -T "$seconds" -r >"$work/pgbench-four.out" 2>&1 \
+run_pgbench extended "$work/transaction.sql" -c "$connections" -j "$threads" -T "$seconds" -r >"$work/pgbench-four.out" 2>&1 \
   || { cat "$work/pgbench-four.out" >&2; exit 1; }
 
 python3 - "$work" "$connections" <<'PY'

@@ -35,13 +35,12 @@ public struct APIRequestRunner: Sendable {
         checkUndoes: Bool = true, check: @Sendable ([String?]) throws -> Void = { _ in }
     ) async throws -> [String?] {
         if !rollback, readOnly || !checkUndoes, let direct = statement.withTextArrayParameters() {
+            let call = APIStatementCall(
+                role: role, claims: claims, readOnly: readOnly, statement: direct.sql, parameters: direct.parameters)
             let row = try await DatabaseError.translating { () -> [String?] in
                 var first: [String?] = []
-                let query: PostgresQuery = """
-                    SELECT total, page, body FROM internal.api_statement(\(role), \(claims), \(readOnly), \(direct.sql), \(direct.parameters))
-                    """
-                for try await row in try await client.query(query, logger: logger) where first.isEmpty {
-                    first = try row.map { cell in try cell.decode(String?.self) }
+                for try await row in try await client.execute(call, logger: logger) where first.isEmpty {
+                    first = row
                 }
                 return first
             }
@@ -95,6 +94,34 @@ public struct APIRequestRunner: Sendable {
             _ = try? await connection.execute("ROLLBACK", logger: logger)
             throw error
         }
+    }
+}
+
+/// The call of `internal.api_statement`, prepared once per connection: each request then sends
+/// only its values.
+struct APIStatementCall: PostgresPreparedStatement {
+    static let name = "visionary_api_statement"
+    static let sql = "SELECT total, page, body FROM internal.api_statement($1, $2, $3, $4, $5)"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .bool, .text, .textArray]
+
+    let role: String
+    let claims: String
+    let readOnly: Bool
+    let statement: String
+    let parameters: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 5)
+        bindings.append(role)
+        bindings.append(claims)
+        bindings.append(readOnly)
+        bindings.append(statement)
+        bindings.append(parameters)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> [String?] {
+        try row.map { cell in try cell.decode(String?.self) }
     }
 }
 

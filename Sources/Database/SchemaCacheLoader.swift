@@ -90,7 +90,18 @@ public struct SchemaCacheLoader: Sendable {
               'returnType', format_type(p.prorettype, NULL),
               'returnsSet', p.proretset,
               'returnsComposite', rt.typtype = 'c' OR p.prorettype = 'record'::regtype,
-              'volatility', CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END
+              'volatility', CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
+              'resultColumns', CASE WHEN rt.typtype = 'c' THEN (
+                  SELECT jsonb_agg(jsonb_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
+                  FROM pg_attribute a WHERE a.attrelid = rt.typrelid AND a.attnum > 0 AND NOT a.attisdropped)
+                WHEN p.prorettype = 'record'::regtype THEN (
+                  SELECT jsonb_agg(jsonb_build_object('name', o.name, 'type', format_type(o.type, NULL)) ORDER BY o.position)
+                  FROM unnest(p.proallargtypes, p.proargmodes::text[], p.proargnames) WITH ORDINALITY AS o (type, mode, name, position)
+                  WHERE o.mode IN ('o', 't', 'b')) END,
+              'resultRelation', (
+                SELECT jsonb_build_object('schema', rn.nspname, 'name', rc.relname)
+                FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+                WHERE rc.oid = rt.typrelid AND rc.relkind IN ('r', 'v', 'm', 'f', 'p'))
             ) ORDER BY e.nspname, p.proname, p.oid)
             FROM pg_proc p
             JOIN exposed e ON e.oid = p.pronamespace

@@ -16,10 +16,13 @@ extension Request {
     /// The bearer token of the `Authorization` header (scheme matched case-insensitively).
     public var bearerToken: String? {
         guard let value = headers[.authorization] else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        // Byte-wise: this runs on every API request.
+        let bytes = value.utf8
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard bytes.count > 7, bytes.prefix(6).map({ $0 | 0x20 }).elementsEqual("bearer".utf8), isSpace(bytes[bytes.index(bytes.startIndex, offsetBy: 6)])
+        else { return nil }
+        let token = bytes.dropFirst(7).drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+        return token.isEmpty ? nil : String(decoding: token, as: UTF8.self)
     }
 
     /// The whole body, refused past `limit` bytes.

@@ -55,6 +55,7 @@ struct ResponseShaper: Sendable {
         switch plan {
         case .read(let read) where read.csv: contentType = "text/csv; charset=utf-8"
         case .mutate(let mutate) where mutate.csv: contentType = "text/csv; charset=utf-8"
+        case .call(let call) where call.csv && call.result != nil: contentType = "text/csv; charset=utf-8"
         default: break
         }
 
@@ -96,11 +97,18 @@ struct ResponseShaper: Sendable {
             return RESTResponse(status: 204, headers: headers, body: nil)
         case .call(let call):
             if call.returnsVoid { return RESTResponse(status: 204, headers: headers, body: nil) }
+            var status = 200
             if call.returnsSet {
                 headers.append(("Content-Range", Self.contentRange(offset: call.offset, page: row.page, total: row.total)))
+                if let count = request.preferences.count { applied.append("count=\(count.rawValue)") }
+                if let total = row.total, call.offset > total {
+                    throw RESTError.invalidRange(.offsetBeyondTotal(offset: call.offset, total: total))
+                }
+                if let total = row.total, row.page < total, !single { status = 206 }
             }
+            if !applied.isEmpty { headers.append(("Preference-Applied", applied.joined(separator: ", "))) }
             headers.append(("Content-Type", contentType))
-            return RESTResponse(status: 200, headers: headers, body: call.headersOnly ? nil : (row.body ?? "null"))
+            return RESTResponse(status: status, headers: headers, body: call.headersOnly ? nil : (row.body ?? "null"))
         }
     }
 

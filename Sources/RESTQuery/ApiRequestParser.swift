@@ -23,8 +23,12 @@ public enum ApiRequestParser {
     ) throws(RESTQueryError) -> ApiRequest {
         let target = try target(path)
         let action = try action(method, on: target)
+        /// The values of header `name` (lower-case), its name matched without regard to case.
         func values(_ name: String) -> [String] {
-            headers.filter { $0.name.lowercased() == name }.map(\.value)
+            headers.filter { header in
+                header.name.utf8.count == name.utf8.count
+                    && zip(header.name.utf8, name.utf8).allSatisfy { $0 == $1 || $0 | 0x20 == $1 }
+            }.map(\.value)
         }
 
         let isRoutineRead = action == .call(readOnly: true, headersOnly: false) || action == .call(readOnly: true, headersOnly: true)

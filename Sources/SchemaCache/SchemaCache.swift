@@ -165,8 +165,26 @@ public struct Routine: Sendable, Equatable, Codable {
     public var returnsComposite: Bool
     public var volatility: Volatility
     public var comment: String?
+    /// The columns of a row-type result (`TABLE(...)`/OUT parameters, or the table's columns
+    /// for `SETOF table`), in order; what `select`, filters and `order` on the result address.
+    public var resultColumns: [ResultColumn]?
+    /// The relation a `SETOF table` function returns rows of (embeddings go through its keys).
+    public var resultRelation: QualifiedName?
 
-    public init(schema: String, name: String, parameters: [Parameter], returnType: String, returnsSet: Bool, returnsComposite: Bool, volatility: Volatility, comment: String?) {
+    public struct ResultColumn: Sendable, Equatable, Codable {
+        public var name: String
+        public var type: String
+
+        public init(name: String, type: String) {
+            self.name = name
+            self.type = type
+        }
+    }
+
+    public init(
+        schema: String, name: String, parameters: [Parameter], returnType: String, returnsSet: Bool, returnsComposite: Bool,
+        volatility: Volatility, comment: String?, resultColumns: [ResultColumn]? = nil, resultRelation: QualifiedName? = nil
+    ) {
         self.schema = schema
         self.name = name
         self.parameters = parameters
@@ -175,5 +193,7 @@ public struct Routine: Sendable, Equatable, Codable {
         self.returnsComposite = returnsComposite
         self.volatility = volatility
         self.comment = comment
+        self.resultColumns = resultColumns
+        self.resultRelation = resultRelation
     }
 }

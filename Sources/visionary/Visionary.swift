@@ -4,10 +4,21 @@ import ArgumentParser
 import Database
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import VisionaryApp
 
-/// The `visionary` command line: parses flags into an `AppConfig` and hands over.
+/// The process entry: Swift concurrency's tasks run on NIO's event loops (no hop between the
+/// task pool and the loops that do the I/O on every await), then the command line runs.
 @main
+enum Entry {
+    static func main() async {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await Visionary.main()
+    }
+}
+
+/// The `visionary` command line: parses flags into an `AppConfig` and hands over.
 struct Visionary: AsyncParsableCommand {
     static let version = "0.1.0"
 

@@ -29,7 +29,7 @@ public struct Planner: Sendable {
             guard let relation = cache.relation(schema, name) else { throw RESTError.tableNotFound(schema: schema, name: name) }
             return try planRelation(request, relation: relation, role: role)
         case .routine(let name):
-            return .call(try planCall(request, schema: schema, name: name))
+            return .call(try planCall(request, schema: schema, name: name, role: role))
         case .schemaDescription:
             throw RESTError.openAPIDisabled
         }
@@ -145,45 +145,5 @@ public struct Planner: Sendable {
         }
         if let maxRows { limit = limit.map { min($0, maxRows) } ?? maxRows }
         return (limit, offset)
-    }
-
-    // MARK: Functions
-
-    func planCall(_ request: ApiRequest, schema: String, name: String) throws(RESTError) -> CallPlan {
-        guard case .call(let readOnly, let headersOnly) = request.action else { throw RESTError.invalidResourcePath }
-        let candidates = cache.routines(schema, name)
-        var arguments: [String: CallArgument.Source] = [:]
-        if readOnly {
-            for parameter in request.query.filters { arguments[parameter.key] = .text(parameter.value) }
-        } else {
-            for key in request.payload?.keys ?? [] { arguments[key] = .body(request.payload?.json ?? "{}") }
-        }
-        let given = Set(arguments.keys)
-        let matching = candidates.filter { routine in
-            let names = Set(routine.parameters.map(\.name))
-            let required = Set(routine.parameters.filter { !$0.hasDefault }.map(\.name))
-            return readOnly ? required.isSubset(of: given) && names.isSuperset(of: required)
-                : given.isSubset(of: names) && required.isSubset(of: given)
-        }
-        guard let routine = matching.first else {
-            throw RESTError.functionNotFound(schema: schema, name: name, arguments: given.sorted(), jsonBody: !readOnly)
-        }
-        let parameterNames = Set(routine.parameters.map(\.name))
-        let callArguments = routine.parameters.compactMap { parameter -> CallArgument? in
-            arguments[parameter.name].map { CallArgument(name: parameter.name, type: parameter.type, source: $0) }
-        }
-        // On a read, query keys that are not arguments are filters on the result.
-        if readOnly, request.query.filters.contains(where: { !parameterNames.contains($0.key) }) {
-            throw RESTError(status: 400, code: "PGRST127", message: "Filters on function results are not supported by this server yet")
-        }
-        // A volatile function called by GET runs all the same: the transaction is read-only, so
-        // PostgreSQL refuses any write it attempts (25006 → 405).
-        let root = request.query.ranges.first { $0.path.isEmpty }
-        return CallPlan(
-            routine: QualifiedName(schema: schema, name: name), arguments: callArguments,
-            returnsSet: routine.returnsSet, returnsComposite: routine.returnsComposite,
-            returnsVoid: routine.returnType == "void", readOnly: readOnly, headersOnly: headersOnly,
-            single: request.mediaType == .singleObject, count: request.preferences.count != nil,
-            limit: root?.limit, offset: root?.offset ?? 0)
     }
 }

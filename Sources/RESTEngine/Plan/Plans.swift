@@ -202,6 +202,30 @@ public struct CallPlan: Sendable, Equatable {
     public var count: Bool
     public var limit: Int?
     public var offset: Int
+    /// For a function returning rows: its result read like a relation (columns, embeddings,
+    /// filters, order, window), from the call's rows.
+    public var result: ReadNode?
+    public var csv: Bool
+
+    public init(
+        routine: QualifiedName, arguments: [CallArgument], returnsSet: Bool, returnsComposite: Bool, returnsVoid: Bool,
+        readOnly: Bool, headersOnly: Bool, single: Bool, count: Bool, limit: Int?, offset: Int,
+        result: ReadNode? = nil, csv: Bool = false
+    ) {
+        self.routine = routine
+        self.arguments = arguments
+        self.returnsSet = returnsSet
+        self.returnsComposite = returnsComposite
+        self.returnsVoid = returnsVoid
+        self.readOnly = readOnly
+        self.headersOnly = headersOnly
+        self.single = single
+        self.count = count
+        self.limit = limit
+        self.offset = offset
+        self.result = result
+        self.csv = csv
+    }
 }
 
 public struct CallArgument: Sendable, Equatable {

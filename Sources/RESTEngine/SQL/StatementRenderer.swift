@@ -34,26 +34,35 @@ public enum StatementRenderer {
 
     public static func render(_ plan: ReadPlan) -> SQLStatement {
         var builder = SQLBuilder()
-        let (from, body) = rows(plan.root, single: plan.single, csv: plan.csv, into: &builder)
+        let sql = read(plan.root, source: nil, count: plan.count, single: plan.single, csv: plan.csv, headersOnly: plan.headersOnly, into: &builder)
+        return SQLStatement(sql, builder.binds)
+    }
+
+    /// The (total, page, body) row of reading `root`, from its relation or from `source`.
+    static func read(
+        _ root: ReadNode, source: String?, count: Bool, single: Bool, csv: Bool, headersOnly: Bool, into builder: inout SQLBuilder
+    ) -> String {
+        let (from, body) = rows(root, source: source, single: single, csv: csv, into: &builder)
         var total = "NULL::text"
-        if plan.count {
+        if count {
             // Parents counted after filters and `!inner`, before order and window.
-            var counted = plan.root
+            var counted = root
             counted.order = []
             counted.limit = nil
             counted.offset = 0
-            let rendered = NodeRenderer.render(counted, link: nil, existenceOnly: true, into: &builder)
+            let rendered = NodeRenderer.render(counted, link: nil, source: source, existenceOnly: true, into: &builder)
             total = "(SELECT count(*) \(rendered.tail))::text"
         }
-        let sql = """
-            SELECT \(total), count(*)::text, \(plan.headersOnly ? "NULL::text" : body)
+        return """
+            SELECT \(total), count(*)::text, \(headersOnly ? "NULL::text" : body)
             FROM \(from)
             """
-        return SQLStatement(sql, builder.binds)
     }
 
     /// The CTE holding a write's affected rows.
     static let written = "pgrst_written"
+    /// The CTE holding the rows a function returned.
+    static let calledRows = "pgrst_called"
 
     public static func render(_ plan: MutatePlan) -> SQLStatement {
         var builder = SQLBuilder()
@@ -145,6 +154,12 @@ public enum StatementRenderer {
             return SQLBuilder.quote(argument.name) + " => " + value
         }
         let call = "\(function)(\(arguments.joined(separator: ", ")))"
+        if let result = plan.result {
+            // The call runs once; its rows are read like a relation's.
+            let rows = SQLBuilder.quote(calledRows)
+            let read = read(result, source: rows, count: plan.count, single: plan.single, csv: plan.csv, headersOnly: plan.headersOnly, into: &builder)
+            return SQLStatement("WITH \(rows) AS (SELECT * FROM \(call))\n" + read, builder.binds)
+        }
         let limit = plan.limit.map { " LIMIT " + builder.bind(.int($0)) } ?? ""
         let offset = plan.offset > 0 ? " OFFSET " + builder.bind(.int(plan.offset)) : ""
         let sql: String
