@@ -1,0 +1,14 @@
+import Database
+import FunctionsAPI
+
+/// The app's server-side operations as functions for the gateway, each acting with its
+/// caller's rights through `runner`.
+public enum DomainFunctions {
+    public static func all(runner: APIRequestRunner) -> [any EdgeFunction] {
+        let database = CallerDatabase(runner: runner)
+        return [
+            HabitService.function(database),
+            Credits.function(database),
+        ]
+    }
+}
