@@ -9,6 +9,7 @@ public enum DomainFunctions {
         return [
             HabitService.function(database),
             Credits.function(database),
+            PartnerCollaboration.function(database),
         ]
     }
 }
