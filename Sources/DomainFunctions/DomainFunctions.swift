@@ -10,6 +10,7 @@ public enum DomainFunctions {
             HabitService.function(database),
             Credits.function(database),
             PartnerCollaboration.function(database),
+            TeamService.function(database),
         ]
     }
 }
