@@ -11,6 +11,8 @@ public enum DomainFunctions {
             Credits.function(database),
             PartnerCollaboration.function(database),
             TeamService.function(database),
+            PrintProducts.function(database),
+            WorkbookService.function(database),
         ]
     }
 }
