@@ -13,6 +13,8 @@ public enum DomainFunctions {
             TeamService.function(database),
             PrintProducts.function(database),
             WorkbookService.function(database),
+            OnboardingThemes.function(database),
+            AmiePromptBuilder.function(database),
         ]
     }
 }
