@@ -15,6 +15,7 @@ public enum DomainFunctions {
             WorkbookService.function(database),
             OnboardingThemes.function(database),
             AmiePromptBuilder.function(database),
+            Restore.function(database),
         ]
     }
 }
