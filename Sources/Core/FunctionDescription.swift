@@ -47,3 +47,14 @@ public struct ParameterDescription: Sendable, Equatable {
         self.summary = summary
     }
 }
+
+extension Array where Element == ParameterDescription {
+    /// The same parameters with the named ones marked required.
+    public func requiring(_ names: String...) -> [ParameterDescription] {
+        map { parameter in
+            var parameter = parameter
+            parameter.required = parameter.required || names.contains(parameter.name)
+            return parameter
+        }
+    }
+}

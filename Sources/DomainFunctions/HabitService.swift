@@ -25,11 +25,7 @@ enum HabitService {
                 .json(try await database.json(input.caller, readOnly: true, "SELECT public.list_habits($1)::text",
                                               [.bool(try input.bool("include_inactive") ?? false)]) ?? "[]")
             },
-            Action("create", "Creates a habit.", parameters: habitFields.map { field in
-                var field = field
-                field.required = field.name == "title"
-                return field
-            }) { input in
+            Action("create", "Creates a habit.", parameters: habitFields.requiring("title")) { input in
                 _ = try input.text("title", maxLength: 200)
                 try validateFields(input, creating: true)
                 return .json(try await database.json(input.caller, "SELECT public.create_habit($1::jsonb)::text",

@@ -20,11 +20,7 @@ enum TeamService {
         ]
         return ActionFunction(name: "team-service", summary: "Enterprise teams: members and roles within max_members, and leaderboards.", actions: [
             Action("create", "Creates a team owned by the caller, who becomes its member with role owner.",
-                   parameters: fields.map { field in
-                       var field = field
-                       field.required = field.name == "name"
-                       return field
-                   }) { input in
+                   parameters: fields.requiring("name")) { input in
                 _ = try input.text("name", maxLength: 100)
                 try validateTeam(input)
                 return .json(try await database.json(input.caller, "SELECT public.create_team($1::jsonb)::text",

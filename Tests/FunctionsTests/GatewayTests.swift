@@ -186,3 +186,24 @@ struct FunctionsDocumentationTests {
         }
     }
 }
+
+extension FunctionsDocumentationTests {
+    @Test("the README documents every function and every action")
+    func readme() async throws {
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md"), encoding: .utf8)
+        let app = try await TestApp.make()
+        for function in app.parts.functions.map(\.documentation) {
+            let heading = "#### `\(function.name)`"
+            let start = try #require(readme.range(of: heading), "README has a section \(heading)")
+            let rest = readme[start.upperBound...]
+            let section = rest.range(of: "\n#### ").map { rest[..<$0.lowerBound] } ?? rest
+            for action in function.actions {
+                #expect(section.contains("| `\(action.name)`") || section.contains(", `\(action.name)` |"),
+                        "README section \(function.name) documents action \(action.name)")
+            }
+        }
+        try await TestCluster.shared.dropDatabase(app.database)
+    }
+}

@@ -2,22 +2,17 @@
 -- with live streaks, completing and un-completing a day, editing, and statistics. All run as the
 -- caller (SECURITY INVOKER), so row-level security decides whose habits they touch.
 
--- The streak helpers of 0004 that only compute with dates and the caller's own rows are granted
--- to authenticated, so that invoker functions can use them.
-GRANT EXECUTE ON FUNCTION internal.habit_scheduled_days(text, jsonb),
-                          internal.habit_period_index(text, integer[], date),
-                          internal.habit_period_start(text, integer[], bigint),
-                          internal.habit_is_scheduled(text, integer[], date),
-                          internal.habit_period_hit(uuid, text, integer[], bigint, uuid),
-                          internal.user_timezone(uuid)
-  TO authenticated;
+-- The streak helpers of 0004 stay the owner's: the helpers below use them with owner rights.
+-- They are reachable only from the functions of these migrations (the internal schema is not
+-- exposed), which hand them rows the caller may see.
 
 -- A habit as the habit functions answer it: its columns, the streak as it stands today (the
 -- stored counter, or 0 when it lapsed and the daily job has not reset it yet), whether today is
 -- a scheduled day, whether today is done, and whether the current period (today, or this ISO
 -- week for weekly habits) is done. p_today is the owner's local day.
-CREATE FUNCTION internal.habit_view(p_habit public.habits, p_today date) RETURNS jsonb
+CREATE FUNCTION internal.live_habit(p_habit public.habits, p_today date) RETURNS jsonb
 LANGUAGE plpgsql STABLE
+SECURITY DEFINER
 SET search_path = ''
 AS $$
 DECLARE
@@ -52,13 +47,14 @@ BEGIN
     'updated_at', p_habit.updated_at);
 END
 $$;
-REVOKE EXECUTE ON FUNCTION internal.habit_view(public.habits, date) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION internal.habit_view(public.habits, date) TO authenticated, service_role;
-COMMENT ON FUNCTION internal.habit_view(public.habits, date) IS 'A habit as the habit functions answer it, with its live streak and today''s state (owner''s local day).';
+REVOKE EXECUTE ON FUNCTION internal.live_habit(public.habits, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION internal.live_habit(public.habits, date) TO authenticated, service_role;
+COMMENT ON FUNCTION internal.live_habit(public.habits, date) IS 'A habit as the habit functions answer it, with its live streak and today''s state (owner''s local day).';
 
 -- The caller's local calendar day (their time zone preference, else UTC).
 CREATE FUNCTION internal.caller_today() RETURNS date
 LANGUAGE sql STABLE
+SECURITY DEFINER
 SET search_path = ''
 AS $$
   SELECT (now() AT TIME ZONE internal.user_timezone(auth.uid()))::date
@@ -89,7 +85,7 @@ CREATE FUNCTION public.list_habits(p_include_inactive boolean DEFAULT false) RET
 LANGUAGE sql STABLE
 SET search_path = ''
 AS $$
-  SELECT coalesce(jsonb_agg(internal.habit_view(h, d.today) ORDER BY h.created_at, h.id), '[]')
+  SELECT coalesce(jsonb_agg(internal.live_habit(h, d.today) ORDER BY h.created_at, h.id), '[]')
     FROM (SELECT internal.caller_today() AS today, internal.require_user() AS uid) d
     JOIN public.habits h ON h.user_id = d.uid
    WHERE coalesce(p_include_inactive, false) OR h.is_active
@@ -116,7 +112,7 @@ BEGIN
           (p_habit ->> 'reminder_time')::time,
           (p_habit ->> 'task_id')::uuid)
   RETURNING * INTO v_habit;
-  RETURN internal.habit_view(v_habit, internal.caller_today());
+  RETURN internal.live_habit(v_habit, internal.caller_today());
 END
 $$;
 REVOKE EXECUTE ON FUNCTION public.create_habit(jsonb) FROM PUBLIC;
@@ -147,7 +143,7 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'no habit of yours has id %', p_habit_id USING ERRCODE = 'no_data_found';
   END IF;
-  RETURN internal.habit_view(v_habit, internal.caller_today());
+  RETURN internal.live_habit(v_habit, internal.caller_today());
 END
 $$;
 REVOKE EXECUTE ON FUNCTION public.update_habit(uuid, jsonb) FROM PUBLIC;
@@ -190,7 +186,7 @@ BEGIN
     'completion', jsonb_build_object(
       'id', v_completion.id, 'habit_id', v_completion.habit_id, 'completed_on', v_completion.completed_on,
       'completed_at', v_completion.completed_at, 'notes', v_completion.notes, 'mood_rating', v_completion.mood_rating),
-    'habit', internal.habit_view(v_habit, v_today));
+    'habit', internal.live_habit(v_habit, v_today));
 END
 $$;
 REVOKE EXECUTE ON FUNCTION public.complete_habit(uuid, date, text, integer) FROM PUBLIC;
@@ -216,7 +212,7 @@ BEGIN
       USING ERRCODE = 'no_data_found';
   END IF;
   SELECT * INTO v_habit FROM public.habits h WHERE h.id = p_habit_id;
-  RETURN jsonb_build_object('removed', v_removed, 'habit', internal.habit_view(v_habit, v_today));
+  RETURN jsonb_build_object('removed', v_removed, 'habit', internal.live_habit(v_habit, v_today));
 END
 $$;
 REVOKE EXECUTE ON FUNCTION public.uncomplete_habit(uuid, date) FROM PUBLIC;
@@ -226,9 +222,10 @@ COMMENT ON FUNCTION public.uncomplete_habit(uuid, date) IS 'Removes the check-of
 -- Completion rate of one habit over the last p_days local days up to p_today (clipped to the
 -- habit's first local day): scheduled periods and those done. The current period counts only
 -- once it is done, so an unfinished today never lowers the rate.
-CREATE FUNCTION internal.habit_window(p_habit public.habits, p_today date, p_days integer,
+CREATE FUNCTION internal.completion_window(p_habit public.habits, p_today date, p_days integer,
   OUT scheduled integer, OUT completed integer)
 LANGUAGE plpgsql STABLE
+SECURITY DEFINER
 SET search_path = ''
 AS $$
 DECLARE
@@ -261,9 +258,9 @@ BEGIN
     FROM periods p LEFT JOIN done d ON d.idx = p.idx;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION internal.habit_window(public.habits, date, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION internal.habit_window(public.habits, date, integer) TO authenticated, service_role;
-COMMENT ON FUNCTION internal.habit_window(public.habits, date, integer) IS 'Scheduled and completed periods of a habit over its last N local days (the unfinished current period left out).';
+REVOKE EXECUTE ON FUNCTION internal.completion_window(public.habits, date, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION internal.completion_window(public.habits, date, integer) TO authenticated, service_role;
+COMMENT ON FUNCTION internal.completion_window(public.habits, date, integer) IS 'Scheduled and completed periods of a habit over its last N local days (the unfinished current period left out).';
 
 -- Statistics of one habit of the caller, or of all their active habits with an overall line:
 -- completion rates over 7 and 30 days (percent, one decimal; null when nothing was scheduled),
@@ -285,14 +282,14 @@ BEGIN
      WHERE h.user_id = v_uid AND (h.id = p_habit_id OR (p_habit_id IS NULL AND h.is_active))
   ), stats AS (
     SELECT (p.h).id AS id, (p.h).created_at AS created_at,
-           internal.habit_view(p.h, v_today) AS view, w7.scheduled AS s7, w7.completed AS c7,
+           internal.live_habit(p.h, v_today) AS view, w7.scheduled AS s7, w7.completed AS c7,
            w30.scheduled AS s30, w30.completed AS c30,
            (SELECT count(*) FROM public.habit_completions c WHERE c.habit_id = (p.h).id)::integer AS total,
            (SELECT extract(dow FROM c.completed_on)::integer FROM public.habit_completions c
              WHERE c.habit_id = (p.h).id GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1) AS best_dow
       FROM picked p
-      CROSS JOIN LATERAL internal.habit_window(p.h, v_today, 7) w7
-      CROSS JOIN LATERAL internal.habit_window(p.h, v_today, 30) w30
+      CROSS JOIN LATERAL internal.completion_window(p.h, v_today, 7) w7
+      CROSS JOIN LATERAL internal.completion_window(p.h, v_today, 30) w30
   )
   SELECT jsonb_agg(jsonb_build_object(
            'habit_id', s.id,

@@ -268,11 +268,11 @@ BEGIN
            'best_longest_streak', coalesce(max((s.view ->> 'longest_streak')::integer), 0),
            'last_active_on', (SELECT max(c.completed_on) FROM public.habit_completions c WHERE c.user_id = v_partnership.partner_id))
     INTO v_progress
-    FROM (SELECT internal.habit_view(h, v_today) AS view, w7.completed AS c7, w7.scheduled AS s7,
+    FROM (SELECT internal.live_habit(h, v_today) AS view, w7.completed AS c7, w7.scheduled AS s7,
                  w30.completed AS c30, w30.scheduled AS s30
             FROM public.habits h
-            CROSS JOIN LATERAL internal.habit_window(h, v_today, 7) w7
-            CROSS JOIN LATERAL internal.habit_window(h, v_today, 30) w30
+            CROSS JOIN LATERAL internal.completion_window(h, v_today, 7) w7
+            CROSS JOIN LATERAL internal.completion_window(h, v_today, 30) w30
            WHERE h.user_id = v_partnership.partner_id AND h.is_active) s;
   RETURN jsonb_build_object(
     'connection_id', v_partnership.connection_id, 'partner_id', v_partnership.partner_id,

@@ -47,6 +47,28 @@ REVOKE EXECUTE ON FUNCTION internal.caller_tier() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION internal.caller_tier() TO authenticated, service_role;
 COMMENT ON FUNCTION internal.caller_tier() IS 'The calling user''s subscription tier; FREE when they have no profile.';
 
+-- The distinct ids of a JSON list of UUID strings (empty for null); raises 22023 naming p_what
+-- for anything else.
+CREATE FUNCTION internal.uuid_array(p_ids jsonb, p_what text) RETURNS uuid[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = ''
+AS $$
+DECLARE
+  v_ids uuid[];
+BEGIN
+  IF p_ids IS NULL OR p_ids = 'null'::jsonb THEN
+    RETURN '{}';
+  END IF;
+  SELECT coalesce(array_agg(DISTINCT x::uuid), '{}') INTO v_ids FROM jsonb_array_elements_text(p_ids) AS x;
+  RETURN v_ids;
+EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN
+  RAISE EXCEPTION '% is a list of ids (UUIDs)', p_what USING ERRCODE = 'invalid_parameter_value';
+END
+$$;
+REVOKE EXECUTE ON FUNCTION internal.uuid_array(jsonb, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION internal.uuid_array(jsonb, text) TO authenticated, service_role;
+COMMENT ON FUNCTION internal.uuid_array(jsonb, text) IS 'The distinct UUIDs of a JSON list; raises 22023 for anything else.';
+
 -- Refuses vision boards and habits that are not the user's own (live boards, any habit).
 CREATE FUNCTION internal.require_own_content(p_user uuid, p_board_ids uuid[], p_habit_ids uuid[]) RETURNS void
 LANGUAGE plpgsql STABLE
@@ -173,12 +195,8 @@ BEGIN
     RAISE EXCEPTION '% needs a color, one of %', v_product.name, v_product.color_options USING ERRCODE = 'invalid_parameter_value';
   END IF;
 
-  BEGIN
-    SELECT coalesce(array_agg(DISTINCT x::uuid), '{}') INTO v_boards FROM jsonb_array_elements_text(coalesce(p_content -> 'vision_board_ids', '[]')) AS x;
-    SELECT coalesce(array_agg(DISTINCT x::uuid), '{}') INTO v_habits FROM jsonb_array_elements_text(coalesce(p_content -> 'habit_ids', '[]')) AS x;
-  EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN
-    RAISE EXCEPTION 'content is {vision_board_ids: [uuid], habit_ids: [uuid]}' USING ERRCODE = 'invalid_parameter_value';
-  END;
+  v_boards := internal.uuid_array(p_content -> 'vision_board_ids', 'content.vision_board_ids');
+  v_habits := internal.uuid_array(p_content -> 'habit_ids', 'content.habit_ids');
   PERFORM internal.require_own_content(v_uid, v_boards, v_habits);
   IF v_product.requires_content AND cardinality(v_boards) + cardinality(v_habits) < v_product.min_content_items THEN
     RAISE EXCEPTION '% needs at least % content items (vision boards or habits); % given',
@@ -466,11 +484,10 @@ BEGIN
     RAISE EXCEPTION 'no workbook template has id %', p_patch ->> 'template_id' USING ERRCODE = 'no_data_found';
   END IF;
   IF p_patch ? 'vision_board_ids' THEN
-    SELECT coalesce(array_agg(DISTINCT x::uuid), '{}') INTO v_boards FROM jsonb_array_elements_text(p_patch -> 'vision_board_ids') AS x;
+    v_boards := internal.uuid_array(p_patch -> 'vision_board_ids', 'vision_board_ids');
   END IF;
   IF p_patch ? 'included_habits' OR p_patch ? 'habit_ids' THEN
-    SELECT coalesce(array_agg(DISTINCT x::uuid), '{}') INTO v_habits
-      FROM jsonb_array_elements_text(coalesce(p_patch -> 'included_habits', p_patch -> 'habit_ids')) AS x;
+    v_habits := internal.uuid_array(coalesce(p_patch -> 'included_habits', p_patch -> 'habit_ids'), 'habit_ids');
   END IF;
   PERFORM internal.require_own_content(v_order.user_id, v_boards, v_habits);
   UPDATE public.workbook_orders w SET
