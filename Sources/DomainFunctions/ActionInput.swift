@@ -8,12 +8,10 @@ import Tokens
 /// member when it is wrong; absent and `null` members read as nil.
 struct ActionInput: Sendable {
     let caller: Caller
-    let method: String
     let values: [String: JSONValue]
 
     init(request: FunctionRequest) throws(FunctionError) {
         caller = request.caller
-        method = request.method
         var values: [String: JSONValue] = [:]
         let text = String(decoding: request.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if !text.isEmpty {
@@ -29,12 +27,6 @@ struct ActionInput: Sendable {
         for (name, value) in request.query where values[name] == nil && name != "apikey" {
             values[name] = .string(value)
         }
-        self.values = values
-    }
-
-    init(caller: Caller, method: String = "POST", values: [String: JSONValue]) {
-        self.caller = caller
-        self.method = method
         self.values = values
     }
 
