@@ -1,7 +1,8 @@
 # Visionary Server — the two commands of the quick start, and a few helpers.
 #   make run    install what is missing, build, and serve on http://127.0.0.1:54321
 #   make test   install what is missing, build, and run every test
-#   make bench  the REST benchmark of issue 4 (scripts/bench-rest.sh; release build, ~1 min)
+#   make bench  the REST benchmark of issue 4 (scripts/bench-rest.sh; release build, ~1 min) and the
+#               domain operations of issue 6 (scripts/bench-domain.sh)
 SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
@@ -30,6 +31,7 @@ test: postgres python-client
 # Server vs pgbench on the identical transaction, plus the pure pipeline's time per request.
 bench: postgres
 	scripts/bench-rest.sh
+	scripts/bench-domain.sh
 
 clean:
 	rm -rf .build

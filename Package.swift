@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "HTTPSupport", "RESTAPI", "Tokens",
+                "AppConfig", "AuthAPI", "Database", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "RESTAPI", "Tokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,6 +88,22 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // /functions/v1: the gateway — routing by name, JWT verification, error relay.
+        .target(
+            name: "FunctionsAPI",
+            dependencies: [
+                "Core", "HTTPSupport", "Tokens",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The app's domain operations as functions: thin handlers over the SQL of the migrations.
+        .target(
+            name: "DomainFunctions",
+            dependencies: ["Core", "Database", "FunctionsAPI", "Tokens"],
             swiftSettings: swiftSettings
         ),
         // Pure: what the REST planner knows of the exposed schemas.
@@ -167,6 +183,16 @@ let package = Package(
             name: "RESTTests",
             dependencies: [
                 "TestSupport", "Tokens",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FunctionsTests",
+            dependencies: [
+                "Core", "Database", "FunctionsAPI", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,10 +1,11 @@
+import Core
 import Foundation
 import SchemaCache
 
 /// `GET /rest/v1/`: an OpenAPI 2.0 description of what the caller's role can reach: the
 /// relations with at least one column it may read (only those columns), and the functions.
 enum OpenAPIDocument {
-    static func render(cache: SchemaCache, role: String, schema: String) -> String {
+    static func render(cache: SchemaCache, role: String, schema: String, functions: [FunctionDescription] = []) -> String {
         var paths: [String: Any] = ["/": ["get": ["summary": "OpenAPI description (this document)", "tags": ["Introspection"],
                                                   "responses": ["200": ["description": "OK"]]]]]
         var definitions: [String: Any] = [:]
@@ -73,6 +74,7 @@ enum OpenAPIDocument {
             "produces": ["application/json", "application/vnd.pgrst.object+json", "text/csv"],
             "paths": paths,
             "definitions": definitions,
+            "x-functions": functionsExtension(functions),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)

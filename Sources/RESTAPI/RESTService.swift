@@ -14,12 +14,18 @@ public struct RESTService: Sendable {
     let runner: APIRequestRunner
     let callers: CallerResolver
     let maxRows: Int?
+    /// The functions under `/functions/v1`, described in `GET /rest/v1/` too.
+    let functions: [FunctionDescription]
 
-    public init(cache: SchemaCacheStore, runner: APIRequestRunner, callers: CallerResolver, maxRows: Int? = nil) {
+    public init(
+        cache: SchemaCacheStore, runner: APIRequestRunner, callers: CallerResolver, maxRows: Int? = nil,
+        functions: [FunctionDescription] = []
+    ) {
         self.cache = cache
         self.runner = runner
         self.callers = callers
         self.maxRows = maxRows
+        self.functions = functions
     }
 
     /// The caller's role and claims: from the bearer token when there is one (verified), else
@@ -47,7 +53,7 @@ public struct RESTService: Sendable {
         if request.target == .schemaDescription {
             let schema = request.profile ?? "public"
             guard schema == "public" else { throw RESTError.unacceptableSchema(schema, exposed: ["public"]) }
-            let document = OpenAPIDocument.render(cache: cache, role: role, schema: schema)
+            let document = OpenAPIDocument.render(cache: cache, role: role, schema: schema, functions: functions)
             let headersOnly = request.action == .describe(headersOnly: true)
             return RESTResponse(status: 200, headers: [("Content-Type", "application/openapi+json; charset=utf-8")], body: headersOnly ? nil : document)
         }

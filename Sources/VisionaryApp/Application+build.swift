@@ -1,7 +1,9 @@
 import AppConfig
 import AuthAPI
 import Database
+import DomainFunctions
 import Foundation
+import FunctionsAPI
 import HTTPSupport
 import Hummingbird
 import Logging
@@ -22,6 +24,8 @@ public struct ApplicationParts: Sendable {
     public var auth: AuthService
     public var schemaCache: SchemaCacheStore
     public var rest: RESTService
+    /// The functions served under `/functions/v1`.
+    public var functions: [any EdgeFunction]
     /// Resolves the caller (role and claims) of every API request from its bearer and API key.
     public var callers: CallerResolver
     /// Called once the port is open, with the address clients should use.
@@ -50,10 +54,14 @@ public struct ApplicationParts: Sendable {
         let schemaCache = SchemaCacheStore(loader: SchemaCacheLoader(database: ownerRunner))
         let runner = APIRequestRunner(client: apiDatabase, logger: logger)
         let callers = CallerResolver(secret: secret, keys: keys, leeway: TimeInterval(settings.expiryLeeway))
-        let rest = RESTService(cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows)
+        let functions = DomainFunctions.all(runner: runner)
+        let rest = RESTService(
+            cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
+            functions: functions.map(\.documentation))
         return ApplicationParts(
             config: config, keys: keys, jwtSecret: secret, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
-            migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, callers: callers, onListening: onListening)
+            migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, functions: functions,
+            callers: callers, onListening: onListening)
     }
 }
 
@@ -69,6 +77,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     HealthRoutes(database: parts.ownerDatabase, logger: logger).register(on: router)
     AuthRoutes(service: parts.auth).register(on: router)
     RESTRoutes(service: parts.rest).register(on: router)
+    FunctionsRoutes(functions: parts.functions, callers: parts.callers).register(on: router)
 
     var app = Application(
         router: router,

@@ -25,6 +25,13 @@ struct PythonClientCompatibilityTests {
         try await runScript("rest_client_flow.py")
     }
 
+    /// The domain functions through `client.functions.invoke`: JSON bodies, methods, queries in
+    /// the name, sub-paths, FunctionsHttpError for 4xx, unknown functions, JWT verification.
+    @Test("supabase-py invokes the Functions", .timeLimit(.minutes(5)))
+    func functionsFlows() async throws {
+        try await runScript("functions_client_flow.py")
+    }
+
     /// Starts a real `visionary serve` with the fixed secret and runs one script of
     /// Tests/Compatibility against it with the URL and both API keys; every check must pass.
     func runScript(_ name: String) async throws {
