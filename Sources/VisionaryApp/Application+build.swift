@@ -5,8 +5,10 @@ import Foundation
 import HTTPSupport
 import Hummingbird
 import Logging
+import ObjectStore
 import PostgresNIO
 import RESTAPI
+import StorageAPI
 import Tokens
 
 /// What the HTTP application is built from: each piece already made, so tests can pass their own.
@@ -22,6 +24,9 @@ public struct ApplicationParts: Sendable {
     public var auth: AuthService
     public var schemaCache: SchemaCacheStore
     public var rest: RESTService
+    /// The Storage API and the worker that deletes bytes no object names any more.
+    public var storage: StorageService
+    public var storageSweeper: StorageSweeper
     /// Resolves the caller (role and claims) of every API request from its bearer and API key.
     public var callers: CallerResolver
     /// Called once the port is open, with the address clients should use.
@@ -51,9 +56,28 @@ public struct ApplicationParts: Sendable {
         let runner = APIRequestRunner(client: apiDatabase, logger: logger)
         let callers = CallerResolver(secret: secret, keys: keys, leeway: TimeInterval(settings.expiryLeeway))
         let rest = RESTService(cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows)
+        let store = try makeObjectStore(config)
+        let sweeper = StorageSweeper(database: ownerRunner, store: store, logger: logger)
+        let storage = StorageService(
+            runner: runner, callers: callers, store: store, projectSecret: secret, settings: config.storage, sweeper: sweeper, logger: logger)
         return ApplicationParts(
             config: config, keys: keys, jwtSecret: secret, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
-            migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, callers: callers, onListening: onListening)
+            migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, storage: storage,
+            storageSweeper: sweeper, callers: callers, onListening: onListening)
+    }
+
+    /// The object store the configuration names: local files by default, or S3.
+    static func makeObjectStore(_ config: AppConfig) throws -> any ObjectStore {
+        let settings = config.storage
+        switch settings.backend {
+        case .local:
+            return LocalObjectStore(root: config.resolvedStorageDirectory)
+        case .s3:
+            let location = S3Location(
+                endpoint: settings.s3Endpoint ?? "", bucket: settings.s3Bucket ?? "", region: settings.s3Region,
+                accessKeyID: settings.s3AccessKeyID ?? "", secretAccessKey: settings.s3SecretAccessKey ?? "", keyPrefix: settings.s3KeyPrefix)
+            return try S3ObjectStore(location: location, stagingDirectory: config.resolvedStorageDirectory + "/uploads")
+        }
     }
 }
 
@@ -69,6 +93,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     HealthRoutes(database: parts.ownerDatabase, logger: logger).register(on: router)
     AuthRoutes(service: parts.auth).register(on: router)
     RESTRoutes(service: parts.rest).register(on: router)
+    StorageRoutes(service: parts.storage).register(on: router)
 
     var app = Application(
         router: router,
@@ -79,7 +104,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         },
         logger: logger
     )
-    app.addServices(DatabaseService(parts.ownerDatabase), DatabaseService(parts.apiDatabase))
+    app.addServices(DatabaseService(parts.ownerDatabase), DatabaseService(parts.apiDatabase), parts.storageSweeper)
     // `NOTIFY pgrst, 'reload schema'` (PostgREST's convention) reloads the schema cache.
     let schemaCache = parts.schemaCache
     app.addServices(NotificationListener(client: parts.ownerDatabase, channel: "pgrst", logger: logger) { payload in
@@ -103,6 +128,11 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
             }
         } catch {
             logger.warning("could not set the authenticator login; REST requests need it", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
+        do {
+            try await withDeadline(.seconds(15)) { try await parts.storage.prepare() }
+        } catch {
+            logger.error("the object store is not ready; storage requests may fail", metadata: ["error": "\(error)"])
         }
         do {
             try await withDeadline(.seconds(15)) { try await parts.schemaCache.reload() }
