@@ -61,8 +61,12 @@ public struct LocalObjectStore: ObjectStore {
     }
 
     public func read(_ key: String, range: ByteRange?, into sink: (ByteBuffer) async throws -> Void) async throws {
-        let (chunks, _) = try await FileChunks.make(try path(of: key), offset: range?.first ?? 0, count: range?.count, files: files)
-        for try await chunk in chunks { try await sink(chunk) }
+        do {
+            let (chunks, _) = try await FileChunks.make(try path(of: key), offset: range?.first ?? 0, count: range?.count, files: files)
+            for try await chunk in chunks { try await sink(chunk) }
+        } catch ObjectStoreError.notFound {
+            throw ObjectStoreError.notFound(key)
+        }
     }
 
     /// Objects never change once published, so a copy is a hard link (a byte copy across devices).

@@ -81,15 +81,13 @@ actor StagedFile {
         closed = true
     }
 
+    /// Closes and removes the staging file right here, not on the thread pool: it must also
+    /// work in a task that is being cancelled (a client that hung up mid-upload).
     func discard() async {
         guard !closed else { return }
         closed = true
-        let fd = descriptor
+        if descriptor >= 0 { close(descriptor) }
         descriptor = -1
-        let path = path
-        _ = try? await files.run {
-            if fd >= 0 { close(fd) }
-            BlockingFiles.remove(path)
-        }
+        BlockingFiles.remove(path)
     }
 }

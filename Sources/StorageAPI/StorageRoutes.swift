@@ -258,9 +258,9 @@ public struct StorageRoutes: Sendable {
             guard suffix > 0, size > 0 else { return .some(nil) }
             return .some(ByteRange(first: max(0, size - suffix), last: size - 1))
         }
-        guard let first = Int64(parts[0]) else { return nil }
-        let last = parts[1].isEmpty ? size - 1 : Int64(parts[1])
-        guard let last, last >= first else { return nil }
+        guard let first = Int64(parts[0]), let last = parts[1].isEmpty ? Swift.max(first, size - 1) : Int64(parts[1]), last >= first else {
+            return nil
+        }
         guard first < size else { return .some(nil) }
         return .some(ByteRange(first: first, last: min(last, size - 1)))
     }

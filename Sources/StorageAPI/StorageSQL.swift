@@ -68,11 +68,12 @@ enum StorageSQL {
             ])
     }
 
-    /// `null` when the bucket is not visible, else how many objects went.
+    /// `null` when the bucket does not exist, else how many objects went. Touching the bucket
+    /// row first makes emptying need the right to change the bucket (service_role's alone).
     static func emptyBucket(_ id: String) -> SQLStatement {
         SQLStatement(
             """
-            WITH b AS (SELECT id FROM storage.buckets WHERE id = $1),
+            WITH b AS (UPDATE storage.buckets SET updated_at = now() WHERE id = $1 RETURNING id),
                  d AS (DELETE FROM storage.objects o USING b WHERE o.bucket_id = b.id RETURNING 1)
             SELECT CASE WHEN EXISTS (SELECT 1 FROM b) THEN (SELECT count(*) FROM d)::text END
             """, [.text(id)])
@@ -225,7 +226,8 @@ enum StorageSQL {
               UNION ALL
               SELECT rest, id, updated_at, created_at, last_accessed_at, metadata FROM rel WHERE position('/' in rest) = 0
             ), page AS (
-              SELECT e.*, row_number() OVER (ORDER BY e.\(column) \(direction), e.name \(direction)) AS n FROM entries e
+              SELECT e.*, row_number() OVER (ORDER BY e.\(column)\(column == "name" ? #" COLLATE "C""# : "") \(direction), e.name COLLATE "C" \(direction)) AS n
+              FROM entries e
               WHERE $4::text IS NULL OR lower(e.name) LIKE $4 || '%' ESCAPE '\\'
             )
             SELECT coalesce(json_agg(json_build_object('name', p.name, 'id', p.id, 'updated_at', \(iso("p.updated_at")),

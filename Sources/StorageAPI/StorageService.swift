@@ -14,27 +14,26 @@ import Tokens
 /// A write stages its bytes first, then writes the row, publishes the bytes under a fresh
 /// version key and commits: a failure at any step leaves neither row nor bytes (bytes already
 /// published are deleted again). Bytes a committed change no longer names (deleted or
-/// overwritten objects) are queued by a trigger and removed by `StorageSweeper`.
+/// overwritten objects) are queued by a trigger and removed by `StorageSweeper`, which the
+/// trigger wakes.
 public struct StorageService: Sendable {
     let runner: APIRequestRunner
     let callers: CallerResolver
     let store: any ObjectStore
     let urls: SignedURLs
     let settings: StorageSettings
-    let sweeper: StorageSweeper
     let logger: Logger
     let now: @Sendable () -> Date
 
     public init(
         runner: APIRequestRunner, callers: CallerResolver, store: any ObjectStore, projectSecret: String,
-        settings: StorageSettings, sweeper: StorageSweeper, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        settings: StorageSettings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.runner = runner
         self.callers = callers
         self.store = store
         urls = SignedURLs(projectSecret: projectSecret)
         self.settings = settings
-        self.sweeper = sweeper
         self.logger = logger
         self.now = now
     }
@@ -117,7 +116,6 @@ public struct StorageService: Sendable {
         guard try await text(caller, StorageSQL.emptyBucket(try ObjectPath.bucket(id)), readOnly: false) != nil else {
             throw StorageError.bucketNotFound
         }
-        sweeper.nudge()
         return #"{"message":"Successfully emptied"}"#
     }
 
@@ -235,7 +233,6 @@ public struct StorageService: Sendable {
                 published = true
                 return result
             }
-            sweeper.nudge()
             return result
         } catch {
             await writer.discard()
@@ -244,9 +241,11 @@ public struct StorageService: Sendable {
         }
     }
 
+    /// Deletes bytes no row names, in a task of its own so a cancelled request still cleans up.
     func deleteBytes(_ version: String) async {
+        let store = store
         do {
-            try await store.delete(version)
+            try await Task { try await store.delete(version) }.value
         } catch {
             logger.error("could not delete unused object bytes", metadata: ["version": "\(version)", "error": "\(error)"])
         }
@@ -326,7 +325,6 @@ public struct StorageService: Sendable {
 
     func remove(_ caller: Caller, bucket: String, names: [String]) async throws -> String {
         let json = try await text(caller, StorageSQL.deleteObjects(bucket: bucket, names: names), readOnly: false) ?? "[]"
-        sweeper.nudge()
         return json
     }
 

@@ -26,8 +26,11 @@ public struct StorageSweeper: Service {
         (wakeUps, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Asks for a sweep soon (after an API call deleted or overwrote objects).
-    func nudge() {
+    /// The channel the queue's trigger notifies when it queues something.
+    public static let channel = "storage_deleted_objects"
+
+    /// Asks for a sweep soon (bytes were queued for deletion).
+    public func nudge() {
         wake.yield()
     }
 

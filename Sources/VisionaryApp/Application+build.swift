@@ -59,7 +59,7 @@ public struct ApplicationParts: Sendable {
         let store = try makeObjectStore(config)
         let sweeper = StorageSweeper(database: ownerRunner, store: store, logger: logger)
         let storage = StorageService(
-            runner: runner, callers: callers, store: store, projectSecret: secret, settings: config.storage, sweeper: sweeper, logger: logger)
+            runner: runner, callers: callers, store: store, projectSecret: secret, settings: config.storage, logger: logger)
         return ApplicationParts(
             config: config, keys: keys, jwtSecret: secret, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
             migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, storage: storage,
@@ -115,6 +115,10 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         } catch {
             logger.error("could not reload the schema cache", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
         }
+    })
+    let sweeper = parts.storageSweeper
+    app.addServices(NotificationListener(client: parts.ownerDatabase, channel: StorageSweeper.channel, logger: logger) { _ in
+        sweeper.nudge()
     })
     let migrator = parts.config.migrateOnStart ? Migrator(migrations: parts.migrations, logger: logger) : nil
     app.beforeServerStarts {

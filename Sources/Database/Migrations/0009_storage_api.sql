@@ -44,6 +44,8 @@ AS $$
 BEGIN
   IF OLD.version IS NOT NULL AND (TG_OP = 'DELETE' OR NEW.version IS DISTINCT FROM OLD.version) THEN
     INSERT INTO storage.deleted_objects (version) VALUES (OLD.version) ON CONFLICT DO NOTHING;
+    -- Wakes the sweepers once the change commits.
+    PERFORM pg_notify('storage_deleted_objects', '');
   END IF;
   RETURN NULL;
 END
