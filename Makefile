@@ -1,7 +1,7 @@
 # Visionary Server — the two commands of the quick start, and a few helpers.
 #   make run    install what is missing, build, and serve on http://127.0.0.1:54321
 #   make test   install what is missing, build, and run every test
-#   make bench  the REST benchmark of issue 4 (scripts/bench-rest.sh; release build, ~1 min)
+#   make bench  the REST and storage benchmarks (scripts/bench-rest.sh, scripts/bench-storage.sh; release build)
 SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
@@ -35,6 +35,7 @@ test: postgres python-client s3-test-server
 # Server vs pgbench on the identical transaction, plus the pure pipeline's time per request.
 bench: postgres
 	scripts/bench-rest.sh
+	scripts/bench-storage.sh
 
 clean:
 	rm -rf .build
