@@ -38,10 +38,10 @@ public struct WrittenObject: Sendable, Equatable {
     public let size: Int64
     /// MD5 of the bytes in lower-case hex: the object's ETag.
     public let md5: String
-    /// SHA-256 of the bytes in lower-case hex (signs S3 uploads).
-    public let sha256: String
+    /// SHA-256 of the bytes in lower-case hex, for stores that sign uploads with it (S3).
+    public let sha256: String?
 
-    public init(size: Int64, md5: String, sha256: String) {
+    public init(size: Int64, md5: String, sha256: String?) {
         self.size = size
         self.md5 = md5
         self.sha256 = sha256

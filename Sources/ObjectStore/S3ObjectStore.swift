@@ -71,7 +71,8 @@ public struct S3ObjectStore: ObjectStore {
     public func makeWriter() async throws -> any ObjectWriter {
         let staging = staging
         try await files.run { try BlockingFiles.makeDirectories(staging) }
-        return S3ObjectWriter(store: self, staged: try await StagedFile(path: staging + "/" + randomToken() + ".part", files: files))
+        return S3ObjectWriter(
+            store: self, staged: try await StagedFile(path: staging + "/" + randomToken() + ".part", files: files, digestSHA256: true))
     }
 
     public func read(_ key: String, range: ByteRange?, into sink: (ByteBuffer) async throws -> Void) async throws {
@@ -111,7 +112,7 @@ public struct S3ObjectStore: ObjectStore {
     func put(_ staged: StagedFile, written: WrittenObject, key: String) async throws {
         let (chunks, _) = try await FileChunks.make(staged.path, offset: 0, count: written.size, files: files)
         let response = try await execute(
-            "PUT", key: key, headers: [("content-length", String(written.size))], payloadHash: written.sha256,
+            "PUT", key: key, headers: [("content-length", String(written.size))], payloadHash: written.sha256 ?? "UNSIGNED-PAYLOAD",
             body: .stream(chunks, length: .known(written.size)))
         guard response.status == .ok else {
             throw ObjectStoreError.remote(status: Int(response.status.code), message: try await Self.text(response))

@@ -10,7 +10,8 @@ import Crypto
 import NIOCore
 
 /// One object's bytes being staged in a temp file: written in batches of up to 1 MiB on the
-/// thread pool, hashed (MD5 for the ETag, SHA-256 for S3) as they pass, synced by `finish`.
+/// thread pool, hashed as they pass (MD5 for the ETag; SHA-256 too when the store signs its
+/// uploads with it), synced by `finish`.
 /// Memory held is one batch, whatever the object's size.
 actor StagedFile {
     let path: String
@@ -19,15 +20,16 @@ actor StagedFile {
     private var pending: ByteBuffer
     private var size: Int64 = 0
     private var md5 = Insecure.MD5()
-    private var sha256 = SHA256()
+    private var sha256: SHA256?
     private(set) var written: WrittenObject?
     private var closed = false
 
     static let batchSize = 1 << 20
 
-    init(path: String, files: BlockingFiles) async throws {
+    init(path: String, files: BlockingFiles, digestSHA256: Bool = false) async throws {
         self.path = path
         self.files = files
+        sha256 = digestSHA256 ? SHA256() : nil
         pending = ByteBufferAllocator().buffer(capacity: 0)
         descriptor = try await files.run { try BlockingFiles.openNew(path) }
     }
@@ -36,7 +38,7 @@ actor StagedFile {
         guard !closed, written == nil else { throw ObjectStoreError.io("write to a closed staging file") }
         buffer.withUnsafeReadableBytes { bytes in
             md5.update(bufferPointer: bytes)
-            sha256.update(bufferPointer: bytes)
+            sha256?.update(bufferPointer: bytes)
         }
         size += Int64(buffer.readableBytes)
         var buffer = buffer
@@ -71,7 +73,7 @@ actor StagedFile {
             close(fd)
         }
         descriptor = -1
-        let result = WrittenObject(size: size, md5: md5.finalize().hexString, sha256: sha256.finalize().hexString)
+        let result = WrittenObject(size: size, md5: md5.finalize().hexString, sha256: sha256?.finalize().hexString)
         written = result
         return result
     }

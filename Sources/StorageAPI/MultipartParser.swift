@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 
 /// A streaming `multipart/form-data` parser: bytes go in as they arrive, events come out, and
@@ -123,23 +128,22 @@ struct MultipartParser {
         }
     }
 
-    /// Offset (from the reader index) of the first occurrence of `needle` in the pending bytes.
+    /// Offset (from the reader index) of the first occurrence of `needle` in the pending bytes:
+    /// `memchr` to the candidates, `memcmp` to confirm.
     private func find(_ needle: [UInt8]) -> Int? {
         pending.withUnsafeReadableBytes { haystack -> Int? in
-            guard haystack.count >= needle.count, let first = needle.first else { return nil }
-            var start = 0
-            let last = haystack.count - needle.count
-            while start <= last {
-                guard let hit = haystack[start...last].firstIndex(of: first) else { return nil }
-                var matches = true
-                for offset in 1..<needle.count where haystack[hit + offset] != needle[offset] {
-                    matches = false
-                    break
+            guard haystack.count >= needle.count, let first = needle.first, let base = haystack.baseAddress else { return nil }
+            return needle.withUnsafeBytes { pattern -> Int? in
+                var start = 0
+                let last = haystack.count - needle.count
+                while start <= last {
+                    guard let hit = memchr(base + start, Int32(first), last - start + 1) else { return nil }
+                    let offset = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(hit, pattern.baseAddress!, needle.count) == 0 { return offset }
+                    start = offset + 1
                 }
-                if matches { return hit }
-                start = hit + 1
+                return nil
             }
-            return nil
         }
     }
 }
