@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Storage: buckets")
+@Suite("Storage: buckets", .serialized)
 struct StorageBucketTests {
     @Test("bucket CRUD with the service key, in the shapes the clients parse")
     func crud() async throws {

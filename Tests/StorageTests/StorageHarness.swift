@@ -50,6 +50,8 @@ struct StorageHarness: Sendable {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let s3Port = kind == .s3 ? try await S3TestServer.shared.port() : nil
         let app = try await TestApp.make { config in
+            // Many storage servers run at once beside the other suites: small pools.
+            config.databasePoolSize = 3
             config.storage.localDirectory = directory
             if let s3Port { S3TestServer.configure(&config, port: s3Port) }
             adjust(&config)
@@ -128,6 +130,17 @@ struct StorageHarness: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         return try await condition()
+    }
+
+    /// Waits until `condition` holds and still holds a second later: for cleanup of requests
+    /// whose handling the test cannot observe (a client that hung up).
+    func settles(_ condition: @escaping @Sendable () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<20 {
+            guard try await eventually(condition) else { return false }
+            try await Task.sleep(for: .seconds(1))
+            if try await condition() { return true }
+        }
+        return false
     }
 
     /// Rows of `storage.objects` in this test's database, read as the schema owner.

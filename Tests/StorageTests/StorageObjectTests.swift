@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 import TestSupport
 
-@Suite("Storage: objects on both stores")
+@Suite("Storage: objects on both stores", .serialized)
 struct StorageObjectTests {
     @Test("the three upload encodings store the right bytes, type and cache control; downloads return them", arguments: StoreKind.allCases)
     func uploadEncodings(kind: StoreKind) async throws {

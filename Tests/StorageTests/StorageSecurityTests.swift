@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 import Tokens
 
-@Suite("Storage: ownership from the attacker's side")
+@Suite("Storage: ownership from the attacker's side", .serialized)
 struct StorageSecurityTests {
     @Test("another user, anon and bad tokens can neither read nor change a user's objects")
     func ownership() async throws {

@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 import TestSupport
 
-@Suite("Storage: signed URLs")
+@Suite("Storage: signed URLs", .serialized)
 struct StorageSignedURLTests {
     @Test("signed download URLs work without a bearer until they expire; tampered or moved tokens fail", arguments: StoreKind.allCases)
     func downloads(kind: StoreKind) async throws {

@@ -6,7 +6,7 @@ import NIOCore
 import Testing
 import TestSupport
 
-@Suite("Storage: vision boards and their images")
+@Suite("Storage: vision boards and their images", .serialized)
 struct StorageSoftDeleteTests {
     func rest(_ h: StorageHarness, _ method: HTTPRequest.Method, _ path: String, bearer: String, json: String? = nil) async throws -> HTTPResponse.Status {
         var headers: HTTPFields = [HTTPField.Name("apikey")!: h.anonKey, .authorization: "Bearer \(bearer)"]
