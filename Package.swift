@@ -202,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Core", "ObjectStore", "StorageAPI", "TestSupport", "Tokens",
+                "AppConfig", "Core", "ObjectStore", "StorageAPI", "TestSupport", "Tokens",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

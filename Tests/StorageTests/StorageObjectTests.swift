@@ -202,6 +202,8 @@ struct StorageObjectTests {
             let open = try await h.send(.get, "object/public/avatars/\(user.id)/me.png", bearer: nil)
             #expect(open.status == .ok)
             #expect(open.bytes == [9, 9])
+            #expect(try await h.send(.get, "render/image/public/avatars/\(user.id)/me.png?width=10", bearer: nil).bytes == [9, 9])
+            #expect(try await h.send(.get, "render/image/authenticated/avatars/\(user.id)/me.png", bearer: user.token).bytes == [9, 9])
             let openInfo = try await h.send(.get, "object/info/public/avatars/\(user.id)/me.png", bearer: nil)
             #expect(openInfo.object["size"] as? Int == 2)
             let closed = try await h.send(.get, "object/public/visions/\(user.id)/secret.png", bearer: nil)
