@@ -1,13 +1,13 @@
 # Visionary Server — the two commands of the quick start, and a few helpers.
 #   make run    install what is missing, build, and serve on http://127.0.0.1:54321
 #   make test   install what is missing, build, and run every test
-#   make bench  the REST benchmark of issue 4 (scripts/bench-rest.sh; release build, ~1 min) and the
-#               domain operations of issue 6 (scripts/bench-domain.sh)
+#   make bench  the REST, storage and domain benchmarks (scripts/bench-rest.sh, scripts/bench-storage.sh,
+#               scripts/bench-domain.sh; release build)
 SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test bench build postgres python-client clean
+.PHONY: run test bench build postgres python-client s3-test-server clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
@@ -17,6 +17,10 @@ postgres:
 python-client:
 	@scripts/install-python-client.sh >/dev/null
 
+# Installs the S3-compatible server (moto, pinned with hashes) the storage tests run on loopback.
+s3-test-server:
+	@scripts/install-s3-test-server.sh >/dev/null
+
 build:
 	$(SWIFT) build -c $(CONFIGURATION) --product visionary
 
@@ -24,14 +28,16 @@ run: postgres build
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
 	  "$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/visionary" serve $(SERVE_ARGS)
 
-test: postgres python-client
+test: postgres python-client s3-test-server
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
-	  VISIONARY_PYTHON_CLIENT="$$(scripts/install-python-client.sh | tail -n 1)" $(SWIFT) test
+	  VISIONARY_PYTHON_CLIENT="$$(scripts/install-python-client.sh | tail -n 1)" \
+	  VISIONARY_S3_TEST_SERVER="$$(scripts/install-s3-test-server.sh | tail -n 1)" $(SWIFT) test
 
 # Server vs pgbench on the identical transaction, plus the pure pipeline's time per request.
 bench: postgres
 	scripts/bench-rest.sh
 	scripts/bench-domain.sh
+	scripts/bench-storage.sh
 
 clean:
 	rm -rf .build

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
@@ -39,7 +40,8 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "RESTAPI", "Tokens",
+                "AppConfig", "AuthAPI", "Database", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "ObjectStore", "RESTAPI",
+                "StorageAPI", "Tokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,6 +106,33 @@ let package = Package(
         .target(
             name: "DomainFunctions",
             dependencies: ["Core", "Database", "FunctionsAPI", "Tokens"],
+            swiftSettings: swiftSettings
+        ),
+        // Object bytes behind one protocol: local files (temp file, fsync, rename) or S3 (SigV4).
+        .target(
+            name: "ObjectStore",
+            dependencies: [
+                "Core",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // /storage/v1: Supabase-compatible buckets and objects, authorised by RLS on storage.*.
+        .target(
+            name: "StorageAPI",
+            dependencies: [
+                "AppConfig", "Core", "Database", "HTTPSupport", "ObjectStore", "Tokens",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Pure: what the REST planner knows of the exposed schemas.
@@ -196,6 +225,21 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "AppConfig", "Core", "ObjectStore", "StorageAPI", "TestSupport", "Tokens",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

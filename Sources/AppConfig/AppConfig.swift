@@ -18,6 +18,8 @@ public struct AppConfig: Sendable, Equatable {
     public var postgresBinDirectory: String?
     /// Port of the embedded PostgreSQL (`VISIONARY_DB_PORT`); 0 picks a free port.
     public var embeddedDatabasePort: Int = 0
+    /// `max_connections` of the embedded PostgreSQL (the test suite's shared cluster needs more).
+    public var embeddedMaxConnections: Int = 300
     /// Whether `serve` applies pending migrations before it opens its port (`VISIONARY_MIGRATE`).
     public var migrateOnStart: Bool = true
     /// Log level: trace, debug, info, notice, warning, error or critical (`VISIONARY_LOG_LEVEL`).
@@ -30,6 +32,8 @@ public struct AppConfig: Sendable, Equatable {
     public var restStatementTimeoutMilliseconds = 8_000
     /// The Auth API's policy (`VISIONARY_JWT_EXPIRY`, `VISIONARY_AUTH_*`).
     public var auth = AuthSettings()
+    /// The Storage API's store and limits (`VISIONARY_STORAGE_*`).
+    public var storage = StorageSettings()
     /// The working directory relative paths are resolved against.
     public var workingDirectory: String = "."
 
@@ -80,6 +84,7 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_REST_STATEMENT_TIMEOUT_MS", 100...3_600_000, into: &restStatementTimeoutMilliseconds)
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
+        try storage.read(value)
         try validate()
     }
 
@@ -95,6 +100,7 @@ public struct AppConfig: Sendable, Equatable {
         if let secret = jwtSecret, secret.utf8.count < 32 {
             throw .invalid("JWT secret", "(\(secret.utf8.count) bytes)", "at least 32 bytes")
         }
+        try storage.validate()
     }
 
     /// The data folder as an absolute path.
@@ -102,9 +108,14 @@ public struct AppConfig: Sendable, Equatable {
         Self.resolve(dataDirectory, against: workingDirectory)
     }
 
+    /// The local object store's folder as an absolute path.
+    public var resolvedStorageDirectory: String {
+        storage.localDirectory.map { Self.resolve($0, against: workingDirectory) } ?? resolvedDataDirectory + "/storage"
+    }
+
     /// Name and value of every setting, secrets redacted, in a stable order.
     public var redactedSettings: [(name: String, value: String)] {
-        [
+        let general: [(name: String, value: String)] = [
             ("VISIONARY_HOST", host),
             ("VISIONARY_PORT", String(port)),
             ("VISIONARY_DATA_DIR", resolvedDataDirectory),
@@ -128,6 +139,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL", String(auth.rateLimitPerEmail)),
             ("VISIONARY_AUTH_RATE_LIMIT_WINDOW", String(auth.rateLimitWindow)),
         ]
+        return general + storage.redacted
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

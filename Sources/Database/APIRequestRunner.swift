@@ -65,11 +65,12 @@ public struct APIRequestRunner: Sendable {
     /// Runs `body` in one transaction as the caller (role and claims set transaction-locally,
     /// read-only when asked): committed when it returns, rolled back when it throws. For API
     /// surfaces that need several statements, or work between them (Storage, Functions).
+    /// `rollback` ends it with ROLLBACK even when `body` returns (a dry run of a write).
     public func transaction<T: Sendable>(
-        role: String, claims: String, readOnly: Bool = false, _ body: (SQLTransaction) async throws -> T
+        role: String, claims: String, readOnly: Bool = false, rollback: Bool = false, _ body: (SQLTransaction) async throws -> T
     ) async throws -> T {
         try await client.withConnection { connection in
-            try await inTransaction(connection, role: role, claims: claims, readOnly: readOnly, rollback: false) {
+            try await inTransaction(connection, role: role, claims: claims, readOnly: readOnly, rollback: rollback) {
                 try await body(SQLTransaction(connection: connection, logger: logger))
             }
         }

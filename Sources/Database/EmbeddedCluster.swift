@@ -21,6 +21,8 @@ public struct EmbeddedCluster: Sendable {
     public let clusterDirectory: String
     public let user: SystemUser?
     public let configuredPort: Int
+    /// `max_connections` of the cluster.
+    public var maxConnections = 300
 
     var logFile: String { clusterDirectory + "/postgres.log" }
     var passwordFile: String { dataDirectory + "/postgres-password" }
@@ -42,9 +44,11 @@ public struct EmbeddedCluster: Sendable {
                 throw EmbeddedClusterError.unreachable(parent, user: user?.name ?? "")
             }
         }
-        return EmbeddedCluster(
+        var cluster = EmbeddedCluster(
             binDirectory: bin, dataDirectory: dataDirectory, clusterDirectory: parent + "/postgres",
             user: user, configuredPort: config.embeddedDatabasePort)
+        cluster.maxConnections = config.embeddedMaxConnections
+        return cluster
     }
 
     public static func findBinaries(config: AppConfig) throws -> String {
@@ -181,7 +185,7 @@ public struct EmbeddedCluster: Sendable {
             "-D", clusterDirectory, "-p", String(port),
             "-c", "listen_addresses=127.0.0.1",
             "-c", "unix_socket_directories=",
-            "-c", "max_connections=300",
+            "-c", "max_connections=\(maxConnections)",
             "-c", "shared_buffers=128MB",
             "-c", "fsync=on",
         ]

@@ -7,8 +7,10 @@ import FunctionsAPI
 import HTTPSupport
 import Hummingbird
 import Logging
+import ObjectStore
 import PostgresNIO
 import RESTAPI
+import StorageAPI
 import Tokens
 
 /// What the HTTP application is built from: each piece already made, so tests can pass their own.
@@ -26,6 +28,9 @@ public struct ApplicationParts: Sendable {
     public var rest: RESTService
     /// The functions served under `/functions/v1`.
     public var functions: [any EdgeFunction]
+    /// The Storage API and the worker that deletes bytes no object names any more.
+    public var storage: StorageService
+    public var storageSweeper: StorageSweeper
     /// Resolves the caller (role and claims) of every API request from its bearer and API key.
     public var callers: CallerResolver
     /// Called once the port is open, with the address clients should use.
@@ -58,10 +63,28 @@ public struct ApplicationParts: Sendable {
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
             functions: functions.map(\.documentation))
+        let store = try makeObjectStore(config)
+        let sweeper = StorageSweeper(database: ownerRunner, store: store, logger: logger)
+        let storage = StorageService(
+            runner: runner, callers: callers, store: store, projectSecret: secret, settings: config.storage, logger: logger)
         return ApplicationParts(
             config: config, keys: keys, jwtSecret: secret, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
             migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, functions: functions,
-            callers: callers, onListening: onListening)
+            storage: storage, storageSweeper: sweeper, callers: callers, onListening: onListening)
+    }
+
+    /// The object store the configuration names: local files by default, or S3.
+    static func makeObjectStore(_ config: AppConfig) throws -> any ObjectStore {
+        let settings = config.storage
+        switch settings.backend {
+        case .local:
+            return LocalObjectStore(root: config.resolvedStorageDirectory)
+        case .s3:
+            let location = S3Location(
+                endpoint: settings.s3Endpoint ?? "", bucket: settings.s3Bucket ?? "", region: settings.s3Region,
+                accessKeyID: settings.s3AccessKeyID ?? "", secretAccessKey: settings.s3SecretAccessKey ?? "", keyPrefix: settings.s3KeyPrefix)
+            return try S3ObjectStore(location: location, stagingDirectory: config.resolvedStorageDirectory + "/uploads")
+        }
     }
 }
 
@@ -78,6 +101,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     AuthRoutes(service: parts.auth).register(on: router)
     RESTRoutes(service: parts.rest).register(on: router)
     FunctionsRoutes(functions: parts.functions, callers: parts.callers).register(on: router)
+    StorageRoutes(service: parts.storage).register(on: router)
 
     var app = Application(
         router: router,
@@ -88,7 +112,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         },
         logger: logger
     )
-    app.addServices(DatabaseService(parts.ownerDatabase), DatabaseService(parts.apiDatabase))
+    app.addServices(DatabaseService(parts.ownerDatabase), DatabaseService(parts.apiDatabase), parts.storageSweeper)
     // `NOTIFY pgrst, 'reload schema'` (PostgREST's convention) reloads the schema cache.
     let schemaCache = parts.schemaCache
     app.addServices(NotificationListener(client: parts.ownerDatabase, channel: "pgrst", logger: logger) { payload in
@@ -99,6 +123,10 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         } catch {
             logger.error("could not reload the schema cache", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
         }
+    })
+    let sweeper = parts.storageSweeper
+    app.addServices(NotificationListener(client: parts.ownerDatabase, channel: StorageSweeper.channel, logger: logger) { _ in
+        sweeper.nudge()
     })
     let migrator = parts.config.migrateOnStart ? Migrator(migrations: parts.migrations, logger: logger) : nil
     app.beforeServerStarts {
@@ -112,6 +140,11 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
             }
         } catch {
             logger.warning("could not set the authenticator login; REST requests need it", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
+        do {
+            try await withDeadline(.seconds(15)) { try await parts.storage.prepare() }
+        } catch {
+            logger.error("the object store is not ready; storage requests may fail", metadata: ["error": "\(error)"])
         }
         do {
             try await withDeadline(.seconds(15)) { try await parts.schemaCache.reload() }

@@ -1,5 +1,7 @@
+import AppConfig
 import Foundation
 import Testing
+import TestSupport
 import Tokens
 
 /// The official Supabase Python client (supabase-py, pinned in Tests/Compatibility/requirements.txt)
@@ -32,9 +34,30 @@ struct PythonClientCompatibilityTests {
         try await runScript("functions_client_flow.py")
     }
 
+    /// Buckets, uploads, downloads, public and signed URLs, list, remove, move, copy and the
+    /// refusals (checklist items 35–44), on the default local store.
+    @Test("supabase-py drives Storage on the local store", .timeLimit(.minutes(5)))
+    func storageFlows() async throws {
+        try await runScript("storage_client_flow.py")
+    }
+
+    /// The same flow with the server configured for an S3-compatible store.
+    @Test("supabase-py drives Storage on the S3 store", .timeLimit(.minutes(5)))
+    func storageFlowsOnS3() async throws {
+        let port = try await S3TestServer.shared.port()
+        var config = AppConfig()
+        S3TestServer.configure(&config, port: port)
+        try await runScript("storage_client_flow.py", environment: [
+            "VISIONARY_STORAGE_BACKEND": "s3", "VISIONARY_STORAGE_S3_ENDPOINT": config.storage.s3Endpoint ?? "",
+            "VISIONARY_STORAGE_S3_BUCKET": config.storage.s3Bucket ?? "", "VISIONARY_STORAGE_S3_REGION": config.storage.s3Region,
+            "VISIONARY_STORAGE_S3_ACCESS_KEY_ID": config.storage.s3AccessKeyID ?? "",
+            "VISIONARY_STORAGE_S3_SECRET_ACCESS_KEY": config.storage.s3SecretAccessKey ?? "",
+        ])
+    }
+
     /// Starts a real `visionary serve` with the fixed secret and runs one script of
     /// Tests/Compatibility against it with the URL and both API keys; every check must pass.
-    func runScript(_ name: String) async throws {
+    func runScript(_ name: String, environment extra: [String: String] = [:]) async throws {
         guard let python = ProcessInfo.processInfo.environment["VISIONARY_PYTHON_CLIENT"], !python.isEmpty else {
             Issue.record("""
                 VISIONARY_PYTHON_CLIENT is not set: it names the python of the virtualenv holding the \
@@ -51,7 +74,7 @@ struct PythonClientCompatibilityTests {
             "VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL": "1000000",
             "VISIONARY_AUTH_AUTOCONFIRM": "true",
             "VISIONARY_AUTH_DISABLE_SIGNUP": "false",
-        ])
+        ].merging(extra) { _, new in new })
         defer { server.cleanUp() }
         try await server.waitForHealth()
 

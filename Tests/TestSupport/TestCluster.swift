@@ -31,6 +31,8 @@ public actor TestCluster {
         config.dataDirectory = dataDirectory
         config.postgresBinDirectory = ProcessInfo.processInfo.environment["VISIONARY_PG_BIN"]
         config.workingDirectory = FileManager.default.currentDirectoryPath
+        // Every test runs its own servers, each with its pools, all at once on this one cluster.
+        config.embeddedMaxConnections = 1_000
         return config
     }
 
@@ -55,9 +57,13 @@ public actor TestCluster {
         counter += 1
         let name = "test_\(counter)"
         let template = migrated ? Self.templateName : "template0"
-        try await Self.withConnection(started.admin) { connection in
-            try await connection.execute(
-                PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: Self.logger)
+        do {
+            try await Self.withConnection(started.admin) { connection in
+                try await connection.execute(
+                    PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: Self.logger)
+            }
+        } catch {
+            throw TestClusterError(message: "could not create database \(name): \(DatabaseErrorText.describe(error)); \(String(reflecting: error))")
         }
         return started.admin.with(database: name)
     }
@@ -111,4 +117,10 @@ public actor TestCluster {
             try? FileManager.default.removeItem(atPath: temp + entry)
         }
     }
+}
+
+/// A failure of the test cluster, with PostgreSQL's own words.
+struct TestClusterError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
