@@ -69,7 +69,7 @@ public struct RESTService: Sendable {
         do {
             let row = try await runner.run(
                 role: role, claims: claims, readOnly: readOnly, rollback: request.preferences.transaction == .rollback,
-                statement, checkUndoes: shaper.single, check: { row in try shaper.check(row) })
+                statement, checkUndoes: shaper.checkUndoes, check: { row in try shaper.check(row) })
             return try shaper.response(row)
         } catch let error as DatabaseError {
             throw RESTError.database(

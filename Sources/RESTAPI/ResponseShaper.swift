@@ -1,3 +1,5 @@
+import Core
+import Foundation
 import RESTEngine
 import RESTErrors
 import RESTQuery
@@ -35,11 +37,27 @@ struct ResponseShaper: Sendable {
         }
     }
 
-    /// Runs before the transaction ends: a singular response that is not exactly one row
-    /// undoes the request.
+    /// `Prefer: handling=strict, max-affected=n` on a write or call: the most rows it may touch.
+    var maxAffected: Int? {
+        guard request.preferences.handling == .strict, let limit = request.preferences.maxAffected else { return nil }
+        switch plan {
+        case .mutate(let mutate):
+            if case .insert = mutate.kind { return nil }
+            return limit
+        case .call: return limit
+        case .read: return nil
+        }
+    }
+
+    /// Whether `check` may refuse a result whose writes must then be undone.
+    var checkUndoes: Bool { single || maxAffected != nil }
+
+    /// Runs before the transaction ends: a singular response that is not exactly one row, or
+    /// more rows touched than `max-affected` allows, undoes the request.
     func check(_ columns: [String?]) throws {
         let row = Row(columns)
         if single, row.page != 1 { throw RESTError.singularity(rowCount: row.page) }
+        if let limit = maxAffected, row.page > limit { throw RESTError.maxAffectedViolation(rowCount: row.page) }
     }
 
     func response(_ columns: [String?]) throws -> RESTResponse {
@@ -80,6 +98,10 @@ struct ResponseShaper: Sendable {
             switch mutate.kind {
             case .insert:
                 headers.append(("Content-Range", "*/\(totalPart)"))
+                if mutate.location, let location = Self.location(of: mutate, keys: row.body) {
+                    headers.append(("Location", location))
+                    return RESTResponse(status: 201, headers: headers, body: nil)
+                }
                 if mutate.representation {
                     headers.append(("Content-Type", contentType))
                     return RESTResponse(status: 201, headers: headers, body: row.body ?? "[]")
@@ -117,4 +139,27 @@ struct ResponseShaper: Sendable {
         let totalPart = total.map(String.init) ?? "*"
         return page > 0 ? "\(offset)-\(offset + page - 1)/\(totalPart)" : "*/\(totalPart)"
     }
+
+    /// `/table?pk=eq.value` for the primary key of the first written row (JSON object text).
+    static func location(of mutate: MutatePlan, keys: String?) -> String? {
+        guard let keys, let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(keys.utf8)) else { return nil }
+        let filters = mutate.primaryKey.map { column -> String in
+            let value: String
+            switch object[column] {
+            case .string(let text)?: value = text
+            case .number(let number)?: value = number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+            case .bool(let flag)?: value = String(flag)
+            default: value = "null"
+            }
+            let name = column.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? column
+            return name + "=eq." + (value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? value)
+        }
+        let table = mutate.relation.name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? mutate.relation.name
+        return "/\(table)?" + filters.joined(separator: "&")
+    }
+}
+
+extension CharacterSet {
+    /// Characters left as they are in a query value: unreserved ones (RFC 3986).
+    static let urlQueryValueAllowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

@@ -242,14 +242,15 @@ def main():
     # -- 42/43: signed URLs --------------------------------------------------------------------------
 
     def signed_urls():
-        signed = a.from_("documents").create_signed_url(f"{a_id}/copy/b.txt", 1)
+        # Long enough to download on a loaded machine, short enough to wait out.
+        signed = a.from_("documents").create_signed_url(f"{a_id}/copy/b.txt", 4)
         link = signed["signedURL"]
         assert link.startswith(f"{url}/storage/v1/object/sign/documents/"), link
         assert httpx.get(link).content == b"b.txt"
         elsewhere = link.replace("/copy/b.txt", "/moved/b.txt")
         body = httpx.get(elsewhere).json()
         assert body["statusCode"] == "400" and body["error"] == "InvalidSignature", body
-        time.sleep(2.1)
+        time.sleep(5.1)
         body = httpx.get(link).json()
         assert body["statusCode"] == "400" and body["error"] == "InvalidJWT", body
 

@@ -102,3 +102,47 @@ struct RESTFunctionResultTests {
         }
     }
 }
+
+@Suite("REST: Location and max-affected")
+struct RESTPreferenceTests {
+    @Test("return=headers-only answers 201, no body and the new row's Location")
+    func location() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            let alice = try await signUp(client, app: app, email: "alice@location.test")
+            let rest = RESTClient(client: client, apiKey: app.keys.anon).with(bearer: alice.token)
+            let created = try await rest.send(
+                .post, "vision_boards", json: #"{"prompt":"p","image_url":"u"}"#, prefer: "return=headers-only")
+            #expect(created.status == .created)
+            #expect(created.body.isEmpty)
+            let location = try #require(created.header("Location"))
+            #expect(location.hasPrefix("/vision_boards?id=eq."))
+            let read = try await rest.send(.get, String(location.dropFirst()))
+            #expect(read.array.map { $0["prompt"] as? String } == ["p"])
+            let minimal = try await rest.send(.post, "vision_boards", json: #"{"prompt":"q","image_url":"u"}"#)
+            #expect(minimal.header("Location") == nil)
+        }
+    }
+
+    @Test("handling=strict with max-affected refuses (and undoes) a write touching more rows")
+    func maxAffected() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            let alice = try await signUp(client, app: app, email: "alice@affected.test")
+            let rest = RESTClient(client: client, apiKey: app.keys.anon).with(bearer: alice.token)
+            for prompt in ["a", "b", "c"] {
+                #expect(try await rest.send(.post, "vision_boards", json: #"{"prompt":"\#(prompt)","image_url":"u"}"#).status == .created)
+            }
+            let refused = try await rest.send(
+                .patch, "vision_boards", json: #"{"is_favorite":true}"#, prefer: "handling=strict, max-affected=2")
+            #expect(refused.status == .badRequest)
+            #expect(refused.code == "PGRST124")
+            #expect(try await rest.send(.get, "vision_boards?is_favorite=is.true").array.isEmpty, "the update was undone")
+            let lenient = try await rest.send(.patch, "vision_boards?prompt=eq.a", json: #"{"is_favorite":true}"#, prefer: "max-affected=0")
+            #expect(lenient.status == .noContent, "without handling=strict the limit is ignored")
+            let allowed = try await rest.send(
+                .delete, "vision_boards?prompt=in.(b,c)", prefer: "handling=strict, max-affected=2")
+            #expect(allowed.status == .noContent)
+        }
+    }
+}

@@ -91,11 +91,16 @@ public struct Planner: Sendable {
                 }
                 kind = .insert(columns: written, conflict: conflict, defaultsForMissing: true)
             }
-            return .mutate(MutatePlan(
+            var plan = MutatePlan(
                 relation: name, kind: kind, payload: payload.json, payloadIsArray: payload.shape == .array,
                 conditions: request.action == .update ? writeConditions : [],
                 returning: root, representation: representation, count: count, single: single, csv: csv,
-                primaryKey: relation.primaryKey))
+                primaryKey: relation.primaryKey)
+            // `return=headers-only` on an insert answers the new row's address (`Location`).
+            if request.action == .insert, request.preferences.return == .headersOnly, !relation.primaryKey.isEmpty {
+                plan.location = true
+            }
+            return .mutate(plan)
         case .call, .describe:
             // The parser only pairs these actions with routines and the root path.
             throw RESTError.invalidResourcePath

@@ -178,6 +178,9 @@ public struct MutatePlan: Sendable, Equatable {
     public var single: Bool
     public var csv: Bool
     public var primaryKey: [String]
+    /// The body carries the primary key of the first written row as a JSON object (for the
+    /// `Location` header of `return=headers-only`), instead of nothing.
+    public var location = false
 }
 
 /// A column written by an insert or update.

@@ -69,7 +69,8 @@ public enum StatementRenderer {
         let table = SQLBuilder.quote(schema: plan.relation.schema, name: plan.relation.name)
         let aliased = table + " AS " + SQLBuilder.quote(ExpressionRenderer.alias)
         // The written rows carry what the representation reads: its columns and join keys.
-        let needed = plan.representation ? NodeRenderer.baseColumns(plan.returning) : []
+        var needed = plan.representation ? NodeRenderer.baseColumns(plan.returning) : []
+        if plan.location { needed += plan.primaryKey.filter { !needed.contains($0) } }
         let returning = needed.isEmpty ? "1 AS \"pgrst_one\"" : needed.map(SQLBuilder.quote).joined(separator: ", ")
         var statement: String
         switch plan.kind {
@@ -122,9 +123,14 @@ public enum StatementRenderer {
                 SELECT \(total), count(*)::text, \(body) FROM \(from)
                 """
         } else {
+            var body = "NULL::text"
+            if plan.location {
+                let keys = plan.primaryKey.map { SQLBuilder.literal($0) + ", " + SQLBuilder.quote($0) }
+                body = "(SELECT json_build_object(\(keys.joined(separator: ", ")))::text FROM \(cte) LIMIT 1)"
+            }
             sql = """
                 WITH \(cte) AS (\(statement))
-                SELECT \(plan.count ? "count(*)::text" : "NULL::text"), count(*)::text, NULL::text FROM \(cte)
+                SELECT \(plan.count ? "count(*)::text" : "NULL::text"), count(*)::text, \(body) FROM \(cte)
                 """
         }
         return SQLStatement(sql, builder.binds)
