@@ -307,6 +307,7 @@ print(f"{'context: pgbench, the same work as 4 statements':50}{four_tps:>10.0f} 
 print(f"{'context: wrk GET /health (1 round trip)':50}{health_rps:>10.0f} /s {health_pct.get('50%', float('nan')):>8.2f}ms {health_pct.get('99%', float('nan')):>8.2f}ms")
 ratio = rps / tps
 print(f"ratio server / pgbench: {ratio:.2f}   (target >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'}; {connections} connections each)")
+print(f"ratio server / the four-statement transaction: {rps / four_tps:.2f}   (context)")
 server_before, server_after, database_before, database_after, tick = map(int, open(f"{work}/cpu.out").read().split())
 requests = int(next(line.split()[0] for line in wrk.splitlines() if "requests in" in line))
 if requests:
