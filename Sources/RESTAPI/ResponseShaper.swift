@@ -70,6 +70,10 @@ struct ResponseShaper: Sendable {
         }
         if let profile = request.profile { headers.append(("Content-Profile", profile)) }
         var contentType = single ? "application/vnd.pgrst.object+json; charset=utf-8" : "application/json; charset=utf-8"
+        if request.mediaType.stripsNulls {
+            contentType = single ? "application/vnd.pgrst.object+json; nulls=stripped; charset=utf-8"
+                : "application/vnd.pgrst.array+json; nulls=stripped; charset=utf-8"
+        }
         switch plan {
         case .read(let read) where read.csv: contentType = "text/csv; charset=utf-8"
         case .mutate(let mutate) where mutate.csv: contentType = "text/csv; charset=utf-8"
@@ -104,7 +108,9 @@ struct ResponseShaper: Sendable {
                 }
                 if mutate.representation {
                     headers.append(("Content-Type", contentType))
-                    return RESTResponse(status: 201, headers: headers, body: row.body ?? "[]")
+                    // A merging upsert that only updated existing rows created nothing: 200.
+                    let createdNothing = mutate.mergesDuplicates && row.total == 0 && row.page > 0
+                    return RESTResponse(status: createdNothing ? 200 : 201, headers: headers, body: row.body ?? "[]")
                 }
                 return RESTResponse(status: 201, headers: headers, body: nil)
             case .update:

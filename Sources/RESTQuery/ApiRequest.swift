@@ -316,6 +316,12 @@ public enum MediaType: Sendable, Equatable {
     case jsonStrippedNulls(single: Bool)
     /// An `Accept` that names only types this server does not produce, as written.
     case unsupported(String)
+
+    /// Whether keys with null values are left out (`nulls=stripped`).
+    public var stripsNulls: Bool {
+        if case .jsonStrippedNulls = self { return true }
+        return false
+    }
 }
 
 /// The body of a write or a POST call: the JSON text, checked to parse, and the keys it sets

@@ -146,3 +146,29 @@ struct RESTPreferenceTests {
         }
     }
 }
+
+@Suite("REST: nulls=stripped")
+struct RESTStrippedNullsTests {
+    @Test("arrays and objects without null-valued keys, for reads and written representations")
+    func stripped() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            let alice = try await signUp(client, app: app, email: "alice@nulls.test")
+            let rest = RESTClient(client: client, apiKey: app.keys.anon).with(bearer: alice.token)
+            let array = "application/vnd.pgrst.array+json;nulls=stripped"
+            let written = try await rest.send(
+                .post, "vision_boards?select=prompt,deleted_at", json: #"{"prompt":"p","image_url":"u"}"#,
+                prefer: "return=representation", accept: array)
+            #expect(written.status == .created)
+            #expect(written.body == #"[{"prompt":"p"}]"#)
+            let read = try await rest.send(.get, "vision_boards?select=prompt,deleted_at", accept: array)
+            #expect(read.body == #"[{"prompt":"p"}]"#)
+            #expect(read.header("Content-Type")?.hasPrefix("application/vnd.pgrst.array+json") == true)
+            let plain = try await rest.send(.get, "vision_boards?select=prompt,deleted_at")
+            #expect(plain.body == #"[{"prompt":"p","deleted_at":null}]"#)
+            let object = try await rest.send(
+                .get, "vision_boards?select=prompt,deleted_at", accept: "application/vnd.pgrst.object+json;nulls=stripped")
+            #expect(object.body == #"{"prompt":"p"}"#)
+        }
+    }
+}

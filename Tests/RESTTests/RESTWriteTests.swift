@@ -114,10 +114,19 @@ struct RESTWriteTests {
             let merged = try await rest.send(
                 .post, "user_comm_preferences?on_conflict=user_id", json: #"{"user_id":"\#(user.id)","timezone":"Asia/Tokyo"}"#,
                 prefer: "return=representation,resolution=merge-duplicates")
-            #expect(merged.status.code < 300, "\(merged.body)")
+            #expect(merged.status == .ok, "a merge that created nothing is 200: \(merged.body)")
             #expect(merged.array.first?["timezone"] as? String == "Asia/Tokyo")
             #expect(merged.header("Preference-Applied")?.contains("resolution=merge-duplicates") == true)
             #expect(try await rest.send(.get, "user_comm_preferences").array.count == 1)
+
+            // A bulk merge that inserts at least one new row is 201, and returns every written row.
+            let board = try await rest.send(.post, "vision_boards", json: #"{"prompt":"a","image_url":"u"}"#, prefer: "return=representation")
+            let boardID = try #require(board.array.first?["id"] as? String)
+            let rows = #"[{"id":"\#(boardID)","prompt":"a2","image_url":"u"},{"id":"\#(UUID().uuidString.lowercased())","prompt":"b","image_url":"u"}]"#
+            let mixed = try await rest.send(
+                .post, "vision_boards?columns=id,prompt,image_url", json: rows, prefer: "return=representation,resolution=merge-duplicates")
+            #expect(mixed.status == .created, "\(mixed.body)")
+            #expect(Set(mixed.array.compactMap { $0["prompt"] as? String }) == ["a2", "b"])
         }
     }
 

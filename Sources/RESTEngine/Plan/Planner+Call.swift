@@ -47,13 +47,15 @@ extension Planner {
         // A volatile function called by GET runs all the same: the transaction is read-only, so
         // PostgreSQL refuses any write it attempts (25006 → 405).
         let root = request.query.ranges.first { $0.path.isEmpty }
-        return CallPlan(
+        var plan = CallPlan(
             routine: QualifiedName(schema: schema, name: name), arguments: callArguments,
             returnsSet: routine.returnsSet, returnsComposite: routine.returnsComposite,
             returnsVoid: routine.returnType == "void", readOnly: readOnly, headersOnly: headersOnly,
             single: single, count: request.preferences.count != nil,
             limit: result?.limit ?? root?.limit, offset: result?.offset ?? root?.offset ?? 0,
             result: result, csv: request.mediaType == .csv)
+        plan.stripNulls = request.mediaType.stripsNulls
+        return plan
     }
 
     /// What the rows of a function's result are read as: the relation it returns rows of (so

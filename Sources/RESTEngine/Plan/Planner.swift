@@ -54,7 +54,9 @@ public struct Planner: Sendable {
             let (limit, offset) = try window(request)
             root.limit = limit
             root.offset = offset
-            return .read(ReadPlan(root: root, count: count, single: single, headersOnly: headersOnly, csv: csv))
+            var plan = ReadPlan(root: root, count: count, single: single, headersOnly: headersOnly, csv: csv)
+            plan.stripNulls = request.mediaType.stripsNulls
+            return .read(plan)
         case .insert, .update, .singleUpsert, .delete:
             // The root's filters pick the rows written; the embeddings' own filters shape the
             // representation read back. Order and window stay on reads.
@@ -70,10 +72,12 @@ public struct Planner: Sendable {
             root.offset = 0
             let representation = request.preferences.return == .representation
             if request.action == .delete {
-                return .mutate(MutatePlan(
+                var plan = MutatePlan(
                     relation: name, kind: .delete, payload: nil, payloadIsArray: false, conditions: writeConditions,
                     returning: root, representation: representation, count: count, single: single, csv: csv,
-                    primaryKey: relation.primaryKey))
+                    primaryKey: relation.primaryKey)
+                plan.stripNulls = request.mediaType.stripsNulls
+                return .mutate(plan)
             }
             guard let payload = request.payload else { throw RESTError.invalidBody() }
             let written = try writeColumns(request, payload: payload, relation: relation)
@@ -96,6 +100,7 @@ public struct Planner: Sendable {
                 conditions: request.action == .update ? writeConditions : [],
                 returning: root, representation: representation, count: count, single: single, csv: csv,
                 primaryKey: relation.primaryKey)
+            plan.stripNulls = request.mediaType.stripsNulls
             // `return=headers-only` on an insert answers the new row's address (`Location`).
             if request.action == .insert, request.preferences.return == .headersOnly, !relation.primaryKey.isEmpty {
                 plan.location = true

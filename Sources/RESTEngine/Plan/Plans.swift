@@ -142,6 +142,8 @@ public struct ReadPlan: Sendable, Equatable {
     public var headersOnly: Bool
     /// `Accept: text/csv`: the body is a header line and one line per row.
     public var csv: Bool
+    /// `nulls=stripped`: keys whose value is null are left out of the body.
+    public var stripNulls = false
 
     public var relation: QualifiedName { root.relation }
     public var columns: [OutputColumn] { root.columns }
@@ -178,9 +180,18 @@ public struct MutatePlan: Sendable, Equatable {
     public var single: Bool
     public var csv: Bool
     public var primaryKey: [String]
+    /// `nulls=stripped`: keys whose value is null are left out of the representation.
+    public var stripNulls = false
     /// The body carries the primary key of the first written row as a JSON object (for the
     /// `Location` header of `return=headers-only`), instead of nothing.
     public var location = false
+
+    /// An insert with `resolution=merge-duplicates` whose representation is asked for: its
+    /// statement's first column is the number of rows it inserted (not merged), for the status.
+    public var mergesDuplicates: Bool {
+        guard representation, case .insert(_, let conflict?, _) = kind else { return false }
+        return conflict.resolution == .mergeDuplicates
+    }
 }
 
 /// A column written by an insert or update.
@@ -209,6 +220,8 @@ public struct CallPlan: Sendable, Equatable {
     /// filters, order, window), from the call's rows.
     public var result: ReadNode?
     public var csv: Bool
+    /// `nulls=stripped`: keys whose value is null are left out of row results.
+    public var stripNulls = false
 
     public init(
         routine: QualifiedName, arguments: [CallArgument], returnsSet: Bool, returnsComposite: Bool, returnsVoid: Bool,

@@ -17,16 +17,21 @@ public enum StatementRenderer {
         conditions.isEmpty ? "" : " WHERE " + conditions.map { ExpressionRenderer.render($0, into: &builder) }.joined(separator: " AND ")
     }
 
-    static func body(single: Bool) -> String {
-        single ? "(json_agg(s) -> 0)::text" : "coalesce(json_agg(s), '[]')::text"
+    /// The JSON body of the rows `s`: an array, or its one object; keys whose value is null
+    /// removed, at every depth, for `nulls=stripped`.
+    static func body(single: Bool, stripNulls: Bool = false) -> String {
+        let row = stripNulls ? "json_strip_nulls(to_json(s))" : "s"
+        return single ? "(json_agg(\(row)) -> 0)::text" : "coalesce(json_agg(\(row)), '[]')::text"
     }
 
     /// The rows of `node` as `SELECT … FROM … AS s`, and the body built from them: JSON, or CSV
     /// (the columns renamed by position, so that repeated keys stay addressable).
-    static func rows(_ node: ReadNode, source: String? = nil, single: Bool, csv: Bool, into builder: inout SQLBuilder) -> (from: String, body: String) {
+    static func rows(
+        _ node: ReadNode, source: String? = nil, single: Bool, csv: Bool, stripNulls: Bool = false, into builder: inout SQLBuilder
+    ) -> (from: String, body: String) {
         let rendered = NodeRenderer.render(node, link: nil, source: source, into: &builder)
         let query = "SELECT " + rendered.select.joined(separator: ", ") + " " + rendered.tail
-        guard csv else { return ("(\(query)) AS s", body(single: single)) }
+        guard csv else { return ("(\(query)) AS s", body(single: single, stripNulls: stripNulls)) }
         let names = node.columns.indices.map { SQLBuilder.quote("c\($0 + 1)") }
         let from = "(\(query)) AS s" + (names.isEmpty ? "" : " (" + names.joined(separator: ", ") + ")")
         return (from, CSVRenderer.body(header: node.columns.map(\.key), columns: names.map { "s." + $0 }, into: &builder))
@@ -34,15 +39,18 @@ public enum StatementRenderer {
 
     public static func render(_ plan: ReadPlan) -> SQLStatement {
         var builder = SQLBuilder()
-        let sql = read(plan.root, source: nil, count: plan.count, single: plan.single, csv: plan.csv, headersOnly: plan.headersOnly, into: &builder)
+        let sql = read(
+            plan.root, source: nil, count: plan.count, single: plan.single, csv: plan.csv, stripNulls: plan.stripNulls,
+            headersOnly: plan.headersOnly, into: &builder)
         return SQLStatement(sql, builder.binds)
     }
 
     /// The (total, page, body) row of reading `root`, from its relation or from `source`.
     static func read(
-        _ root: ReadNode, source: String?, count: Bool, single: Bool, csv: Bool, headersOnly: Bool, into builder: inout SQLBuilder
+        _ root: ReadNode, source: String?, count: Bool, single: Bool, csv: Bool, stripNulls: Bool = false, headersOnly: Bool,
+        into builder: inout SQLBuilder
     ) -> String {
-        let (from, body) = rows(root, source: source, single: single, csv: csv, into: &builder)
+        let (from, body) = rows(root, source: source, single: single, csv: csv, stripNulls: stripNulls, into: &builder)
         var total = "NULL::text"
         if count {
             // Parents counted after filters and `!inner`, before order and window.
@@ -61,6 +69,8 @@ public enum StatementRenderer {
 
     /// The CTE holding a write's affected rows.
     static let written = "pgrst_written"
+    /// The column of a merging upsert's written rows that is true for rows it inserted.
+    static let inserted = "pgrst_inserted"
     /// The CTE holding the rows a function returned.
     static let calledRows = "pgrst_called"
 
@@ -100,7 +110,8 @@ public enum StatementRenderer {
                         : " ON CONFLICT (\(target)) DO UPDATE SET " + updates.joined(separator: ", ")
                 }
             }
-            statement += " RETURNING \(returning)"
+            // An upsert that merges tells inserted rows from updated ones (a new row has no xmax).
+            statement += " RETURNING \(returning)" + (plan.mergesDuplicates ? ", (xmax = 0) AS \(SQLBuilder.quote(inserted))" : "")
         case .update(let columns):
             let payload = builder.bind(.json(plan.payload ?? "{}"), as: "json")
             let assignments = columns.map {
@@ -116,8 +127,12 @@ public enum StatementRenderer {
         let cte = SQLBuilder.quote(written)
         let sql: String
         if plan.representation {
-            let (from, body) = rows(plan.returning, source: cte, single: plan.single, csv: plan.csv, into: &builder)
-            let total = plan.count ? "(SELECT count(*) FROM \(cte))::text" : "NULL::text"
+            let (from, body) = rows(
+                plan.returning, source: cte, single: plan.single, csv: plan.csv, stripNulls: plan.stripNulls, into: &builder)
+            // A merging upsert answers how many rows were new in the first column instead: its
+            // count is the number of written rows, the second column, anyway.
+            let total = plan.mergesDuplicates ? "(SELECT count(*) FILTER (WHERE \(SQLBuilder.quote(inserted))) FROM \(cte))::text"
+                : plan.count ? "(SELECT count(*) FROM \(cte))::text" : "NULL::text"
             sql = """
                 WITH \(cte) AS (\(statement))
                 SELECT \(total), count(*)::text, \(body) FROM \(from)
@@ -163,7 +178,9 @@ public enum StatementRenderer {
         if let result = plan.result {
             // The call runs once; its rows are read like a relation's.
             let rows = SQLBuilder.quote(calledRows)
-            let read = read(result, source: rows, count: plan.count, single: plan.single, csv: plan.csv, headersOnly: plan.headersOnly, into: &builder)
+            let read = read(
+                result, source: rows, count: plan.count, single: plan.single, csv: plan.csv, stripNulls: plan.stripNulls,
+                headersOnly: plan.headersOnly, into: &builder)
             return SQLStatement("WITH \(rows) AS (SELECT * FROM \(call))\n" + read, builder.binds)
         }
         let limit = plan.limit.map { " LIMIT " + builder.bind(.int($0)) } ?? ""
@@ -171,7 +188,7 @@ public enum StatementRenderer {
         let sql: String
         if plan.returnsSet {
             let rows = plan.returnsComposite ? "SELECT * FROM \(call)" : "SELECT \(call) AS v"
-            let body = plan.returnsComposite ? body(single: plan.single)
+            let body = plan.returnsComposite ? body(single: plan.single, stripNulls: plan.stripNulls)
                 : (plan.single ? "(json_agg(s.v) -> 0)::text" : "coalesce(json_agg(s.v), '[]')::text")
             let total = plan.count ? "(SELECT count(*) FROM (\(rows)) AS c)::text" : "NULL::text"
             sql = "SELECT \(total), count(*)::text, \(body) FROM (\(rows)\(limit)\(offset)) AS s"
