@@ -100,6 +100,12 @@ struct ResponseShaper: Sendable {
             if !applied.isEmpty { headers.append(("Preference-Applied", applied.joined(separator: ", "))) }
             let totalPart = mutate.count ? String(row.page) : "*"
             switch mutate.kind {
+            case .insert where mutate.singleUpsert:
+                // PUT: 204 without a representation; with one, 201 when the row is new, else 200.
+                headers.append(("Content-Range", "*/\(totalPart)"))
+                guard mutate.representation else { return RESTResponse(status: 204, headers: headers, body: nil) }
+                headers.append(("Content-Type", contentType))
+                return RESTResponse(status: row.total == 0 ? 200 : 201, headers: headers, body: row.body ?? "[]")
             case .insert:
                 headers.append(("Content-Range", "*/\(totalPart)"))
                 if mutate.location, let location = Self.location(of: mutate, keys: row.body) {

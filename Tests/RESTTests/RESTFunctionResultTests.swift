@@ -172,3 +172,41 @@ struct RESTStrippedNullsTests {
         }
     }
 }
+
+@Suite("REST: PUT single-row upsert")
+struct RESTPutTests {
+    @Test("PUT inserts (201) or replaces (200) the row its primary key names; 204 minimal; bad PUTs refused")
+    func put() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            let alice = try await signUp(client, app: app, email: "alice@put.test")
+            let rest = RESTClient(client: client, apiKey: app.keys.anon).with(bearer: alice.token)
+            let id = UUID().uuidString.lowercased()
+            let created = try await rest.send(
+                .put, "vision_boards?id=eq.\(id)", json: #"{"id":"\#(id)","prompt":"first","image_url":"u"}"#, prefer: "return=representation")
+            #expect(created.status == .created, "\(created.body)")
+            #expect(created.array.first?["prompt"] as? String == "first")
+            let replaced = try await rest.send(
+                .put, "vision_boards?id=eq.\(id)", json: #"{"id":"\#(id)","prompt":"second","image_url":"u"}"#, prefer: "return=representation")
+            #expect(replaced.status == .ok)
+            #expect(replaced.array.first?["prompt"] as? String == "second")
+            let minimal = try await rest.send(.put, "vision_boards?id=eq.\(id)", json: #"{"id":"\#(id)","prompt":"third","image_url":"u"}"#)
+            #expect(minimal.status == .noContent)
+            #expect(try await rest.send(.get, "vision_boards?select=prompt").array.map { $0["prompt"] as? String } == ["third"])
+
+            let notKey = try await rest.send(.put, "vision_boards?prompt=eq.x", json: #"{"prompt":"x","image_url":"u"}"#)
+            #expect(notKey.status.code == 405)
+            #expect(notKey.code == "PGRST105")
+            let notEq = try await rest.send(.put, "vision_boards?id=gt.\(id)", json: #"{"id":"\#(id)","prompt":"x","image_url":"u"}"#)
+            #expect(notEq.code == "PGRST105")
+            let windowed = try await rest.send(.put, "vision_boards?id=eq.\(id)&limit=1", json: #"{"id":"\#(id)","prompt":"x","image_url":"u"}"#)
+            #expect(windowed.status == .badRequest)
+            #expect(windowed.code == "PGRST114")
+            let mismatch = try await rest.send(
+                .put, "vision_boards?id=eq.\(id)", json: #"{"id":"\#(UUID().uuidString.lowercased())","prompt":"x","image_url":"u"}"#)
+            #expect(mismatch.status == .badRequest)
+            #expect(mismatch.code == "PGRST115")
+            #expect(try await rest.send(.get, "vision_boards?select=prompt").array.map { $0["prompt"] as? String } == ["third"])
+        }
+    }
+}

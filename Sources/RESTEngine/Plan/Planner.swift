@@ -80,6 +80,9 @@ public struct Planner: Sendable {
                 return .mutate(plan)
             }
             guard let payload = request.payload else { throw RESTError.invalidBody() }
+            if request.action == .singleUpsert {
+                try checkSingleUpsert(request, payload: payload, conditions: writeConditions, relation: relation)
+            }
             let written = try writeColumns(request, payload: payload, relation: relation)
             let kind: MutatePlan.Kind
             if request.action == .update {
@@ -101,6 +104,7 @@ public struct Planner: Sendable {
                 returning: root, representation: representation, count: count, single: single, csv: csv,
                 primaryKey: relation.primaryKey)
             plan.stripNulls = request.mediaType.stripsNulls
+            plan.singleUpsert = request.action == .singleUpsert
             // `return=headers-only` on an insert answers the new row's address (`Location`).
             if request.action == .insert, request.preferences.return == .headersOnly, !relation.primaryKey.isEmpty {
                 plan.location = true
@@ -155,5 +159,35 @@ public struct Planner: Sendable {
         }
         if let maxRows { limit = limit.map { min($0, maxRows) } ?? maxRows }
         return (limit, offset)
+    }
+
+    /// PUT addresses one row by its whole primary key: only `pk=eq.v` filters, one per key
+    /// column (PGRST105), no window (PGRST114), and a body of one object holding the same key
+    /// values (PGRST115).
+    func checkSingleUpsert(
+        _ request: ApiRequest, payload: Payload, conditions: [Condition], relation: Relation
+    ) throws(RESTError) {
+        if request.query.ranges.contains(where: { $0.path.isEmpty }) { throw RESTError.putLimitNotAllowed }
+        var keyValues: [String: String] = [:]
+        for condition in conditions {
+            guard case .filter(let expression, let filter) = condition, expression.jsonPath.isEmpty, expression.cast == nil,
+                  filter.op == .eq, !filter.negated, filter.quantifier == nil, case .value(let value) = filter.operand,
+                  relation.primaryKey.contains(expression.column), keyValues[expression.column] == nil
+            else { throw RESTError.invalidPutFilters }
+            keyValues[expression.column] = value
+        }
+        guard !relation.primaryKey.isEmpty, Set(keyValues.keys) == Set(relation.primaryKey) else { throw RESTError.invalidPutFilters }
+        guard payload.shape == .object,
+              let object = (try? JSONSerialization.jsonObject(with: Data(payload.json.utf8))) as? [String: Any]
+        else { throw RESTError.putPrimaryKeyMismatch }
+        for (column, value) in keyValues {
+            let given: String?
+            switch object[column] {
+            case let text as String: given = text
+            case let number as NSNumber: given = number.stringValue
+            default: given = nil
+            }
+            guard given == value else { throw RESTError.putPrimaryKeyMismatch }
+        }
     }
 }

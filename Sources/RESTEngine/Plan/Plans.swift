@@ -192,6 +192,8 @@ public struct MutatePlan: Sendable, Equatable {
         guard representation, case .insert(_, let conflict?, _) = kind else { return false }
         return conflict.resolution == .mergeDuplicates
     }
+    /// A PUT: the one row its primary-key filters name, inserted or replaced.
+    public var singleUpsert = false
 }
 
 /// A column written by an insert or update.
