@@ -1,0 +1,81 @@
+import AppConfig
+import Core
+import Database
+import Foundation
+import HTTPSupport
+import Tokens
+
+/// Password recovery and token verification: tokens queued as mail, then redeemed.
+extension AuthService {
+    /// `POST /recover`: queues a recovery mail when the address is registered; answers the
+    /// same either way.
+    func recover(email rawEmail: String?, client: ClientInfo) async throws {
+        let email = (rawEmail ?? "").normalisedEmail
+        guard email.isPlausibleEmail else { throw AuthError.validation("Unable to validate email address: invalid format") }
+        try await enforceRateLimit("recover", address: client.address, email: email)
+        let token = refreshTokens.random()
+        try await database.transaction { transaction in
+            let found = try await transaction.text(SQLStatement("""
+                UPDATE auth.users SET recovery_token_hash = $2, recovery_sent_at = now()
+                WHERE email = $1 AND deleted_at IS NULL RETURNING id::text
+                """, [.text(email), .text(RefreshTokens.hash(token))]))
+            if found != nil {
+                try await queueMail(to: email, template: "recovery", token: token, in: transaction)
+            }
+        }
+    }
+
+    func queueMail(to email: String, template: String, token: String, in transaction: SQLTransaction) async throws {
+        try await transaction.execute(SQLStatement("""
+            INSERT INTO auth.mail_outbox (recipient, template, payload)
+            VALUES ($1, $2, jsonb_build_object('token', $3::text, 'token_hash', $4::text))
+            """, [.text(email), .text(template), .text(token), .text(RefreshTokens.hash(token))]))
+    }
+
+    struct Verification: Decodable {
+        var type: String?
+        var email: String?
+        var token: String?
+        var token_hash: String?
+    }
+
+    /// `POST /verify`: exchanges a recovery or confirmation token (as sent, or its hash) for a
+    /// session; a token works once, within its lifetime.
+    func verify(_ request: Verification, client: ClientInfo) async throws -> String {
+        let type = request.type ?? ""
+        let column: String
+        let sentColumn: String
+        switch type {
+        case "recovery", "magiclink":
+            (column, sentColumn) = ("recovery_token_hash", "recovery_sent_at")
+        case "signup", "email", "invite":
+            (column, sentColumn) = ("confirmation_token_hash", "confirmation_sent_at")
+        default:
+            throw AuthError.validation("Verify requires a verification type")
+        }
+        let hash: String
+        if let tokenHash = request.token_hash, !tokenHash.isEmpty {
+            hash = tokenHash
+        } else if let token = request.token, !token.isEmpty, request.email?.isEmpty == false {
+            hash = RefreshTokens.hash(token)
+        } else {
+            throw AuthError.validation("Verify requires either a token and an email, or a token hash")
+        }
+        let email = request.email?.normalisedEmail
+        return try await database.transaction { transaction in
+            let userID = try await transaction.text(SQLStatement("""
+                UPDATE auth.users SET \(column) = NULL,
+                  email_confirmed_at = coalesce(email_confirmed_at, now())
+                WHERE \(column) = $1 AND \(sentColumn) > now() - make_interval(secs => $2)
+                  AND ($3::text IS NULL OR email = $3) AND deleted_at IS NULL
+                RETURNING id::text
+                """, [.text(hash), .int(settings.recoveryTokenLifetime), email.map { .text($0) } ?? .null]))
+            guard let userID else { throw AuthError.otpExpired }
+            try await transaction.execute(SQLStatement("""
+                UPDATE auth.identities SET identity_data = identity_data || '{"email_verified": true}'
+                WHERE user_id = $1::uuid AND provider = 'email'
+                """, [.text(userID)]))
+            return try await openSession(userID: userID, method: "otp", client: client, in: transaction)
+        }
+    }
+}
