@@ -52,7 +52,7 @@ public struct APIRequestRunner: Sendable {
                 let row = try await DatabaseError.translating { () -> [String?] in
                     var first: [String?] = []
                     for try await row in try await connection.query(statement.postgresQuery, logger: logger) where first.isEmpty {
-                        first = try row.map { cell in try cell.decode(String?.self) }
+                        first = try APIStatementCall.textColumns(row)
                     }
                     return first
                 }
@@ -121,7 +121,10 @@ struct APIStatementCall: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> [String?] {
+    func decodeRow(_ row: PostgresRow) throws -> [String?] { try Self.textColumns(row) }
+
+    /// A result row as text columns, whichever way the statement was sent.
+    static func textColumns(_ row: PostgresRow) throws -> [String?] {
         try row.map { cell in try cell.decode(String?.self) }
     }
 }

@@ -317,6 +317,11 @@ public enum MediaType: Sendable, Equatable {
     /// An `Accept` that names only types this server does not produce, as written.
     case unsupported(String)
 
+    /// Whether the response is one object (`application/vnd.pgrst.object+json`, stripped or not).
+    public var isSingleObject: Bool {
+        self == .singleObject || self == .jsonStrippedNulls(single: true)
+    }
+
     /// Whether keys with null values are left out (`nulls=stripped`).
     public var stripsNulls: Bool {
         if case .jsonStrippedNulls = self { return true }

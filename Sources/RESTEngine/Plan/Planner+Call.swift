@@ -30,7 +30,7 @@ extension Planner {
         }
         var query = request.query
         if readOnly { query.filters.removeAll { parameterNames.contains($0.key) } }
-        let single = request.mediaType == .singleObject || request.mediaType == .jsonStrippedNulls(single: true)
+        let single = request.mediaType.isSingleObject
         var result: ReadNode?
         if routine.returnsSet, routine.returnsComposite, let columns = routine.resultColumns {
             try checkPaths(query)

@@ -38,7 +38,7 @@ public struct Planner: Sendable {
     // MARK: Relations
 
     func planRelation(_ request: ApiRequest, relation: Relation, role: String) throws(RESTError) -> Plan {
-        let single = request.mediaType == .singleObject || request.mediaType == .jsonStrippedNulls(single: true)
+        let single = request.mediaType.isSingleObject
         let csv = request.mediaType == .csv
         try checkPaths(request.query)
         var query = request.query
