@@ -171,6 +171,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "AppConfig", "AuthAPI", "Database", "Tokens", "VisionaryApp",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

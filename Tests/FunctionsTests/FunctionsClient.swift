@@ -63,14 +63,7 @@ struct TestUser: Sendable {
 
 /// Signs a user up through the Auth API.
 func signUp(_ client: any TestClientProtocol, app: TestApp, email: String) async throws -> TestUser {
-    let reply = try await client.execute(
-        uri: "/auth/v1/signup", method: .post,
-        headers: [HTTPField.Name("apikey")!: app.keys.anon, .contentType: "application/json"],
-        body: ByteBuffer(string: #"{"email":"\#(email)","password":"secret-password"}"#)
-    ) { String(buffer: $0.body) }
-    let json = (try JSONSerialization.jsonObject(with: Data(reply.utf8))) as? [String: Any] ?? [:]
-    let token = json["access_token"] as? String ?? ""
-    let id = (json["user"] as? [String: Any])?["id"] as? String ?? ""
+    let (token, id) = try await app.signUp(client, email: email)
     return TestUser(token: token, id: id, email: email, functions: FunctionsClient(client: client, apiKey: app.keys.anon, bearer: token))
 }
 

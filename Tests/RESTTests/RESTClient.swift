@@ -49,16 +49,3 @@ struct RESTClient: Sendable {
         return copy
     }
 }
-
-/// Signs a user up through the Auth API and returns the access token and user id.
-func signUp(_ client: any TestClientProtocol, app: TestApp, email: String) async throws -> (token: String, id: String) {
-    let reply = try await client.execute(
-        uri: "/auth/v1/signup", method: .post,
-        headers: [HTTPField.Name("apikey")!: app.keys.anon, .contentType: "application/json"],
-        body: ByteBuffer(string: #"{"email":"\#(email)","password":"secret-password"}"#)
-    ) { String(buffer: $0.body) }
-    let json = (try JSONSerialization.jsonObject(with: Data(reply.utf8))) as? [String: Any] ?? [:]
-    let token = json["access_token"] as? String ?? ""
-    let id = (json["user"] as? [String: Any])?["id"] as? String ?? ""
-    return (token, id)
-}

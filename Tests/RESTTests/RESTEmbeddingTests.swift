@@ -152,8 +152,8 @@ struct RESTEmbeddingTests {
     func rowLevelSecurity() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let alice = try await signUp(client, app: app, email: "alice@embed.test")
-            let bob = try await signUp(client, app: app, email: "bob@embed.test")
+            let alice = try await app.signUp(client, email: "alice@embed.test")
+            let bob = try await app.signUp(client, email: "bob@embed.test")
             let anon = RESTClient(client: client, apiKey: app.keys.anon)
             let asAlice = anon.with(bearer: alice.token)
             let asBob = anon.with(bearer: bob.token)

@@ -76,8 +76,8 @@ struct RESTFunctionResultTests {
         let app = try await Self.makeApp()
         try await app.run { client in
             try await app.parts.schemaCache.reload()
-            let alice = try await signUp(client, app: app, email: "alice@rpc.test")
-            let bob = try await signUp(client, app: app, email: "bob@rpc.test")
+            let alice = try await app.signUp(client, email: "alice@rpc.test")
+            let bob = try await app.signUp(client, email: "bob@rpc.test")
             let anon = RESTClient(client: client, apiKey: app.keys.anon)
             let asAlice = anon.with(bearer: alice.token)
             for (prompt, favorite) in [("sea", true), ("hills", false), ("city", true)] {
@@ -109,7 +109,7 @@ struct RESTPreferenceTests {
     func location() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let alice = try await signUp(client, app: app, email: "alice@location.test")
+            let alice = try await app.signUp(client, email: "alice@location.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon).with(bearer: alice.token)
             let created = try await rest.send(
                 .post, "vision_boards", json: #"{"prompt":"p","image_url":"u"}"#, prefer: "return=headers-only")
@@ -128,7 +128,7 @@ struct RESTPreferenceTests {
     func maxAffected() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let alice = try await signUp(client, app: app, email: "alice@affected.test")
+            let alice = try await app.signUp(client, email: "alice@affected.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon).with(bearer: alice.token)
             for prompt in ["a", "b", "c"] {
                 #expect(try await rest.send(.post, "vision_boards", json: #"{"prompt":"\#(prompt)","image_url":"u"}"#).status == .created)
@@ -153,7 +153,7 @@ struct RESTStrippedNullsTests {
     func stripped() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let alice = try await signUp(client, app: app, email: "alice@nulls.test")
+            let alice = try await app.signUp(client, email: "alice@nulls.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon).with(bearer: alice.token)
             let array = "application/vnd.pgrst.array+json;nulls=stripped"
             let written = try await rest.send(
@@ -179,7 +179,7 @@ struct RESTPutTests {
     func put() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let alice = try await signUp(client, app: app, email: "alice@put.test")
+            let alice = try await app.signUp(client, email: "alice@put.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon).with(bearer: alice.token)
             let id = UUID().uuidString.lowercased()
             let created = try await rest.send(

@@ -55,7 +55,7 @@ struct RESTFuzzTests {
     func neverFiveHundred() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let user = try await signUp(client, app: app, email: "fuzz@rest.test")
+            let user = try await app.signUp(client, email: "fuzz@rest.test")
             let callers = [
                 RESTClient(client: client, apiKey: app.keys.anon),
                 RESTClient(client: client, apiKey: app.keys.anon, bearer: user.token),

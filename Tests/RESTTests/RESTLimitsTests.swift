@@ -21,7 +21,7 @@ struct RESTLimitsTests {
     func bodies() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let user = try await signUp(client, app: app, email: "bodies@rest.test")
+            let user = try await app.signUp(client, email: "bodies@rest.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon, bearer: user.token)
             let huge = #"{"title":""# + String(repeating: "x", count: 9 << 20) + #"","type":"ADMIN"}"#
             #expect(try await rest.send(.post, "action_tasks", json: huge).status == .contentTooLarge)

@@ -24,7 +24,7 @@ struct RESTOpenAPITests {
             let service = try await RESTClient(client: client, apiKey: app.keys.serviceRole).send(.get, "").object
             let plaid = try #require((service["definitions"] as? [String: Any])?["plaid_items"] as? [String: Any])
             #expect((plaid["properties"] as? [String: Any])?["access_token_encrypted"] != nil)
-            let user = try await signUp(client, app: app, email: "openapi@rest.test")
+            let user = try await app.signUp(client, email: "openapi@rest.test")
             let asUser = try await RESTClient(client: client, apiKey: app.keys.anon, bearer: user.token).send(.get, "").object
             let userPlaid = try #require((asUser["definitions"] as? [String: Any])?["plaid_items"] as? [String: Any])
             #expect((userPlaid["properties"] as? [String: Any])?["access_token_encrypted"] == nil, "ciphertext is not even named")

@@ -9,8 +9,8 @@ struct RESTWriteTests {
     func ownership() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let alice = try await signUp(client, app: app, email: "alice@rest.test")
-            let bob = try await signUp(client, app: app, email: "bob@rest.test")
+            let alice = try await app.signUp(client, email: "alice@rest.test")
+            let bob = try await app.signUp(client, email: "bob@rest.test")
             let anon = RESTClient(client: client, apiKey: app.keys.anon)
             let asAlice = anon.with(bearer: alice.token)
             let asBob = anon.with(bearer: bob.token)
@@ -61,7 +61,7 @@ struct RESTWriteTests {
     func columnPrivileges() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let user = try await signUp(client, app: app, email: "greedy@rest.test")
+            let user = try await app.signUp(client, email: "greedy@rest.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon, bearer: user.token)
             let grab = try await rest.send(.patch, "profiles?id=eq.\(user.id)", json: #"{"credits":1000}"#)
             #expect(grab.status == .forbidden)
@@ -79,7 +79,7 @@ struct RESTWriteTests {
     func bulkInsert() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let user = try await signUp(client, app: app, email: "bulk@rest.test")
+            let user = try await app.signUp(client, email: "bulk@rest.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon, bearer: user.token)
             let reply = try await rest.send(
                 .post, "action_tasks?columns=%22title%22,%22type%22,%22description%22",
@@ -104,7 +104,7 @@ struct RESTWriteTests {
     func upserts() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let user = try await signUp(client, app: app, email: "upsert@rest.test")
+            let user = try await app.signUp(client, email: "upsert@rest.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon, bearer: user.token)
             let first = try await rest.send(.post, "user_comm_preferences", json: #"{"timezone":"Europe/Paris"}"#, prefer: "return=representation")
             #expect(first.status == .created, "\(first.body)")
@@ -134,7 +134,7 @@ struct RESTWriteTests {
     func rpc() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let user = try await signUp(client, app: app, email: "rpc@rest.test")
+            let user = try await app.signUp(client, email: "rpc@rest.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon, bearer: user.token)
             for expected in ["true", "true", "true", "false"] {
                 let reply = try await rest.send(.post, "rpc/decrement_user_credits", json: "{}")
@@ -159,7 +159,7 @@ struct RESTWriteTests {
     func tokens() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            let user = try await signUp(client, app: app, email: "jwt@rest.test")
+            let user = try await app.signUp(client, email: "jwt@rest.test")
             let rest = RESTClient(client: client, apiKey: app.keys.anon)
             struct Claims: Encodable { var sub: String; var role = "authenticated"; var aud = "authenticated"; var exp: Int }
             let now = Int(Date().timeIntervalSince1970)

@@ -97,13 +97,7 @@ struct StorageHarness: Sendable {
 
     /// Signs a user up through the Auth API: their access token and id.
     func signUp(_ email: String) async throws -> (token: String, id: String) {
-        let reply = try await client.execute(
-            uri: "/auth/v1/signup", method: .post,
-            headers: [HTTPField.Name("apikey")!: app.keys.anon, .contentType: "application/json"],
-            body: ByteBuffer(string: #"{"email":"\#(email)","password":"secret-password"}"#)
-        ) { String(buffer: $0.body) }
-        let json = (try JSONSerialization.jsonObject(with: Data(reply.utf8))) as? [String: Any] ?? [:]
-        return (json["access_token"] as? String ?? "", (json["user"] as? [String: Any])?["id"] as? String ?? "")
+        try await app.signUp(client, email: email)
     }
 
     /// Makes a bucket with the service key.

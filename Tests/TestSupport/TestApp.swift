@@ -2,6 +2,7 @@ import AppConfig
 import AuthAPI
 import Database
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -42,5 +43,19 @@ public struct TestApp: Sendable {
             throw error
         }
         try await TestCluster.shared.dropDatabase(database)
+    }
+}
+
+extension TestApp {
+    /// Signs a user up through the Auth API (password `secret-password`): their access token
+    /// and id, empty when the sign-up failed (the test's next expectation then fails).
+    public func signUp(_ client: any TestClientProtocol, email: String) async throws -> (token: String, id: String) {
+        let reply = try await client.execute(
+            uri: "/auth/v1/signup", method: .post,
+            headers: [HTTPField.Name("apikey")!: keys.anon, .contentType: "application/json"],
+            body: ByteBuffer(string: #"{"email":"\#(email)","password":"secret-password"}"#)
+        ) { String(buffer: $0.body) }
+        let json = (try JSONSerialization.jsonObject(with: Data(reply.utf8))) as? [String: Any] ?? [:]
+        return (json["access_token"] as? String ?? "", (json["user"] as? [String: Any])?["id"] as? String ?? "")
     }
 }
