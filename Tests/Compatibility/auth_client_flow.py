@@ -11,35 +11,14 @@ import base64
 import json
 import sys
 import time
-import traceback
 import uuid
 
 from supabase import create_client
 from supabase_auth.errors import AuthApiError, AuthError, AuthWeakPasswordError
 
+import flow_checks
+
 PASSWORD = "correct-horse-battery"
-
-passed = 0
-failed = 0
-
-
-def check(name, fn):
-    """Runs one check; an AssertionError or any exception fails it, the run goes on."""
-    global passed, failed
-    try:
-        fn()
-    except AssertionError as error:
-        failed += 1
-        print(f"FAIL  {name}: {error}", flush=True)
-    except Exception as error:  # an unexpected exception is the most telling failure
-        failed += 1
-        detail = describe(error)
-        print(f"FAIL  {name}: unexpected {detail}", flush=True)
-        for line in traceback.format_exc().rstrip().splitlines():
-            print(f"      {line}", flush=True)
-    else:
-        passed += 1
-        print(f"ok    {name}", flush=True)
 
 
 def describe(error):
@@ -67,7 +46,7 @@ def expect_api_error(call, code, status=None):
 
 
 def unique_email(label):
-    return f"py-{label}-{uuid.uuid4().hex[:12]}@example.com"
+    return flow_checks.unique_email("py", label)
 
 
 def decode_claims(token):
@@ -90,6 +69,10 @@ def assert_session(session, email, label):
     assert session.user.email == email, f"{label}: user email {session.user.email!r}, expected {email!r}"
 
 
+checks = flow_checks.Checks(describe=describe)
+check = checks.run
+
+
 def main():
     if len(sys.argv) != 4:
         print("usage: auth_client_flow.py <API URL> <anon key> <service_role key>", file=sys.stderr)
@@ -107,7 +90,7 @@ def main():
 
     check("create_client accepts the anon and service_role keys", clients)
     if "anon" not in state:
-        print(f"{passed} passed, {failed} failed")
+        checks.summary()
         return 1
     supabase = state["anon"]
     admin = state["admin"]
@@ -432,8 +415,7 @@ def main():
 
     check("the anon-key admin calls changed nothing", victim_survives)
 
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
+    return checks.summary()
 
 
 if __name__ == "__main__":

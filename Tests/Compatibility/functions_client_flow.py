@@ -13,34 +13,14 @@ One line per check, then `N passed, M failed`; the exit status is 0 only when ev
 
 import json
 import sys
-import traceback
 import uuid
 
 from supabase import create_client
 from supabase_functions.errors import FunctionsHttpError, FunctionsRelayError
 
+import flow_checks
+
 PASSWORD = "correct-horse-battery"
-
-passed = 0
-failed = 0
-
-
-def check(name, fn):
-    """Runs one check; an AssertionError or any exception fails it, the run goes on."""
-    global passed, failed
-    try:
-        fn()
-    except AssertionError as error:
-        failed += 1
-        print(f"FAIL  {name}: {error}", flush=True)
-    except Exception as error:  # an unexpected exception is the most telling failure
-        failed += 1
-        print(f"FAIL  {name}: unexpected {type(error).__name__}: {error}", flush=True)
-        for line in traceback.format_exc().rstrip().splitlines():
-            print(f"      {line}", flush=True)
-    else:
-        passed += 1
-        print(f"ok    {name}", flush=True)
 
 
 def invoke(client, name, body=None, method=None):
@@ -68,7 +48,11 @@ def expect_http_error(call, status, message_part=None):
 
 
 def unique_email(label):
-    return f"py-fn-{label}-{uuid.uuid4().hex[:12]}@example.com"
+    return flow_checks.unique_email("py-fn", label)
+
+
+checks = flow_checks.Checks()
+check = checks.run
 
 
 def main():
@@ -92,7 +76,7 @@ def main():
 
     check("two users sign up; anon and service_role clients are created", clients)
     if "service" not in state:
-        print(f"{passed} passed, {failed} failed")
+        checks.summary()
         return 1
     a, b, anon, service = state["a"], state["b"], state["anon"], state["service"]
 
@@ -218,8 +202,7 @@ def main():
 
     check("onboarding: themes as anon, select, master prompt built", onboarding)
 
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
+    return checks.summary()
 
 
 if __name__ == "__main__":

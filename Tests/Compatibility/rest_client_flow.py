@@ -14,40 +14,18 @@ A failing check prints the last HTTP exchange the client made (what it sent, wha
 """
 
 import sys
-import traceback
 import uuid
 from datetime import datetime
 
 from postgrest.exceptions import APIError
 from supabase import create_client
 
+import flow_checks
+
 PASSWORD = "correct-horse-battery"
 
-passed = 0
-failed = 0
 # The last request/response the client made, for failure reports.
 last_exchange = {}
-
-
-def check(name, fn):
-    """Runs one check; an AssertionError or any exception fails it, the run goes on."""
-    global passed, failed
-    last_exchange.clear()
-    try:
-        fn()
-    except AssertionError as error:
-        failed += 1
-        print(f"FAIL  {name}: {error}", flush=True)
-        print_exchange()
-    except Exception as error:  # an unexpected exception is the most telling failure
-        failed += 1
-        print(f"FAIL  {name}: unexpected {describe(error)}", flush=True)
-        for line in traceback.format_exc().rstrip().splitlines():
-            print(f"      {line}", flush=True)
-        print_exchange()
-    else:
-        passed += 1
-        print(f"ok    {name}", flush=True)
 
 
 def print_exchange():
@@ -117,7 +95,11 @@ def timestamp(text):
 
 
 def unique_email(label):
-    return f"py-rest-{label}-{uuid.uuid4().hex[:12]}@example.com"
+    return flow_checks.unique_email("py-rest", label)
+
+
+checks = flow_checks.Checks(describe=describe, before=last_exchange.clear, after_failure=print_exchange)
+check = checks.run
 
 
 def main():
@@ -144,7 +126,7 @@ def main():
 
     check("two users sign up; anon and service_role clients are created", clients)
     if "service" not in state:
-        print(f"{passed} passed, {failed} failed")
+        checks.summary()
         return 1
     a, b, anon, service = state["a"], state["b"], state["anon"], state["service"]
     a_id, b_id = state["a_id"], state["b_id"]
@@ -608,8 +590,7 @@ def main():
           lambda: expect_api_error(
               lambda: boards(a).insert({"prompt": None, "image_url": "https://img.test/x.png"}).execute(), "23502"))
 
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
+    return checks.summary()
 
 
 if __name__ == "__main__":

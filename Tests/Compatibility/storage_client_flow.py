@@ -14,35 +14,15 @@ One line per check, then `N passed, M failed`; the exit status is 0 only when ev
 
 import sys
 import time
-import traceback
 import uuid
 
 import httpx
 from storage3.exceptions import StorageApiError
 from supabase import create_client
 
+import flow_checks
+
 PASSWORD = "correct-horse-battery"
-
-passed = 0
-failed = 0
-
-
-def check(name, fn):
-    """Runs one check; an AssertionError or any exception fails it, the run goes on."""
-    global passed, failed
-    try:
-        fn()
-    except AssertionError as error:
-        failed += 1
-        print(f"FAIL  {name}: {error}", flush=True)
-    except Exception as error:
-        failed += 1
-        print(f"FAIL  {name}: unexpected {type(error).__name__}: {error}", flush=True)
-        for line in traceback.format_exc().rstrip().splitlines():
-            print(f"      {line}", flush=True)
-    else:
-        passed += 1
-        print(f"ok    {name}", flush=True)
 
 
 def expect_storage_error(call, status, code=None):
@@ -58,7 +38,11 @@ def expect_storage_error(call, status, code=None):
 
 
 def unique_email(label):
-    return f"py-storage-{label}-{uuid.uuid4().hex[:12]}@example.com"
+    return flow_checks.unique_email("py-storage", label)
+
+
+checks = flow_checks.Checks()
+check = checks.run
 
 
 def main():
@@ -295,8 +279,7 @@ def main():
 
     check("bucket limits: 413 too large, 415 MIME type refused", limits)
 
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
+    return checks.summary()
 
 
 if __name__ == "__main__":
