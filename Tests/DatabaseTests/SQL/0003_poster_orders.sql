@@ -12,12 +12,13 @@ INSERT INTO legal VALUES
   ('shipped', 'delivered', false);
 GRANT SELECT ON legal TO PUBLIC;
 
--- Helper: a new order of A's in the given status (made as the schema owner).
+-- Helper: a new order of A's in the given status (made as the schema owner), at the catalogue
+-- price of one 18x24 poster (24.99 + 6.99 shipping), since paying checks the price (0031).
 CREATE FUNCTION pg_temp.order_in(p_status text) RETURNS uuid
 LANGUAGE sql
 AS $$
-  INSERT INTO public.poster_orders (user_id, status, total_price)
-  VALUES (current_setting('test.a')::uuid, p_status, 49.00)
+  INSERT INTO public.poster_orders (user_id, status, total_price, print_config)
+  VALUES (current_setting('test.a')::uuid, p_status, 31.98, '{"sku": "GLOBAL-FAP-18x24", "quantity": 1}')
   RETURNING id
 $$;
 
