@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -44,6 +45,7 @@ let package = Package(
                 "StorageAPI", "Tokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -78,6 +80,8 @@ let package = Package(
                 "Core", "Tokens",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -150,7 +154,7 @@ let package = Package(
         // Pure: an ApiRequest planned against the schema cache, rendered to one SQL statement.
         .target(name: "RESTEngine", dependencies: ["Core", "RESTErrors", "RESTQuery", "SchemaCache"], swiftSettings: swiftSettings),
         // Pure: the PostgREST query grammar → ApiRequest.
-        .target(name: "RESTQuery", swiftSettings: swiftSettings),
+        .target(name: "RESTQuery", dependencies: ["Core"], swiftSettings: swiftSettings),
         .testTarget(name: "RESTQueryTests", dependencies: ["RESTQuery"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RESTEngineTests", dependencies: ["RESTEngine", "RESTErrors", "RESTQuery", "SchemaCache"],
@@ -248,6 +252,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "AppConfig", "Tokens", "Database", "TestSupport", "VisionaryApp", "visionary",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -31,6 +31,9 @@ extension AuthService {
         return id.lowercased()
     }
 
+    /// The longest ban, in seconds: Go's largest duration, as GoTrue accepts.
+    static let maxBanSeconds = 9_223_372_036.0
+
     /// Seconds of a Go duration such as `24h`, `1h30m`, `90s`, `500ms`; nil for `none`.
     static func banSeconds(_ duration: String) throws(AuthError) -> Double? {
         if duration == "none" { return nil }
@@ -58,6 +61,8 @@ extension AuthService {
             }
         }
         try flush()
+        // Go's durations, which GoTrue parses, end at about 292 years; so do ours.
+        guard total.isFinite, total <= maxBanSeconds else { throw AuthError.validation("invalid format for ban duration: \(duration)") }
         return total
     }
 
@@ -120,11 +125,25 @@ extension AuthService {
         }
     }
 
+    /// The highest `page` of the user list: with at most 1,000 users a page, the offset stays an
+    /// exact, small integer.
+    static let maxPage = 1_000_000_000
+
+    /// `page` or `per_page`: absent is the default; anything but an integer from 1 to `maxPage`
+    /// is refused, as GoTrue refuses what it cannot parse.
+    static func pagination(_ raw: String?, default value: Int) throws(AuthError) -> Int {
+        guard let raw else { return value }
+        guard let number = RequestInteger.parse(raw, in: 1...maxPage) else {
+            throw AuthError.validation("Bad Pagination Parameters")
+        }
+        return number
+    }
+
     /// `GET /admin/users?page=&per_page=`: newest first; the total and page links go in headers.
     func adminList(page rawPage: String?, perPage rawPerPage: String?, bearer: String?) async throws -> (body: String, total: Int, page: Int, perPage: Int) {
         try requireAdmin(bearer: bearer)
-        let page = max(1, Int(rawPage ?? "") ?? 1)
-        let perPage = min(1000, max(1, Int(rawPerPage ?? "") ?? 50))
+        let page = try Self.pagination(rawPage, default: 1)
+        let perPage = min(1000, try Self.pagination(rawPerPage, default: 50))
         let text = try await database.text(SQLStatement("""
             SELECT jsonb_build_object(
               'total', (SELECT count(*) FROM auth.users WHERE deleted_at IS NULL),

@@ -1,3 +1,5 @@
+import Core
+
 /// Turns the parts of a `/rest/v1` HTTP request into an `ApiRequest` (protocol §3): the first
 /// stage of the REST compiler. Pure: no schema, no database, no clock, no environment.
 public enum ApiRequestParser {
@@ -126,6 +128,9 @@ public enum ApiRequestParser {
             case "select": if select == nil { select = value }
             case "columns": if columns == nil { columns = value }
             case "on_conflict": if onConflict == nil { onConflict = value }
+            // The API key, for clients that cannot send headers: the edge reads it, and it is never
+            // a filter or an argument (which would echo the key into errors and SQL).
+            case "apikey": continue
             default:
                 let last = pair.key.split(separator: ".", omittingEmptySubsequences: false).last.map(String.init) ?? ""
                 switch Reserved(rawValue: last) {
@@ -202,7 +207,7 @@ public enum ApiRequestParser {
         }
     }
 
-    /// `limit`/`offset`: a non-negative integer. A negative limit is PGRST103, as in §3.5.
+    /// `limit`/`offset`: a non-negative integer up to `RequestInteger.maxCount`. A negative limit is PGRST103, as in §3.5.
     private static func count(_ value: String, key: String, isLimit: Bool) throws(RESTQueryError) -> Int {
         let text = GrammarScanner.trimmed(value)
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
@@ -215,10 +220,10 @@ public enum ApiRequestParser {
             throw RESTQueryError(
                 .range, "Requested range not satisfiable", details: "Limit should be greater than or equal to zero.")
         }
-        guard isInteger, let number = Int(digits) else {
+        guard isInteger, let number = RequestInteger.parse(digits, in: 0...RequestInteger.maxCount) else {
             throw RESTQueryError(
                 .query, "\"failed to parse \(key) parameter (\(value))\"",
-                details: "\(isLimit ? "limit" : "offset") must be a non-negative integer")
+                details: "\(isLimit ? "limit" : "offset") must be a non-negative integer of at most \(RequestInteger.maxCount)")
         }
         return number
     }

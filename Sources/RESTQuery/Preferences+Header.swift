@@ -1,3 +1,5 @@
+import Core
+
 extension Preferences {
     /// Reads every `Prefer` header value (§3.7): split on `,`, trimmed; the first occurrence of
     /// each preference wins; anything not understood (`return=everything`, `params=single-object`,
@@ -32,7 +34,7 @@ extension Preferences {
         case "handling": return first(&handling, Handling(rawValue: value))
         case "max-affected":
             let digits = !value.isEmpty && value.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-            return first(&maxAffected, digits ? Int(value) : nil)
+            return first(&maxAffected, digits ? RequestInteger.parse(value, in: 0...RequestInteger.maxCount) : nil)
         case "timezone": return first(&timezone, value.isEmpty ? nil : value)
         default: return false
         }

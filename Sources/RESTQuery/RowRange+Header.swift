@@ -1,6 +1,8 @@
+import Core
+
 extension RowRange {
     /// The `Range` header (§3.5): `a-b` or `a-`, optionally after `items=`. Anything else is
-    /// ignored (nil), as PostgREST does; `a > b`, or bounds too large to count, are PGRST103.
+    /// ignored (nil), as PostgREST does; `a > b`, or bounds past `RequestInteger.maxCount`, are PGRST103.
     static func parse(header value: String) -> Result<RowRange?, RESTQueryError> {
         var text = Substring(GrammarScanner.trimmed(value))
         if text.lowercased().hasPrefix("items=") { text = text.dropFirst(6) }
@@ -11,11 +13,14 @@ extension RowRange {
             part.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
         }
         guard !lowerText.isEmpty, isDigits(lowerText), isDigits(upperText) else { return .success(nil) }
-        guard let lower = Int(lowerText), upperText.isEmpty || Int(upperText) != nil else {
+        let bounds = 0...RequestInteger.maxCount
+        guard let lower = RequestInteger.parse(lowerText, in: bounds),
+              upperText.isEmpty || RequestInteger.parse(upperText, in: bounds) != nil else {
             return .failure(RESTQueryError(
-                .range, "Requested range not satisfiable", details: "The Range header bounds are too large."))
+                .range, "Requested range not satisfiable",
+                details: "The Range header bounds must be at most \(RequestInteger.maxCount)."))
         }
-        let upper = upperText.isEmpty ? nil : Int(upperText)
+        let upper = upperText.isEmpty ? nil : RequestInteger.parse(upperText, in: bounds)
         if let upper, lower > upper {
             return .failure(RESTQueryError(
                 .range, "Requested range not satisfiable",

@@ -10,8 +10,8 @@ import Tokens
 /// Buckets: list, get, and the service-role changes (create, update, empty, delete).
 extension StorageService {
     func listBuckets(_ caller: Caller, query: [String: String]) async throws -> String {
-        let limit = query["limit"].flatMap { Int($0) }.map { max(0, $0) }
-        let offset = query["offset"].flatMap { Int($0) }.map { max(0, $0) } ?? 0
+        let limit = try Self.integer(query["limit"].map(JSONValue.string), "limit", in: 0...RequestInteger.maxCount)
+        let offset = try Self.integer(query["offset"].map(JSONValue.string), "offset", in: 0...RequestInteger.maxCount) ?? 0
         let statement = StorageSQL.listBuckets(
             limit: limit, offset: offset, sortColumn: query["sortColumn"] ?? "name",
             ascending: query["sortOrder"]?.lowercased() != "desc", search: query["search"].flatMap { $0.isEmpty ? nil : $0 })
@@ -98,11 +98,19 @@ extension StorageService {
         }
     }
 
-    static func integer(_ value: JSONValue?) -> Int? {
+    /// The integer `name` of a body or query: nil when absent; a whole JSON number, or a string of
+    /// digits, in `range`; anything else is a 400 naming the parameter and the range.
+    static func integer(_ value: JSONValue?, _ name: String, in range: ClosedRange<Int>) throws(StorageError) -> Int? {
+        let number: Int?
         switch value {
-        case .number(let number)? where number.rounded() == number && abs(number) < 9e15: return Int(number)
-        case .string(let text)?: return Int(text.trimmingBlanks())
-        default: return nil
+        case nil: return nil
+        case .number(let double)?: number = RequestInteger.exact(double, in: range)
+        case .string(let text)?: number = RequestInteger.parse(text.trimmingBlanks(), in: range)
+        default: number = nil
         }
+        guard let number else {
+            throw .invalidRequest("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
     }
 }

@@ -150,7 +150,8 @@ extension StorageService {
         let search = body["search"]?.stringValue
         let listing = StorageSQL.Listing(
             bucket: bucket, prefix: prefix, search: search?.isEmpty == false ? search : nil,
-            limit: max(0, min(Self.integer(body["limit"]) ?? 100, 10_000)), offset: max(0, Self.integer(body["offset"]) ?? 0),
+            limit: min(try Self.integer(body["limit"], "limit", in: 0...RequestInteger.maxCount) ?? 100, 10_000),
+            offset: try Self.integer(body["offset"], "offset", in: 0...RequestInteger.maxCount) ?? 0,
             sortColumn: sort?["column"]?.stringValue ?? "name", ascending: sort?["order"]?.stringValue?.lowercased() != "desc")
         return try await text(caller, StorageSQL.list(listing)) ?? "[]"
     }

@@ -10,9 +10,8 @@ import Tokens
 /// Signed download and upload URLs: expiry, creation with the caller's rights, verification.
 extension StorageService {
     func expiry(_ value: JSONValue?) throws(StorageError) -> Int {
-        guard let seconds = Self.integer(value), seconds > 0 else { throw .invalidRequest("expiresIn must be a positive integer") }
-        guard seconds <= settings.signedURLMaxExpiry else {
-            throw .invalidRequest("expiresIn must be at most \(settings.signedURLMaxExpiry) seconds")
+        guard let seconds = try Self.integer(value, "expiresIn", in: 1...settings.signedURLMaxExpiry) else {
+            throw .invalidRequest("expiresIn must be an integer from 1 to \(settings.signedURLMaxExpiry)")
         }
         return seconds
     }

@@ -27,6 +27,11 @@ public struct TestApp: Sendable {
         config.auth.bcryptCost = 4
         // Many servers share the test cluster at once: small pools keep them under its limit.
         config.databasePoolSize = 6
+        // Stored objects go to a folder of this server's own, never the working directory.
+        config.storage.localDirectory = NSTemporaryDirectory() + "visionary-test-\(UUID().uuidString)"
+        // A busy machine may leave the test client's kept-alive connection quiet for a while.
+        config.httpHeaderTimeoutSeconds = 300
+        config.httpIdleTimeoutSeconds = 3_600
         adjust(&config)
         return TestApp(
             database: database,
@@ -36,6 +41,7 @@ public struct TestApp: Sendable {
     /// Runs `body` against the live server, then drops the database.
     public func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = buildApplication(parts, logger: TestCluster.logger)
+        defer { try? FileManager.default.removeItem(atPath: parts.config.storage.localDirectory ?? "") }
         do {
             try await app.test(.live) { client in try await body(client) }
         } catch {

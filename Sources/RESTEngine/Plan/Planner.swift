@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import RESTErrors
 import RESTQuery
@@ -153,7 +154,10 @@ public struct Planner: Sendable {
         if let range = request.range {
             offset = max(offset, range.lower)
             if let upper = range.upper {
-                let count = upper - range.lower + 1
+                // The parser bounds both ends by `RequestInteger.maxCount`; the reporting
+                // arithmetic keeps a range built any other way from trapping all the same.
+                let (span, overflow) = upper.subtractingReportingOverflow(range.lower)
+                let count = overflow || span >= RequestInteger.maxCount ? RequestInteger.maxCount : span + 1
                 limit = limit.map { min($0, count) } ?? count
             }
         }
