@@ -3,7 +3,7 @@
 #   GET /rest/v1/vision_boards?select=*&order=created_at.desc&limit=10
 # as random signed-in users (wrk), next to pgbench replaying the server's own round trip straight
 # against the same database at the same concurrency: the prepared call of internal.api_statement
-# (role, request.jwt.claims with the same claims, read-only) with the same statement, rendered
+# (role, request.jwt.claims with the same claims, the live-session check, read-only) with the same statement, rendered
 # by the server's own StatementRenderer with the same parameters, under the same RLS as the
 # same `authenticator` login. Prints both throughputs, their ratio
 # (target ≥ 0.6) and p50/p99 latency, and the time the pure stages (parse + plan + render) take
@@ -12,7 +12,8 @@
 # claims, statement, COMMIT) through pgbench, and CPU time per request of the server and the
 # database, for context. BENCH_PROFILE=file also records the server with perf.
 #
-# Seeds BENCH_USERS users (auth.users, so the profile trigger runs) × BENCH_BOARDS vision boards
+# Seeds BENCH_USERS users (auth.users, so the profile trigger runs), a session each (the server
+# checks on every request that the token's session is live) × BENCH_BOARDS vision boards
 # with SQL as the database owner, and mints each user an HS256 access token with the server's
 # JWT secret. Everything runs on 127.0.0.1 in a temporary data folder removed at exit.
 #   scripts/bench-rest.sh                 release build, 1,000 × 100, 8 connections, 10 s each
@@ -69,13 +70,16 @@ psql_owner -v users="$users" -v boards="$boards" <<'SQL'
 INSERT INTO auth.users (id, email, email_confirmed_at)
 SELECT ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 'bench' || n || '@bench.test', now()
 FROM generate_series(1, :users) AS n;
+INSERT INTO auth.sessions (id, user_id)
+SELECT ('00000000-0000-4000-9000-' || lpad(n::text, 12, '0'))::uuid, ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid
+FROM generate_series(1, :users) AS n;
 INSERT INTO public.vision_boards (user_id, prompt, image_url, is_favorite, created_at, updated_at)
 SELECT u.id, 'Vision board ' || b || ' of ' || u.email || ': a calm house by the sea at golden hour',
        'https://storage.bench.test/visions/' || u.id || '/' || b || '.png', b % 7 = 0, at, at
 FROM auth.users AS u CROSS JOIN generate_series(1, :boards) AS b
 CROSS JOIN LATERAL (SELECT now() - random() * interval '365 days' - b * interval '1 second') AS t (at)
 WHERE u.email LIKE '%@bench.test';
-VACUUM ANALYZE auth.users, public.profiles, public.vision_boards;
+VACUUM ANALYZE auth.users, auth.sessions, public.profiles, public.vision_boards;
 SQL
 seed_seconds=$(python3 -c "import sys; print('%.1f' % ($(date +%s.%N) - $seed_started))")
 counts=$(psql_owner -At -c "SELECT (SELECT count(*) FROM auth.users WHERE email LIKE '%@bench.test') || ' users, '
@@ -163,7 +167,9 @@ direct = statement["direct"]
 with open(f"{work}/statement.sql", "w") as script:
     script.write(f"\\set n random(1, {users})\n")
     script.write(
-        f"SELECT total, page, body FROM internal.api_statement(:role, {claims_sql}, true, :statement, :parameters);\n")
+        "SELECT total, page, body FROM internal.api_statement(:role, " + claims_sql
+        + ", ('00000000-0000-4000-8000-' || lpad(:n::text, 12, '0'))::uuid"
+        + ", ('00000000-0000-4000-9000-' || lpad(:n::text, 12, '0'))::uuid, true, :statement, :parameters);\n")
 # The same work as four statements (BEGIN, role and claims, the statement, COMMIT): how an
 # API server that keeps them apart would talk to the database, for context.
 with open(f"{work}/transaction.sql", "w") as script:

@@ -5,8 +5,9 @@ import Logging
 import PostgresNIO
 
 /// Runs an API request's statement as the caller, on the `authenticator` pool: one transaction
-/// that first switches to the caller's role and publishes the verified claims, both
-/// transaction-local (never session-level on a pooled connection), read-only for reads.
+/// that first checks that the token's user and session are still live, then switches to the
+/// caller's role and publishes the verified claims, both transaction-local (never session-level
+/// on a pooled connection), read-only for reads (`internal.assume_caller`).
 ///
 /// A statement whose result needs no undoing after it is seen runs in one round trip, through
 /// `internal.api_statement` (which switches role and claims and then executes it); the others
@@ -31,12 +32,13 @@ public struct APIRequestRunner: Sendable {
     /// the row before the transaction ends; when `checkUndoes` and it throws, everything the
     /// statement did is rolled back.
     public func run(
-        role: String, claims: String, readOnly: Bool, rollback: Bool, _ statement: SQLStatement,
+        role: String, claims: String, user: UUID?, session: UUID?, readOnly: Bool, rollback: Bool, _ statement: SQLStatement,
         checkUndoes: Bool = true, check: @Sendable ([String?]) throws -> Void = { _ in }
     ) async throws -> [String?] {
         if !rollback, readOnly || !checkUndoes, let direct = statement.withTextArrayParameters() {
             let call = APIStatementCall(
-                role: role, claims: claims, readOnly: readOnly, statement: direct.sql, parameters: direct.parameters)
+                role: role, claims: claims, user: user, session: session, readOnly: readOnly, statement: direct.sql,
+                parameters: direct.parameters)
             let row = try await DatabaseError.translating { () -> [String?] in
                 var first: [String?] = []
                 for try await row in try await client.execute(call, logger: logger) where first.isEmpty {
@@ -48,7 +50,9 @@ public struct APIRequestRunner: Sendable {
             return row
         }
         return try await client.withConnection { connection in
-            try await inTransaction(connection, role: role, claims: claims, readOnly: readOnly, rollback: rollback) {
+            try await inTransaction(
+                connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
+            ) {
                 let row = try await DatabaseError.translating { () -> [String?] in
                     var first: [String?] = []
                     for try await row in try await connection.query(statement.postgresQuery, logger: logger) where first.isEmpty {
@@ -67,17 +71,20 @@ public struct APIRequestRunner: Sendable {
     /// surfaces that need several statements, or work between them (Storage, Functions).
     /// `rollback` ends it with ROLLBACK even when `body` returns (a dry run of a write).
     public func transaction<T: Sendable>(
-        role: String, claims: String, readOnly: Bool = false, rollback: Bool = false, _ body: (SQLTransaction) async throws -> T
+        role: String, claims: String, user: UUID?, session: UUID?, readOnly: Bool = false, rollback: Bool = false,
+        _ body: (SQLTransaction) async throws -> T
     ) async throws -> T {
         try await client.withConnection { connection in
-            try await inTransaction(connection, role: role, claims: claims, readOnly: readOnly, rollback: rollback) {
+            try await inTransaction(
+                connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
+            ) {
                 try await body(SQLTransaction(connection: connection, logger: logger))
             }
         }
     }
 
     private nonisolated(nonsending) func inTransaction<T>(
-        _ connection: PostgresConnection, role: String, claims: String, readOnly: Bool, rollback: Bool,
+        _ connection: PostgresConnection, role: String, claims: String, user: UUID?, session: UUID?, readOnly: Bool, rollback: Bool,
         _ body: () async throws -> T
     ) async throws -> T {
         try await connection.execute(readOnly ? "BEGIN READ ONLY" : "BEGIN", logger: logger)
@@ -85,7 +92,7 @@ public struct APIRequestRunner: Sendable {
             try await DatabaseError.translating {
                 try await connection.execute(
                     """
-                    SELECT set_config('role', \(role), true), set_config('request.jwt.claims', \(claims), true)
+                    SELECT internal.assume_caller(\(role), \(claims), \(user), \(session))
                     """, logger: logger)
             }
             let result = try await body()
@@ -101,20 +108,24 @@ public struct APIRequestRunner: Sendable {
 /// The call of `internal.api_statement`, prepared once per connection: each request then sends
 /// only its values.
 struct APIStatementCall: PostgresPreparedStatement {
-    static let name = "visionary_api_statement"
-    static let sql = "SELECT total, page, body FROM internal.api_statement($1, $2, $3, $4, $5)"
-    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .bool, .text, .textArray]
+    static let name = "visionary_api_statement_v2"
+    static let sql = "SELECT total, page, body FROM internal.api_statement($1, $2, $3, $4, $5, $6, $7)"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .text, .uuid, .uuid, .bool, .text, .textArray]
 
     let role: String
     let claims: String
+    let user: UUID?
+    let session: UUID?
     let readOnly: Bool
     let statement: String
     let parameters: [String]
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 5)
+        var bindings = PostgresBindings(capacity: 7)
         bindings.append(role)
         bindings.append(claims)
+        bindings.append(user)
+        bindings.append(session)
         bindings.append(readOnly)
         bindings.append(statement)
         bindings.append(parameters)

@@ -84,6 +84,10 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { "\(message) (SQLSTATE \(sqlState ?? "?"))" }
 
+    /// The SQLSTATE `internal.assume_caller` raises when the token's session has ended or its
+    /// user is banned or deleted; each API surface answers it with its invalid-token error.
+    public static let sessionEnded = "VS401"
+
     static func translating<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()

@@ -27,8 +27,8 @@ public struct RESTRoutes: Sendable {
     func handle(_ request: Request, context: AppRequestContext) async -> Response {
         var role = "anon"
         do {
-            let identity = try service.identify(bearer: request.bearerToken, apiKey: request.headers[.apiKey] ?? request.uri.queryParameters["apikey"].map(String.init))
-            role = identity.role
+            let caller = try service.identify(bearer: request.bearerToken, apiKey: request.headers[.apiKey] ?? request.uri.queryParameters["apikey"].map(String.init))
+            role = caller.role
             let body: [UInt8]?
             do {
                 body = [.post, .patch, .put].contains(request.method)
@@ -45,7 +45,7 @@ public struct RESTRoutes: Sendable {
             case .success(let value): apiRequest = value
             case .failure(let error): throw RESTError.parse(error)
             }
-            let answer = try await service.respond(to: apiRequest, role: identity.role, claims: identity.claims)
+            let answer = try await service.respond(to: apiRequest, caller: caller)
             var headers = HTTPFields()
             for (name, value) in answer.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
             let status = HTTPResponse.Status(code: answer.status)

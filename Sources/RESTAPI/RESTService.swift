@@ -28,27 +28,32 @@ public struct RESTService: Sendable {
         self.functions = functions
     }
 
-    /// The caller's role and claims: from the bearer token when there is one (verified), else
-    /// the role of the API key.
-    func identify(bearer: String?, apiKey: String?) throws(RESTError) -> (role: String, claims: String) {
+    /// The caller: from the bearer token when there is one (verified), else the role of the API key.
+    func identify(bearer: String?, apiKey: String?) throws(RESTError) -> Caller {
         do {
-            let caller = try callers.resolve(bearer: bearer, apiKey: apiKey)
-            return (caller.role, caller.claims)
+            return try callers.resolve(bearer: bearer, apiKey: apiKey)
         } catch {
-            switch error {
-            case .wrongPartCount(let count): throw RESTError.jwt(.unexpectedParts(count))
-            case .expired: throw RESTError.jwt(.expired)
-            case .notYetValid: throw RESTError.jwt(.notYetValid)
-            case .unsupportedAlgorithm: throw RESTError.jwt(.unsupportedAlgorithm)
-            case .badSignature: throw RESTError.jwt(.badSignature)
-            case .wrongAudience: throw RESTError.jwt(.notInAudience)
-            case .missingExpiry, .malformed: throw RESTError.jwt(.undecodable)
-            }
+            throw RESTError.jwt(Self.failure(of: error))
+        }
+    }
+
+    /// A refused token in the catalogue's terms.
+    static func failure(of error: TokenError) -> RESTError.JWTFailure {
+        switch error {
+        case .wrongPartCount(let count): .unexpectedParts(count)
+        case .expired: .expired
+        case .notYetValid: .notYetValid
+        case .unsupportedAlgorithm: .unsupportedAlgorithm
+        case .badSignature: .badSignature
+        case .wrongAudience: .notInAudience
+        case .roleNotAllowed: .roleNotAllowed
+        case .missingExpiry, .malformed: .undecodable
         }
     }
 
     /// The response to a parsed request, or the error it deserves.
-    func respond(to request: ApiRequest, role: String, claims: String) async throws -> RESTResponse {
+    func respond(to request: ApiRequest, caller: Caller) async throws -> RESTResponse {
+        let role = caller.role
         guard let cache = cache.cache else { throw RESTError.schemaCacheUnavailable }
         if request.target == .schemaDescription {
             let schema = request.profile ?? "public"
@@ -68,9 +73,11 @@ public struct RESTService: Sendable {
         }
         do {
             let row = try await runner.run(
-                role: role, claims: claims, readOnly: readOnly, rollback: request.preferences.transaction == .rollback,
+                role: role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: readOnly, rollback: request.preferences.transaction == .rollback,
                 statement, checkUndoes: shaper.checkUndoes, check: { row in try shaper.check(row) })
             return try shaper.response(row)
+        } catch let error as DatabaseError where error.sqlState == DatabaseError.sessionEnded {
+            throw RESTError.jwt(.sessionEnded)
         } catch let error as DatabaseError {
             throw RESTError.database(
                 sqlState: error.sqlState ?? "XX000", message: error.serverMessage ?? error.message,

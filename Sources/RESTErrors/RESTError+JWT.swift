@@ -27,13 +27,18 @@ extension RESTError {
         case nbfNotNumber
         case iatNotNumber
         case audNotStringOrArray
+        /// The `role` claim names a role other than `anon`, `authenticated` or `service_role`.
+        case roleNotAllowed
+        /// The token's session has ended (sign-out, refresh-token reuse, a ban or a deletion).
+        case sessionEnded
 
         var code: String {
             switch self {
-            case .empty, .unexpectedParts, .unsupportedAlgorithm, .badSignature, .unsupportedTokenType, .undecodable:
+            case .empty, .unexpectedParts, .unsupportedAlgorithm, .badSignature, .unsupportedTokenType, .undecodable,
+                 .sessionEnded:
                 "PGRST301"
             case .expired, .notYetValid, .issuedInFuture, .notInAudience, .unparsableClaims,
-                 .expNotNumber, .nbfNotNumber, .iatNotNumber, .audNotStringOrArray:
+                 .expNotNumber, .nbfNotNumber, .iatNotNumber, .audNotStringOrArray, .roleNotAllowed:
                 "PGRST303"
             }
         }
@@ -55,6 +60,8 @@ extension RESTError {
             case .nbfNotNumber: "The JWT 'nbf' claim must be a number"
             case .iatNotNumber: "The JWT 'iat' claim must be a number"
             case .audNotStringOrArray: "The JWT 'aud' claim must be a string or an array of strings"
+            case .roleNotAllowed: "The JWT 'role' claim must be anon, authenticated or service_role"
+            case .sessionEnded: "The JWT's session has ended"
             }
         }
     }

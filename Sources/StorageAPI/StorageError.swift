@@ -76,6 +76,7 @@ public struct StorageError: Error, Sendable, Equatable {
         case .notYetValid: return "jwt not active"
         case .missingExpiry: return "jwt must have an exp claim"
         case .wrongAudience: return "jwt audience invalid"
+        case .roleNotAllowed: return "jwt role invalid"
         }
     }
 
@@ -83,9 +84,11 @@ public struct StorageError: Error, Sendable, Equatable {
     static func database(_ error: DatabaseError, foreignKey: StorageError = .bucketNotFound) -> StorageError? {
         switch error.sqlState {
         case "42501": return unauthorized(error.serverMessage ?? "new row violates row-level security policy")
+        case DatabaseError.sessionEnded: return unauthorized("jwt session ended")
         case "23505": return .duplicate
         case "23503": return foreignKey
-        case "22P02", "22023", "23514", "22001": return invalidRequest(error.serverMessage ?? "invalid input")
+        case "22P02", "22023", "23514", "22001", "22021", "22P05", "54000", "54001", "54011":
+            return invalidRequest(error.serverMessage ?? "invalid input")
         default: return nil
         }
     }

@@ -64,7 +64,9 @@ public struct StorageService: Sendable {
         _ body: (SQLTransaction) async throws -> T
     ) async throws -> T {
         do {
-            return try await runner.transaction(role: caller.role, claims: caller.claims, readOnly: readOnly, rollback: rollback, body)
+            return try await runner.transaction(
+                role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: readOnly,
+                rollback: rollback, body)
         } catch let error as DatabaseError {
             if let mapped = StorageError.database(error, foreignKey: foreignKey) { throw mapped }
             throw error

@@ -5,18 +5,27 @@ import Synchronization
 /// Who is calling an API: the database role the request runs as and the claims published to it
 /// as `request.jwt.claims`, as every API surface (REST, Storage, Functions) sees them.
 public struct Caller: Sendable, Equatable {
-    /// `anon`, `authenticated` or `service_role` (or whatever role a valid token names).
+    /// `anon`, `authenticated` or `service_role`: a token naming any other role is refused.
     public let role: String
     /// The verified claims as JSON text: the token's own payload, or `{"role":…}` for an API key.
     public let claims: String
     /// The `sub` claim: the user's id when the caller is a signed-in user.
     public let subject: String?
+    /// The `sub` claim when it is a user id, and the `session_id` claim: what the database checks
+    /// on every request to refuse the tokens of ended sessions and banned or deleted users.
+    public let userID: UUID?
+    public let sessionID: UUID?
 
-    public init(role: String, claims: String, subject: String? = nil) {
+    public init(role: String, claims: String, subject: String? = nil, sessionID: String? = nil) {
         self.role = role
         self.claims = claims
         self.subject = subject
+        self.userID = subject.flatMap(UUID.init(uuidString:))
+        self.sessionID = sessionID.flatMap(UUID.init(uuidString:))
     }
+
+    /// The roles a token may name: those the API login can become.
+    public static let roles: Set<String> = ["anon", "authenticated", "service_role"]
 
     /// The caller of a request that carries only an API key (or nothing): its role, no user.
     public static func apiKey(role: String) -> Caller {
@@ -72,9 +81,11 @@ public final class CallerResolver: Sendable {
         guard case .number(let expiry)? = claims["exp"] else { throw .missingExpiry }
         var notBefore: Double?
         if case .number(let value)? = claims["nbf"] { notBefore = value }
+        let role = claims["role"]?.stringValue ?? "anon"
+        guard Caller.roles.contains(role) else { throw .roleNotAllowed }
         let caller = Caller(
-            role: claims["role"]?.stringValue ?? "anon", claims: String(decoding: payload, as: UTF8.self),
-            subject: claims["sub"]?.stringValue)
+            role: role, claims: String(decoding: payload, as: UTF8.self),
+            subject: claims["sub"]?.stringValue, sessionID: claims["session_id"]?.stringValue)
         verified.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[bearer] = Verified(caller: caller, expiry: expiry, notBefore: notBefore)

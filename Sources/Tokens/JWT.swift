@@ -103,4 +103,6 @@ public enum TokenError: Error, Equatable, Sendable {
     case expired
     case notYetValid
     case wrongAudience
+    /// The `role` claim names a role other than `anon`, `authenticated` or `service_role`.
+    case roleNotAllowed
 }
