@@ -98,6 +98,8 @@ public struct SchemaCacheLoader: Sendable {
                   SELECT jsonb_agg(jsonb_build_object('name', o.name, 'type', format_type(o.type, NULL)) ORDER BY o.position)
                   FROM unnest(p.proallargtypes, p.proargmodes::text[], p.proargnames) WITH ORDINALITY AS o (type, mode, name, position)
                   WHERE o.mode IN ('o', 't', 'b')) END,
+              'executableBy', (SELECT coalesce(jsonb_agg(role), '[]') FROM unnest(ARRAY['anon', 'authenticated', 'service_role']) AS role
+                               WHERE has_function_privilege(role, p.oid, 'EXECUTE')),
               'resultRelation', (
                 SELECT jsonb_build_object('schema', rn.nspname, 'name', rc.relname)
                 FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace

@@ -3,7 +3,8 @@ import Foundation
 import SchemaCache
 
 /// `GET /rest/v1/`: an OpenAPI 2.0 description of what the caller's role can reach: the
-/// relations with at least one column it may read (only those columns), and the functions.
+/// relations with at least one column it may read (only those columns), and the functions it
+/// may execute.
 enum OpenAPIDocument {
     static func render(cache: SchemaCache, role: String, schema: String, functions: [FunctionDescription] = []) -> String {
         var paths: [String: Any] = ["/": ["get": ["summary": "OpenAPI description (this document)", "tags": ["Introspection"],
@@ -46,7 +47,7 @@ enum OpenAPIDocument {
                 "delete": ["tags": tags, "parameters": filters, "responses": ["204": ["description": "No Content"]]],
             ]
         }
-        for routine in cache.routines where routine.schema == schema {
+        for routine in cache.routines where routine.schema == schema && routine.isExecutable(by: role) {
             var properties: [String: Any] = [:]
             for parameter in routine.parameters where !parameter.name.isEmpty {
                 properties[parameter.name] = Self.property(for: parameter.type)

@@ -49,14 +49,24 @@ struct ResponseShaper: Sendable {
         }
     }
 
+    /// A singular `Accept`: exactly one row must be read, touched or returned. A write that
+    /// touches another number is undone (PGRST116), whether or not it returns a representation.
+    var requiresOneRow: Bool {
+        switch plan {
+        case .read(let read): return read.single
+        case .mutate(let mutate): return mutate.single
+        case .call(let call): return call.single
+        }
+    }
+
     /// Whether `check` may refuse a result whose writes must then be undone.
-    var checkUndoes: Bool { single || maxAffected != nil }
+    var checkUndoes: Bool { requiresOneRow || maxAffected != nil }
 
     /// Runs before the transaction ends: a singular response that is not exactly one row, or
     /// more rows touched than `max-affected` allows, undoes the request.
     func check(_ columns: [String?]) throws {
         let row = Row(columns)
-        if single, row.page != 1 { throw RESTError.singularity(rowCount: row.page) }
+        if requiresOneRow, row.page != 1 { throw RESTError.singularity(rowCount: row.page) }
         if let limit = maxAffected, row.page > limit { throw RESTError.maxAffectedViolation(rowCount: row.page) }
     }
 

@@ -10,14 +10,18 @@ extension RESTError {
         sqlState: String, message: String, detail: String?, hint: String?, role: String
     ) -> RESTError {
         let status = httpStatus(sqlState: sqlState, message: message, role: role)
+        // A limit's hint names server settings (`max_stack_depth`); the client needs only the message.
         return RESTError(
-            status: status, code: sqlState, message: message, details: detail, hint: hint,
+            status: status, code: sqlState, message: message, details: detail, hint: sqlState.hasPrefix("54") ? nil : hint,
             headers: status == 401 ? [Header(name: "WWW-Authenticate", value: "Bearer")] : [])
     }
 
     /// PostgREST's SQLSTATE → HTTP table. Exact codes are tried before the classes that contain
     /// them (25006 before 25*, 53400 before 53*, 57P01 before 57*, P0001 before P0*); anything
-    /// else is 400.
+    /// else is 400. Two departures: P0002 (`no_data_found`, which the domain functions raise for
+    /// what the caller cannot see) is 404, as Functions answers it; and the limits a request
+    /// itself can exceed — 54000 (a value too large, such as a vector of too many dimensions),
+    /// 54001 (nesting too deep for the stack) and 54011 (too many columns) — are 400, not 500.
     static func httpStatus(sqlState: String, message: String, role: String) -> Int {
         switch sqlState {
         case "23503", "23505": return 409
@@ -30,6 +34,8 @@ extension RESTError {
         case "53400": return 500
         case "57P01": return 503
         case "P0001": return 400
+        case "P0002": return 404
+        case "54000", "54001", "54011": return 400
         default: break
         }
         if sqlState.hasPrefix("PT") {

@@ -13,6 +13,8 @@ struct JSONInspector {
     struct Inspection: Equatable {
         var topLevel: TopLevel
         var keys: [String]
+        /// The deepest nesting of arrays and objects: 0 for a scalar, 1 for `{}` or `[]`.
+        var depth = 0
     }
 
     private enum Expectation {
@@ -39,6 +41,7 @@ struct JSONInspector {
         var keys: [String] = []
         var seen: Set<String> = []
         var expectation = Expectation.value
+        var depth = 0
 
         func afterValue() -> Expectation {
             guard let innermost = stack.last else { return .end }
@@ -53,7 +56,7 @@ struct JSONInspector {
             skipWhitespace()
             switch expectation {
             case .end:
-                return index == bytes.count ? topLevel.map { Inspection(topLevel: $0, keys: keys) } : nil
+                return index == bytes.count ? topLevel.map { Inspection(topLevel: $0, keys: keys, depth: depth) } : nil
             case .value, .valueOrArrayEnd:
                 guard index < bytes.count else { return nil }
                 let byte = bytes[index]
@@ -70,11 +73,13 @@ struct JSONInspector {
                     index += 1
                     if topLevel == nil { topLevel = .object }
                     stack.append(true)
+                    depth = max(depth, stack.count)
                     expectation = .keyOrObjectEnd
                 case UInt8(ascii: "["):
                     index += 1
                     if topLevel == nil { topLevel = .array(allObjects: true) }
                     stack.append(false)
+                    depth = max(depth, stack.count)
                     expectation = .valueOrArrayEnd
                 default:
                     if topLevel == nil { topLevel = .scalar }

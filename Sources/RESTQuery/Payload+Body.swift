@@ -7,6 +7,10 @@ extension Payload {
         case arguments
     }
 
+    /// The deepest nesting of arrays and objects a body may have: far past any real document,
+    /// well short of what would exhaust the database's stack while it reads the body.
+    public static let maxDepth = 256
+
     /// Checks a request body (§3.6, §3.9) and collects the keys it sets. Failures are PGRST102.
     static func parse(_ body: [UInt8]?, expecting expectation: Expectation) -> Result<Payload, RESTQueryError> {
         let bytes = body ?? []
@@ -18,6 +22,11 @@ extension Payload {
               let inspection = JSONInspector.inspect(bytes)
         else {
             return .failure(RESTQueryError(.body, "Empty or invalid json"))
+        }
+        guard inspection.depth <= maxDepth else {
+            return .failure(RESTQueryError(
+                .body, "The JSON body is nested too deeply",
+                details: "Arrays and objects may be nested at most \(maxDepth) levels deep."))
         }
         switch (inspection.topLevel, expectation) {
         case (.object, _):

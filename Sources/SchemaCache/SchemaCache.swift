@@ -170,6 +170,9 @@ public struct Routine: Sendable, Equatable, Codable {
     public var resultColumns: [ResultColumn]?
     /// The relation a `SETOF table` function returns rows of (embeddings go through its keys).
     public var resultRelation: QualifiedName?
+    /// The API roles (`anon`, `authenticated`, `service_role`) that may execute it; nil when
+    /// unknown (a cache built by hand), which describes it to every role.
+    public var executableBy: [String]?
 
     public struct ResultColumn: Sendable, Equatable, Codable {
         public var name: String
@@ -183,7 +186,8 @@ public struct Routine: Sendable, Equatable, Codable {
 
     public init(
         schema: String, name: String, parameters: [Parameter], returnType: String, returnsSet: Bool, returnsComposite: Bool,
-        volatility: Volatility, comment: String?, resultColumns: [ResultColumn]? = nil, resultRelation: QualifiedName? = nil
+        volatility: Volatility, comment: String?, resultColumns: [ResultColumn]? = nil, resultRelation: QualifiedName? = nil,
+        executableBy: [String]? = nil
     ) {
         self.schema = schema
         self.name = name
@@ -195,5 +199,11 @@ public struct Routine: Sendable, Equatable, Codable {
         self.comment = comment
         self.resultColumns = resultColumns
         self.resultRelation = resultRelation
+        self.executableBy = executableBy
+    }
+
+    /// Whether `role` may call it.
+    public func isExecutable(by role: String) -> Bool {
+        executableBy?.contains(role) ?? true
     }
 }

@@ -39,6 +39,8 @@ let sqlStateCases: [SQLStateCase] = [
     .init("21000", 500, message: "requires a WHERE clause, said nobody"),
     .init("25006", 405, message: "cannot execute INSERT in a read-only transaction"),
     .init("P0001", 400),
+    // Not found in a domain function, as Functions answers it; limits a request can exceed.
+    .init("P0002", 404), .init("54000", 400), .init("54001", 400), .init("54011", 400),
     // Custom statuses.
     .init("PT402", 402), .init("PT404", 404), .init("PT200", 200), .init("PT599", 599), .init("PT418", 418),
     .init("PT600", 500), .init("PT099", 500), .init("PT000", 500), .init("PTabc", 500), .init("PT4x2", 500),
@@ -53,10 +55,10 @@ let sqlStateCases: [SQLStateCase] = [
     // Server-side classes.
     .init("09000", 500), .init("25000", 500), .init("25001", 500), .init("25P02", 500), .init("2D000", 500),
     .init("38000", 500), .init("38001", 500), .init("39000", 500), .init("39P01", 500), .init("3B000", 500),
-    .init("40001", 500), .init("40P01", 500), .init("53400", 500), .init("54000", 500), .init("54001", 500),
+    .init("40001", 500), .init("40P01", 500), .init("53400", 500), .init("54023", 500), .init("54P01", 500),
     .init("55000", 500), .init("55P03", 500), .init("57000", 500), .init("57014", 500), .init("57P02", 500),
     .init("58000", 500), .init("58P01", 500), .init("F0000", 500), .init("F0001", 500), .init("HV000", 500),
-    .init("HV00N", 500), .init("P0002", 500), .init("P0003", 500), .init("P0004", 500), .init("XX000", 500),
+    .init("HV00N", 500), .init("P0003", 500), .init("P0004", 500), .init("XX000", 500),
     .init("XX001", 500),
     // Authorization classes.
     .init("0L000", 403), .init("0LP01", 403), .init("0P000", 403), .init("28000", 403), .init("28P01", 403),

@@ -82,7 +82,7 @@ enum ExpressionRenderer {
         case (.cs, .value(let operand)), (.cd, .value(let operand)), (.ov, .value(let operand)),
              (.sl, .value(let operand)), (.sr, .value(let operand)), (.nxl, .value(let operand)),
              (.nxr, .value(let operand)), (.adj, .value(let operand)):
-            let op = ["cs": "@>", "cd": "<@", "ov": "&&", "sl": "<<", "sr": ">>", "nxl": "&<", "nxr": "&>", "adj": "-|-"][filter.op.rawValue] ?? "@>"
+            let op = ["cs": "@>", "cd": "<@", "ov": "&&", "sl": "<<", "sr": ">>", "nxl": "&>", "nxr": "&<", "adj": "-|-"][filter.op.rawValue] ?? "@>"
             sql = "\(column) \(op) \(builder.bind(.text(operand), as: type))"
         default:
             sql = "FALSE"
