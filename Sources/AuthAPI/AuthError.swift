@@ -1,4 +1,5 @@
 import Core
+import Database
 import Foundation
 import HTTPSupport
 import HTTPTypes
@@ -46,6 +47,7 @@ public struct AuthError: Error, HTTPResponseError, Sendable {
         AuthError("validation_failed", status, message)
     }
     static let badJSON = AuthError("bad_json", .badRequest, "Could not parse request body as JSON")
+    static let nulCharacter = AuthError.validation("Text may not contain NUL characters")
     static let invalidCredentials = AuthError("invalid_credentials", .badRequest, "Invalid login credentials")
     static let emailNotConfirmed = AuthError("email_not_confirmed", .badRequest, "Email not confirmed")
     static let userBanned = AuthError("user_banned", .badRequest, "User is banned")
@@ -102,6 +104,9 @@ struct AuthErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
             return try error.response(from: request, context: context)
+        } catch let error as DatabaseError where error.sqlState == "22021" || error.sqlState == "22P05" {
+            // Characters PostgreSQL cannot store (a NUL in a query parameter, say): the client's fault.
+            return try AuthError.nulCharacter.response(from: request, context: context)
         } catch {
             context.logger.error("auth request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             return try AuthError.unexpected.response(from: request, context: context)

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTPSupport
 import HTTPTypes
@@ -110,7 +111,8 @@ public struct AuthRoutes: Sendable {
         ClientInfo(address: context.remoteAddress, userAgent: request.headers[.userAgent])
     }
 
-    /// The JSON body as `T`; an empty body reads as `{}`, anything unparsable is `bad_json`.
+    /// The JSON body as `T`; an empty body reads as `{}`, anything unparsable is `bad_json`, and
+    /// a NUL character anywhere (which PostgreSQL cannot store) is `validation_failed`.
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         let buffer: ByteBuffer
         do {
@@ -119,6 +121,7 @@ public struct AuthRoutes: Sendable {
             throw AuthError("request_too_large", .contentTooLarge, "Request body is too large")
         }
         let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer.readableBytesView)
+        if data.jsonContainsNUL { throw AuthError.nulCharacter }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {

@@ -50,3 +50,28 @@ extension Sequence where Element == UInt8 {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension Collection<UInt8> {
+    /// Whether these bytes of JSON text hold a NUL character — the escape `\u0000`, or a raw NUL
+    /// byte — which PostgreSQL's `text` and `jsonb` cannot store. Escapes are read in order, so
+    /// an escaped backslash followed by `u0000` is not taken for one.
+    public var jsonContainsNUL: Bool {
+        var index = startIndex
+        while index != endIndex {
+            let byte = self[index]
+            if byte == 0 { return true }
+            formIndex(after: &index)
+            guard byte == UInt8(ascii: "\\"), index != endIndex else { continue }
+            let escaped = self[index]
+            formIndex(after: &index)
+            guard escaped == UInt8(ascii: "u") else { continue }
+            var digits = 0
+            while digits < 4, index != endIndex, self[index] == UInt8(ascii: "0") {
+                digits += 1
+                formIndex(after: &index)
+            }
+            if digits == 4 { return true }
+        }
+        return false
+    }
+}

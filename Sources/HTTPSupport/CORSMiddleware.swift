@@ -38,8 +38,10 @@ public struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
+    /// A real origin is echoed with credentials allowed; `Origin: null` (sandboxed frames, local
+    /// files, redirects: anyone can send it) and no origin get `*`, without credentials.
     func addOrigin(_ origin: String?, to headers: inout HTTPFields) {
-        if let origin {
+        if let origin, origin.lowercased() != "null" {
             headers[.accessControlAllowOrigin] = origin
             headers[.accessControlAllowCredentials] = "true"
             headers[.vary] = "Origin"

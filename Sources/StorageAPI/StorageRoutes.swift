@@ -213,7 +213,11 @@ public struct StorageRoutes: Sendable {
             .acceptRanges: "bytes",
         ]
         if let eTag = object.eTag { headers[.eTag] = eTag }
-        if let download = query["download"] {
+        // Stored bytes are the uploader's, served from the API's origin: never sniffed, never
+        // allowed to run, and active types (HTML, SVG, …) only ever as attachments.
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.contentSecurityPolicy] = ActiveContent.contentSecurityPolicy
+        if let download = query["download"] ?? (ActiveContent.isActive(object.mimetype) ? "" : nil) {
             let filename = download.isEmpty ? String(name.split(separator: "/").last ?? "") : download
             let plain = String(filename.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
             headers[.contentDisposition] = "attachment; filename=\"\(plain)\"; filename*=UTF-8''\(filename.percentEncoded(keepingSlash: false))"

@@ -108,7 +108,8 @@ enum UploadReceiver {
             written: try await writer.finish())
     }
 
-    /// Refuses a type that is malformed or not among the bucket's allowed types (`type/*` wildcards allowed).
+    /// Refuses a type that is malformed or not among the bucket's allowed types (`type/*` wildcards
+    /// allowed, though they never admit active content such as SVG: that must be listed exactly).
     static func check(_ mimeType: String, allowed: [String]?) throws(StorageError) {
         let base = (mimeType.split(separator: ";").first.map { $0.trimmingBlanks() } ?? "").lowercased()
         let parts = base.split(separator: "/", omittingEmptySubsequences: false)
@@ -118,7 +119,7 @@ enum UploadReceiver {
         guard let allowed, !allowed.isEmpty else { return }
         let permitted = allowed.contains { entry in
             let entry = entry.trimmingBlanks().lowercased()
-            return entry.hasSuffix("/*") ? base.hasPrefix(entry.dropLast()) : entry == base
+            return entry.hasSuffix("/*") ? base.hasPrefix(entry.dropLast()) && !ActiveContent.isActive(base) : entry == base
         }
         guard permitted else { throw .invalidMimeType(mimeType) }
     }

@@ -7,6 +7,7 @@ import FunctionsAPI
 import HTTPSupport
 import Hummingbird
 import Logging
+import NIOCore
 import ObjectStore
 import PostgresNIO
 import RESTAPI
@@ -103,8 +104,12 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     FunctionsRoutes(functions: parts.functions, callers: parts.callers).register(on: router)
     StorageRoutes(service: parts.storage).register(on: router)
 
+    let headerTimeout = TimeAmount.seconds(Int64(parts.config.httpHeaderTimeoutSeconds))
     var app = Application(
         router: router,
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [HeaderReadDeadline(limit: headerTimeout)],
+            idleTimeout: .seconds(Int64(parts.config.httpIdleTimeoutSeconds)))),
         configuration: .init(address: .hostname(parts.config.host, port: parts.config.port), serverName: "visionary"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? parts.config.port
