@@ -81,6 +81,8 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_AUTH_RATE_LIMIT_PER_ADDRESS", 1...1_000_000, into: &auth.rateLimitPerAddress)
         try integer("VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL", 1...1_000_000, into: &auth.rateLimitPerEmail)
         try integer("VISIONARY_AUTH_RATE_LIMIT_WINDOW", 1...86_400, into: &auth.rateLimitWindow)
+        try integer("VISIONARY_AUTH_SIGNIN_FREE_FAILURES", 1...1_000, into: &auth.signInFreeFailures)
+        try integer("VISIONARY_AUTH_SIGNIN_MAX_BACKOFF", 1...86_400, into: &auth.signInMaxBackoff)
         if value("VISIONARY_REST_MAX_ROWS") != nil {
             var rows = 0
             try integer("VISIONARY_REST_MAX_ROWS", 1...10_000_000, into: &rows)
@@ -148,6 +150,8 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_AUTH_RATE_LIMIT_PER_ADDRESS", String(auth.rateLimitPerAddress)),
             ("VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL", String(auth.rateLimitPerEmail)),
             ("VISIONARY_AUTH_RATE_LIMIT_WINDOW", String(auth.rateLimitWindow)),
+            ("VISIONARY_AUTH_SIGNIN_FREE_FAILURES", String(auth.signInFreeFailures)),
+            ("VISIONARY_AUTH_SIGNIN_MAX_BACKOFF", String(auth.signInMaxBackoff)),
         ]
         return general + storage.redacted
     }

@@ -23,6 +23,11 @@ public struct AuthSettings: Sendable, Equatable {
     public var rateLimitPerEmail = 10
     /// The rate-limit window, in seconds.
     public var rateLimitWindow = 300
+    /// Wrong passwords one (email, client address) pair may send before it must wait
+    /// (`VISIONARY_AUTH_SIGNIN_FREE_FAILURES`); each further one doubles the wait.
+    public var signInFreeFailures = 5
+    /// The longest such wait, in seconds (`VISIONARY_AUTH_SIGNIN_MAX_BACKOFF`).
+    public var signInMaxBackoff = 900
     /// The issuer written into access tokens (`<public URL>/auth/v1`).
     public var issuer = "http://127.0.0.1:54321/auth/v1"
 

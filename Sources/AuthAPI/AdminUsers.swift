@@ -129,10 +129,10 @@ extension AuthService {
     /// exact, small integer.
     static let maxPage = 1_000_000_000
 
-    /// `page` or `per_page`: absent is the default; anything but an integer from 1 to `maxPage`
+    /// `page` or `per_page`: absent or empty is the default; anything but an integer from 1 to `maxPage`
     /// is refused, as GoTrue refuses what it cannot parse.
     static func pagination(_ raw: String?, default value: Int) throws(AuthError) -> Int {
-        guard let raw else { return value }
+        guard let raw, !raw.isEmpty else { return value }
         guard let number = RequestInteger.parse(raw, in: 1...maxPage) else {
             throw AuthError.validation("Bad Pagination Parameters")
         }

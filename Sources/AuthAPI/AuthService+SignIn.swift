@@ -88,7 +88,14 @@ extension AuthService {
         guard !(email.isEmpty && phone.isEmpty) else { throw AuthError.validation("missing email or phone") }
         guard email.isEmpty || phone.isEmpty else { throw AuthError.validation("Only an email address or phone number should be provided") }
         let password = request.password ?? ""
-        try await enforceRateLimit("token", address: client.address, email: email.isEmpty ? nil : email)
+        // Per address only: failures per email are counted with the address they come from
+        // (below), so a stranger's guesses never lock the owner out.
+        try await enforceRateLimit("token", address: client.address, email: nil)
+        let pair: [SQLValue] = [.text(email.isEmpty ? phone : email), .text(client.address ?? "")]
+        if let wait = try await database.text(SQLStatement("SELECT auth.sign_in_wait($1, $2)::text", pair)).flatMap({ Int($0) }),
+           wait > 0 {
+            throw AuthError.rateLimited(retryAfter: wait)
+        }
         let row = email.isEmpty ? nil : try await database.text(SQLStatement("""
             SELECT jsonb_build_object('user', auth.user_json(u), 'hash', u.encrypted_password,
                                       'banned', coalesce(u.banned_until > now(), false),
@@ -97,7 +104,13 @@ extension AuthService {
             """, [.text(email)]))
         let credentials = try row.map { try JSONDecoder().decode(Credentials.self, from: Data($0.utf8)) }
         let matches = await passwords.verify(password, against: credentials?.hash ?? decoyHash)
-        guard let credentials, credentials.hash != nil, matches, !password.isEmpty else { throw AuthError.invalidCredentials }
+        guard let credentials, credentials.hash != nil, matches, !password.isEmpty else {
+            try await database.execute(SQLStatement(
+                "SELECT auth.record_sign_in_failure($1, $2, $3::int, $4::int)",
+                pair + [.int(settings.signInFreeFailures), .int(settings.signInMaxBackoff)]))
+            throw AuthError.invalidCredentials
+        }
+        try await database.execute(SQLStatement("SELECT auth.clear_sign_in_failures($1, $2)", pair))
         guard !credentials.banned else { throw AuthError.userBanned }
         guard credentials.confirmed else { throw AuthError.emailNotConfirmed }
         let user = try JSONDecoder().decode(StoredUser.self, from: Data(try Self.encode(credentials.user).utf8))

@@ -99,10 +99,10 @@ struct AdminAndLimitsTests {
         }
     }
 
-    @Test("rate limits answer 429 with Retry-After, and recover when the window passes")
+    @Test("the per-address rate limit answers 429 with Retry-After, and recovers when the window passes")
     func rateLimits() async throws {
         let app = try await TestApp.make {
-            $0.auth.rateLimitPerEmail = 3
+            $0.auth.rateLimitPerAddress = 3
             // A window long enough that four sign-ins fit in it on a loaded machine.
             $0.auth.rateLimitWindow = 5
         }

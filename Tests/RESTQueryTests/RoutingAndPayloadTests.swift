@@ -159,10 +159,15 @@ struct RoutingAndPayloadTests {
         }
     }
 
-    @Test("deeply nested JSON is validated without recursion")
+    @Test("deeply nested JSON is validated without recursion, and refused past the depth the database can read")
     func deepJSON() throws {
         let deep = "{\"a\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
-        #expect(request("POST", "/t", body: deep)?.payload?.keys == ["a"])
+        #expect(failure("POST", "/t", body: deep)?.kind == .body)
+        let deepest = Payload.maxDepth - 1
+        let allowed = "{\"a\":" + String(repeating: "[", count: deepest) + String(repeating: "]", count: deepest) + "}"
+        #expect(request("POST", "/t", body: allowed)?.payload?.keys == ["a"])
+        let tooDeep = "{\"a\":" + String(repeating: "[", count: deepest + 1) + String(repeating: "]", count: deepest + 1) + "}"
+        #expect(failure("POST", "/t", body: tooDeep)?.kind == .body)
         let unbalanced = "{\"a\":" + String(repeating: "[", count: 100_000) + "}"
         #expect(failure("POST", "/t", body: unbalanced)?.kind == .body)
     }

@@ -80,8 +80,9 @@ struct SlowClientTests {
         return count == 0 || (count < 0 && errno == ECONNRESET)
     }
 
-    /// A blocking TCP connection to 127.0.0.1 whose reads give up after 2 s.
-    static func connect(port: Int) throws -> Int32 {
+    /// A blocking TCP connection to 127.0.0.1, from `source` (another loopback address, to stand
+    /// for another client) when given, whose reads give up after 2 s.
+    static func connect(port: Int, from source: String? = nil) throws -> Int32 {
         #if canImport(Glibc)
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -90,6 +91,18 @@ struct SlowClientTests {
         guard socket >= 0 else { throw POSIXError(.EIO) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                _ = close(socket)
+                throw POSIXError(.EADDRNOTAVAIL)
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
