@@ -59,6 +59,10 @@ public struct AuthError: Error, HTTPResponseError, Sendable {
     }
     static let userAlreadyExists = AuthError("user_already_exists", .unprocessableContent, "User already registered")
     static let emailExists = AuthError("email_exists", .unprocessableContent, "A user with this email address has already been registered")
+    static let reauthenticationNeeded = AuthError(
+        "reauthentication_needed", .badRequest, "Changing the email or password requires reauthentication")
+    static let reauthenticationNotValid = AuthError("reauthentication_not_valid", .badRequest, "Requires a valid reauthentication nonce")
+    static let currentPasswordMismatch = AuthError("current_password_mismatch", .badRequest, "Current password is incorrect")
     static let samePassword = AuthError("same_password", .unprocessableContent, "New password should be different from the old password.")
     static let signupDisabled = AuthError("signup_disabled", .unprocessableContent, "Signups not allowed for this instance")
     static let anonymousDisabled = AuthError("anonymous_provider_disabled", .unprocessableContent, "Anonymous sign-ins are disabled")

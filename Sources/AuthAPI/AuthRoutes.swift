@@ -41,9 +41,13 @@ public struct AuthRoutes: Sendable {
         auth.get("user") { request, _ in
             Response.json(try await service.caller(bearer: request.bearerToken).userJSON)
         }
-        auth.put("user") { request, _ in
+        auth.put("user") { request, context in
             let body = try await decode(AuthService.UserUpdate.self, from: request)
-            return Response.json(try await service.updateUser(body, bearer: request.bearerToken))
+            return Response.json(try await service.updateUser(body, bearer: request.bearerToken, client: client(request, context)))
+        }
+        auth.get("reauthenticate") { request, context in
+            try await service.reauthenticate(bearer: request.bearerToken, client: client(request, context))
+            return Response.json("{}")
         }
         auth.post("logout") { request, _ in
             try await service.logout(bearer: request.bearerToken, scope: request.uri.queryParameters["scope"].map(String.init))

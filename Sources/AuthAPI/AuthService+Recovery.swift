@@ -39,6 +39,57 @@ extension AuthService {
         var token_hash: String?
     }
 
+    /// The hash of the token a verification presents (as sent, or already hashed), and the email
+    /// it names.
+    static func presentedToken(_ request: Verification) throws(AuthError) -> (hash: String, email: String?) {
+        if let tokenHash = request.token_hash, !tokenHash.isEmpty {
+            return (tokenHash, request.email?.normalisedEmail)
+        }
+        guard let token = request.token, !token.isEmpty, request.email?.isEmpty == false else {
+            throw AuthError.validation("Verify requires either a token and an email, or a token hash")
+        }
+        return (RefreshTokens.hash(token), request.email?.normalisedEmail)
+    }
+
+    /// `POST /verify` with `type=email_change`: one of the two tokens of a pending change. The
+    /// first answers that the other address must confirm too; the second applies the new address
+    /// and opens a session. Each token works once, within its lifetime.
+    func confirmEmailChange(_ request: Verification, client: ClientInfo) async throws -> String {
+        let (hash, email) = try Self.presentedToken(request)
+        struct Change: Decodable { var id: String; var status: Int; var email_change: String }
+        do {
+            return try await database.transaction { transaction in
+                guard let row = try await transaction.text(SQLStatement("""
+                    UPDATE auth.users SET
+                      email_change_confirm_status = email_change_confirm_status
+                        | CASE WHEN email_change_token_current_hash = $1 THEN 1 ELSE 2 END,
+                      email_change_token_current_hash = CASE WHEN email_change_token_current_hash = $1 THEN NULL
+                                                             ELSE email_change_token_current_hash END,
+                      email_change_token_hash = CASE WHEN email_change_token_hash = $1 THEN NULL ELSE email_change_token_hash END
+                    WHERE ((email_change_token_hash = $1 AND ($3::text IS NULL OR email_change = $3))
+                           OR (email_change_token_current_hash = $1 AND ($3::text IS NULL OR email = $3)))
+                      AND email_change_sent_at > now() - make_interval(secs => $2) AND deleted_at IS NULL
+                    RETURNING json_build_object('id', id, 'status', email_change_confirm_status, 'email_change', email_change)::text
+                    """, [.text(hash), .int(settings.recoveryTokenLifetime), email.map { .text($0) } ?? .null]))
+                else { throw AuthError.otpExpired }
+                let change = try JSONDecoder().decode(Change.self, from: Data(row.utf8))
+                guard change.status == 3 else {
+                    return #"{"msg":"Confirmation link accepted. Please proceed to confirm link sent to the other email"}"#
+                }
+                try await transaction.execute(SQLStatement("""
+                    UPDATE auth.users SET email = email_change, email_confirmed_at = now(), email_change = NULL,
+                      email_change_token_hash = NULL, email_change_token_current_hash = NULL, email_change_confirm_status = 0,
+                      email_change_sent_at = NULL
+                    WHERE id = $1::uuid
+                    """, [.text(change.id)]))
+                try await syncIdentityEmail(userID: change.id, email: change.email_change, in: transaction)
+                return try await openSession(userID: change.id, method: "email_change", client: client, in: transaction)
+            }
+        } catch let error as DatabaseError where error.sqlState == "23505" {
+            throw AuthError.emailExists
+        }
+    }
+
     /// `POST /verify`: exchanges a recovery or confirmation token (as sent, or its hash) for a
     /// session; a token works once, within its lifetime.
     func verify(_ request: Verification, client: ClientInfo) async throws -> String {
@@ -50,18 +101,12 @@ extension AuthService {
             (column, sentColumn) = ("recovery_token_hash", "recovery_sent_at")
         case "signup", "email", "invite":
             (column, sentColumn) = ("confirmation_token_hash", "confirmation_sent_at")
+        case "email_change":
+            return try await confirmEmailChange(request, client: client)
         default:
             throw AuthError.validation("Verify requires a verification type")
         }
-        let hash: String
-        if let tokenHash = request.token_hash, !tokenHash.isEmpty {
-            hash = tokenHash
-        } else if let token = request.token, !token.isEmpty, request.email?.isEmpty == false {
-            hash = RefreshTokens.hash(token)
-        } else {
-            throw AuthError.validation("Verify requires either a token and an email, or a token hash")
-        }
-        let email = request.email?.normalisedEmail
+        let (hash, email) = try Self.presentedToken(request)
         return try await database.transaction { transaction in
             let userID = try await transaction.text(SQLStatement("""
                 UPDATE auth.users SET \(column) = NULL,

@@ -14,6 +14,10 @@ extension AuthService {
         var sessionID: String?
         var userJSON: String
         var passwordHash: String?
+        /// The user's current (confirmed) email, if any.
+        var email: String?
+        /// Whether the caller's session began with a sign-in less than ten minutes ago.
+        var signedInRecently: Bool
     }
 
     func claims(ofBearer bearer: String?, audience: String? = nil) throws(AuthError) -> [String: JSONValue] {
@@ -37,15 +41,27 @@ extension AuthService {
         let row = try await database.text(SQLStatement("""
             SELECT jsonb_build_object('user', auth.user_json(u), 'hash', u.encrypted_password,
                                       'banned', coalesce(u.banned_until > now(), false),
-                                      'session_live', $2::uuid IS NULL OR EXISTS (SELECT 1 FROM auth.sessions s WHERE s.id = $2::uuid AND s.user_id = u.id))::text
+                                      'session_live', $2::uuid IS NULL OR EXISTS (SELECT 1 FROM auth.sessions s WHERE s.id = $2::uuid AND s.user_id = u.id),
+                                      'email', u.email,
+                                      'recent', EXISTS (SELECT 1 FROM auth.sessions s WHERE s.id = $2::uuid AND s.user_id = u.id
+                                                        AND s.created_at > now() - interval '10 minutes'))::text
             FROM auth.users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL
             """, [.text(sub), sessionID.map { .text($0) } ?? .null]))
         guard let row else { throw AuthError.userNotFoundBearer }
-        struct Row: Decodable { var user: JSONValue; var hash: String?; var banned: Bool; var session_live: Bool }
+        struct Row: Decodable {
+            var user: JSONValue
+            var hash: String?
+            var banned: Bool
+            var session_live: Bool
+            var email: String?
+            var recent: Bool
+        }
         let decoded = try JSONDecoder().decode(Row.self, from: Data(row.utf8))
         guard decoded.session_live else { throw AuthError.sessionNotFound }
         guard !decoded.banned else { throw AuthError.userBannedBearer }
-        return Caller(userID: sub, sessionID: sessionID, userJSON: try Self.encode(decoded.user), passwordHash: decoded.hash)
+        return Caller(
+            userID: sub, sessionID: sessionID, userJSON: try Self.encode(decoded.user), passwordHash: decoded.hash,
+            email: decoded.email, signedInRecently: decoded.recent)
     }
 
     struct UserUpdate: Decodable {
@@ -54,11 +70,18 @@ extension AuthService {
         var data: JSONValue?
         var app_metadata: JSONValue?
         var phone: String?
+        /// The nonce `GET /reauthenticate` mailed, to change the email or password.
+        var nonce: String?
+        /// The current password, the other way to change them.
+        var current_password: String?
     }
 
     /// `PUT /user`: metadata merges key by key (null deletes); a new password ends the user's
-    /// other sessions; a new email applies at once (this server sends no confirmation mail).
-    func updateUser(_ update: UserUpdate, bearer: String?) async throws -> String {
+    /// other sessions. A new email is not applied: it waits for both the current and the new
+    /// address to confirm with the tokens mailed to them (`POST /verify`, `type=email_change`).
+    /// Changing either needs the current password, a reauthentication nonce, or a sign-in within
+    /// the last ten minutes.
+    func updateUser(_ update: UserUpdate, bearer: String?, client: ClientInfo) async throws -> String {
         let caller = try await caller(bearer: bearer)
         if update.app_metadata != nil { throw AuthError.notAdmin }
         var passwordHash: String?
@@ -69,34 +92,104 @@ extension AuthService {
             }
             passwordHash = try await passwords.hash(password)
         }
-        var email: String?
+        var newEmail: String?
         if let raw = update.email {
-            email = raw.normalisedEmail
-            guard email?.isPlausibleEmail == true else { throw AuthError.validation("Unable to validate email address: invalid format") }
+            let email = raw.normalisedEmail
+            guard email.isPlausibleEmail else { throw AuthError.validation("Unable to validate email address: invalid format") }
+            if email != caller.email { newEmail = email }
+        }
+        if passwordHash != nil || newEmail != nil {
+            try await reauthenticated(caller, update)
+        }
+        if let newEmail {
+            try await enforceRateLimit("email_change", address: client.address, email: caller.email ?? newEmail)
         }
         do {
             return try await database.transaction { transaction in
                 let text = try await transaction.text(SQLStatement("""
                     UPDATE auth.users AS u SET
                       raw_user_meta_data = auth.merge_metadata(u.raw_user_meta_data, $2::jsonb),
-                      encrypted_password = coalesce($3, u.encrypted_password),
-                      email = coalesce($4, u.email)
+                      encrypted_password = coalesce($3, u.encrypted_password)
                     WHERE u.id = $1::uuid
                     RETURNING auth.user_json(u)::text
                     """, [.text(caller.userID), update.data?.objectValue.map { .json(try Self.encode(.object($0))) } ?? .null,
-                          passwordHash.map { .text($0) } ?? .null, email.map { .text($0) } ?? .null]))
-                if let email { try await syncIdentityEmail(userID: caller.userID, email: email, in: transaction) }
+                          passwordHash.map { .text($0) } ?? .null]))
+                guard let text else { throw AuthError.userNotFoundBearer }
                 if passwordHash != nil {
                     try await transaction.execute(SQLStatement(
                         "DELETE FROM auth.sessions WHERE user_id = $1::uuid AND id IS DISTINCT FROM $2::uuid",
                         [.text(caller.userID), caller.sessionID.map { .text($0) } ?? .null]))
                 }
-                guard let text else { throw AuthError.userNotFoundBearer }
-                // identities changed after the row was returned; read the user again when they did
-                return email == nil ? text : try await userJSON(id: caller.userID, in: transaction)
+                guard let newEmail else { return text }
+                try await requestEmailChange(caller, to: newEmail, in: transaction)
+                return try await userJSON(id: caller.userID, in: transaction)
             }
         } catch let error as DatabaseError where error.sqlState == "23505" {
             throw AuthError.emailExists
+        }
+    }
+
+    /// Whether the caller may change their email or password now: the current password, a valid
+    /// nonce (good for one attempt), or a session that began less than ten minutes ago.
+    func reauthenticated(_ caller: Caller, _ update: UserUpdate) async throws {
+        if let current = update.current_password {
+            guard let hash = caller.passwordHash, await passwords.verify(current, against: hash) else {
+                throw AuthError.currentPasswordMismatch
+            }
+            return
+        }
+        if let nonce = update.nonce {
+            // One attempt per nonce: whatever was presented, the stored one is used up.
+            let matched = try await database.transaction { transaction in
+                let valid = try await transaction.text(SQLStatement("""
+                    SELECT (reauthentication_token_hash = $2 AND reauthentication_sent_at > now() - make_interval(secs => $3))::text
+                    FROM auth.users WHERE id = $1::uuid AND reauthentication_token_hash IS NOT NULL FOR UPDATE
+                    """, [.text(caller.userID), .text(RefreshTokens.hash(nonce)), .int(settings.recoveryTokenLifetime)]))
+                try await transaction.execute(SQLStatement(
+                    "UPDATE auth.users SET reauthentication_token_hash = NULL WHERE id = $1::uuid", [.text(caller.userID)]))
+                return valid
+            }
+            guard matched == "true" else { throw AuthError.reauthenticationNotValid }
+            return
+        }
+        guard caller.signedInRecently else { throw AuthError.reauthenticationNeeded }
+    }
+
+    /// Records the pending change and mails a token to each address: the current one (when the
+    /// user has one) and the new one. A taken address is refused as Supabase Auth refuses it.
+    func requestEmailChange(_ caller: Caller, to email: String, in transaction: SQLTransaction) async throws {
+        let taken = try await transaction.text(SQLStatement(
+            "SELECT 1::text FROM auth.users WHERE email = $1 AND id <> $2::uuid", [.text(email), .text(caller.userID)]))
+        if taken != nil { throw AuthError.emailExists }
+        let newToken = refreshTokens.random()
+        let currentToken = caller.email == nil ? nil : refreshTokens.random()
+        try await transaction.execute(SQLStatement("""
+            UPDATE auth.users SET email_change = $2, email_change_token_hash = $3, email_change_token_current_hash = $4,
+              email_change_confirm_status = CASE WHEN $4::text IS NULL THEN 1 ELSE 0 END, email_change_sent_at = now()
+            WHERE id = $1::uuid
+            """, [.text(caller.userID), .text(email), .text(RefreshTokens.hash(newToken)),
+                  currentToken.map { .text(RefreshTokens.hash($0)) } ?? .null]))
+        try await queueMail(to: email, template: "email_change_new", token: newToken, in: transaction)
+        if let currentToken, let current = caller.email {
+            try await queueMail(to: current, template: "email_change_current", token: currentToken, in: transaction)
+        }
+    }
+
+    /// `GET /reauthenticate`: mails the user a six-digit nonce for their next change of email or
+    /// password.
+    func reauthenticate(bearer: String?, client: ClientInfo) async throws {
+        let caller = try await caller(bearer: bearer)
+        guard let email = caller.email else {
+            throw AuthError.validation("Reauthentication requires the user to have an email", status: .unprocessableContent)
+        }
+        try await enforceRateLimit("reauthenticate", address: client.address, email: email)
+        var generator = SystemRandomNumberGenerator()
+        let nonce = String(format: "%06d", Int.random(in: 0...999_999, using: &generator))
+        try await database.transaction { transaction in
+            try await transaction.execute(SQLStatement(
+                "UPDATE auth.users SET reauthentication_token_hash = $2, reauthentication_sent_at = now() WHERE id = $1::uuid",
+                [.text(caller.userID), .text(RefreshTokens.hash(nonce))]))
+            try await queueMail(to: email, template: "reauthentication", token: nonce, in: transaction)
         }
     }
 
