@@ -36,6 +36,12 @@ public struct AppConfig: Sendable, Equatable {
     /// Seconds a client has to send its first request's whole head, from the moment it connects
     /// (`VISIONARY_HTTP_HEADER_TIMEOUT`); later requests are bounded by the idle timeout.
     public var httpHeaderTimeoutSeconds = 10
+    /// The address clients reach the server at (`VISIONARY_PUBLIC_URL`): the one source of every
+    /// absolute URL the server makes (token issuer, mail links, redirects). Nil: the listen address.
+    public var publicURL: String?
+    /// Glob patterns of the URLs clients may ask to be sent to besides the public URL
+    /// (`VISIONARY_REDIRECT_ALLOW_LIST`, comma-separated; `*` and `?` stop at `.` and `/`, `**` does not).
+    public var redirectAllowList: [String] = []
     /// The Auth API's policy (`VISIONARY_JWT_EXPIRY`, `VISIONARY_AUTH_*`).
     public var auth = AuthSettings()
     /// The Storage API's store and limits (`VISIONARY_STORAGE_*`).
@@ -66,6 +72,10 @@ public struct AppConfig: Sendable, Equatable {
             self.migrateOnStart = try Self.flag(migrate, name: "VISIONARY_MIGRATE")
         }
         if let level = value("VISIONARY_LOG_LEVEL") { self.logLevel = level }
+        if let url = value("VISIONARY_PUBLIC_URL") { self.publicURL = url }
+        if let list = value("VISIONARY_REDIRECT_ALLOW_LIST") {
+            self.redirectAllowList = list.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+        }
         func integer(_ name: String, _ range: ClosedRange<Int>, into target: inout Int) throws(ConfigError) {
             guard let raw = value(name) else { return }
             guard let number = Int(raw), range.contains(number) else {
@@ -110,7 +120,19 @@ public struct AppConfig: Sendable, Equatable {
         if let secret = jwtSecret, secret.utf8.count < 32 {
             throw .invalid("JWT secret", "(\(secret.utf8.count) bytes)", "at least 32 bytes")
         }
+        if let publicURL {
+            let lower = publicURL.lowercased()
+            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), !publicURL.contains(where: { $0 == " " || $0 == "?" || $0 == "#" })
+            else { throw .invalid("VISIONARY_PUBLIC_URL", publicURL, "an http:// or https:// URL without query or fragment") }
+        }
         try storage.validate()
+    }
+
+    /// The public URL without a trailing slash: `VISIONARY_PUBLIC_URL`, else `http://host:port`.
+    public var resolvedPublicURL: String {
+        var url = publicURL ?? "http://\(host):\(port)"
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
     }
 
     /// The data folder as an absolute path.
@@ -135,6 +157,8 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_DB_PORT", embeddedDatabasePort == 0 ? "0 (a free port)" : String(embeddedDatabasePort)),
             ("VISIONARY_MIGRATE", String(migrateOnStart)),
             ("VISIONARY_LOG_LEVEL", logLevel),
+            ("VISIONARY_PUBLIC_URL", resolvedPublicURL),
+            ("VISIONARY_REDIRECT_ALLOW_LIST", redirectAllowList.isEmpty ? "(none: only the public URL)" : redirectAllowList.joined(separator: ",")),
             ("VISIONARY_DB_POOL_SIZE", String(databasePoolSize)),
             ("VISIONARY_REST_MAX_ROWS", restMaxRows.map(String.init) ?? "(no cap)"),
             ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),

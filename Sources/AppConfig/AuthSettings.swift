@@ -28,8 +28,14 @@ public struct AuthSettings: Sendable, Equatable {
     public var signInFreeFailures = 5
     /// The longest such wait, in seconds (`VISIONARY_AUTH_SIGNIN_MAX_BACKOFF`).
     public var signInMaxBackoff = 900
+    /// The server's public URL (`VISIONARY_PUBLIC_URL`), without a trailing slash: the issuer,
+    /// mail links and the fallback of every redirect derive from it.
+    public var publicURL = "http://127.0.0.1:54321"
+    /// Glob patterns of the other URLs a client may ask to be sent to (`VISIONARY_REDIRECT_ALLOW_LIST`).
+    public var redirectAllowList: [String] = []
+
     /// The issuer written into access tokens (`<public URL>/auth/v1`).
-    public var issuer = "http://127.0.0.1:54321/auth/v1"
+    public var issuer: String { publicURL + "/auth/v1" }
 
     public init() {}
 }

@@ -20,7 +20,7 @@ public struct AuthRoutes: Sendable {
         let auth = router.group("auth/v1").add(middleware: AuthErrorMiddleware())
         auth.post("signup") { request, context in
             let body = try await decode(AuthService.SignUp.self, from: request)
-            return Response.json(try await service.signUp(body, client: client(request, context)))
+            return Response.json(try await service.signUp(body, redirectTo: redirectTo(request), client: client(request, context)))
         }
         auth.post("token") { request, context in
             switch request.uri.queryParameters["grant_type"].map(String.init) {
@@ -56,12 +56,20 @@ public struct AuthRoutes: Sendable {
         auth.post("recover") { request, context in
             struct Body: Decodable { var email: String? }
             let body = try await decode(Body.self, from: request)
-            try await service.recover(email: body.email, client: client(request, context))
+            try await service.recover(email: body.email, redirectTo: redirectTo(request), client: client(request, context))
             return Response.json("{}")
         }
         auth.post("verify") { request, context in
             let body = try await decode(AuthService.Verification.self, from: request)
             return Response.json(try await service.verify(body, client: client(request, context)))
+        }
+        // The link of a mail: redeems the token and sends the person on, the outcome in the fragment.
+        auth.get("verify") { request, context in
+            let query = request.uri.queryParameters
+            let location = await service.verifyLink(
+                tokenHash: query["token"].map(String.init), type: query["type"].map(String.init),
+                redirectTo: redirectTo(request), client: client(request, context))
+            return Response(status: .seeOther, headers: [.location: location])
         }
         auth.get("settings") { _, _ in Response.json(settingsBody) }
         auth.get("health") { _, _ in
@@ -109,6 +117,11 @@ public struct AuthRoutes: Sendable {
             + #""keycloak":false,"linkedin":false,"notion":false,"slack":false,"spotify":false,"twitch":false,"#
             + #""twitter":false,"workos":false,"zoom":false},"disable_signup":\#(settings.disableSignup),"#
             + #""mailer_autoconfirm":\#(settings.autoconfirm),"phone_autoconfirm":false,"sms_provider":"","saml_enabled":false}"#
+    }
+
+    /// `redirect_to` of the query, as supabase-js sends `emailRedirectTo` and `redirectTo`.
+    func redirectTo(_ request: Request) -> String? {
+        request.uri.queryParameters["redirect_to"].map(String.init)
     }
 
     func client(_ request: Request, _ context: AppRequestContext) -> ClientInfo {

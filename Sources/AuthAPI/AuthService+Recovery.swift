@@ -9,7 +9,7 @@ import Tokens
 extension AuthService {
     /// `POST /recover`: queues a recovery mail when the address is registered; answers the
     /// same either way.
-    func recover(email rawEmail: String?, client: ClientInfo) async throws {
+    func recover(email rawEmail: String?, redirectTo: String? = nil, client: ClientInfo) async throws {
         let email = (rawEmail ?? "").normalisedEmail
         guard email.isPlausibleEmail else { throw AuthError.validation("Unable to validate email address: invalid format") }
         try await enforceRateLimit("recover", address: client.address, email: email)
@@ -20,16 +20,31 @@ extension AuthService {
                 WHERE email = $1 AND deleted_at IS NULL RETURNING id::text
                 """, [.text(email), .text(RefreshTokens.hash(token))]))
             if found != nil {
-                try await queueMail(to: email, template: "recovery", token: token, in: transaction)
+                try await queueMail(to: email, template: "recovery", token: token, verifyType: "recovery", redirectTo: redirectTo, in: transaction)
             }
         }
     }
 
-    func queueMail(to email: String, template: String, token: String, in transaction: SQLTransaction) async throws {
+    /// Queues a mail carrying `token`. With `verifyType`, the payload also holds the link that
+    /// redeems it (`GET /verify` on the public URL) and where that link then sends the person:
+    /// `redirectTo` when the allow list admits it, else the public URL.
+    func queueMail(
+        to email: String, template: String, token: String, verifyType: String? = nil, redirectTo: String? = nil,
+        in transaction: SQLTransaction
+    ) async throws {
+        let hash = RefreshTokens.hash(token)
+        var link: String?
+        let destination = redirects.destination(redirectTo)
+        if let verifyType {
+            link = settings.publicURL + "/auth/v1/verify?token=" + hash + "&type=" + verifyType
+                + "&redirect_to=" + destination.percentEncoded(keepingSlash: false)
+        }
         try await transaction.execute(SQLStatement("""
             INSERT INTO auth.mail_outbox (recipient, template, payload)
-            VALUES ($1, $2, jsonb_build_object('token', $3::text, 'token_hash', $4::text))
-            """, [.text(email), .text(template), .text(token), .text(RefreshTokens.hash(token))]))
+            VALUES ($1, $2, jsonb_strip_nulls(jsonb_build_object('token', $3::text, 'token_hash', $4::text, 'link', $5::text,
+                                                                 'redirect_to', $6::text)))
+            """, [.text(email), .text(template), .text(token), .text(hash), link.map { .text($0) } ?? .null,
+                  verifyType == nil ? .null : .text(destination)]))
     }
 
     struct Verification: Decodable {
@@ -37,6 +52,37 @@ extension AuthService {
         var email: String?
         var token: String?
         var token_hash: String?
+    }
+
+    /// `GET /verify?token=&type=&redirect_to=`: the link a mail carries (`token` is the token's
+    /// hash). Redeems it and answers where to send the person: `redirect_to` if the allow list
+    /// admits it, else the public URL, with the session (or the error, or the note that the other
+    /// address must confirm too) in the fragment, as Supabase Auth's implicit flow does.
+    func verifyLink(tokenHash: String?, type: String?, redirectTo: String?, client: ClientInfo) async -> String {
+        let destination = redirects.destination(redirectTo)
+        func fragment(_ pairs: [(String, String)]) -> String {
+            destination + "#" + pairs.map { $0.0 + "=" + $0.1.percentEncoded(keepingSlash: false) }.joined(separator: "&")
+        }
+        let failure = fragment([("error", "access_denied"), ("error_code", "otp_expired"),
+                                ("error_description", "Email link is invalid or has expired")])
+        guard let tokenHash, !tokenHash.isEmpty, let type else { return failure }
+        do {
+            let body = try await verify(Verification(type: type, token_hash: tokenHash), client: client)
+            guard let object = try JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)).objectValue else { return failure }
+            if let message = object["msg"]?.stringValue { return fragment([("message", message)]) }
+            var pairs: [(String, String)] = []
+            for key in ["access_token", "expires_at", "expires_in", "refresh_token", "token_type"] {
+                switch object[key] {
+                case .string(let text)?: pairs.append((key, text))
+                case .number(let number)?: pairs.append((key, String(Int(exactly: number) ?? 0)))
+                default: break
+                }
+            }
+            pairs.append(("type", type))
+            return fragment(pairs)
+        } catch {
+            return failure
+        }
     }
 
     /// The hash of the token a verification presents (as sent, or already hashed), and the email

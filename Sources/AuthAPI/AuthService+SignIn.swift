@@ -15,7 +15,7 @@ extension AuthService {
     }
 
     /// `POST /signup`: a Session when sign-ups are confirmed at once, else the pending User.
-    func signUp(_ request: SignUp, client: ClientInfo) async throws -> String {
+    func signUp(_ request: SignUp, redirectTo: String? = nil, client: ClientInfo) async throws -> String {
         guard !settings.disableSignup else { throw AuthError.signupDisabled }
         guard let rawEmail = request.email, !rawEmail.isEmpty else {
             if request.phone?.isEmpty == false { throw AuthError("phone_provider_disabled", .badRequest, "Phone signups are disabled") }
@@ -51,7 +51,8 @@ extension AuthService {
                         CASE WHEN $3 THEN now() END)
                 """, [.text(userID), .text(email), .bool(settings.autoconfirm)]))
             if let confirmToken {
-                try await queueMail(to: email, template: "confirmation", token: confirmToken, in: transaction)
+                try await queueMail(
+                    to: email, template: "confirmation", token: confirmToken, verifyType: "signup", redirectTo: redirectTo, in: transaction)
                 return try await userJSON(id: userID, in: transaction)
             }
             return try await openSession(userID: userID, method: "password", client: client, in: transaction)

@@ -169,9 +169,10 @@ extension AuthService {
             WHERE id = $1::uuid
             """, [.text(caller.userID), .text(email), .text(RefreshTokens.hash(newToken)),
                   currentToken.map { .text(RefreshTokens.hash($0)) } ?? .null]))
-        try await queueMail(to: email, template: "email_change_new", token: newToken, in: transaction)
+        try await queueMail(to: email, template: "email_change_new", token: newToken, verifyType: "email_change", in: transaction)
         if let currentToken, let current = caller.email {
-            try await queueMail(to: current, template: "email_change_current", token: currentToken, in: transaction)
+            try await queueMail(
+                to: current, template: "email_change_current", token: currentToken, verifyType: "email_change", in: transaction)
         }
     }
 

@@ -14,6 +14,8 @@ public struct AuthService: Sendable {
     let refreshTokens: RefreshTokens
     let passwords: any PasswordHasher
     let policy: PasswordPolicy
+    /// Where links may send people: the public URL, or what the allow list admits.
+    let redirects: RedirectPolicy
     /// A real hash of a random password: checked when the email is unknown, so that an unknown
     /// email and a wrong password take the same time.
     let decoyHash: String
@@ -29,6 +31,7 @@ public struct AuthService: Sendable {
         self.refreshTokens = RefreshTokens(secret: jwtSecret)
         self.passwords = passwords
         self.policy = PasswordPolicy(minimumLength: settings.minimumPasswordLength)
+        self.redirects = RedirectPolicy(publicURL: settings.publicURL, patterns: settings.redirectAllowList)
         self.decoyHash = try await passwords.hash(RefreshTokens(secret: jwtSecret).random())
         self.now = now
     }

@@ -51,7 +51,8 @@ public struct ApplicationParts: Sendable {
                 sessionSettings: APIRequestRunner.sessionSettings(statementTimeout: "\(config.restStatementTimeoutMilliseconds)ms")),
             backgroundLogger: logger)
         var settings = config.auth
-        settings.issuer = "http://\(config.host):\(config.port)/auth/v1"
+        settings.publicURL = config.resolvedPublicURL
+        settings.redirectAllowList = config.redirectAllowList
         let ownerRunner = SQLRunner(client: ownerDatabase, logger: logger)
         let auth = try await AuthService(
             database: ownerRunner, settings: settings, jwtSecret: secret,
