@@ -18,6 +18,8 @@
 # JWT secret. Everything runs on 127.0.0.1 in a temporary data folder removed at exit.
 #   scripts/bench-rest.sh                 release build, 1,000 × 100, 8 connections, 10 s each
 #   BENCH_SECONDS=20 BENCH_CONNECTIONS=16 scripts/bench-rest.sh
+# Every figure is the median of BENCH_RUNS rounds (default 5), each round measuring the server and
+# then its baselines.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,6 +30,7 @@ threads=${BENCH_THREADS:-2}
 users=${BENCH_USERS:-1000}
 boards=${BENCH_BOARDS:-100}
 iterations=${BENCH_ITERATIONS:-100000}
+runs=${BENCH_RUNS:-5}
 configuration=${CONFIGURATION:-release}
 scratch=${BENCH_SCRATCH_PATH:-.build-bench-release}
 request_path='/rest/v1/vision_boards?select=*&order=created_at.desc&limit=10'
@@ -259,73 +262,94 @@ PY
 }
 
 export BENCH_ANON_KEY=$anon BENCH_TOKENS_FILE=$work/tokens BENCH_PATH=$request_path
-# The warm-up checks every answer (status, non-empty body); the measured run only sends.
+# The warm-up checks every answer (status, non-empty body); the measured runs only send.
 wrk -t"$threads" -c"$connections" -d"${warmup}s" -s scripts/bench/rest-read.lua "$base" >"$work/warmup.out"
-read -r server_before database_before < <(cpu_ticks)
-# BENCH_PROFILE=file: also record the server's call graph with perf (linux-perf) into that file.
-profiler=
-if [[ -n ${BENCH_PROFILE:-} ]]; then
-  perf record -q -F 999 -g -p "$server" -o "$BENCH_PROFILE" 2>/dev/null & profiler=$!
-fi
-BENCH_CHECK=0 wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" -s scripts/bench/rest-read.lua "$base" >"$work/wrk.out"
-[[ -n $profiler ]] && { kill -INT "$profiler"; wait "$profiler" || true; }
-read -r server_after database_after < <(cpu_ticks)
-echo "$server_before $server_after $database_before $database_after $(getconf CLK_TCK)" >"$work/cpu.out"
-grep -h "rest failures" "$work/warmup.out" | sed 's/^/warm-up /' >>"$work/wrk.out" || true
-wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" "$base/health" >"$work/health.out"
-run_pgbench prepared "$work/statement.sql" -c "$connections" -j "$threads" -T "$warmup" >"$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; exit 1; }
-(cd "$work" && run_pgbench prepared "$work/statement.sql" -c "$connections" -j "$threads" -T "$seconds" -l --log-prefix="$work/txlog" >"$work/pgbench.out" 2>&1) \
-  || { cat "$work/pgbench.out" >&2; exit 1; }
-run_pgbench extended "$work/transaction.sql" -c "$connections" -j "$threads" -T "$seconds" -r >"$work/pgbench-four.out" 2>&1 \
-  || { cat "$work/pgbench-four.out" >&2; exit 1; }
+run_pgbench prepared "$work/statement.sql" -c "$connections" -j "$threads" -T "$warmup" >"$work/pgbench-warmup.out" 2>&1 \
+  || { cat "$work/pgbench-warmup.out" >&2; exit 1; }
+# BENCH_RUNS rounds, each measuring the server and, right after it, the baselines; the summary
+# gives every figure as the median over the rounds.
+for round in $(seq 1 "$runs"); do
+  out=$work/run$round
+  mkdir -p "$out"
+  read -r server_before database_before < <(cpu_ticks)
+  # BENCH_PROFILE=file: also record the server's call graph with perf (linux-perf), first round only.
+  profiler=
+  if [[ -n ${BENCH_PROFILE:-} && $round -eq 1 ]]; then
+    perf record -q -F 999 -g -p "$server" -o "$BENCH_PROFILE" 2>/dev/null & profiler=$!
+  fi
+  BENCH_CHECK=0 wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" -s scripts/bench/rest-read.lua "$base" >"$out/wrk.out"
+  [[ -n $profiler ]] && { kill -INT "$profiler"; wait "$profiler" || true; }
+  read -r server_after database_after < <(cpu_ticks)
+  echo "$server_before $server_after $database_before $database_after $(getconf CLK_TCK)" >"$out/cpu.out"
+  [[ $round -eq 1 ]] && { grep -h "rest failures" "$work/warmup.out" | sed 's/^/warm-up /' >>"$out/wrk.out" || true; }
+  wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" "$base/health" >"$out/health.out"
+  (cd "$out" && run_pgbench prepared "$work/statement.sql" -c "$connections" -j "$threads" -T "$seconds" -l --log-prefix="$out/txlog" >"$out/pgbench.out" 2>&1) \
+    || { cat "$out/pgbench.out" >&2; exit 1; }
+  run_pgbench extended "$work/transaction.sql" -c "$connections" -j "$threads" -T "$seconds" -r >"$out/pgbench-four.out" 2>&1 \
+    || { cat "$out/pgbench-four.out" >&2; exit 1; }
+done
 
-python3 - "$work" "$connections" <<'PY'
-import glob, sys
-work, connections = sys.argv[1], sys.argv[2]
-wrk = open(f"{work}/wrk.out").read()
-pgbench = open(f"{work}/pgbench.out").read()
+python3 - "$work" "$connections" "$runs" <<'PY'
+import glob, statistics, sys
+work, connections, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 def wrk_time(text):
     number = text.rstrip("usm")
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[text[len(number):]]
 
-rps = float(next(line.split()[1] for line in wrk.splitlines() if line.startswith("Requests/sec")))
-wrk_pct = {line.split()[0]: wrk_time(line.split()[1]) for line in wrk.splitlines() if line.split()[:1] in (["50%"], ["99%"])}
-wrk_problems = [line.strip() for line in wrk.splitlines() if "Non-2xx" in line or "Socket errors" in line or line.startswith("rest failures")]
-health = open(f"{work}/health.out").read()
-health_rps = float(next(line.split()[1] for line in health.splitlines() if line.startswith("Requests/sec")))
-health_pct = {line.split()[0]: wrk_time(line.split()[1]) for line in health.splitlines() if line.split()[:1] in (["50%"], ["99%"])}
+def wrk_figures(text):
+    rps = float(next(line.split()[1] for line in text.splitlines() if line.startswith("Requests/sec")))
+    pct = {line.split()[0]: wrk_time(line.split()[1]) for line in text.splitlines() if line.split()[:1] in (["50%"], ["99%"])}
+    return rps, pct.get("50%", float("nan")), pct.get("99%", float("nan"))
 
-tps = float(next(line.split()[2] for line in pgbench.splitlines() if line.startswith("tps = ")))
-latencies = sorted(int(line.split()[2]) for path in glob.glob(work + "/txlog.*") for line in open(path) if line.strip())
 def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] / 1000 if values else float("nan")
-problems = [line.strip() for line in pgbench.splitlines() if line.startswith("number of failed") or "error" in line.lower()]
 
-four = open(f"{work}/pgbench-four.out").read()
-four_tps = float(next(line.split()[2] for line in four.splitlines() if line.startswith("tps = ")))
-problems += [line.strip() for line in four.splitlines() if line.startswith("number of failed") or "error" in line.lower()]
+rounds = []
+problems = []
+for round_number in range(1, runs + 1):
+    out = f"{work}/run{round_number}"
+    wrk = open(f"{out}/wrk.out").read()
+    rps, p50, p99 = wrk_figures(wrk)
+    health_rps, health_p50, health_p99 = wrk_figures(open(f"{out}/health.out").read())
+    pgbench = open(f"{out}/pgbench.out").read()
+    tps = float(next(line.split()[2] for line in pgbench.splitlines() if line.startswith("tps = ")))
+    latencies = sorted(int(line.split()[2]) for path in glob.glob(out + "/txlog.*") for line in open(path) if line.strip())
+    four = open(f"{out}/pgbench-four.out").read()
+    four_tps = float(next(line.split()[2] for line in four.splitlines() if line.startswith("tps = ")))
+    problems += [f"round {round_number}: " + line.strip() for line in wrk.splitlines()
+                 if "Non-2xx" in line or "Socket errors" in line or line.startswith("rest failures") or line.startswith("warm-up")]
+    problems += [f"round {round_number}: pgbench: " + line.strip() for text in (pgbench, four) for line in text.splitlines()
+                 if line.startswith("number of failed") or "error" in line.lower()]
+    server_before, server_after, database_before, database_after, tick = map(int, open(f"{out}/cpu.out").read().split())
+    requests = int(next(line.split()[0] for line in wrk.splitlines() if "requests in" in line))
+    server_us = (server_after - server_before) / tick / requests * 1e6 if requests else float("nan")
+    database_us = (database_after - database_before) / tick / requests * 1e6 if requests else float("nan")
+    rounds.append(dict(rps=rps, p50=p50, p99=p99, tps=tps, tp50=percentile(latencies, 50), tp99=percentile(latencies, 99),
+                       four=four_tps, health=health_rps, hp50=health_p50, hp99=health_p99, ratio=rps / tps,
+                       server_us=server_us, database_us=database_us, cpu_us=server_us + database_us))
 
-print(f"{'':50}{'throughput':>14}{'p50':>11}{'p99':>11}")
-print(f"{'server: wrk GET /rest/v1/vision_boards':50}{rps:>10.0f} /s {wrk_pct.get('50%', float('nan')):>8.2f}ms {wrk_pct.get('99%', float('nan')):>8.2f}ms")
-print(f"{'baseline: pgbench, the server round trip replayed':50}{tps:>10.0f} /s {percentile(latencies, 50):>8.2f}ms {percentile(latencies, 99):>8.2f}ms")
-print(f"{'context: pgbench, the same work as 4 statements':50}{four_tps:>10.0f} /s")
-print(f"{'context: wrk GET /health (1 round trip)':50}{health_rps:>10.0f} /s {health_pct.get('50%', float('nan')):>8.2f}ms {health_pct.get('99%', float('nan')):>8.2f}ms")
-ratio = rps / tps
-print(f"ratio server / pgbench: {ratio:.2f}   (target >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'}; {connections} connections each)")
-print(f"ratio server / the four-statement transaction: {rps / four_tps:.2f}   (context)")
-server_before, server_after, database_before, database_after, tick = map(int, open(f"{work}/cpu.out").read().split())
-requests = int(next(line.split()[0] for line in wrk.splitlines() if "requests in" in line))
-if requests:
-    server_us = (server_after - server_before) / tick / requests * 1e6
-    database_us = (database_after - database_before) / tick / requests * 1e6
-    print(f"CPU per request during the server run: server {server_us:.0f} µs, database {database_us:.0f} µs")
-for line in wrk_problems: print("  wrk: " + line)
-for line in problems: print("  pgbench: " + line)
+def median(key): return statistics.median(r[key] for r in rounds)
+
+print(f"per round: server /s, pgbench /s, ratio, CPU µs per request (server + database)")
+for number, r in enumerate(rounds, 1):
+    print(f"  {number}: {r['rps']:>8.0f} {r['tps']:>8.0f}   {r['ratio']:.2f}   {r['server_us']:.0f} + {r['database_us']:.0f} = {r['cpu_us']:.0f} µs")
 print()
-print("pgbench per-statement latency of the four-statement form (ms, -r):")
+print(f"medians of {runs} rounds{'':27}{'throughput':>14}{'p50':>11}{'p99':>11}")
+print(f"{'server: wrk GET /rest/v1/vision_boards':50}{median('rps'):>10.0f} /s {median('p50'):>8.2f}ms {median('p99'):>8.2f}ms")
+print(f"{'baseline: pgbench, the server round trip replayed':50}{median('tps'):>10.0f} /s {median('tp50'):>8.2f}ms {median('tp99'):>8.2f}ms")
+print(f"{'context: pgbench, the same work as 4 statements':50}{median('four'):>10.0f} /s")
+print(f"{'context: wrk GET /health (1 round trip)':50}{median('health'):>10.0f} /s {median('hp50'):>8.2f}ms {median('hp99'):>8.2f}ms")
+ratio = median("ratio")
+print(f"ratio server / pgbench: {ratio:.2f}   (target >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'}; {connections} connections each)")
+print(f"ratio server / the four-statement transaction: {median('rps') / median('four'):.2f}   (context)")
+print(f"CPU per request during the server runs: server {median('server_us'):.0f} µs, database {median('database_us'):.0f} µs, "
+      f"together {median('cpu_us'):.0f} µs")
+for line in problems: print("  " + line)
+print()
+print("pgbench per-statement latency of the four-statement form (ms, -r, round 1):")
 capture = False
-for line in four.splitlines():
+for line in open(f"{work}/run1/pgbench-four.out").read().splitlines():
     if line.startswith("statement latencies"): capture = True; continue
     if capture and line.strip(): print("  " + " ".join(line.split())[:150])
 PY
