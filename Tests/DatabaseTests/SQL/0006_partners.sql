@@ -14,6 +14,9 @@ SELECT set_config('t.alice', tests.create_user('alice@example.com')::text, true)
 SELECT set_config('t.bob', tests.create_user('bob@example.com')::text, true);
 SELECT set_config('t.carol', tests.create_user('carol@example.com')::text, true);
 SELECT set_config('t.dave', tests.create_user('dave@example.com')::text, true);
+-- Every one of them confirmed their address: an invitation is the business of the account whose
+-- confirmed address it names.
+UPDATE auth.users SET email_confirmed_at = now();
 
 ---------------------------------------------------------------------------------------------------
 -- Invitations: creating one
@@ -77,14 +80,22 @@ SELECT tests.assert_eq(tests.affected('DELETE FROM public.partner_invitations'),
                        'the invitee cannot delete the invitation');
 SELECT tests.assert_raises($$UPDATE public.partner_invitations SET status = 'accepted'$$, '42501',
                            'the invitee cannot accept by UPDATE');
--- The email claim is compared case-insensitively; the user id is not what grants visibility.
-SELECT set_config('request.jwt.claims',
-                  jsonb_build_object('sub', tests.c_id('bob'), 'role', 'authenticated', 'email', 'BOB@example.com')::text, true);
-SELECT tests.assert_eq(tests.row_count('SELECT 1 FROM public.partner_invitations'), 1::bigint,
-                       'an upper-case email claim still matches');
+-- The token's email claim grants nothing: the invitee is the account whose confirmed address the
+-- invitation names.
 SELECT set_config('request.jwt.claims', jsonb_build_object('sub', tests.c_id('bob'), 'role', 'authenticated')::text, true);
+SELECT tests.assert_eq(tests.row_count('SELECT 1 FROM public.partner_invitations'), 1::bigint,
+                       'without an email claim the invitee still sees it');
+SELECT set_config('request.jwt.claims',
+                  jsonb_build_object('sub', tests.c_id('dave'), 'role', 'authenticated', 'email', 'bob@example.com')::text, true);
+SELECT tests.assert_eq(tests.row_count($$SELECT 1 FROM public.partner_invitations WHERE invitee_email = 'bob@example.com'$$), 0::bigint,
+                       'a token claiming the invitee''s address for another account sees nothing');
+SELECT tests.act_as_owner();
+UPDATE auth.users SET email_confirmed_at = NULL WHERE id = tests.c_id('bob');
+SELECT tests.act_as(tests.c_id('bob'));
 SELECT tests.assert_eq(tests.row_count('SELECT 1 FROM public.partner_invitations'), 0::bigint,
-                       'without an email claim the invitee sees nothing');
+                       'the invitee sees nothing while their address is unconfirmed');
+SELECT tests.act_as_owner();
+UPDATE auth.users SET email_confirmed_at = now() WHERE id = tests.c_id('bob');
 
 SELECT tests.act_as(tests.c_id('carol'));
 SELECT tests.assert_eq(tests.row_count($$SELECT 1 FROM public.partner_invitations WHERE invitee_email <> 'carol@example.com'$$),
@@ -141,6 +152,22 @@ SELECT set_config('t.code_expired', (SELECT invite_code FROM i), true);
 SELECT tests.act_as(tests.c_id('alice'));
 SELECT tests.assert_raises(format('SELECT public.accept_partner_invitation(%L)', tests.c_code('code_ab')), '42501',
                            'the inviter cannot accept their own invitation');
+-- Holding the code is not enough: an unconfirmed address, or a token claiming bob's address for
+-- another account, cannot accept.
+SELECT set_config('request.jwt.claims',
+                  jsonb_build_object('sub', tests.c_id('dave'), 'role', 'authenticated', 'email', 'bob@example.com')::text, true);
+SELECT set_config('role', 'authenticated', true);
+SELECT tests.assert_raises(format('SELECT public.accept_partner_invitation(%L)', tests.c_code('code_ab')), '42501',
+                           'a token claiming the invitee''s address for another account cannot accept');
+SELECT tests.assert_raises(format('SELECT public.decline_partner_invitation(%L)', tests.c_code('code_ab')), '42501',
+                           'nor decline');
+SELECT tests.act_as_owner();
+UPDATE auth.users SET email_confirmed_at = NULL WHERE id = tests.c_id('bob');
+SELECT tests.act_as(tests.c_id('bob'));
+SELECT tests.assert_raises(format('SELECT public.accept_partner_invitation(%L)', tests.c_code('code_ab')), '42501',
+                           'the invitee cannot accept before confirming their address');
+SELECT tests.act_as_owner();
+UPDATE auth.users SET email_confirmed_at = now() WHERE id = tests.c_id('bob');
 SELECT tests.act_as(tests.c_id('bob'));
 SELECT tests.assert_raises($$SELECT public.accept_partner_invitation('nope')$$, 'P0002', 'unknown code is refused');
 SELECT tests.assert_raises($$SELECT public.accept_partner_invitation(NULL)$$, 'P0002', 'NULL code is refused');
@@ -186,17 +213,28 @@ SELECT tests.assert_eq((SELECT status FROM public.partner_invitations WHERE invi
                        'pending', 'the refused invitation stays pending');
 SELECT tests.assert_eq((SELECT count(*) FROM public.partner_connections), 1::bigint, 'still one connection');
 
--- The code is the credential: carol may accept an invitation addressed to someone else.
+-- The code is not the credential: carol cannot accept an invitation addressed to someone else.
 SELECT tests.act_as(tests.c_id('alice'));
 WITH i AS (INSERT INTO public.partner_invitations (invitee_email) VALUES ('someone@example.org') RETURNING invite_code)
+SELECT set_config('t.code_other', (SELECT invite_code FROM i), true);
+SELECT tests.act_as(tests.c_id('carol'));
+SELECT tests.assert_eq(tests.row_count('SELECT 1 FROM public.partner_invitations WHERE invite_code = tests.c_code(''code_other'')'),
+                       0::bigint, 'carol cannot see an invitation addressed to another email');
+SELECT tests.assert_raises(format('SELECT public.accept_partner_invitation(%L)', tests.c_code('code_other')), '42501',
+                           'carol, holding the code of an invitation to another address, cannot accept it');
+SELECT tests.assert_raises(format('SELECT public.decline_partner_invitation(%L)', tests.c_code('code_other')), '42501',
+                           'nor decline it');
+SELECT tests.act_as(tests.c_id('alice'));
+SELECT tests.assert_eq(tests.affected($$DELETE FROM public.partner_invitations WHERE invite_code = tests.c_code('code_other')$$),
+                       1::bigint, 'it stayed pending: alice withdraws it');
+-- alice invites carol herself, who accepts.
+WITH i AS (INSERT INTO public.partner_invitations (invitee_email) VALUES ('carol@example.com') RETURNING invite_code)
 SELECT set_config('t.code_ac', (SELECT invite_code FROM i), true);
 SELECT tests.act_as(tests.c_id('carol'));
-SELECT tests.assert_eq(tests.row_count('SELECT 1 FROM public.partner_invitations WHERE invite_code = tests.c_code(''code_ac'')'),
-                       0::bigint, 'carol cannot see an invitation addressed to another email');
 SELECT set_config('t.conn_ac', public.accept_partner_invitation(tests.c_code('code_ac'))::text, true);
 SELECT tests.assert_eq((SELECT count(*) FROM public.partner_connections WHERE id = tests.c_id('conn_ac')
                         AND user_id = tests.c_id('alice') AND partner_id = tests.c_id('carol')),
-                       1::bigint, 'carol, holding the code, is now alice''s partner');
+                       1::bigint, 'carol, the invitee, is now alice''s partner');
 
 ---------------------------------------------------------------------------------------------------
 -- partner_connections: RLS matrix
@@ -345,8 +383,12 @@ SELECT tests.assert_raises(format('SELECT public.decline_partner_invitation(%L)'
                            'the inviter cannot decline their own invitation');
 SELECT tests.act_as(tests.c_id('carol'));
 SELECT tests.assert_raises($$SELECT public.decline_partner_invitation('nope')$$, 'P0002', 'declining an unknown code is refused');
+SELECT tests.assert_raises(format('SELECT public.decline_partner_invitation(%L)', tests.c_code('code_expired')), '42501',
+                           'carol cannot decline bob''s invitation');
+SELECT tests.act_as(tests.c_id('bob'));
 SELECT tests.assert_eq(public.decline_partner_invitation(tests.c_code('code_expired')), false,
                        'an expired invitation cannot be declined');
+SELECT tests.act_as(tests.c_id('carol'));
 SELECT tests.assert_eq(public.decline_partner_invitation(tests.c_code('code_dc')), true, 'the invitee declines');
 SELECT tests.assert((SELECT status = 'declined' AND declined_at = now() AND accepted_by IS NULL
                      FROM public.partner_invitations WHERE invite_code = tests.c_code('code_dc')),

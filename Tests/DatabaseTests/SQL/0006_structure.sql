@@ -84,7 +84,7 @@ BEGIN
     ('print_products', 'SELECT'),
     ('print_orders', 'SELECT'),
     ('teams', 'SELECT,DELETE'),
-    ('team_members', 'SELECT,INSERT,UPDATE,DELETE'),
+    ('team_members', 'SELECT,UPDATE,DELETE'),   -- no INSERT: members join by accepting an invitation (0036)
     ('team_leaderboards', 'SELECT')) AS v (t, granted)
   LOOP
     FOREACH p IN ARRAY ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] LOOP

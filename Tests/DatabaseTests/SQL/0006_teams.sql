@@ -14,6 +14,24 @@ SELECT set_config('t.manny', tests.create_user('manny@example.com')::text, true)
 SELECT set_config('t.mia', tests.create_user('mia@example.com')::text, true);        -- member
 SELECT set_config('t.eve', tests.create_user('eve@example.com')::text, true);        -- outsider
 SELECT set_config('t.zoe', tests.create_user('zoe@example.com')::text, true);        -- spare
+-- Every one of them confirmed their address (invitations are answered by confirmed addresses).
+UPDATE auth.users SET email_confirmed_at = now();
+
+-- Joins a team: the current caller invites <name>@example.com, who accepts; the caller is
+-- restored afterwards.
+CREATE FUNCTION tests.join_team(p_team uuid, p_name text, p_role text DEFAULT 'member') RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  v_inviter uuid := auth.uid();
+  v_invitation uuid;
+BEGIN
+  v_invitation := public.add_team_member(p_team, p_name || '@example.com', p_role) ->> 'id';
+  PERFORM tests.act_as(tests.c_id(p_name));
+  PERFORM public.accept_team_invitation(v_invitation);
+  PERFORM tests.act_as(v_inviter);
+END
+$$;
 
 ---------------------------------------------------------------------------------------------------
 -- Policies never query team_members directly (they use the SECURITY DEFINER helpers)
@@ -47,22 +65,31 @@ SELECT tests.assert_eq((SELECT role || ' ' || is_active FROM public.team_members
 SELECT tests.assert_eq(public.team_role(tests.c_id('team')), 'owner', 'team_role of the owner');
 SELECT tests.assert_raises($$INSERT INTO public.teams (name, slug) VALUES ('Copy', 'rockets')$$, '23505', 'slug is unique');
 
--- The owner staffs the team.
-INSERT INTO public.team_members (team_id, user_id, role, invited_by)
-VALUES (tests.c_id('team'), tests.c_id('adam'), 'admin', tests.c_id('olivia')),
-       (tests.c_id('team'), tests.c_id('manny'), 'manager', tests.c_id('olivia')),
-       (tests.c_id('team'), tests.c_id('mia'), DEFAULT, tests.c_id('olivia'));
+-- The owner staffs the team: by invitation only, never by adding a user id.
+SELECT tests.assert_raises(format($$INSERT INTO public.team_members (team_id, user_id, role, invited_by) VALUES (%L, %L, 'admin', auth.uid())$$,
+                                  tests.c_id('team'), tests.c_id('adam')),
+                           '42501', 'even the owner cannot make someone a member without their consent');
+SELECT tests.join_team(tests.c_id('team'), 'adam', 'admin');
+SELECT tests.join_team(tests.c_id('team'), 'manny', 'manager');
+SELECT tests.assert_eq(public.add_team_member(tests.c_id('team'), 'mia@example.com') ->> 'role', 'member', 'role defaults to member');
+SELECT tests.act_as(tests.c_id('mia'));
+SELECT public.accept_team_invitation((SELECT id FROM public.team_invitations WHERE invitee_email = 'mia@example.com'));
+SELECT tests.act_as(tests.c_id('olivia'));
 SELECT tests.assert_eq((SELECT role FROM public.team_members WHERE user_id = tests.c_id('mia')), 'member',
-                       'role defaults to member');
-SELECT tests.assert_raises(format($$INSERT INTO public.team_members (team_id, user_id, role) VALUES (%L, %L, 'owner')$$,
-                                  tests.c_id('team'), tests.c_id('eve')),
+                       'the member joined with the invitation''s role');
+SELECT tests.assert_raises(format($$UPDATE public.team_members SET role = 'owner' WHERE user_id = %L$$, tests.c_id('mia')),
                            '23514', 'even the owner cannot give role owner to someone else');
-SELECT tests.assert_raises(format($$INSERT INTO public.team_members (team_id, user_id, role) VALUES (%L, %L, 'boss')$$,
-                                  tests.c_id('team'), tests.c_id('eve')),
+SELECT tests.assert_raises(format($$UPDATE public.team_members SET role = 'boss' WHERE user_id = %L$$, tests.c_id('mia')),
                            '23514', 'role CHECK');
+SELECT tests.assert_raises(format($$SELECT public.add_team_member(%L, 'eve@example.com', 'owner')$$, tests.c_id('team')),
+                           '22023', 'nobody is invited as owner');
+SELECT tests.assert_raises(format($$SELECT public.add_team_member(%L, 'mia@example.com')$$, tests.c_id('team')),
+                           '23505', 'a member is not invited again');
+SELECT tests.act_as_service();
 SELECT tests.assert_raises(format($$INSERT INTO public.team_members (team_id, user_id) VALUES (%L, %L)$$,
                                   tests.c_id('team'), tests.c_id('mia')),
                            '23505', 'one membership per user and team');
+SELECT tests.act_as(tests.c_id('olivia'));
 
 ---------------------------------------------------------------------------------------------------
 -- Helpers
@@ -170,9 +197,12 @@ $do$;
 
 -- Admin: manages members, but never the owner's row and never role owner.
 SELECT tests.act_as(tests.c_id('adam'));
-SELECT tests.assert_eq(tests.affected(format($$INSERT INTO public.team_members (team_id, user_id, invited_by) VALUES (%L, %L, auth.uid())$$,
-                                             tests.c_id('team'), tests.c_id('eve'))),
-                       1::bigint, 'an admin adds a member');
+SELECT tests.assert_raises(format($$INSERT INTO public.team_members (team_id, user_id, invited_by) VALUES (%L, %L, auth.uid())$$,
+                                  tests.c_id('team'), tests.c_id('eve')),
+                           '42501', 'an admin cannot add a member without their consent');
+SELECT tests.join_team(tests.c_id('team'), 'eve');
+SELECT tests.assert_eq((SELECT invited_by FROM public.team_members WHERE user_id = tests.c_id('eve')), tests.c_id('adam'),
+                       'an admin adds a member by invitation');
 SELECT tests.assert_eq(tests.affected(format($$UPDATE public.team_members SET role = 'manager' WHERE user_id = %L$$, tests.c_id('eve'))),
                        1::bigint, 'an admin changes a member''s role');
 SELECT tests.assert_raises(format($$UPDATE public.team_members SET role = 'owner' WHERE user_id = %L$$, tests.c_id('eve')),
@@ -235,19 +265,32 @@ SELECT tests.assert_raises('DELETE FROM public.team_members', '42501', 'anon can
 ---------------------------------------------------------------------------------------------------
 -- max_members: inserts and re-activations beyond the limit fail; the team row is locked first
 ---------------------------------------------------------------------------------------------------
+-- Invitations made while the team had 4 seats, accepted after it went down to 3.
 SELECT tests.act_as_service();
-UPDATE public.teams SET max_members = 3 WHERE id = tests.c_id('team');   -- active now: olivia, adam
+UPDATE public.teams SET max_members = 4 WHERE id = tests.c_id('team');   -- active now: olivia, adam
 SELECT tests.act_as(tests.c_id('adam'));
-SELECT tests.assert_eq(tests.affected(format('INSERT INTO public.team_members (team_id, user_id) VALUES (%L, %L)',
-                                             tests.c_id('team'), tests.c_id('manny'))),
-                       1::bigint, 'the third member fits');
-SELECT tests.assert_raises(format('INSERT INTO public.team_members (team_id, user_id) VALUES (%L, %L)', tests.c_id('team'), tests.c_id('eve')),
+SELECT set_config('t.inv_manny', public.add_team_member(tests.c_id('team'), 'manny@example.com') ->> 'id', true);
+SELECT set_config('t.inv_zoe', public.add_team_member(tests.c_id('team'), 'zoe@example.com') ->> 'id', true);
+SELECT tests.assert_raises(format($$SELECT public.add_team_member(%L, 'eve@example.com')$$, tests.c_id('team')),
+                           '23514', 'no invitation beyond max_members, counting pending invitations');
+SELECT tests.act_as_service();
+UPDATE public.teams SET max_members = 3 WHERE id = tests.c_id('team');
+SELECT tests.act_as(tests.c_id('manny'));
+SELECT tests.assert_eq(public.accept_team_invitation(tests.c_id('inv_manny')) -> 'team' ->> 'member_count', '3',
+                       'the third member fits');
+SELECT tests.act_as(tests.c_id('zoe'));
+SELECT tests.assert_raises(format('SELECT public.accept_team_invitation(%L)', tests.c_id('inv_zoe')),
                            '23514', 'a fourth member is refused when max_members is 3');
+SELECT tests.act_as(tests.c_id('adam'));
+SELECT tests.assert_raises(format($$SELECT public.add_team_member(%L, 'eve@example.com')$$, tests.c_id('team')),
+                           '23514', 'a full team invites nobody');
 SELECT tests.assert_raises(format('UPDATE public.team_members SET is_active = true WHERE user_id = %L', tests.c_id('mia')),
                            '23514', 're-activating a member is refused when the team is full');
+SELECT tests.act_as_service();
 SELECT tests.assert_eq(tests.affected(format($$INSERT INTO public.team_members (team_id, user_id, is_active) VALUES (%L, %L, false)$$,
                                              tests.c_id('team'), tests.c_id('eve'))),
                        1::bigint, 'an inactive membership does not count towards the limit');
+SELECT tests.act_as(tests.c_id('adam'));
 SELECT tests.assert_eq(tests.affected(format($$UPDATE public.team_members SET role = 'manager' WHERE user_id = %L$$, tests.c_id('manny'))),
                        1::bigint, 'changing an active member''s role in a full team is fine');
 SELECT tests.act_as_service();
@@ -349,10 +392,12 @@ SELECT tests.assert_eq((SELECT count(*) FROM public.team_members WHERE team_id =
                         AND user_id IN (tests.c_id('adam'), tests.c_id('mia')) AND invited_by = tests.c_id('olivia')),
                        2::bigint, 'fixture: adam and mia were invited by olivia');
 
--- Team 2: no admin; the longest-standing active member (any role) inherits.
+-- Team 2: no admin; the longest-standing active member (any role) inherits. (Memberships with
+-- their history are fixtures, written as the schema owner.)
 SELECT tests.act_as(tests.c_id('olivia'));
 WITH t AS (INSERT INTO public.teams (name) VALUES ('Second') RETURNING id)
 SELECT set_config('t.team2', (SELECT id FROM t)::text, true);
+SELECT tests.act_as_owner();
 INSERT INTO public.team_members (team_id, user_id, role, joined_at) VALUES
   (tests.c_id('team2'), tests.c_id('eve'), 'member', now() - interval '2 days'),
   (tests.c_id('team2'), tests.c_id('manny'), 'manager', now() - interval '5 days'),
@@ -360,8 +405,10 @@ INSERT INTO public.team_members (team_id, user_id, role, joined_at) VALUES
   (tests.c_id('team2'), tests.c_id('zoe'), 'member', now() - interval '9 days');
 UPDATE public.team_members SET is_active = false WHERE team_id = tests.c_id('team2') AND user_id = tests.c_id('zoe');
 -- Team 3: nobody else active -> deleted.
+SELECT tests.act_as(tests.c_id('olivia'));
 WITH t AS (INSERT INTO public.teams (name) VALUES ('Solo') RETURNING id)
 SELECT set_config('t.team3', (SELECT id FROM t)::text, true);
+SELECT tests.act_as_owner();
 INSERT INTO public.team_members (team_id, user_id, is_active) VALUES (tests.c_id('team3'), tests.c_id('eve'), false);
 SELECT tests.act_as_service();
 INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end)

@@ -29,6 +29,7 @@ SELECT tests.assert_raises('SELECT internal.uuid_array(''{"a": 1}'', ''ids'')', 
 
 -- Two partners; a shared goal completes at its target and reopens below it.
 CREATE TEMP TABLE p AS SELECT tests.create_user('ann@domain.test') AS ann, tests.create_user('ben@domain.test') AS ben;
+UPDATE auth.users SET email_confirmed_at = now() WHERE id IN (SELECT ann FROM p UNION ALL SELECT ben FROM p);
 DO $$
 DECLARE
   v_ann uuid := (SELECT ann FROM p);
