@@ -23,10 +23,10 @@ enum PartnerCollaboration {
                 return .json(try await database.json(
                     input.caller, "SELECT public.create_partner_invitation($1, $2, $3::integer)::text", binds) ?? "null", status: 201)
             },
-            Action("pending", "The caller's pending invitations: received (addressed to their email) and sent.") { input in
+            Action("pending", "The caller's pending invitations: received (addressed to their confirmed email) and sent.") { input in
                 .json(try await database.json(input.caller, readOnly: true, "SELECT public.list_partner_invitations()::text") ?? "null")
             },
-            Action("accept", "Accepts an invitation by its code: the two users become partners (an ended partnership is revived). Unknown codes are 404; expired, used or own invitations are refused.",
+            Action("accept", "The invitee (the account whose confirmed email the invitation names) accepts it by its code: the two users become partners (an ended partnership is revived). Unknown codes are 404; own invitations and invitations to another (or an unconfirmed) address 403; expired or used ones 422.",
                    parameters: [code]) { input in
                 let code = try input.text("code", maxLength: 200)
                 return .json(try await database.transaction(input.caller) { tx in
@@ -34,7 +34,7 @@ enum PartnerCollaboration {
                     return try await tx.text(SQLStatement("SELECT public.get_partner_status()::text")) ?? "null"
                 })
             },
-            Action("decline", "Declines a pending invitation addressed to the caller (by its code).", parameters: [code]) { input in
+            Action("decline", "Declines a pending invitation addressed to the caller's confirmed email (by its code).", parameters: [code]) { input in
                 let code = try input.text("code", maxLength: 200)
                 let declined = try await database.json(input.caller, "SELECT public.decline_partner_invitation($1)::text", [.text(code)])
                 guard declined == "true" else { throw FunctionError.unprocessable("this invitation is no longer pending or has expired") }

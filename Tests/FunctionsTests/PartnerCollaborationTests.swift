@@ -118,7 +118,7 @@ struct PartnerCollaborationTests {
         }
     }
 
-    @Test("the attacker's side: guessed, own, expired and reused codes; other people's partnerships and goals")
+    @Test("the attacker's side: guessed, own, expired, reused and other people's codes; stale and unconfirmed addresses; other people's partnerships and goals")
     func attacker() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
@@ -130,16 +130,40 @@ struct PartnerCollaborationTests {
             #expect(try await mallory.functions.call("partner-collaboration", "accept", json(["code": String(repeating: "a", count: 64)])).status == .notFound)
             #expect((try await mallory.functions.call("partner-collaboration", "pending").object["received"] as? [Any])?.isEmpty == true)
 
-            let expiring = try #require(try await alice.functions.call("partner-collaboration", "invite", json(["email": "carol@a-partners.test"])).object["invite_code"] as? String)
+            // The code is not enough: mallory, holding bob's code, neither accepts nor declines it.
+            let notHers = try await mallory.functions.call("partner-collaboration", "accept", json(["code": own]))
+            #expect(notHers.status == .forbidden, "\(notHers.body)")
+            #expect(notHers.error?.contains("another email address") == true)
+            #expect(try await mallory.functions.call("partner-collaboration", "decline", json(["code": own])).status == .forbidden)
+
+            let carol = try await signUp(client, app: app, email: "carol@a-partners.test")
+            let expiring = try #require(try await alice.functions.call("partner-collaboration", "invite", json(["email": carol.email])).object["invite_code"] as? String)
             try await app.owner.execute(SQLStatement("UPDATE partner_invitations SET expires_at = now() - interval '1 minute' WHERE invite_code = $1", [.text(expiring)]))
-            let expired = try await mallory.functions.call("partner-collaboration", "accept", json(["code": expiring]))
+            #expect(try await mallory.functions.call("partner-collaboration", "accept", json(["code": expiring])).status == .forbidden)
+            let expired = try await carol.functions.call("partner-collaboration", "accept", json(["code": expiring]))
             #expect(expired.status == .unprocessableContent)
             #expect(expired.error?.contains("expired") == true)
 
+            // A token naming an address its account no longer has (changed since the token was
+            // issued) receives nothing sent to that address, and cannot accept it.
+            let dave = try await signUp(client, app: app, email: "dave@a-partners.test")
+            try await app.owner.execute(SQLStatement("UPDATE auth.users SET email = 'dave.new@a-partners.test' WHERE id = $1::uuid", [.text(dave.id)]))
+            let toOld = try #require(try await alice.functions.call("partner-collaboration", "invite", json(["email": dave.email])).object["invite_code"] as? String)
+            #expect((try await dave.functions.call("partner-collaboration", "pending").object["received"] as? [Any])?.isEmpty == true)
+            #expect(try await dave.functions.call("partner-collaboration", "status").object["pending_received"] as? Int == 0)
+            #expect(try await dave.functions.call("partner-collaboration", "accept", json(["code": toOld])).status == .forbidden)
+            // Nor does an account whose address is unconfirmed.
+            try await app.owner.execute(SQLStatement("UPDATE auth.users SET email_confirmed_at = NULL WHERE id = $1::uuid", [.text(bob.id)]))
+            #expect((try await bob.functions.call("partner-collaboration", "pending").object["received"] as? [Any])?.isEmpty == true)
+            #expect(try await bob.functions.call("partner-collaboration", "accept", json(["code": own])).status == .forbidden)
+            try await app.owner.execute(SQLStatement("UPDATE auth.users SET email_confirmed_at = now() WHERE id = $1::uuid", [.text(bob.id)]))
+            #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM partner_connections")) == "0", "every refusal changed nothing")
+
             #expect(try await bob.functions.call("partner-collaboration", "accept", json(["code": own])).status == .ok)
-            let reused = try await mallory.functions.call("partner-collaboration", "accept", json(["code": own]))
+            let reused = try await bob.functions.call("partner-collaboration", "accept", json(["code": own]))
             #expect(reused.status == .unprocessableContent)
             #expect(reused.error?.contains("no longer pending") == true)
+            #expect(try await mallory.functions.call("partner-collaboration", "accept", json(["code": own])).status == .forbidden)
 
             let connection = try #require((try await alice.functions.call("partner-collaboration", "status").object["connection"] as? [String: Any])?["id"] as? String)
             let goal = try #require(try await alice.functions.call("partner-collaboration", "shared_goals", json(["op": "create", "title": "save"])).object["id"] as? String)
@@ -155,7 +179,7 @@ struct PartnerCollaborationTests {
         }
     }
 
-    @Test("concurrency: one invitation accepted twice at once, crossed invitations accepted at once, both partners unlinking at once")
+    @Test("concurrency: one invitation accepted twice at once (and by an impostor), crossed invitations accepted at once, both partners unlinking at once")
     func concurrency() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
@@ -163,13 +187,16 @@ struct PartnerCollaborationTests {
             let bob = try await signUp(client, app: app, email: "bob@c-partners.test")
             let carol = try await signUp(client, app: app, email: "carol@c-partners.test")
 
-            // The same invitation accepted by two people at once: one partnership.
+            // The same invitation accepted twice at once by the invitee, and by someone else holding
+            // the code: one partnership.
             let code = try #require(try await alice.functions.call("partner-collaboration", "invite", json(["email": bob.email])).object["invite_code"] as? String)
             async let first = bob.functions.call("partner-collaboration", "accept", json(["code": code]))
-            async let second = carol.functions.call("partner-collaboration", "accept", json(["code": code]))
+            async let second = bob.functions.call("partner-collaboration", "accept", json(["code": code]))
+            async let impostor = carol.functions.call("partner-collaboration", "accept", json(["code": code]))
             let statuses = try await [first.status, second.status]
             #expect(statuses.filter { $0 == .ok }.count == 1, "\(statuses)")
             #expect(statuses.filter { $0 == .unprocessableContent }.count == 1, "\(statuses)")
+            #expect(try await impostor.status == .forbidden)
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM partner_connections")) == "1")
 
             // Both partners unlink at once: ended once, both answers fine.
