@@ -1,10 +1,11 @@
 import Core
 import FunctionsAPI
 
-/// `team-service`: enterprise teams — create (the creator owns it), members added up to
+/// `team-service`: enterprise teams — create (the creator owns it), invitations by email that
+/// the invitee (the account with that confirmed address) accepts or declines, up to
 /// `max_members`, roles changed by owners and admins (the owner stays owner), members removed or
-/// leaving, and the daily/weekly/monthly leaderboard for active members. SQL of migrations 0006
-/// and 0013.
+/// leaving, and the daily/weekly/monthly leaderboard for active members. SQL of migrations 0006,
+/// 0013 and 0036.
 enum TeamService {
     static let roles = ["member", "manager", "admin"]
     static let teamFields = ["name", "slug", "logo_url", "settings", "is_active"]
@@ -12,13 +13,21 @@ enum TeamService {
     static func function(_ database: CallerDatabase) -> ActionFunction {
         let team = ParameterDescription("team_id", "string (uuid)", required: true, "one of the caller's teams")
         let user = ParameterDescription("user_id", "string (uuid)", required: true, "a member of the team")
+        let invitation = [
+            ParameterDescription("invitation_id", "string (uuid)", "the invitation (or its code)"),
+            ParameterDescription("code", "string", "the code of the invitation mail (or the invitation's id)"),
+        ]
+        let invitee = [
+            ParameterDescription("email", "string", required: true, "the address to invite"),
+            ParameterDescription("role", "string", "member (default), manager or admin"),
+        ]
         let fields = [
             ParameterDescription("name", "string", "1-100 characters"),
             ParameterDescription("slug", "string", "unique: lower-case letters, digits and dashes, 3-50"),
             ParameterDescription("logo_url", "string", ""),
             ParameterDescription("settings", "object", ""),
         ]
-        return ActionFunction(name: "team-service", summary: "Enterprise teams: members and roles within max_members, and leaderboards.", actions: [
+        return ActionFunction(name: "team-service", summary: "Enterprise teams: invitations, members and roles within max_members, and leaderboards.", actions: [
             Action("create", "Creates a team owned by the caller, who becomes its member with role owner.",
                    parameters: fields.requiring("name")) { input in
                 _ = try input.text("name", maxLength: 100)
@@ -50,15 +59,35 @@ enum TeamService {
                     return #"{"team_id":"\#(id)","deleted":true}"#
                 })
             },
-            Action("invite", "Adds a registered user (by email) as member, manager or admin (owner or admin; never beyond max_members: 422 when the team is full) and queues a mail to them. Alias: add_member.",
-                   parameters: [team, ParameterDescription("email", "string", required: true, "the user's email address"),
-                                ParameterDescription("role", "string", "member (default), manager or admin")]) { input in
-                try await addMember(input, database)
+            Action("invite", "Invites an email address as member, manager or admin (owner or admin): the pending invitation (id, team_id, email, role, status, expires_at), the same whether or not the address has an account, mailed with its code; inviting again refreshes it. Members plus pending invitations never exceed max_members (422); an active member is 409; more than 50 invitations a day per team or 100 per inviter are 429. Alias: add_member.",
+                   parameters: [team] + invitee) { input in
+                try await invite(input, database)
             },
-            Action("add_member", "Same as invite.",
-                   parameters: [team, ParameterDescription("email", "string", required: true, "the user's email address"),
-                                ParameterDescription("role", "string", "member (default), manager or admin")]) { input in
-                try await addMember(input, database)
+            Action("add_member", "Same as invite.", parameters: [team] + invitee) { input in
+                try await invite(input, database)
+            },
+            Action("accept_invitation", "The invitee (the account whose confirmed email the invitation names) joins the team with the invitation's role: the invitation and the team. Anyone else, or an unconfirmed address, is 403; an expired, answered or revoked invitation, or a full team, 422.",
+                   parameters: invitation) { input in
+                .json(try await database.json(
+                    input.caller, "SELECT public.accept_team_invitation($1::uuid, $2)::text", try invitationKey(input)) ?? "null")
+            },
+            Action("decline_invitation", "The invitee declines a pending invitation: the invitation.", parameters: invitation) { input in
+                .json(try await database.json(
+                    input.caller, "SELECT public.decline_team_invitation($1::uuid, $2)::text", try invitationKey(input)) ?? "null")
+            },
+            Action("invitations", "Pending invitations: without team_id, those addressed to the caller's confirmed email (with the team's name and the inviter's email); with team_id, the team's (owner or admin).",
+                   parameters: [ParameterDescription("team_id", "string (uuid)", "one of the caller's teams (owner or admin)")]) { input in
+                if let id = try input.uuid("team_id") {
+                    return .json(try await database.json(
+                        input.caller, readOnly: true, "SELECT public.list_team_invitations($1::uuid)::text", [.text(id)]) ?? "[]")
+                }
+                return .json(try await database.json(input.caller, readOnly: true, "SELECT public.list_my_team_invitations()::text") ?? "[]")
+            },
+            Action("revoke_invitation", "Revokes a pending invitation of the caller's team (owner or admin): the invitation.",
+                   parameters: [ParameterDescription("invitation_id", "string (uuid)", required: true, "a pending invitation of the team")]) { input in
+                .json(try await database.json(
+                    input.caller, "SELECT public.revoke_team_invitation($1::uuid)::text",
+                    [.text(try input.requiredUUID("invitation_id"))]) ?? "null")
             },
             Action("set_role", "Sets a member's role to member, manager or admin (owner or admin); the owner's role never changes.",
                    parameters: [team, user, ParameterDescription("role", "string", required: true, roles.joined(separator: ", "))]) { input in
@@ -91,13 +120,24 @@ enum TeamService {
         ])
     }
 
-    static func addMember(_ input: ActionInput, _ database: CallerDatabase) async throws -> FunctionResponse {
+    static func invite(_ input: ActionInput, _ database: CallerDatabase) async throws -> FunctionResponse {
         let binds: [SQLValue] = [
             .text(try input.requiredUUID("team_id")), .text(try input.text("email", maxLength: 320)),
             .text(try input.choice("role", roles) ?? "member"),
         ]
         return .json(try await database.json(input.caller, "SELECT public.add_team_member($1::uuid, $2, $3)::text", binds) ?? "null",
                      status: 201)
+    }
+
+    /// The invitation an answer names: `invitation_id` or `code`, exactly one of them.
+    static func invitationKey(_ input: ActionInput) throws(FunctionError) -> [SQLValue] {
+        let id = try input.uuid("invitation_id")
+        let code = try input.string("code", maxLength: 200)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch (id, code?.isEmpty == false ? code : nil) {
+        case (let id?, nil): return [.text(id), .null]
+        case (nil, let code?): return [.null, .text(code)]
+        default: throw .invalid("name the invitation by `invitation_id` or by `code` (one of them)")
+        }
     }
 
     static func validateTeam(_ input: ActionInput) throws(FunctionError) {

@@ -173,13 +173,18 @@ def main():
 
     def teams():
         team = invoke(a, "team-service?action=create", {"name": "Py Team"})
-        member = invoke(a, "team-service?action=invite", {"team_id": team["id"], "email": state["b_email"]})
-        assert member["role"] == "member", member
+        invitation = invoke(a, "team-service?action=invite", {"team_id": team["id"], "email": state["b_email"]})
+        assert invitation["role"] == "member" and invitation["status"] == "pending", invitation
+        assert "user_id" not in invitation, invitation
+        received = invoke(b, "team-service?action=invitations")
+        assert [i["id"] for i in received] == [invitation["id"]], received
+        joined = invoke(b, "team-service?action=accept_invitation", {"invitation_id": invitation["id"]})
+        assert joined["team"]["my_role"] == "member", joined
         board = invoke(b, f"team-service?action=leaderboard&team_id={team['id']}&period=weekly", method="GET")
         assert [r["user_id"] for r in board["rankings"]][0] == state["a_id"], board
         expect_http_error(lambda: invoke(b, "team-service?action=remove", {"team_id": team["id"], "user_id": state["a_id"]}), 403)
 
-    check("teams: create, invite, leaderboard; a member cannot remove the owner", teams)
+    check("teams: create, invite, accept, leaderboard; a member cannot remove the owner", teams)
 
     def prices_are_the_servers():
         products = invoke(anon, "print-products?action=catalog")
