@@ -130,7 +130,7 @@ let package = Package(
         .target(
             name: "StorageAPI",
             dependencies: [
-                "AppConfig", "Core", "Database", "HTTPSupport", "ObjectStore", "Tokens",
+                "AppConfig", "Core", "Database", "HTTPSupport", "MultipartForm", "ObjectStore", "Tokens",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -139,6 +139,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pure: the streaming multipart/form-data parser Storage uploads go through.
+        .target(name: "MultipartForm", swiftSettings: swiftSettings),
+        .testTarget(name: "MultipartFormTests", dependencies: ["MultipartForm"], swiftSettings: swiftSettings),
         // Pure: what the REST planner knows of the exposed schemas.
         .target(name: "SchemaCache", swiftSettings: swiftSettings),
         // /rest/v1: identity, parse → plan → render → execute in the caller's role, response.

@@ -1,5 +1,6 @@
 import Core
 import Database
+import MultipartForm
 import Tokens
 
 /// The Storage API's error catalogue, in Supabase Storage's envelope: HTTP 400 for every client
@@ -78,6 +79,11 @@ public struct StorageError: Error, Sendable, Equatable {
         case .wrongAudience: return "jwt audience invalid"
         case .roleNotAllowed: return "jwt role invalid"
         }
+    }
+
+    /// A multipart upload body the parser refused.
+    static func multipart(_ error: MultipartError) -> StorageError {
+        invalidRequest(error.message)
     }
 
     /// A statement the database refused, in the catalogue's terms; nil for server faults.

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import MultipartForm
 import NIOCore
 import ObjectStore
 
@@ -60,38 +61,48 @@ enum UploadReceiver {
         var inFile = false
         var fileDone = false
         var size: Int64 = 0
+        func handle(_ event: MultipartParser.Event) async throws {
+            switch event {
+            case .partStart(let headers):
+                let disposition = ContentDisposition(headers.first { $0.name == "content-disposition" }?.value ?? "")
+                if !fileDone, !inFile, disposition.filename != nil || disposition.name == "file" || disposition.name == "" {
+                    inFile = true
+                    partMimeType = headers.first { $0.name == "content-type" }?.value
+                    try check(fields["contentType"] ?? partMimeType ?? defaultMimeType, allowed: allowed)
+                } else {
+                    field = (disposition.name ?? "", ByteBuffer())
+                }
+            case .body(let slice):
+                if inFile {
+                    size += Int64(slice.count)
+                    guard size <= limit else { throw StorageError.payloadTooLarge }
+                    try await writer.write(ByteBuffer(bytes: slice))
+                } else if var current = field {
+                    guard current.bytes.readableBytes + slice.count <= fieldLimit else {
+                        throw StorageError.invalidRequest("form field \(current.name) is too large")
+                    }
+                    current.bytes.writeBytes(slice)
+                    field = current
+                }
+            case .partEnd:
+                if inFile {
+                    inFile = false
+                    fileDone = true
+                } else if let current = field {
+                    fields[current.name] = String(buffer: current.bytes)
+                    field = nil
+                }
+            }
+        }
         for try await chunk in input.body {
-            try await parser.feed(chunk) { event in
-                switch event {
-                case .partStart(let headers):
-                    let disposition = ContentDisposition(headers.first { $0.name == "content-disposition" }?.value ?? "")
-                    if !fileDone, !inFile, disposition.filename != nil || disposition.name == "file" || disposition.name == "" {
-                        inFile = true
-                        partMimeType = headers.first { $0.name == "content-type" }?.value
-                        try check(fields["contentType"] ?? partMimeType ?? defaultMimeType, allowed: allowed)
-                    } else {
-                        field = (disposition.name ?? "", ByteBuffer())
-                    }
-                case .body(let slice):
-                    if inFile {
-                        size += Int64(slice.readableBytes)
-                        guard size <= limit else { throw StorageError.payloadTooLarge }
-                        try await writer.write(slice)
-                    } else if var current = field {
-                        guard current.bytes.readableBytes + slice.readableBytes <= fieldLimit else {
-                            throw StorageError.invalidRequest("form field \(current.name) is too large")
-                        }
-                        current.bytes.writeImmutableBuffer(slice)
-                        field = current
-                    }
-                case .partEnd:
-                    if inFile {
-                        inFile = false
-                        fileDone = true
-                    } else if let current = field {
-                        fields[current.name] = String(buffer: current.bytes)
-                        field = nil
-                    }
+            parser.append(chunk.readableBytesView)
+            while let event = try nextEvent(&parser) {
+                do {
+                    try await handle(event)
+                } catch let error as StorageError {
+                    throw error
+                } catch {
+                    throw StorageError.invalidRequest("\(error)")
                 }
             }
         }
@@ -106,6 +117,15 @@ enum UploadReceiver {
         return ReceivedUpload(
             mimeType: mimeType, cacheControl: cacheControl, userMetadata: try fields["metadata"].map(metadataObject),
             written: try await writer.finish())
+    }
+
+    /// The parser's next event, its refusal in the catalogue's terms.
+    private static func nextEvent(_ parser: inout MultipartParser) throws(StorageError) -> MultipartParser.Event? {
+        do throws(MultipartError) {
+            return try parser.nextEvent()
+        } catch {
+            throw .multipart(error)
+        }
     }
 
     /// Refuses a type that is malformed or not among the bucket's allowed types (`type/*` wildcards

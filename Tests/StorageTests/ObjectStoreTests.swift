@@ -5,7 +5,7 @@ import ObjectStore
 import Testing
 import TestSupport
 
-@Suite("Object stores, SigV4 and multipart parsing")
+@Suite("Object stores, SigV4 and byte ranges")
 struct ObjectStoreTests {
     static func store(_ kind: StoreKind, folder: String) async throws -> any ObjectStore {
         switch kind {
@@ -92,35 +92,6 @@ struct ObjectStoreTests {
             method: "GET", path: "/my-bucket", query: [("prefix", "a/b"), ("list-type", "2")], headers: [("host", "127.0.0.1:9000")],
             payloadHash: AWSSignatureV4.emptyPayloadHash, secondsSince1970: 1_709_208_001)
         #expect(signature(list) == "d7b0a4099bbc7f0068a66ed49aa3e17429920a60e945597aa82436d0d0af2e44")
-    }
-
-    @Test("the multipart parser gives the same parts whatever the chunking")
-    func multipart() async throws {
-        let file = randomBytes(10_000) + Array("\r\n--bound".utf8) + randomBytes(100)
-        let (type, body) = Multipart.body(fields: [("cacheControl", "3600"), ("metadata", #"{"a":1}"#)], fileField: "file", filename: "f.bin", type: "image/png", bytes: file, boundary: "bound-xyz")
-        let boundary = try #require(MultipartParser.boundary(contentType: type))
-        #expect(boundary == "bound-xyz")
-        #expect(MultipartParser.boundary(contentType: #"multipart/form-data; charset=utf-8; boundary="q r""#) == "q r")
-        #expect(MultipartParser.boundary(contentType: "application/json") == nil)
-        let bytes = Array(buffer: body)
-        for chunkSize in [1, 7, 4096, bytes.count] {
-            var parser = MultipartParser(boundary: boundary)
-            var parts: [(headers: [(name: String, value: String)], body: [UInt8])] = []
-            for start in stride(from: 0, to: bytes.count, by: chunkSize) {
-                try await parser.feed(ByteBuffer(bytes: bytes[start..<min(start + chunkSize, bytes.count)])) { event in
-                    switch event {
-                    case .partStart(let headers): parts.append((headers, []))
-                    case .body(let slice): parts[parts.count - 1].body += Array(buffer: slice)
-                    case .partEnd: break
-                    }
-                }
-            }
-            #expect(parser.isFinished)
-            #expect(parts.count == 3)
-            #expect(parts.map { String(decoding: $0.body, as: UTF8.self) }.prefix(2) == ["3600", #"{"a":1}"#])
-            #expect(parts.last?.body == file, "chunks of \(chunkSize)")
-            #expect(parts.last?.headers.first { $0.name == "content-type" }?.value == "image/png")
-        }
     }
 
     @Test("Range headers resolve against the size")
