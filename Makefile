@@ -3,11 +3,12 @@
 #   make test   install what is missing, build, and run every test
 #   make bench  the REST, storage and domain benchmarks (scripts/bench-rest.sh, scripts/bench-storage.sh,
 #               scripts/bench-domain.sh; release build)
+#   make fuzz   libFuzzer on the parsers, FUZZ_SECONDS (default 60) per fuzzer (scripts/fuzz.sh; not part of make test)
 SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test bench build postgres python-client s3-test-server clean
+.PHONY: run test bench fuzz build postgres python-client s3-test-server clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
@@ -38,6 +39,11 @@ bench: postgres
 	scripts/bench-rest.sh
 	scripts/bench-domain.sh
 	scripts/bench-storage.sh
+
+# Coverage-guided fuzzing of the REST pipeline, the REST headers, tokens and multipart bodies
+# (own build folder .build-fuzz; crashers are kept in a temporary folder and fail the target).
+fuzz:
+	SWIFT=$(SWIFT) scripts/fuzz.sh
 
 clean:
 	rm -rf .build

@@ -173,6 +173,17 @@ let package = Package(
         .target(name: "PasswordHashing", swiftSettings: swiftSettings),
 
         .executableTarget(name: "RESTPipelineBench", dependencies: ["Core", "RESTQuery", "RESTEngine", "SchemaCache"], path: "Benchmarks/RESTPipelineBench"),
+        // libFuzzer harnesses for the parsers (scripts/fuzz.sh builds them with -DVISIONARY_FUZZ and
+        // -sanitize=fuzzer; without that condition this is a stub that says so). Not part of the product.
+        .executableTarget(
+            name: "VisionaryFuzz",
+            dependencies: [
+                "Core", "MultipartForm", "RESTEngine", "RESTErrors", "RESTQuery", "SchemaCache", "Tokens",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Fuzz/Sources",
+            swiftSettings: swiftSettings
+        ),
         // Test support: a throwaway embedded cluster shared by the whole test run.
         .target(
             name: "TestSupport",
