@@ -30,12 +30,9 @@ public struct AppConfig: Sendable, Equatable {
     public var restMaxRows: Int?
     /// `statement_timeout` of every REST statement, in milliseconds (`VISIONARY_REST_STATEMENT_TIMEOUT_MS`).
     public var restStatementTimeoutMilliseconds = 8_000
-    /// Seconds a connection may sit idle between requests, or between the parts of one, before
-    /// it is closed (`VISIONARY_HTTP_IDLE_TIMEOUT`).
-    public var httpIdleTimeoutSeconds = 60
-    /// Seconds a client has to send its first request's whole head, from the moment it connects
-    /// (`VISIONARY_HTTP_HEADER_TIMEOUT`); later requests are bounded by the idle timeout.
-    public var httpHeaderTimeoutSeconds = 10
+    /// Seconds a connection may sit idle between requests, or between the parts of one (an
+    /// unfinished request head included), before it is closed (`VISIONARY_HTTP_IDLE_TIMEOUT`).
+    public var httpIdleTimeoutSeconds = 30
     /// The address clients reach the server at (`VISIONARY_PUBLIC_URL`): the one source of every
     /// absolute URL the server makes (token issuer, mail links, redirects). Nil: the listen address.
     public var publicURL: String?
@@ -101,7 +98,6 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_DB_POOL_SIZE", 1...1_000, into: &databasePoolSize)
         try integer("VISIONARY_REST_STATEMENT_TIMEOUT_MS", 100...3_600_000, into: &restStatementTimeoutMilliseconds)
         try integer("VISIONARY_HTTP_IDLE_TIMEOUT", 1...3_600, into: &httpIdleTimeoutSeconds)
-        try integer("VISIONARY_HTTP_HEADER_TIMEOUT", 1...300, into: &httpHeaderTimeoutSeconds)
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
         try storage.read(value)
@@ -163,7 +159,6 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_REST_MAX_ROWS", restMaxRows.map(String.init) ?? "(no cap)"),
             ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),
             ("VISIONARY_HTTP_IDLE_TIMEOUT", String(httpIdleTimeoutSeconds)),
-            ("VISIONARY_HTTP_HEADER_TIMEOUT", String(httpHeaderTimeoutSeconds)),
             ("VISIONARY_JWT_EXPIRY", String(auth.accessTokenLifetime)),
             ("VISIONARY_JWT_LEEWAY", String(auth.expiryLeeway)),
             ("VISIONARY_AUTH_AUTOCONFIRM", String(auth.autoconfirm)),

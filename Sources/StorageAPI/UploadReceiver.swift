@@ -96,15 +96,8 @@ enum UploadReceiver {
         }
         for try await chunk in input.body {
             parser.append(chunk.readableBytesView)
-            while let event = try nextEvent(&parser) {
-                do {
-                    try await handle(event)
-                } catch let error as StorageError {
-                    throw error
-                } catch {
-                    throw StorageError.invalidRequest("\(error)")
-                }
-            }
+            // A store that fails to write is the server's fault: a 500, its details in the log.
+            while let event = try nextEvent(&parser) { try await handle(event) }
         }
         guard parser.isFinished else { throw StorageError.invalidRequest("The multipart body ended early") }
         guard fileDone else { throw StorageError.noContent }

@@ -105,12 +105,11 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     FunctionsRoutes(functions: parts.functions, callers: parts.callers).register(on: router)
     StorageRoutes(service: parts.storage).register(on: router)
 
-    let headerTimeout = TimeAmount.seconds(Int64(parts.config.httpHeaderTimeoutSeconds))
+    // The idle timeout also bounds how long a client may take over a request's head: bytes of an
+    // unfinished head are not activity, so a connection that trickles them is closed all the same.
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(
-            additionalChannelHandlers: [HeaderReadDeadline(limit: headerTimeout)],
-            idleTimeout: .seconds(Int64(parts.config.httpIdleTimeoutSeconds)))),
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(parts.config.httpIdleTimeoutSeconds)))),
         configuration: .init(address: .hostname(parts.config.host, port: parts.config.port), serverName: "visionary"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? parts.config.port

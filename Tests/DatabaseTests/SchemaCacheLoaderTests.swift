@@ -11,7 +11,7 @@ struct SchemaCacheLoaderTests {
         let cache = try await database.withClient(logger: TestCluster.logger) { client in
             try await SchemaCacheLoader(database: SQLRunner(client: client, logger: TestCluster.logger)).load()
         }
-        #expect(cache.relations.count == 38)
+        #expect(cache.relations.count == 39)
         let profiles = try #require(cache.relation("public", "profiles"))
         #expect(profiles.primaryKey == ["id"])
         #expect(profiles.column("credits")?.type == "integer")

@@ -25,12 +25,12 @@ struct EdgeFindingsTests {
             let now = Int(Date().timeIntervalSince1970)
             for role in ["postgres", "authenticator", "pg_read_all_data", "supabase_admin"] {
                 let forged = try HS256(secret: TestApp.secret).sign(Claims(sub: user.id, role: role, exp: now + 600))
-                let rest = try await Self.send(client, app, .get, "/rest/v1/profiles?select=id", bearer: forged)
+                let rest = try await app.send(client, .get, "/rest/v1/profiles?select=id", bearer: forged)
                 #expect(rest.0 == .unauthorized, "\(role): \(rest.1)")
                 #expect(rest.1.contains("PGRST303"), "\(role): \(rest.1)")
-                let storage = try await Self.send(client, app, .get, "/storage/v1/bucket", bearer: forged)
+                let storage = try await app.send(client, .get, "/storage/v1/bucket", bearer: forged)
                 #expect(storage.0 == .badRequest, "\(role): \(storage.1)")
-                let function = try await Self.send(client, app, .get, "/functions/v1/credits/balance", bearer: forged)
+                let function = try await app.send(client, .get, "/functions/v1/credits/balance", bearer: forged)
                 #expect(function.0 == .unauthorized, "\(role): \(function.1)")
             }
         }
@@ -42,8 +42,8 @@ struct EdgeFindingsTests {
         try await app.run { client in
             let user = try await app.signUp(client, email: "nf@edge.test")
             let missing = UUID().uuidString.lowercased()
-            let rest = try await Self.send(
-                client, app, .post, "/rest/v1/rpc/get_team", bearer: user.token, body: #"{"p_team_id":"\#(missing)"}"#)
+            let rest = try await app.send(
+                client, .post, "/rest/v1/rpc/get_team", bearer: user.token, body: #"{"p_team_id":"\#(missing)"}"#)
             #expect(rest.0 == .notFound, "\(rest.1)")
             #expect(rest.1.contains("P0002"), "\(rest.1)")
         }
@@ -55,16 +55,16 @@ struct EdgeFindingsTests {
         try await app.run { client in
             let user = try await app.signUp(client, email: "limits@edge.test")
             let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-            let body = try await Self.send(
-                client, app, .post, "/rest/v1/action_tasks", bearer: user.token, body: #"{"title":"x","type":"ADMIN","x":\#(deep)}"#)
+            let body = try await app.send(
+                client, .post, "/rest/v1/action_tasks", bearer: user.token, body: #"{"title":"x","type":"ADMIN","x":\#(deep)}"#)
             #expect(body.0 == .badRequest, "\(body.1.prefix(300))")
             #expect(!body.1.contains("max_stack_depth"))
-            let filter = try await Self.send(
-                client, app, .get, "/rest/v1/profiles?select=id&id=cs." + String(repeating: "%5B", count: 20_000), bearer: user.token)
+            let filter = try await app.send(
+                client, .get, "/rest/v1/profiles?select=id&id=cs." + String(repeating: "%5B", count: 20_000), bearer: user.token)
             #expect(filter.0.code >= 400 && filter.0.code < 500, "\(filter.1.prefix(300))")
             #expect(!filter.1.contains("max_stack_depth"))
             let columns = (0..<1_700).map { "c\($0):id" }.joined(separator: ",")
-            let wide = try await Self.send(client, app, .get, "/rest/v1/profiles?select=\(columns)", bearer: user.token)
+            let wide = try await app.send(client, .get, "/rest/v1/profiles?select=\(columns)", bearer: user.token)
             #expect(wide.0 == .badRequest, "\(wide.1.prefix(300))")
             #expect(wide.1.contains("54011"), "\(wide.1.prefix(300))")
             #expect(try await client.execute(uri: "/health", method: .get) { $0.status } == .ok)
@@ -84,11 +84,11 @@ struct EdgeFindingsTests {
                 ("recover email", .post, "/auth/v1/recover", #"{"email":"nul\u0000@edge.test"}"#),
             ]
             for (what, method, uri, body) in probes {
-                let reply = try await Self.send(client, app, method, uri, bearer: anon, body: body)
+                let reply = try await app.send(client, method, uri, bearer: anon, body: body)
                 #expect(reply.0 == .badRequest, "\(what): \(reply.1)")
             }
-            let metadata = try await Self.send(
-                client, app, .put, "/auth/v1/user", bearer: user.token, body: #"{"data":{"name":"a\u0000b"}}"#)
+            let metadata = try await app.send(
+                client, .put, "/auth/v1/user", bearer: user.token, body: #"{"data":{"name":"a\u0000b"}}"#)
             #expect(metadata.0 == .badRequest, "\(metadata.1)")
             // A mail link with a NUL: sent on with the link's error, like any bad link.
             let verify = try await client.execute(uri: "/auth/v1/verify?type=signup&token=ab%00cd", method: .get) {
@@ -96,12 +96,12 @@ struct EdgeFindingsTests {
             }
             #expect(verify.0 == .seeOther)
             #expect(verify.1.contains("#error=access_denied"), "\(verify.1)")
-            let search = try await Self.send(
-                client, app, .post, "/storage/v1/object/list/none", bearer: user.token, body: #"{"prefix":"","search":"a\u0000"}"#)
+            let search = try await app.send(
+                client, .post, "/storage/v1/object/list/none", bearer: user.token, body: #"{"prefix":"","search":"a\u0000"}"#)
             #expect(search.0 == .badRequest, "\(search.1)")
             // An escaped backslash before "u0000" is ordinary text.
-            let literal = try await Self.send(
-                client, app, .put, "/auth/v1/user", bearer: user.token, body: #"{"data":{"name":"a\\u0000b"}}"#)
+            let literal = try await app.send(
+                client, .put, "/auth/v1/user", bearer: user.token, body: #"{"data":{"name":"a\\u0000b"}}"#)
             #expect(literal.0 == .ok, "\(literal.1)")
         }
     }
@@ -141,8 +141,8 @@ struct EdgeFindingsTests {
         try await app.run { client in
             let user = try await app.signUp(client, email: "csv@edge.test")
             for title in ["=HYPERLINK(\\\"http://x\\\")", "+1+1", "-2+3", "@SUM(A1)", "plain"] {
-                let reply = try await Self.send(
-                    client, app, .post, "/rest/v1/action_tasks", bearer: user.token, body: #"{"title":"\#(title)","type":"ADMIN"}"#)
+                let reply = try await app.send(
+                    client, .post, "/rest/v1/action_tasks", bearer: user.token, body: #"{"title":"\#(title)","type":"ADMIN"}"#)
                 #expect(reply.0 == .created, "\(reply.1)")
             }
             let csv = try await client.execute(
@@ -165,7 +165,7 @@ struct EdgeFindingsTests {
             let service = app.keys.serviceRole
             for body in [#"{"name":"open","public":true}"#, #"{"name":"pictures","public":true,"allowed_mime_types":["image/*"]}"#,
                          #"{"name":"vectors","public":true,"allowed_mime_types":["image/svg+xml"]}"#] {
-                #expect(try await Self.send(client, app, .post, "/storage/v1/bucket", bearer: service, body: body).0 == .ok)
+                #expect(try await app.send(client, .post, "/storage/v1/bucket", bearer: service, body: body).0 == .ok)
             }
             let svg = #"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>"#
             for (path, type, expected) in [("open/page.html", "text/html", HTTPResponse.Status.ok), ("open/x.svg", "image/svg+xml", .ok),
@@ -193,8 +193,8 @@ struct EdgeFindingsTests {
         try await app.run { client in
             let user = try await app.signUp(client, email: "single@edge.test")
             for title in ["one", "two"] {
-                let reply = try await Self.send(
-                    client, app, .post, "/rest/v1/action_tasks", bearer: user.token, body: #"{"title":"\#(title)","type":"ADMIN"}"#)
+                let reply = try await app.send(
+                    client, .post, "/rest/v1/action_tasks", bearer: user.token, body: #"{"title":"\#(title)","type":"ADMIN"}"#)
                 #expect(reply.0 == .created)
             }
             for prefer in ["return=minimal", "return=representation", "return=headers-only"] {
@@ -206,7 +206,7 @@ struct EdgeFindingsTests {
                 #expect(reply.0 == .notAcceptable, "\(prefer): \(reply.1)")
                 #expect(reply.1.contains("PGRST116"), "\(prefer): \(reply.1)")
             }
-            let titles = try await Self.send(client, app, .get, "/rest/v1/action_tasks?select=title&order=title", bearer: user.token)
+            let titles = try await app.send(client, .get, "/rest/v1/action_tasks?select=title&order=title", bearer: user.token)
             #expect(titles.1 == #"[{"title":"one"}, {"title":"two"}]"# || !titles.1.contains("changed"), "\(titles.1)")
         }
     }
@@ -216,23 +216,13 @@ struct EdgeFindingsTests {
         let app = try await TestApp.make()
         try await app.run { client in
             let user = try await app.signUp(client, email: "openapi@edge.test")
-            let anon = try await Self.send(client, app, .get, "/rest/v1/", bearer: app.keys.anon)
-            let signedIn = try await Self.send(client, app, .get, "/rest/v1/", bearer: user.token)
+            let anon = try await app.send(client, .get, "/rest/v1/", bearer: app.keys.anon)
+            let signedIn = try await app.send(client, .get, "/rest/v1/", bearer: user.token)
             #expect(anon.0 == .ok)
             // get_team is granted to authenticated only; list_print_products to anon as well.
             #expect(!anon.1.contains("/rpc/get_team\""))
             #expect(anon.1.contains("/rpc/list_print_products"))
             #expect(signedIn.1.contains("/rpc/get_team\""))
-        }
-    }
-
-    static func send(
-        _ client: any TestClientProtocol, _ app: TestApp, _ method: HTTPRequest.Method, _ uri: String, bearer: String, body: String? = nil
-    ) async throws -> (HTTPResponse.Status, String) {
-        var headers: HTTPFields = [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(bearer)"]
-        if body != nil { headers[.contentType] = "application/json" }
-        return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
-            ($0.status, String(buffer: $0.body))
         }
     }
 }

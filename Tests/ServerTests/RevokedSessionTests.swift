@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import PostgresNIO
 import Testing
 import TestSupport
 
@@ -11,6 +12,8 @@ import TestSupport
 struct RevokedSessionTests {
     enum Ending: String, CaseIterable, Sendable {
         case logout, ban, softDelete
+        /// An operator bans the user with SQL, bypassing the Auth API.
+        case operatorBan
     }
 
     @Test("after the session ends, REST, Storage and Functions refuse its token with their invalid-token answer", arguments: Ending.allCases)
@@ -27,15 +30,21 @@ struct RevokedSessionTests {
             let service = app.keys.serviceRole
             switch ending {
             case .logout:
-                let status = try await Self.send(client, app, .post, "/auth/v1/logout", bearer: victim.token).0
+                let status = try await app.send(client, .post, "/auth/v1/logout", bearer: victim.token).0
                 #expect(status == .noContent)
             case .ban:
-                let status = try await Self.send(
-                    client, app, .put, "/auth/v1/admin/users/\(victim.id)", bearer: service, body: #"{"ban_duration":"24h"}"#).0
+                let status = try await app.send(
+                    client, .put, "/auth/v1/admin/users/\(victim.id)", bearer: service, body: #"{"ban_duration":"24h"}"#).0
                 #expect(status == .ok)
+            case .operatorBan:
+                try await TestCluster.withConnection(app.database) { connection in
+                    try await connection.query(
+                        "UPDATE auth.users SET banned_until = now() + interval '1 day' WHERE id = \(victim.id)::uuid",
+                        logger: TestCluster.logger)
+                }
             case .softDelete:
-                let status = try await Self.send(
-                    client, app, .delete, "/auth/v1/admin/users/\(victim.id)", bearer: service, body: #"{"should_soft_delete":true}"#).0
+                let status = try await app.send(
+                    client, .delete, "/auth/v1/admin/users/\(victim.id)", bearer: service, body: #"{"should_soft_delete":true}"#).0
                 #expect(status == .ok)
             }
             let rest = try await Self.rest(client, app, victim.token)
@@ -47,8 +56,8 @@ struct RevokedSessionTests {
             let function = try await Self.function(client, app, victim.token)
             #expect(function.0 == .unauthorized, "\(function.1)")
             // A write is refused too, and leaves nothing behind.
-            let write = try await Self.send(
-                client, app, .post, "/rest/v1/action_tasks", bearer: victim.token, body: #"{"title":"after","type":"ADMIN"}"#)
+            let write = try await app.send(
+                client, .post, "/rest/v1/action_tasks", bearer: victim.token, body: #"{"title":"after","type":"ADMIN"}"#)
             #expect(write.0 == .unauthorized, "\(write.1)")
             // The other user's session is untouched.
             #expect(try await Self.rest(client, app, bystander.token).0 == .ok)
@@ -58,24 +67,14 @@ struct RevokedSessionTests {
     }
 
     static func rest(_ client: any TestClientProtocol, _ app: TestApp, _ token: String) async throws -> (HTTPResponse.Status, String) {
-        try await send(client, app, .get, "/rest/v1/profiles?select=id", bearer: token)
+        try await app.send(client, .get, "/rest/v1/profiles?select=id", bearer: token)
     }
 
     static func storage(_ client: any TestClientProtocol, _ app: TestApp, _ token: String) async throws -> (HTTPResponse.Status, String) {
-        try await send(client, app, .get, "/storage/v1/bucket", bearer: token)
+        try await app.send(client, .get, "/storage/v1/bucket", bearer: token)
     }
 
     static func function(_ client: any TestClientProtocol, _ app: TestApp, _ token: String) async throws -> (HTTPResponse.Status, String) {
-        try await send(client, app, .get, "/functions/v1/credits/balance", bearer: token)
-    }
-
-    static func send(
-        _ client: any TestClientProtocol, _ app: TestApp, _ method: HTTPRequest.Method, _ uri: String, bearer: String, body: String? = nil
-    ) async throws -> (HTTPResponse.Status, String) {
-        var headers: HTTPFields = [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(bearer)"]
-        if body != nil { headers[.contentType] = "application/json" }
-        return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) {
-            ($0.status, String(buffer: $0.body))
-        }
+        try await app.send(client, .get, "/functions/v1/credits/balance", bearer: token)
     }
 }

@@ -22,23 +22,27 @@ struct SignInLockoutTests {
         try await app.run { client in
             _ = try await app.signUp(client, email: "owner@lockout.test")
             let port = try #require(client.port)
-            func signIn(_ password: String, from address: String) throws -> Int {
-                try Self.postStatus(
-                    port: port, from: address, path: "/auth/v1/token?grant_type=password", apiKey: app.keys.anon,
-                    body: #"{"email":"owner@lockout.test","password":"\#(password)"}"#)
+            let apiKey = app.keys.anon
+            func signIn(_ password: String, from address: String) async throws -> Int {
+                try await SlowClientTests.offPool {
+                    try Self.postStatus(
+                        port: port, from: address, path: "/auth/v1/token?grant_type=password", apiKey: apiKey,
+                        body: #"{"email":"owner@lockout.test","password":"\#(password)"}"#)
+                }
             }
             // Ten guesses from the stranger's address: three free, then 429s while blocked.
             var statuses: [Int] = []
-            for _ in 0..<10 { statuses.append(try signIn("guess", from: "127.0.0.3")) }
+            for _ in 0..<10 { statuses.append(try await signIn("guess", from: "127.0.0.3")) }
             #expect(Array(statuses.prefix(3)) == [400, 400, 400])
             #expect(statuses.dropFirst(3).contains(429))
             #expect(Set(statuses.dropFirst(3)).isSubset(of: [400, 429]))
             // The owner, from another address, is not blocked by them.
-            #expect(try signIn("secret-password", from: "127.0.0.4") == 200)
+            #expect(try await signIn("secret-password", from: "127.0.0.4") == 200)
         }
     }
 
-    /// POSTs JSON over a connection of its own from `address` and returns the status code.
+    /// POSTs JSON over a connection of its own from `address` and returns the status code. Blocks:
+    /// call it through `SlowClientTests.offPool`.
     static func postStatus(port: Int, from address: String, path: String, apiKey: String, body: String) throws -> Int {
         let socket = try SlowClientTests.connect(port: port, from: address)
         defer { _ = close(socket) }

@@ -30,7 +30,6 @@ public struct TestApp: Sendable {
         // Stored objects go to a folder of this server's own, never the working directory.
         config.storage.localDirectory = NSTemporaryDirectory() + "visionary-test-\(UUID().uuidString)"
         // A busy machine may leave the test client's kept-alive connection quiet for a while.
-        config.httpHeaderTimeoutSeconds = 300
         config.httpIdleTimeoutSeconds = 3_600
         adjust(&config)
         return TestApp(
