@@ -25,10 +25,8 @@ public struct RESTRoutes: Sendable {
     }
 
     func handle(_ request: Request, context: AppRequestContext) async -> Response {
-        var role = "anon"
         do {
             let caller = try service.identify(bearer: request.bearerToken, apiKey: request.headers[.apiKey] ?? request.uri.queryParameters["apikey"].map(String.init))
-            role = caller.role
             let body: [UInt8]?
             do {
                 body = [.post, .patch, .put].contains(request.method)
