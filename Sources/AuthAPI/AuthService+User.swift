@@ -41,11 +41,12 @@ extension AuthService {
         let row = try await database.text(SQLStatement("""
             SELECT jsonb_build_object('user', auth.user_json(u), 'hash', u.encrypted_password,
                                       'banned', coalesce(u.banned_until > now(), false),
-                                      'session_live', $2::uuid IS NULL OR EXISTS (SELECT 1 FROM auth.sessions s WHERE s.id = $2::uuid AND s.user_id = u.id),
+                                      'session_live', $2::uuid IS NULL OR s.created_at IS NOT NULL,
                                       'email', u.email,
-                                      'recent', EXISTS (SELECT 1 FROM auth.sessions s WHERE s.id = $2::uuid AND s.user_id = u.id
-                                                        AND s.created_at > now() - interval '10 minutes'))::text
-            FROM auth.users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL
+                                      'recent', coalesce(s.created_at > now() - interval '10 minutes', false))::text
+            FROM auth.users u
+            LEFT JOIN auth.sessions s ON s.id = $2::uuid AND s.user_id = u.id
+            WHERE u.id = $1::uuid AND u.deleted_at IS NULL
             """, [.text(sub), sessionID.map { .text($0) } ?? .null]))
         guard let row else { throw AuthError.userNotFoundBearer }
         struct Row: Decodable {

@@ -14,13 +14,12 @@ extension RowRange {
         }
         guard !lowerText.isEmpty, isDigits(lowerText), isDigits(upperText) else { return .success(nil) }
         let bounds = 0...RequestInteger.maxCount
-        guard let lower = RequestInteger.parse(lowerText, in: bounds),
-              upperText.isEmpty || RequestInteger.parse(upperText, in: bounds) != nil else {
+        let upper = upperText.isEmpty ? nil : RequestInteger.parse(upperText, in: bounds)
+        guard let lower = RequestInteger.parse(lowerText, in: bounds), upperText.isEmpty || upper != nil else {
             return .failure(RESTQueryError(
                 .range, "Requested range not satisfiable",
                 details: "The Range header bounds must be at most \(RequestInteger.maxCount)."))
         }
-        let upper = upperText.isEmpty ? nil : RequestInteger.parse(upperText, in: bounds)
         if let upper, lower > upper {
             return .failure(RESTQueryError(
                 .range, "Requested range not satisfiable",

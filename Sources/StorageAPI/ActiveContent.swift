@@ -9,11 +9,17 @@ enum ActiveContent {
         "application/x-javascript", "application/x-shockwave-flash", "multipart/x-mixed-replace",
     ]
 
+    /// The type and subtype of a media type, lower-cased, without parameters: `image/svg+xml`
+    /// for `Image/SVG+XML; charset=utf-8`.
+    static func essence(of mimeType: String) -> String {
+        (mimeType.split(separator: ";").first.map { $0.trimmingBlanks() } ?? "").lowercased()
+    }
+
     /// Whether a media type (parameters allowed) is active content: one of `types`, or any
     /// `+xml` type.
     static func isActive(_ mimeType: String) -> Bool {
-        let base = (mimeType.split(separator: ";").first.map { $0.trimmingBlanks() } ?? "").lowercased()
-        return types.contains(base) || base.hasSuffix("+xml")
+        let essence = essence(of: mimeType)
+        return types.contains(essence) || essence.hasSuffix("+xml")
     }
 
     /// The policy every object response carries (with `X-Content-Type-Options: nosniff`): the

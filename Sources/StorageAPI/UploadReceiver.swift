@@ -124,7 +124,7 @@ enum UploadReceiver {
     /// Refuses a type that is malformed or not among the bucket's allowed types (`type/*` wildcards
     /// allowed, though they never admit active content such as SVG: that must be listed exactly).
     static func check(_ mimeType: String, allowed: [String]?) throws(StorageError) {
-        let base = (mimeType.split(separator: ";").first.map { $0.trimmingBlanks() } ?? "").lowercased()
+        let base = ActiveContent.essence(of: mimeType)
         let parts = base.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, mimeType.utf8.count <= 255,
               mimeType.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f })
