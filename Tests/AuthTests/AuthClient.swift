@@ -9,6 +9,7 @@ import TestSupport
 struct AuthClient: Sendable {
     let client: any TestClientProtocol
     let apiKey: String
+    var ownConnections = false
 
     struct Reply: Sendable {
         let status: HTTPResponse.Status
@@ -30,11 +31,21 @@ struct AuthClient: Sendable {
         if versioned { headers[HTTPField.Name("X-Supabase-Api-Version")!] = "2024-01-01" }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         for field in extra { headers[field.name] = field.value }
-        return try await client.execute(
-            uri: "/auth/v1/" + path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }
-        ) { response in
+        let body = json.map { ByteBuffer(string: $0) }
+        if ownConnections {
+            let answer = try await OwnConnection.send(port: client.port, uri: "/auth/v1/" + path, method: method, headers: headers, body: body)
+            return Reply(status: answer.status, headers: answer.headers, body: String(buffer: answer.body))
+        }
+        return try await client.execute(uri: "/auth/v1/" + path, method: method, headers: headers, body: body) { response in
             Reply(status: response.status, headers: response.headers, body: String(buffer: response.body))
         }
+    }
+
+    /// This client, sending each request on a connection of its own (for tests of races).
+    var concurrent: AuthClient {
+        var copy = self
+        copy.ownConnections = true
+        return copy
     }
 
     func signUp(_ email: String, _ password: String = "secret-password") async throws -> Reply {

@@ -59,7 +59,7 @@ struct RefreshTokenTests {
             let auth = AuthClient(client: client, apiKey: app.keys.anon)
             let token = try #require(try await auth.signUp("tabs@example.com").string("refresh_token"))
             let replies = try await withThrowingTaskGroup(of: AuthClient.Reply.self) { group in
-                for _ in 0..<20 { group.addTask { try await auth.refresh(token) } }
+                for _ in 0..<20 { group.addTask { try await auth.concurrent.refresh(token) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(replies.allSatisfy { $0.status == .ok })

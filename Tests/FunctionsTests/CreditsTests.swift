@@ -55,7 +55,7 @@ struct CreditsTests {
             #expect(try await user.functions.call("credits").object["credits"] as? Int == 3)
 
             let replies = try await withThrowingTaskGroup(of: FunctionsClient.Reply.self) { group in
-                for _ in 0..<5 { group.addTask { try await service.call("credits", "adjust", body) } }
+                for _ in 0..<5 { group.addTask { try await service.concurrent.call("credits", "adjust", body) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(replies.allSatisfy { $0.status == .ok && $0.object["credits"] as? Int == 13 }, "\(replies.map(\.body))")

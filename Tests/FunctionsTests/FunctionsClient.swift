@@ -11,6 +11,7 @@ struct FunctionsClient: Sendable {
     let client: any TestClientProtocol
     let apiKey: String
     var bearer: String?
+    var ownConnections = false
 
     struct Reply: Sendable {
         let status: HTTPResponse.Status
@@ -39,11 +40,21 @@ struct FunctionsClient: Sendable {
         }
         if body != nil { headers[.contentType] = "application/json" }
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
-        return try await client.execute(
-            uri: "/functions/v1/" + path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
-        ) { response in
+        let bytes = body.map { ByteBuffer(string: $0) }
+        if ownConnections {
+            let answer = try await OwnConnection.send(port: client.port, uri: "/functions/v1/" + path, method: method, headers: headers, body: bytes)
+            return Reply(status: answer.status, headers: answer.headers, body: String(buffer: answer.body))
+        }
+        return try await client.execute(uri: "/functions/v1/" + path, method: method, headers: headers, body: bytes) { response in
             Reply(status: response.status, headers: response.headers, body: String(buffer: response.body))
         }
+    }
+
+    /// This client, sending each request on a connection of its own (for tests of races).
+    var concurrent: FunctionsClient {
+        var copy = self
+        copy.ownConnections = true
+        return copy
     }
 
     func with(bearer: String?) -> FunctionsClient {

@@ -190,9 +190,9 @@ struct PartnerCollaborationTests {
             // The same invitation accepted twice at once by the invitee, and by someone else holding
             // the code: one partnership.
             let code = try #require(try await alice.functions.call("partner-collaboration", "invite", json(["email": bob.email])).object["invite_code"] as? String)
-            async let first = bob.functions.call("partner-collaboration", "accept", json(["code": code]))
-            async let second = bob.functions.call("partner-collaboration", "accept", json(["code": code]))
-            async let impostor = carol.functions.call("partner-collaboration", "accept", json(["code": code]))
+            async let first = bob.functions.concurrent.call("partner-collaboration", "accept", json(["code": code]))
+            async let second = bob.functions.concurrent.call("partner-collaboration", "accept", json(["code": code]))
+            async let impostor = carol.functions.concurrent.call("partner-collaboration", "accept", json(["code": code]))
             let statuses = try await [first.status, second.status]
             #expect(statuses.filter { $0 == .ok }.count == 1, "\(statuses)")
             #expect(statuses.filter { $0 == .unprocessableContent }.count == 1, "\(statuses)")
@@ -200,8 +200,8 @@ struct PartnerCollaborationTests {
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM partner_connections")) == "1")
 
             // Both partners unlink at once: ended once, both answers fine.
-            async let unlinkA = alice.functions.call("partner-collaboration", "unlink")
-            async let unlinkB = bob.functions.call("partner-collaboration", "unlink")
+            async let unlinkA = alice.functions.concurrent.call("partner-collaboration", "unlink")
+            async let unlinkB = bob.functions.concurrent.call("partner-collaboration", "unlink")
             let unlinks = try await [unlinkA, unlinkB]
             #expect(unlinks.allSatisfy { $0.status == .ok || $0.status == .notFound }, "\(unlinks.map(\.body))")
             #expect(unlinks.filter { $0.object["unlinked"] as? Bool == true }.count == 1, "\(unlinks.map(\.body))")
@@ -210,8 +210,8 @@ struct PartnerCollaborationTests {
             // Crossed invitations between the same two people accepted at once: one partnership.
             let toBob = try #require(try await alice.functions.call("partner-collaboration", "invite", json(["email": bob.email])).object["invite_code"] as? String)
             let toAlice = try #require(try await bob.functions.call("partner-collaboration", "invite", json(["email": alice.email])).object["invite_code"] as? String)
-            async let acceptA = bob.functions.call("partner-collaboration", "accept", json(["code": toBob]))
-            async let acceptB = alice.functions.call("partner-collaboration", "accept", json(["code": toAlice]))
+            async let acceptA = bob.functions.concurrent.call("partner-collaboration", "accept", json(["code": toBob]))
+            async let acceptB = alice.functions.concurrent.call("partner-collaboration", "accept", json(["code": toAlice]))
             let crossed = try await [acceptA.status, acceptB.status]
             #expect(crossed.filter { $0 == .ok }.count == 1, "\(crossed)")
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM partner_connections WHERE status = 'active'")) == "1")

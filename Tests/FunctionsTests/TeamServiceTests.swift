@@ -214,7 +214,7 @@ struct TeamServiceTests {
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for n in 20...39 {
                     group.addTask {
-                        try await owner.functions.call("team-service", "invite", json(["team_id": team, "email": "seat\(n)@seats.test"])).status.code
+                        try await owner.functions.concurrent.call("team-service", "invite", json(["team_id": team, "email": "seat\(n)@seats.test"])).status.code
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -236,7 +236,7 @@ struct TeamServiceTests {
             let accepted = try await withThrowingTaskGroup(of: Int.self) { group in
                 for (user, id) in invitees {
                     group.addTask {
-                        try await user.functions.call("team-service", "accept_invitation", json(["invitation_id": id])).status.code
+                        try await user.functions.concurrent.call("team-service", "accept_invitation", json(["invitation_id": id])).status.code
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }

@@ -78,9 +78,10 @@ struct StorageCrashSafetyTests {
     func racingUploads(kind: StoreKind) async throws {
         try await StorageHarness.run(kind) { h in
             let key = h.serviceKey
+            let racer = h.concurrent
             let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
                 for index in 0..<4 {
-                    group.addTask { try await h.upload("documents", "x/race.bin", randomBytes(200_000 + index), bearer: key) }
+                    group.addTask { try await racer.upload("documents", "x/race.bin", randomBytes(200_000 + index), bearer: key) }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }

@@ -41,6 +41,7 @@ struct StorageHarness: Sendable {
     let kind: StoreKind
     /// The local store's folder (S3 stores stage uploads under it).
     let storageDirectory: String
+    var ownConnections = false
 
     static func run(
         _ kind: StoreKind, adjust: @escaping @Sendable (inout AppConfig) -> Void = { _ in },
@@ -72,9 +73,20 @@ struct StorageHarness: Sendable {
         headers[HTTPField.Name("apikey")!] = apiKey ?? app.keys.anon
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         for (name, value) in extra { headers.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        if ownConnections {
+            let answer = try await OwnConnection.send(port: client.port, uri: "/storage/v1/" + path, method: method, headers: headers, body: body)
+            return Reply(status: answer.status, headers: answer.headers, bytes: Array(buffer: answer.body))
+        }
         return try await client.execute(uri: "/storage/v1/" + path, method: method, headers: headers, body: body) { response in
             Reply(status: response.status, headers: response.headers, bytes: Array(buffer: response.body))
         }
+    }
+
+    /// This harness, sending each request on a connection of its own (for tests of races).
+    var concurrent: StorageHarness {
+        var copy = self
+        copy.ownConnections = true
+        return copy
     }
 
     func json(_ method: HTTPRequest.Method, _ path: String, bearer: String?, _ json: String = "{}", headers: [(String, String)] = []) async throws -> Reply {
