@@ -93,11 +93,13 @@ public actor TestCluster {
     public static func withConnection<T: Sendable>(
         _ endpoint: DatabaseEndpoint, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
+        var configuration = PostgresConnection.Configuration(
+            host: endpoint.host, port: endpoint.port, username: endpoint.username,
+            password: endpoint.password, database: endpoint.database, tls: .disable)
+        // The whole suite starts at once on a small machine: the cluster may take a while to answer.
+        configuration.options.connectTimeout = .seconds(60)
         let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: endpoint.host, port: endpoint.port, username: endpoint.username,
-                password: endpoint.password, database: endpoint.database, tls: .disable),
-            id: Int.random(in: 1...Int(Int32.max)), logger: logger)
+            configuration: configuration, id: Int.random(in: 1...Int(Int32.max)), logger: logger)
         do {
             let result = try await body(connection)
             try await connection.close()
