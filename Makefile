@@ -4,11 +4,12 @@
 #   make bench  the REST, storage and domain benchmarks (scripts/bench-rest.sh, scripts/bench-storage.sh,
 #               scripts/bench-domain.sh; release build)
 #   make fuzz   libFuzzer on the parsers, FUZZ_SECONDS (default 60) per fuzzer (scripts/fuzz.sh; not part of make test)
+#   make schema regenerate schema/, one file per table with all its rules, from the migrations (scripts/schema-snapshot.sh)
 SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test bench fuzz build postgres python-client s3-test-server clean
+.PHONY: run test bench fuzz schema build postgres python-client s3-test-server clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
@@ -44,6 +45,9 @@ bench: postgres
 # (own build folder .build-fuzz; crashers are kept in a temporary folder and fail the target).
 fuzz:
 	SWIFT=$(SWIFT) scripts/fuzz.sh
+
+schema: postgres
+	SWIFT=$(SWIFT) CONFIGURATION=$(CONFIGURATION) scripts/schema-snapshot.sh
 
 clean:
 	rm -rf .build
