@@ -33,6 +33,11 @@ public struct AppConfig: Sendable, Equatable {
     /// Seconds a connection may sit idle between requests, or between the parts of one (an
     /// unfinished request head included), before it is closed (`VISIONARY_HTTP_IDLE_TIMEOUT`).
     public var httpIdleTimeoutSeconds = 30
+    /// Threads that run both the network I/O and every request's work (`VISIONARY_EVENT_LOOP_THREADS`).
+    /// Nil: half the processors (at least one) with the embedded database, which needs the other
+    /// half; all of them with an outside one. A request then stays on one thread from socket to
+    /// database and back, instead of waking another thread at each step.
+    public var eventLoopThreads: Int?
     /// The address clients reach the server at (`VISIONARY_PUBLIC_URL`): the one source of every
     /// absolute URL the server makes (token issuer, mail links, redirects). Nil: the listen address.
     public var publicURL: String?
@@ -98,6 +103,11 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_DB_POOL_SIZE", 1...1_000, into: &databasePoolSize)
         try integer("VISIONARY_REST_STATEMENT_TIMEOUT_MS", 100...3_600_000, into: &restStatementTimeoutMilliseconds)
         try integer("VISIONARY_HTTP_IDLE_TIMEOUT", 1...3_600, into: &httpIdleTimeoutSeconds)
+        if value("VISIONARY_EVENT_LOOP_THREADS") != nil {
+            var threads = 0
+            try integer("VISIONARY_EVENT_LOOP_THREADS", 1...1_024, into: &threads)
+            eventLoopThreads = threads
+        }
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
         try storage.read(value)
@@ -125,6 +135,11 @@ public struct AppConfig: Sendable, Equatable {
     }
 
     /// The public URL without a trailing slash: `VISIONARY_PUBLIC_URL`, else `http://host:port`.
+    /// `eventLoopThreads`, or its default for a machine with `processors` processors.
+    public func resolvedEventLoopThreads(processors: Int) -> Int {
+        eventLoopThreads ?? (databaseURL == nil ? max(1, processors / 2) : max(1, processors))
+    }
+
     public var resolvedPublicURL: String {
         var url = publicURL ?? "http://\(host):\(port)"
         while url.hasSuffix("/") { url.removeLast() }
@@ -159,6 +174,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_REST_MAX_ROWS", restMaxRows.map(String.init) ?? "(no cap)"),
             ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),
             ("VISIONARY_HTTP_IDLE_TIMEOUT", String(httpIdleTimeoutSeconds)),
+            ("VISIONARY_EVENT_LOOP_THREADS", eventLoopThreads.map(String.init) ?? "(half the processors with the embedded database, else all)"),
             ("VISIONARY_JWT_EXPIRY", String(auth.accessTokenLifetime)),
             ("VISIONARY_JWT_LEEWAY", String(auth.expiryLeeway)),
             ("VISIONARY_AUTH_AUTOCONFIRM", String(auth.autoconfirm)),

@@ -8,12 +8,11 @@ import NIOCore
 import NIOPosix
 import VisionaryApp
 
-/// The process entry: Swift concurrency's tasks run on NIO's event loops (no hop between the
-/// task pool and the loops that do the I/O on every await), then the command line runs.
+/// The process entry: the event loops are sized and run every Swift task, then the command line runs.
 @main
 enum Entry {
     static func main() async {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        EventLoops.install(environment: ProcessInfo.processInfo.environment)
         await Visionary.main()
     }
 }

@@ -33,9 +33,20 @@ struct AppConfigTests {
     @Test("malformed values are refused with the setting's name", arguments: [
         ["VISIONARY_PORT": "eighty"], ["VISIONARY_PORT": "70000"], ["VISIONARY_MIGRATE": "perhaps"],
         ["VISIONARY_JWT_SECRET": "short"], ["VISIONARY_LOG_LEVEL": "loud"], ["VISIONARY_DB_PORT": "-1"],
+        ["VISIONARY_EVENT_LOOP_THREADS": "0"], ["VISIONARY_EVENT_LOOP_THREADS": "9223372036854775808"],
     ])
     func refusesMalformed(environment: [String: String]) {
         #expect(throws: ConfigError.self) { try AppConfig(environment: environment, workingDirectory: "/") }
+    }
+
+    @Test("event loop threads: half the processors beside the embedded database, all with an outside one, or as set")
+    func eventLoopThreads() throws {
+        #expect(try AppConfig(environment: [:], workingDirectory: "/").resolvedEventLoopThreads(processors: 8) == 4)
+        #expect(try AppConfig(environment: [:], workingDirectory: "/").resolvedEventLoopThreads(processors: 1) == 1)
+        let outside = try AppConfig(environment: ["DATABASE_URL": "postgres://app:pw@127.0.0.1:5432/v"], workingDirectory: "/")
+        #expect(outside.resolvedEventLoopThreads(processors: 8) == 8)
+        let set = try AppConfig(environment: ["VISIONARY_EVENT_LOOP_THREADS": "3"], workingDirectory: "/")
+        #expect(set.resolvedEventLoopThreads(processors: 8) == 3)
     }
 
     @Test("printed settings never show secrets")
