@@ -136,10 +136,11 @@ extension AuthService {
         case reused
     }
 
-    /// `POST /token?grant_type=refresh_token`: rotation with reuse detection (spec §2.7). All
-    /// refreshes of one session are serialised on its row; a token presented again gets the
-    /// same successor when it is the parent of the live token (a lost response) or when the
-    /// session was refreshed moments ago (tabs racing); any other reuse ends the session.
+    /// `POST /token?grant_type=refresh_token`: rotation with reuse detection
+    /// (docs/wire-compatibility.md, Refresh-token rotation). All refreshes of one session are
+    /// serialised on its row; a token presented again gets the same successor when it is the
+    /// parent of the live token (a lost response) or when the session was refreshed moments ago
+    /// (tabs racing); any other reuse ends the session.
     func refresh(token: String) async throws -> String {
         let outcome: RefreshOutcome
         do {

@@ -7,8 +7,9 @@ import Tokens
 
 /// The signed-in user: who the bearer is, reading and changing the user, signing out.
 extension AuthService {
-    /// The caller of an endpoint that needs a user bearer: its claims, after the five checks of
-    /// spec §2.4 (token valid, `sub` present, user exists, not banned, session live).
+    /// The caller of an endpoint that needs a user bearer: its claims, after the checks listed in
+    /// docs/wire-compatibility.md, Auth endpoints (token valid, `sub` present, user exists, not
+    /// banned, session live).
     struct Caller: Sendable {
         var userID: String
         var sessionID: String?

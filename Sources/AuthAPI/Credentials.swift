@@ -3,7 +3,8 @@ import Crypto
 import Foundation
 import Tokens
 
-/// The claims of a user access token, as the Supabase clients expect them (spec §2.6).
+/// The claims of a user access token, as the Supabase clients expect them
+/// (docs/wire-compatibility.md, Access tokens).
 struct AccessTokenClaims: Codable, Sendable {
     var iss: String
     var sub: String

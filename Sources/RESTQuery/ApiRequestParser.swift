@@ -1,7 +1,8 @@
 import Core
 
-/// Turns the parts of a `/rest/v1` HTTP request into an `ApiRequest` (protocol §3): the first
-/// stage of the REST compiler. Pure: no schema, no database, no clock, no environment.
+/// Turns the parts of a `/rest/v1` HTTP request into an `ApiRequest` (docs/wire-compatibility.md,
+/// REST): the first stage of the REST compiler. Pure: no schema, no database, no clock, no
+/// environment.
 public enum ApiRequestParser {
     /// Parses one request.
     /// - Parameters:
@@ -109,10 +110,10 @@ public enum ApiRequestParser {
         case order, limit, offset, and, or
     }
 
-    /// The query string split by meaning (§3.2). Errors are reported in PostgREST's order: order,
-    /// logic trees, columns, select, filters, on_conflict, then limit/offset. For a function read
-    /// (`GET`/`HEAD /rpc/fn`), a parameter that is not a valid filter is kept with its failure:
-    /// it may be an argument.
+    /// The query string split by meaning (docs/wire-compatibility.md, Query parameters). Errors
+    /// are reported in PostgREST's order: order, logic trees, columns, select, filters,
+    /// on_conflict, then limit/offset. For a function read (`GET`/`HEAD /rpc/fn`), a parameter
+    /// that is not a valid filter is kept with its failure: it may be an argument.
     static func queryParameters(_ query: String, isRoutineRead: Bool) throws(RESTQueryError) -> QueryParameters {
         let pairs = try QueryString.pairs(query).get()
         var select: String?
@@ -207,7 +208,8 @@ public enum ApiRequestParser {
         }
     }
 
-    /// `limit`/`offset`: a non-negative integer up to `RequestInteger.maxCount`. A negative limit is PGRST103, as in §3.5.
+    /// `limit`/`offset`: a non-negative integer up to `RequestInteger.maxCount`. A negative limit is
+    /// PGRST103 (docs/wire-compatibility.md, Order and pagination).
     private static func count(_ value: String, key: String, isLimit: Bool) throws(RESTQueryError) -> Int {
         let text = GrammarScanner.trimmed(value)
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)

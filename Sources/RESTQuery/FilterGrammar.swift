@@ -1,5 +1,6 @@
-/// Horizontal filters (§3.4): the key `[path.]field[jsonpath]` and the value
-/// `[not.]op[(modifier)].operand`, alone or as a condition inside a logic tree.
+/// Horizontal filters (docs/wire-compatibility.md, Filters and logic trees): the key
+/// `[path.]field[jsonpath]` and the value `[not.]op[(modifier)].operand`, alone or as a
+/// condition inside a logic tree.
 enum FilterGrammar {
     /// Where an operator expression stands: alone as a parameter's value (the operand runs to the
     /// end), or inside a logic tree (the operand stops at `,` or `)` unless quoted or bracketed).

@@ -1,5 +1,6 @@
-/// Logic trees (§3.4): `or=(c1,c2)`, `and=(…)`, `not.or=(…)`, nested `and(…)`/`or(…)`/`not.and(…)`;
-/// conditions are `[path.]field[jsonpath].[not.]op.operand`.
+/// Logic trees (docs/wire-compatibility.md, Filters and logic trees): `or=(c1,c2)`, `and=(…)`,
+/// `not.or=(…)`, nested `and(…)`/`or(…)`/`not.and(…)`; conditions are
+/// `[path.]field[jsonpath].[not.]op.operand`.
 enum LogicGrammar {
     /// How deep trees may nest; deeper input is refused rather than recursed into.
     static let maximumDepth = 64

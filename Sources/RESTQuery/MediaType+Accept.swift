@@ -1,8 +1,8 @@
 extension MediaType {
-    /// Negotiates the `Accept` header values (§3.8): the entries in order of their q-value (ties
-    /// keep their order, `q=0` refuses), and the first this server produces wins. No header, or
-    /// an empty one, is JSON. `application/openapi+json` counts as JSON when `describing` the
-    /// schema (`GET /`).
+    /// Negotiates the `Accept` header values (docs/wire-compatibility.md, Media types, statuses
+    /// and headers): the entries in order of their q-value (ties keep their order, `q=0`
+    /// refuses), and the first this server produces wins. No header, or an empty one, is JSON.
+    /// `application/openapi+json` counts as JSON when `describing` the schema (`GET /`).
     init(acceptValues: [String], describing: Bool = false) {
         let written = acceptValues.map(GrammarScanner.trimmed).filter { !$0.isEmpty }
         guard !written.isEmpty else {

@@ -1,4 +1,5 @@
-/// `order` (§3.5): `term ("," term)*` with `term := (field | relation(field))[.asc|.desc][.nullsfirst|.nullslast]`.
+/// `order` (docs/wire-compatibility.md, Order and pagination): `term ("," term)*` with
+/// `term := (field | relation(field))[.asc|.desc][.nullsfirst|.nullslast]`.
 enum OrderGrammar {
     static func parse(_ text: String) -> Result<[OrderTerm], RESTQueryError> {
         var scanner = GrammarScanner(text)

@@ -1,9 +1,10 @@
 import Core
 
 extension Preferences {
-    /// Reads every `Prefer` header value (§3.7): split on `,`, trimmed; the first occurrence of
-    /// each preference wins; anything not understood (`return=everything`, `params=single-object`,
-    /// `max-affected=x`) is kept in `unrecognised`, as written.
+    /// Reads every `Prefer` header value (docs/wire-compatibility.md, Prefer): split on `,`,
+    /// trimmed; the first occurrence of each preference wins; anything not understood
+    /// (`return=everything`, `params=single-object`, `max-affected=x`) is kept in `unrecognised`,
+    /// as written.
     init(headerValues: [String]) {
         self.init()
         for value in headerValues {

@@ -1,5 +1,6 @@
-/// A form-encoded query string (§1.6) split into its pairs, in order: `+` is a space, `%XX` a
-/// byte (a `%` not followed by two hex digits stands for itself), and the bytes are UTF-8.
+/// A form-encoded query string (docs/wire-compatibility.md, Query strings and bodies) split into
+/// its pairs, in order: `+` is a space, `%XX` a byte (a `%` not followed by two hex digits stands
+/// for itself), and the bytes are UTF-8.
 enum QueryString {
     struct Pair: Equatable {
         var key: String

@@ -1,8 +1,9 @@
 import Core
 
 extension RowRange {
-    /// The `Range` header (§3.5): `a-b` or `a-`, optionally after `items=`. Anything else is
-    /// ignored (nil), as PostgREST does; `a > b`, or bounds past `RequestInteger.maxCount`, are PGRST103.
+    /// The `Range` header (docs/wire-compatibility.md, Order and pagination): `a-b` or `a-`,
+    /// optionally after `items=`. Anything else is ignored (nil), as PostgREST does; `a > b`, or
+    /// bounds past `RequestInteger.maxCount`, are PGRST103.
     static func parse(header value: String) -> Result<RowRange?, RESTQueryError> {
         var text = Substring(GrammarScanner.trimmed(value))
         if text.lowercased().hasPrefix("items=") { text = text.dropFirst(6) }

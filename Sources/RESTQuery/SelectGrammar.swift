@@ -1,5 +1,6 @@
-/// The `select` grammar (§3.3): columns with aliases, JSON paths and casts; embeddings with
-/// aliases, hints, join types and spreads, nested. Whitespace around items is insignificant.
+/// The `select` grammar (docs/wire-compatibility.md, Select): columns with aliases, JSON paths
+/// and casts; embeddings with aliases, hints, join types and spreads, nested. Whitespace around
+/// items is insignificant.
 enum SelectGrammar {
     /// How deep embeddings may nest; deeper input is refused rather than recursed into.
     static let maximumDepth = 64

@@ -23,9 +23,9 @@ struct ReceivedUpload: Sendable {
 }
 
 /// Reads an upload body into an object writer as it streams, in any of the three encodings the
-/// clients use (protocol §4.5): multipart with a `file` part (py), multipart with an unnamed file
-/// part (js Blob/File), or the raw bytes (js bytes/stream). Enforces the size limit while
-/// counting, and the MIME rule as soon as the type is known.
+/// clients use (docs/wire-compatibility.md, Uploads and downloads): multipart with a `file` part
+/// (py), multipart with an unnamed file part (js Blob/File), or the raw bytes (js bytes/stream).
+/// Enforces the size limit while counting, and the MIME rule as soon as the type is known.
 enum UploadReceiver {
     static let defaultMimeType = "application/octet-stream"
     static let fieldLimit = 1 << 20

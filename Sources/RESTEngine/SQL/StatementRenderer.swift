@@ -87,7 +87,7 @@ public enum StatementRenderer {
         case .insert(let columns, let conflict, _):
             let payload = builder.bind(.json(plan.payload ?? "{}"), as: "json")
             let rows = plan.payloadIsArray ? payload : "json_build_array(\(payload))"
-            // A row's absent keys take the column's DEFAULT, explicit nulls stay null (schema T2).
+            // A row's absent keys take the column's DEFAULT, explicit nulls stay null (docs/schema.md, T2).
             // DEFAULT cannot stand inside an expression, so the default's own expression does.
             let values = columns.map { column in
                 "CASE WHEN r.value::jsonb ? \(SQLBuilder.literal(column.name)) "
