@@ -2,12 +2,12 @@
 
 Usage: python storage_client_flow.py <API URL> <anon key> <service_role key>
 
-Covers the storage items of the conformance checklist (spec section 6, items 35-44): bucket CRUD
-with the service key, uploads (multipart, as storage3 sends them) with upsert and update,
-downloads, public URLs, info/exists, list, remove, move, copy, signed download and upload URLs,
-and the refusals (duplicates, RLS, expired and misplaced tokens). Users sign up through the
-client's auth API and use storage as themselves, so the client's own request building and
-response parsing are what is tested.
+Covers the storage items of the conformance checklist (docs/wire-compatibility.md, items
+35-44): bucket CRUD with the service key, uploads (multipart, as storage3 sends them) with upsert
+and update, downloads, public URLs, info/exists, list, remove, move, copy, signed download and
+upload URLs, and the refusals (duplicates, RLS, expired and misplaced tokens). Users sign up
+through the client's auth API and use storage as themselves, so the client's own request
+building and response parsing are what is tested.
 
 One line per check, then `N passed, M failed`; the exit status is 0 only when every check passed.
 """

@@ -1,7 +1,8 @@
 @testable import RESTQuery
 import Testing
 
-/// Whole requests as supabase-py and supabase-js put them on the wire (§3.11).
+/// Whole requests as supabase-py and supabase-js put them on the wire (docs/wire-compatibility.md,
+/// What the clients send).
 @Suite("what the official clients send (§3.11)")
 struct ClientWireTests {
     static let uid = "8d0f2a51-6c7e-4b8a-9f11-2a3b4c5d6e7f"

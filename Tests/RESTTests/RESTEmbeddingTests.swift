@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Embedded resources (§3.3), embedded filters (§3.4), related order (§3.5) and CSV (§3.8) over
-/// real HTTP on the real schema: the public catalogue for shapes, users' own rows for RLS.
+/// Embedded resources, embedded filters, related order and CSV (docs/wire-compatibility.md,
+/// Select; Filters and logic trees; Order and pagination; Media types, statuses and headers)
+/// over real HTTP on the real schema: the public catalogue for shapes, users' own rows for RLS.
 @Suite("REST: embedding and CSV")
 struct RESTEmbeddingTests {
     @Test("to-one → object, to-many → array, by table, FK column or constraint; nested; *")

@@ -1,4 +1,5 @@
--- 0003 poster orders: the status machine of schema.md §2.6 (trigger enforce_order_status).
+-- 0003 poster orders: the status machine of docs/schema.md, Order state machines (trigger
+-- enforce_order_status).
 -- Every illegal transition is refused, every legal one stamps its timestamp, and an end user
 -- may only cancel a pending order.
 

@@ -1,5 +1,6 @@
 -- 0003 access matrix: for each table of 0003_core.sql, what another user, anon, the owner and
--- service_role can and cannot do (schema.md §1.5 and the Access line of each table).
+-- service_role can and cannot do (docs/schema.md, Conventions, and each table's grants and
+-- policies).
 
 -- Users: A owns the fixtures, B attacks them.
 SELECT set_config('test.a', tests.create_user('rls-a@example.com')::text, true),

@@ -1,6 +1,6 @@
 -- 0004 completions and time zones: completed_on derivation and the rules on a client-supplied
--- completed_on (schema.md §3.5), one completion per local day, and the time zone validation of
--- user_comm_preferences (§3.3, T8).
+-- completed_on (docs/schema.md, Habits and streaks), one completion per local day, and the time
+-- zone validation of user_comm_preferences (docs/schema.md, T8).
 
 SELECT set_config('test.u', tests.create_user('compl-u@example.com')::text, true),     -- no preferences: UTC
        set_config('test.tk', tests.create_user('compl-tk@example.com')::text, true);   -- Asia/Tokyo

@@ -1,6 +1,6 @@
 -- 0004 access matrix: for each table of 0004_agent_habits.sql, what another user, anon, the owner
 -- and service_role can and cannot do; and the parent-derived owners of agent_messages and
--- habit_completions (schema.md §1.4, §1.5, §3).
+-- habit_completions (docs/schema.md, Conventions).
 
 SELECT set_config('test.a', tests.create_user('agent-a@example.com')::text, true),
        set_config('test.b', tests.create_user('agent-b@example.com')::text, true);

@@ -1,7 +1,8 @@
--- 0004 streaks: the rules of schema.md §3.4 for daily, weekdays, custom and weekly habits — gaps,
--- the unfinished current period, unscheduled days, ISO weeks, local midnights, deletions,
--- frequency changes, the O(1) path, badges, refresh_habit_streaks and recalculate_habit_streak —
--- and a randomized comparison with a naive day-by-day reference implementation.
+-- 0004 streaks: the rules of docs/schema.md (Habits and streaks) for daily, weekdays, custom and
+-- weekly habits — gaps, the unfinished current period, unscheduled days, ISO weeks, local
+-- midnights, deletions, frequency changes, the O(1) path, badges, refresh_habit_streaks and
+-- recalculate_habit_streak — and a randomized comparison with a naive day-by-day reference
+-- implementation.
 -- now() is fixed for the whole test; days are given relative to the owner's local today.
 
 SELECT set_config('test.u', tests.create_user('streak-u@example.com')::text, true),   -- no preferences: UTC
@@ -103,8 +104,8 @@ AS $$
   END
 $$;
 
--- Reference implementation of §3.4, walking day by day (or week by week), independent of the
--- period numbering used by the migration.
+-- Reference implementation of those rules, walking day by day (or week by week), independent of
+-- the period numbering used by the migration.
 CREATE FUNCTION pg_temp.naive_streaks(p_habit uuid, OUT current_streak integer, OUT longest_streak integer)
 LANGUAGE plpgsql
 AS $$

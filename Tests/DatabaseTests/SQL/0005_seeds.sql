@@ -1,5 +1,5 @@
 -- 0005 seeds: workbook templates (4), motivational themes (5) and master prompt questions (28)
--- exactly as the spec's tables, and idempotent: re-running the seed inserts nothing.
+-- exactly as written out below, and idempotent: re-running the seed inserts nothing.
 
 -- Counts.
 SELECT tests.assert_eq((SELECT count(*) FROM public.workbook_templates), 4::bigint, '4 workbook templates');

@@ -1,12 +1,14 @@
 -- 0005 workbook_orders state machine (enforce_order_status): every transition between the ten
--- statuses, tried by the order's owner and by service_role. Only the spec's transitions pass;
--- each legal one stamps exactly its lifecycle column; end users may only cancel unpaid orders.
+-- statuses, tried by the order's owner and by service_role. Only the transitions of
+-- docs/schema.md (Order state machines) pass; each legal one stamps exactly its lifecycle
+-- column; end users may only cancel unpaid orders.
 
 CREATE TEMP TABLE fx (key text PRIMARY KEY, id uuid);
 GRANT ALL ON fx TO PUBLIC;
 INSERT INTO fx VALUES ('alice', tests.create_user('alice@example.com')), ('mallory', tests.create_user('mallory@example.com'));
 
--- The spec's transition table (§4.2), written out independently of the trigger's own table.
+-- The workbook transitions of docs/schema.md (Order state machines), written out independently
+-- of the trigger's own table.
 CREATE TEMP TABLE legal (from_status text, to_status text, end_user boolean);
 INSERT INTO legal VALUES
   ('draft', 'generating', false), ('draft', 'cancelled', true),

@@ -1,6 +1,6 @@
--- 0006 leaderboards: calculate_team_leaderboard and refresh_team_leaderboards (§6.9) — periods
--- from the current UTC date, counting only active members' active habits, ranking order and
--- tie-breaks, the upsert of the snapshot, and the refresh over active teams.
+-- 0006 leaderboards: calculate_team_leaderboard and refresh_team_leaderboards (docs/schema.md,
+-- F13) — periods from the current UTC date, counting only active members' active habits,
+-- ranking order and tie-breaks, the upsert of the snapshot, and the refresh over active teams.
 
 CREATE FUNCTION tests.c_id(p_name text) RETURNS uuid
 LANGUAGE sql STABLE

@@ -125,7 +125,8 @@ SELECT tests.assert_raises(format($$UPDATE public.print_orders SET status = 'pen
 DO $do$
 DECLARE
   statuses text[] := ARRAY['pending', 'paid', 'processing', 'submitted', 'production', 'shipped', 'delivered', 'cancelled', 'failed'];
-  -- §6.6: transitions a privileged caller may make; an end user only pending -> cancelled.
+  -- Transitions a privileged caller may make (docs/schema.md, Order state machines); an end user
+  -- only pending -> cancelled.
   legal text[] := ARRAY['pending>paid', 'pending>cancelled',
                         'paid>processing', 'paid>submitted', 'paid>failed', 'paid>cancelled',
                         'processing>submitted', 'processing>failed', 'processing>cancelled',
@@ -177,7 +178,7 @@ BEGIN
 END
 $do$;
 
--- The trigger is attached as the spec says.
+-- The trigger is attached (docs/schema.md, Order state machines).
 SELECT tests.act_as_owner();
 SELECT tests.assert(EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'public.print_orders'::regclass
                             AND tgname = 'enforce_order_status'

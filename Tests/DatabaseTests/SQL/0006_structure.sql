@@ -96,7 +96,7 @@ BEGIN
 END
 $$;
 
--- Column privileges of authenticated where the spec states them.
+-- Column privileges of authenticated where a table grants by column.
 DO $$
 DECLARE
   r record;
@@ -171,7 +171,7 @@ BEGIN
 END
 $$;
 
--- Constraints and indexes the spec names.
+-- Named constraints and indexes.
 DO $$
 DECLARE
   r record;
@@ -295,7 +295,7 @@ SELECT tests.assert_eq(
   'teams_installations.settings has the same default as slack_installations.settings');
 
 -- Functions: security definer with a fixed empty search_path, no EXECUTE for PUBLIC, and exactly
--- the roles of the spec.
+-- the roles each one is for.
 DO $$
 DECLARE
   r record;

@@ -1,4 +1,5 @@
--- The schema's own assertions (spec §9.3), read from the catalog after every migration.
+-- The schema's own assertions (docs/schema.md, Conventions), read from the catalog after every
+-- migration.
 CREATE TEMP TABLE expected_tables (name text PRIMARY KEY);
 INSERT INTO expected_tables VALUES
   ('profiles'), ('vision_boards'), ('reference_images'), ('documents'), ('action_tasks'),
@@ -12,8 +13,8 @@ INSERT INTO expected_tables VALUES
   ('teams_installations'), ('print_orders'), ('teams'), ('team_members'), ('team_leaderboards'),
   ('print_products'), ('credit_ledger'), ('team_invitations');
 
--- Exactly the 39 tables (the spec's 38 and team_invitations, 0036), all in public, each with RLS
--- (not forced), a policy and a comment.
+-- Exactly the 39 tables (the 38 of the original schema and team_invitations, 0036), all in
+-- public, each with RLS (not forced), a policy and a comment.
 SELECT tests.assert_eq((SELECT count(*) FROM expected_tables), 39::bigint, 'the list names 39 tables');
 SELECT tests.assert_eq(
   (SELECT array_agg(e.name ORDER BY e.name) FROM expected_tables e
@@ -108,7 +109,7 @@ SELECT tests.assert_eq((SELECT count(*) FROM public.master_prompt_questions), 28
 SELECT tests.assert_eq((SELECT count(*) FROM public.workbook_templates), 4::bigint, 'workbook_templates seed');
 SELECT tests.assert_eq((SELECT count(*) FROM public.print_products), 10::bigint, 'print_products seed');
 
--- Functions: the ones the spec lists exist; definers pin search_path; nothing executable by PUBLIC.
+-- Functions: the named ones exist; definers pin search_path; nothing executable by PUBLIC.
 SELECT tests.assert(to_regprocedure(f) IS NOT NULL, 'function exists: ' || f)
 FROM unnest(ARRAY[
   'auth.jwt()', 'auth.uid()', 'auth.role()', 'public.set_updated_at()', 'public.handle_new_user()',
