@@ -11,8 +11,8 @@ extension Payload {
     /// well short of what would exhaust the database's stack while it reads the body.
     public static let maxDepth = 256
 
-    /// Checks a request body (docs/wire-compatibility.md, Writes and RPC) and collects the keys it
-    /// sets. Failures are PGRST102.
+    /// Checks a request body (docs/wire-compatibility.md, sections Writes and RPC) and collects the
+    /// keys it sets. Failures are PGRST102.
     static func parse(_ body: [UInt8]?, expecting expectation: Expectation) -> Result<Payload, RESTQueryError> {
         let bytes = body ?? []
         let isBlank = bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
