@@ -10,6 +10,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "visionary", targets: ["visionary"]),
+        // The pure modules, for Checks/ (`make check`: their tests without the database suites).
+        .library(name: "Core", targets: ["Core"]),
+        .library(name: "MultipartForm", targets: ["MultipartForm"]),
+        .library(name: "RESTEngine", targets: ["RESTEngine"]),
+        .library(name: "RESTErrors", targets: ["RESTErrors"]),
+        .library(name: "RESTQuery", targets: ["RESTQuery"]),
+        .library(name: "SchemaCache", targets: ["SchemaCache"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -98,7 +105,7 @@ let package = Package(
         .target(
             name: "FunctionsAPI",
             dependencies: [
-                "Core", "HTTPSupport", "Tokens",
+                "Core", "Database", "HTTPSupport", "Tokens",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

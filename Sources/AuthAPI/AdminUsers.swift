@@ -2,6 +2,7 @@ import Core
 import Database
 import Foundation
 import HTTPSupport
+import Tokens
 
 /// The `/admin/users` endpoints: user management for trusted servers (the service_role key).
 extension AuthService {
@@ -18,12 +19,9 @@ extension AuthService {
         var ban_duration: String?
     }
 
-    /// Refuses callers whose bearer is not a service token.
-    func requireAdmin(bearer: String?) throws(AuthError) {
-        let claims = try claims(ofBearer: bearer)
-        guard let role = claims["role"]?.stringValue, ["service_role", "supabase_admin"].contains(role) else {
-            throw AuthError.notAdmin
-        }
+    /// Refuses callers that are not the service role (its key, or a token naming it).
+    func requireAdmin(_ caller: Caller) throws(AuthError) {
+        guard caller.role == "service_role" else { throw AuthError.notAdmin }
     }
 
     static func checkedUserID(_ id: String) throws(AuthError) -> String {
@@ -84,8 +82,8 @@ extension AuthService {
     }
 
     /// `POST /admin/users`.
-    func adminCreate(_ attributes: AdminAttributes, bearer: String?) async throws -> String {
-        try requireAdmin(bearer: bearer)
+    func adminCreate(_ attributes: AdminAttributes, caller: Caller) async throws -> String {
+        try requireAdmin(caller)
         let email = attributes.email?.normalisedEmail
         guard email?.isEmpty == false || attributes.phone?.isEmpty == false else {
             throw AuthError.validation("Cannot create a user without either an email or phone")
@@ -140,8 +138,8 @@ extension AuthService {
     }
 
     /// `GET /admin/users?page=&per_page=`: newest first; the total and page links go in headers.
-    func adminList(page rawPage: String?, perPage rawPerPage: String?, bearer: String?) async throws -> (body: String, total: Int, page: Int, perPage: Int) {
-        try requireAdmin(bearer: bearer)
+    func adminList(page rawPage: String?, perPage rawPerPage: String?, caller: Caller) async throws -> (body: String, total: Int, page: Int, perPage: Int) {
+        try requireAdmin(caller)
         let page = try Self.pagination(rawPage, default: 1)
         let perPage = min(1000, try Self.pagination(rawPerPage, default: 50))
         let text = try await database.text(SQLStatement("""
@@ -157,8 +155,8 @@ extension AuthService {
     }
 
     /// `GET /admin/users/{id}`.
-    func adminGet(id rawID: String, bearer: String?) async throws -> String {
-        try requireAdmin(bearer: bearer)
+    func adminGet(id rawID: String, caller: Caller) async throws -> String {
+        try requireAdmin(caller)
         let id = try Self.checkedUserID(rawID)
         guard let text = try await database.text(SQLStatement(
             "SELECT auth.user_json(u)::text FROM auth.users u WHERE u.id = $1::uuid AND u.deleted_at IS NULL", [.text(id)]))
@@ -168,8 +166,8 @@ extension AuthService {
 
     /// `PUT /admin/users/{id}`: metadata merges as for the user's own update; a new password ends
     /// every session of the user; `ban_duration` bans (or `none` lifts a ban).
-    func adminUpdate(id rawID: String, _ attributes: AdminAttributes, bearer: String?) async throws -> String {
-        try requireAdmin(bearer: bearer)
+    func adminUpdate(id rawID: String, _ attributes: AdminAttributes, caller: Caller) async throws -> String {
+        try requireAdmin(caller)
         let id = try Self.checkedUserID(rawID)
         let email = attributes.email?.normalisedEmail
         if let email, !email.isPlausibleEmail { throw AuthError.validation("Unable to validate email address: invalid format") }
@@ -214,8 +212,8 @@ extension AuthService {
 
     /// `DELETE /admin/users/{id}`: deletes the user and, by cascade, everything that is theirs;
     /// `should_soft_delete` instead marks the user deleted and ends their sessions.
-    func adminDelete(id rawID: String, softly: Bool, bearer: String?) async throws {
-        try requireAdmin(bearer: bearer)
+    func adminDelete(id rawID: String, softly: Bool, caller: Caller) async throws {
+        try requireAdmin(caller)
         let id = try Self.checkedUserID(rawID)
         let statement = softly
             ? SQLStatement("""

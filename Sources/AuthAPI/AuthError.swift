@@ -4,11 +4,13 @@ import Foundation
 import HTTPSupport
 import HTTPTypes
 import Hummingbird
+import Tokens
 
 /// Every error the Auth API answers with: a stable code, an HTTP status and a message. Rendered
 /// in the 2024-01-01 format (`{"code","message"}` plus `X-Supabase-Api-Version` and
-/// `x-sb-error-code`) when the request names that API version, else in the legacy format.
-public struct AuthError: Error, HTTPResponseError, Sendable {
+/// `x-sb-error-code`) when the request names that API version, else in the legacy format; the
+/// token endpoint's malformed requests in OAuth's `{"error","error_description"}`.
+public struct AuthError: Error, Sendable {
     public let code: String
     public let status: HTTPResponse.Status
     public let message: String
@@ -16,10 +18,13 @@ public struct AuthError: Error, HTTPResponseError, Sendable {
     public var weakPasswordReasons: [String]? = nil
     /// Seconds until a rate-limited client may retry.
     public var retryAfter: Int? = nil
+    /// Whether the body is OAuth's (`error` = `code`, `error_description` = `message`).
+    var isOAuth = false
 
     static let apiVersion = "2024-01-01"
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    /// The response, in the envelope the request's API version asks for.
+    public func response(to request: Request) -> Response {
         var headers: HTTPFields = [.xSbErrorCode: code]
         if let seconds = retryAfter { headers[HTTPField.Name.retryAfter] = "\(seconds)" }
         let weak = weakPasswordReasons.map {
@@ -27,12 +32,19 @@ public struct AuthError: Error, HTTPResponseError, Sendable {
                 + $0.map(\.jsonQuoted).joined(separator: ",") + "]}"
         } ?? ""
         let body: String
-        if let version = request.headers[.supabaseAPIVersion], version >= Self.apiVersion {
+        if isOAuth {
+            headers = [:]
+            body = #"{"error":"# + code.jsonQuoted + #","error_description":"# + message.jsonQuoted + "}"
+        } else if let version = request.headers[.supabaseAPIVersion], version >= Self.apiVersion {
             headers[.supabaseAPIVersion] = Self.apiVersion
             body = #"{"code":"# + code.jsonQuoted + #","error_code":"# + code.jsonQuoted
                 + #","message":"# + message.jsonQuoted + weak + "}"
         } else {
             body = #"{"code":\#(status.code),"error_code":"# + code.jsonQuoted + #","msg":"# + message.jsonQuoted + weak + "}"
+        }
+        guard request.method != .head else {
+            headers[.contentType] = "application/json"
+            return Response(status: status, headers: headers)
         }
         return .json(body, status: status, headers: headers)
     }
@@ -83,37 +95,34 @@ public struct AuthError: Error, HTTPResponseError, Sendable {
         error.retryAfter = retryAfter
         return error
     }
-    static let unexpected = AuthError("unexpected_failure", .internalServerError, "Unexpected failure, please check server logs for more information")
-}
-
-/// The body of a malformed token request: `{"error","error_description"}` (OAuth's shape).
-struct OAuthRequestError: Error, HTTPResponseError {
-    let description: String
-    var status: HTTPResponse.Status { .badRequest }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        .json(#"{"error":"invalid_request","error_description":"# + description.jsonQuoted + "}", status: .badRequest)
+    /// A malformed token request, in OAuth's shape.
+    static func invalidRequest(_ description: String) -> AuthError {
+        var error = AuthError("invalid_request", .badRequest, description)
+        error.isOAuth = true
+        return error
     }
+    static let databaseUnavailable = AuthError("service_unavailable", .serviceUnavailable, "The database is unavailable; try again shortly")
+    static let unexpected = AuthError("unexpected_failure", .internalServerError, "Unexpected failure, please check server logs for more information")
 }
 
 extension HTTPField.Name {
     static let xSbErrorCode = Self("x-sb-error-code")!
 }
 
-/// The last word on errors under `/auth/v1`: errors of the catalogue render themselves; anything
-/// else is logged with its details and answered with a generic `unexpected_failure`.
-struct AuthErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as any HTTPResponseError {
-            return try error.response(from: request, context: context)
-        } catch let error as DatabaseError where error.sqlState == "22021" || error.sqlState == "22P05" {
-            // Characters PostgreSQL cannot store (a NUL in a query parameter, say): the client's fault.
-            return try AuthError.nulCharacter.response(from: request, context: context)
-        } catch {
-            context.logger.error("auth request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return try AuthError.unexpected.response(from: request, context: context)
+extension AuthError: ErrorCatalogue {
+    /// The one place errors of lower layers become Auth errors: a refused or missing token, and
+    /// the database's refusals the client caused or cannot help (it is unavailable).
+    public init?(translating error: any Error) {
+        switch error {
+        case let error as AuthError: self = error
+        case is TokenError: self = .badJWT
+        case is CallerRequired: self = .noAuthorization
+        case let error as DatabaseError where error.isUnavailable: self = .databaseUnavailable
+        // Characters PostgreSQL cannot store (a NUL in a query parameter, say): the client's fault.
+        case let error as DatabaseError where error.sqlState == "22021" || error.sqlState == "22P05": self = .nulCharacter
+        default: return nil
         }
     }
+
+    public static var internalError: AuthError { .unexpected }
 }

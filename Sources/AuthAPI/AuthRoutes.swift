@@ -4,6 +4,7 @@ import HTTPSupport
 import HTTPTypes
 import Hummingbird
 import Logging
+import Tokens
 
 /// Registers the Auth API (`/auth/v1`) on a router: request decoding and response writing only;
 /// the flows are `AuthService`'s.
@@ -12,12 +13,37 @@ public struct AuthRoutes: Sendable {
     /// Largest JSON body accepted.
     static let bodyLimit = 1 << 20
 
-    public init(service: AuthService) {
+    let callers: CallerResolver
+
+    public init(service: AuthService, callers: CallerResolver) {
         self.service = service
+        self.callers = callers
+    }
+
+    /// Paths reached from links and redirects, which carry no API key.
+    static let keylessPaths: Set<String> = ["/auth/v1/verify", "/auth/v1/callback", "/auth/v1/authorize", "/auth/v1/.well-known/jwks.json"]
+
+    /// The Auth surface's caller rule: the API key gate (except on the keyless paths), then the
+    /// bearer token, when there is one. A refused token fails only the endpoints that need a
+    /// user; signing in or up works whatever stale token a client still sends.
+    static func caller(of request: Request, callers: CallerResolver) throws -> Caller? {
+        let credentials = request.credentials
+        let path = request.uri.path.hasSuffix("/") ? String(request.uri.path.dropLast()) : request.uri.path
+        if !keylessPaths.contains(path) { _ = try callers.keys.gate(credentials) }
+        guard let bearer = credentials.bearer else { return nil }
+        do {
+            return try callers.resolve(bearer: bearer, apiKey: nil)
+        } catch {
+            throw CallerDeferral(error)
+        }
     }
 
     public func register(on router: Router<AppRequestContext>) {
-        let auth = router.group("auth/v1").add(middleware: AuthErrorMiddleware())
+        let callers = callers
+        let auth = router.group("auth/v1")
+            .add(middleware: ErrorMiddleware(AuthError.self, surface: "auth"))
+            .add(middleware: CallerMiddleware { request in try Self.caller(of: request, callers: callers) })
+        let signedIn = auth.group(context: CallerRequestContext.self)
         auth.post("signup") { request, context in
             let body = try await decode(AuthService.SignUp.self, from: request)
             return Response.json(try await service.signUp(body, redirectTo: redirectTo(request), client: client(request, context)))
@@ -31,26 +57,26 @@ public struct AuthRoutes: Sendable {
                 struct Body: Decodable { var refresh_token: String? }
                 let body = try await decode(Body.self, from: request)
                 guard let token = body.refresh_token, !token.isEmpty else {
-                    throw OAuthRequestError(description: "refresh_token required")
+                    throw AuthError.invalidRequest("refresh_token required")
                 }
                 return Response.json(try await service.refresh(token: token))
             default:
                 throw AuthError("invalid_credentials", .badRequest, "unsupported_grant_type")
             }
         }
-        auth.get("user") { request, _ in
-            Response.json(try await service.caller(bearer: request.bearerToken).userJSON)
+        signedIn.get("user") { _, context in
+            Response.json(try await service.user(of: context.caller).userJSON)
         }
-        auth.put("user") { request, context in
+        signedIn.put("user") { request, context in
             let body = try await decode(AuthService.UserUpdate.self, from: request)
-            return Response.json(try await service.updateUser(body, bearer: request.bearerToken, client: client(request, context)))
+            return Response.json(try await service.updateUser(body, caller: context.caller, client: client(request, context)))
         }
-        auth.get("reauthenticate") { request, context in
-            try await service.reauthenticate(bearer: request.bearerToken, client: client(request, context))
+        signedIn.get("reauthenticate") { request, context in
+            try await service.reauthenticate(caller: context.caller, client: client(request, context))
             return Response.json("{}")
         }
-        auth.post("logout") { request, _ in
-            try await service.logout(bearer: request.bearerToken, scope: request.uri.queryParameters["scope"].map(String.init))
+        signedIn.post("logout") { request, context in
+            try await service.logout(caller: context.caller, scope: request.uri.queryParameters["scope"].map(String.init))
             return Response(status: .noContent)
         }
         auth.post("recover") { request, context in
@@ -77,15 +103,15 @@ public struct AuthRoutes: Sendable {
         }
         auth.get(".well-known/jwks.json") { _, _ in Response.json(#"{"keys":[]}"#) }
 
-        let admin = auth.group("admin/users")
-        admin.post { request, _ in
+        let admin = signedIn.group("admin/users")
+        admin.post { request, context in
             let body = try await decode(AuthService.AdminAttributes.self, from: request)
-            return Response.json(try await service.adminCreate(body, bearer: request.bearerToken))
+            return Response.json(try await service.adminCreate(body, caller: context.caller))
         }
-        admin.get { request, _ in
+        admin.get { request, context in
             let query = request.uri.queryParameters
             let listing = try await service.adminList(
-                page: query["page"].map(String.init), perPage: query["per_page"].map(String.init), bearer: request.bearerToken)
+                page: query["page"].map(String.init), perPage: query["per_page"].map(String.init), caller: context.caller)
             let lastPage = max(1, (listing.total + listing.perPage - 1) / listing.perPage)
             var links: [String] = []
             if listing.page < lastPage {
@@ -95,17 +121,17 @@ public struct AuthRoutes: Sendable {
             return Response.json(listing.body, headers: [.xTotalCount: String(listing.total), .link: links.joined(separator: ", ")])
         }
         admin.get("{id}") { request, context in
-            Response.json(try await service.adminGet(id: try context.parameters.require("id"), bearer: request.bearerToken))
+            Response.json(try await service.adminGet(id: try context.parameters.require("id"), caller: context.caller))
         }
         admin.put("{id}") { request, context in
             let body = try await decode(AuthService.AdminAttributes.self, from: request)
-            return Response.json(try await service.adminUpdate(id: try context.parameters.require("id"), body, bearer: request.bearerToken))
+            return Response.json(try await service.adminUpdate(id: try context.parameters.require("id"), body, caller: context.caller))
         }
         admin.delete("{id}") { request, context in
             struct Body: Decodable { var should_soft_delete: Bool? }
             let body = try await decode(Body.self, from: request)
             try await service.adminDelete(
-                id: try context.parameters.require("id"), softly: body.should_soft_delete ?? false, bearer: request.bearerToken)
+                id: try context.parameters.require("id"), softly: body.should_soft_delete ?? false, caller: context.caller)
             return Response.json("{}")
         }
     }
@@ -124,7 +150,7 @@ public struct AuthRoutes: Sendable {
         request.uri.queryParameters["redirect_to"].map(String.init)
     }
 
-    func client(_ request: Request, _ context: AppRequestContext) -> ClientInfo {
+    func client(_ request: Request, _ context: some AddressedRequestContext) -> ClientInfo {
         ClientInfo(address: context.remoteAddress, userAgent: request.headers[.userAgent])
     }
 

@@ -146,6 +146,13 @@ extension AuthService {
         do {
             outcome = try await database.transaction { transaction in
                 try await transaction.execute(SQLStatement("SET LOCAL lock_timeout = '5s'"))
+                // Lock first, read after: a statement that waited for a lock still reads with the
+                // snapshot it started with, and would not see the successor a concurrent refresh
+                // of the same token committed meanwhile. The next statement takes a new snapshot.
+                try await transaction.execute(SQLStatement("""
+                    SELECT 1 FROM auth.refresh_tokens rt JOIN auth.sessions s ON s.id = rt.session_id
+                    WHERE rt.token_hash = $1 FOR UPDATE OF rt, s
+                    """, [.text(RefreshTokens.hash(token))]))
                 let row = try await transaction.text(SQLStatement("""
                     SELECT jsonb_build_object(
                       'id', rt.id, 'revoked', rt.revoked, 'session_id', rt.session_id, 'user_id', rt.user_id,
@@ -162,7 +169,6 @@ extension AuthService {
                     JOIN auth.sessions s ON s.id = rt.session_id
                     JOIN auth.users u ON u.id = rt.user_id
                     WHERE rt.token_hash = $1
-                    FOR UPDATE OF rt, s
                     """, [.text(RefreshTokens.hash(token)), .int(settings.refreshReuseInterval)]))
                 guard let row else { throw AuthError.refreshTokenNotFound }
                 let presented = try JSONDecoder().decode(PresentedToken.self, from: Data(row.utf8))

@@ -7,10 +7,10 @@ import Tokens
 
 /// The signed-in user: who the bearer is, reading and changing the user, signing out.
 extension AuthService {
-    /// The caller of an endpoint that needs a user bearer: its claims, after the checks listed in
-    /// docs/wire-compatibility.md, Auth endpoints (token valid, `sub` present, user exists, not
-    /// banned, session live).
-    struct Caller: Sendable {
+    /// The signed-in user behind a request's verified token, after the checks listed in
+    /// docs/wire-compatibility.md, Auth endpoints (`sub` present, user exists, not banned,
+    /// session live).
+    struct SignedInUser: Sendable {
         var userID: String
         var sessionID: String?
         var userJSON: String
@@ -21,21 +21,13 @@ extension AuthService {
         var signedInRecently: Bool
     }
 
-    func claims(ofBearer bearer: String?, audience: String? = nil) throws(AuthError) -> [String: JSONValue] {
-        guard let bearer else { throw AuthError.noAuthorization }
-        do {
-            return try signer.verify(bearer, now: now(), leeway: TimeInterval(settings.expiryLeeway), audience: audience)
-        } catch {
-            throw AuthError.badJWT
-        }
-    }
-
-    func caller(bearer: String?) async throws -> Caller {
-        let claims = try claims(ofBearer: bearer)
-        // Checked after parsing, so that an API key (no sub, no aud) is told what it lacks.
+    /// The user a verified caller (the Auth surface's caller middleware resolved it) stands for.
+    func user(of caller: Caller) async throws -> SignedInUser {
+        let claims = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(caller.claims.utf8))) ?? [:]
+        // Checked after verification, so that an API key (no sub, no aud) is told what it lacks.
         guard claims["sub"] == nil || claims["aud"] == .string("authenticated")
                 || claims["aud"] == .array([.string("authenticated")]) else { throw AuthError.badJWT }
-        guard let sub = claims["sub"]?.stringValue, !sub.isEmpty else { throw AuthError.missingSub }
+        guard let sub = caller.subject, !sub.isEmpty else { throw AuthError.missingSub }
         guard sub.isUUID else { throw AuthError.userNotFoundBearer }
         let sessionID = claims["session_id"]?.stringValue
         if let sessionID, !sessionID.isUUID { throw AuthError.sessionNotFound }
@@ -61,7 +53,7 @@ extension AuthService {
         let decoded = try JSONDecoder().decode(Row.self, from: Data(row.utf8))
         guard decoded.session_live else { throw AuthError.sessionNotFound }
         guard !decoded.banned else { throw AuthError.userBannedBearer }
-        return Caller(
+        return SignedInUser(
             userID: sub, sessionID: sessionID, userJSON: try Self.encode(decoded.user), passwordHash: decoded.hash,
             email: decoded.email, signedInRecently: decoded.recent)
     }
@@ -83,8 +75,8 @@ extension AuthService {
     /// address to confirm with the tokens mailed to them (`POST /verify`, `type=email_change`).
     /// Changing either needs the current password, a reauthentication nonce, or a sign-in within
     /// the last ten minutes.
-    func updateUser(_ update: UserUpdate, bearer: String?, client: ClientInfo) async throws -> String {
-        let caller = try await caller(bearer: bearer)
+    func updateUser(_ update: UserUpdate, caller: Caller, client: ClientInfo) async throws -> String {
+        let caller = try await user(of: caller)
         if update.app_metadata != nil { throw AuthError.notAdmin }
         var passwordHash: String?
         if let password = update.password {
@@ -133,7 +125,7 @@ extension AuthService {
 
     /// Whether the caller may change their email or password now: the current password, a valid
     /// nonce (good for one attempt), or a session that began less than ten minutes ago.
-    func reauthenticated(_ caller: Caller, _ update: UserUpdate) async throws {
+    func reauthenticated(_ caller: SignedInUser, _ update: UserUpdate) async throws {
         if let current = update.current_password {
             guard let hash = caller.passwordHash, await passwords.verify(current, against: hash) else {
                 throw AuthError.currentPasswordMismatch
@@ -159,7 +151,7 @@ extension AuthService {
 
     /// Records the pending change and mails a token to each address: the current one (when the
     /// user has one) and the new one. A taken address is refused as Supabase Auth refuses it.
-    func requestEmailChange(_ caller: Caller, to email: String, in transaction: SQLTransaction) async throws {
+    func requestEmailChange(_ caller: SignedInUser, to email: String, in transaction: SQLTransaction) async throws {
         let taken = try await transaction.text(SQLStatement(
             "SELECT 1::text FROM auth.users WHERE email = $1 AND id <> $2::uuid", [.text(email), .text(caller.userID)]))
         if taken != nil { throw AuthError.emailExists }
@@ -180,8 +172,8 @@ extension AuthService {
 
     /// `GET /reauthenticate`: mails the user a six-digit nonce for their next change of email or
     /// password.
-    func reauthenticate(bearer: String?, client: ClientInfo) async throws {
-        let caller = try await caller(bearer: bearer)
+    func reauthenticate(caller: Caller, client: ClientInfo) async throws {
+        let caller = try await user(of: caller)
         guard let email = caller.email else {
             throw AuthError.validation("Reauthentication requires the user to have an email", status: .unprocessableContent)
         }
@@ -213,12 +205,12 @@ extension AuthService {
 
     /// `POST /logout?scope=…`: global ends every session of the user, local the caller's, others
     /// all but the caller's.
-    func logout(bearer: String?, scope: String?) async throws {
+    func logout(caller: Caller, scope: String?) async throws {
         let scope = scope ?? "global"
         guard ["global", "local", "others"].contains(scope) else {
             throw AuthError.validation("Unsupported logout scope \(scope.jsonQuoted)")
         }
-        let caller = try await caller(bearer: bearer)
+        let caller = try await user(of: caller)
         let session: SQLValue = caller.sessionID.map { .text($0) } ?? .null
         switch scope {
         case "local":

@@ -4,16 +4,37 @@ public struct FunctionDescription: Sendable, Equatable {
     /// The function's name: its path segment after `/functions/v1/`.
     public var name: String
     public var summary: String
-    /// Whether the gateway requires a valid project JWT (the anon key suffices) before it runs.
-    public var verifiesJWT: Bool
+    /// Whom the gateway admits before the function runs.
+    public var authentication: FunctionAuthentication
     public var actions: [ActionDescription]
 
-    public init(name: String, summary: String, verifiesJWT: Bool = true, actions: [ActionDescription] = []) {
+    public init(name: String, summary: String, authentication: FunctionAuthentication = .user, actions: [ActionDescription] = []) {
         self.name = name
         self.summary = summary
-        self.verifiesJWT = verifiesJWT
+        self.authentication = authentication
         self.actions = actions
     }
+
+    /// Whether the gateway requires a valid project JWT (Supabase's `verify_jwt`).
+    public var verifiesJWT: Bool { authentication.verifiesToken }
+}
+
+/// How the Functions gateway admits a function's callers: declared once, in the function's
+/// description, and enforced by the gateway before the function runs.
+public enum FunctionAuthentication: String, Sendable, Equatable {
+    /// A valid, live token of the project: a user's access token or an API key (Supabase's
+    /// `verify_jwt`; the anon key suffices, and each action says whether it needs a signed-in user).
+    case user
+    /// The service_role key (or a service_role token) only: server-side callers such as jobs.
+    case serviceRole = "service_role"
+    /// No token: the function verifies the request's own signature (webhooks). It runs as anon,
+    /// whatever bearer is sent.
+    case signature
+    /// No token: OAuth redirects and callbacks that carry none. A valid bearer, when sent,
+    /// still names the caller; otherwise it runs as anon.
+    case `public`
+
+    public var verifiesToken: Bool { self == .user || self == .serviceRole }
 }
 
 /// One `?action=<verb>` of a function: what it does, who may call it, and its inputs.

@@ -39,7 +39,7 @@ public struct APIRequestRunner: Sendable {
             let call = APIStatementCall(
                 role: role, claims: claims, user: user, session: session, readOnly: readOnly, statement: direct.sql,
                 parameters: direct.parameters)
-            let row = try await DatabaseError.translating { () -> [String?] in
+            let row = try await DatabaseError.raised(in: role) { () -> [String?] in
                 var first: [String?] = []
                 for try await row in try await client.execute(call, logger: logger) where first.isEmpty {
                     first = row
@@ -49,19 +49,21 @@ public struct APIRequestRunner: Sendable {
             try check(row)
             return row
         }
-        return try await client.withConnection { connection in
-            try await inTransaction(
-                connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
-            ) {
-                let row = try await DatabaseError.translating { () -> [String?] in
-                    var first: [String?] = []
-                    for try await row in try await connection.query(statement.postgresQuery, logger: logger) where first.isEmpty {
-                        first = try APIStatementCall.textColumns(row)
+        return try await DatabaseError.raised(in: role) {
+            try await client.withConnection { connection in
+                try await inTransaction(
+                    connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
+                ) {
+                    let row = try await DatabaseError.translating { () -> [String?] in
+                        var first: [String?] = []
+                        for try await row in try await connection.query(statement.postgresQuery, logger: logger) where first.isEmpty {
+                            first = try APIStatementCall.textColumns(row)
+                        }
+                        return first
                     }
-                    return first
+                    try check(row)
+                    return row
                 }
-                try check(row)
-                return row
             }
         }
     }
@@ -74,11 +76,13 @@ public struct APIRequestRunner: Sendable {
         role: String, claims: String, user: UUID?, session: UUID?, readOnly: Bool = false, rollback: Bool = false,
         _ body: (SQLTransaction) async throws -> T
     ) async throws -> T {
-        try await client.withConnection { connection in
-            try await inTransaction(
-                connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
-            ) {
-                try await body(SQLTransaction(connection: connection, logger: logger))
+        try await DatabaseError.raised(in: role) {
+            try await client.withConnection { connection in
+                try await inTransaction(
+                    connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
+                ) {
+                    try await body(SQLTransaction(connection: connection, logger: logger))
+                }
             }
         }
     }

@@ -30,16 +30,18 @@ public struct SQLRunner: Sendable {
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     public func transaction<T: Sendable>(_ body: (SQLTransaction) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            let transaction = SQLTransaction(connection: connection, logger: logger)
-            try await transaction.execute(SQLStatement("BEGIN"))
-            do {
-                let result = try await body(transaction)
-                try await transaction.execute(SQLStatement("COMMIT"))
-                return result
-            } catch {
-                _ = try? await connection.execute("ROLLBACK", logger: logger)
-                throw error
+        try await DatabaseError.translating {
+            try await client.withConnection { connection in
+                let transaction = SQLTransaction(connection: connection, logger: logger)
+                try await transaction.execute(SQLStatement("BEGIN"))
+                do {
+                    let result = try await body(transaction)
+                    try await transaction.execute(SQLStatement("COMMIT"))
+                    return result
+                } catch {
+                    _ = try? await connection.execute("ROLLBACK", logger: logger)
+                    throw error
+                }
             }
         }
     }
@@ -82,6 +84,14 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
     public var detail: String? = nil
     public var hint: String? = nil
 
+    /// True when the database could not be reached or dropped the connection (no connection,
+    /// a closed pool, SQLSTATE classes 08 and 53, a server shutting down): the request may succeed
+    /// later, and the surfaces answer 503.
+    public var isUnavailable = false
+    /// The API role the statement ran as (`APIRequestRunner`), which decides some statuses
+    /// (a privilege error is 401 for `anon`, 403 for a signed-in user).
+    public var role: String? = nil
+
     public var description: String { "\(message) (SQLSTATE \(sqlState ?? "?"))" }
 
     /// The SQLSTATE `internal.assume_caller` raises when the token's session has ended or its
@@ -92,11 +102,32 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
         do {
             return try await body()
         } catch let error as PSQLError {
+            let sqlState = error.serverInfo?[.sqlState]
             throw DatabaseError(
-                sqlState: error.serverInfo?[.sqlState], message: DatabaseErrorText.describe(error),
+                sqlState: sqlState, message: DatabaseErrorText.describe(error),
                 constraint: error.serverInfo?[.constraintName], serverMessage: error.serverInfo?[.message],
-                detail: error.serverInfo?[.detail], hint: error.serverInfo?[.hint])
+                detail: error.serverInfo?[.detail], hint: error.serverInfo?[.hint],
+                isUnavailable: Self.unavailable(code: error.code, sqlState: sqlState))
         }
+    }
+
+    /// `body`, with the database errors it throws marked as raised in `role`.
+    static func raised<T>(in role: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await translating(body)
+        } catch var error as DatabaseError {
+            error.role = role
+            throw error
+        }
+    }
+
+    static func unavailable(code: PSQLError.Code, sqlState: String?) -> Bool {
+        switch code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown: return true
+        default: break
+        }
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("08") || sqlState.hasPrefix("53") || ["57P01", "57P02", "57P03"].contains(sqlState)
     }
 }
 

@@ -3,12 +3,14 @@ import Foundation
 import HTTPSupport
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Tokens
 
 /// The Functions gateway: every method on `/functions/v1/<name>` and `/functions/v1/<name>/**`
-/// goes to the function registered under `<name>`. It verifies the bearer token before the
-/// function runs (when the function asks for it), hands over the request, and relays the answer;
-/// a function that fails to answer becomes a 5xx with `x-relay-error: true`.
+/// goes to the function registered under `<name>`. Its edge is the error middleware (the
+/// catalogue of `FunctionError`) and the caller middleware, which admits the caller by the
+/// function's declared `FunctionAuthentication` before the function runs; the gateway then
+/// hands over the request and relays the answer.
 public struct FunctionsRoutes: Sendable {
     let functions: [String: any EdgeFunction]
     let callers: CallerResolver
@@ -24,69 +26,70 @@ public struct FunctionsRoutes: Sendable {
     static let prefix = "/functions/v1"
 
     public func register(on router: Router<AppRequestContext>) {
+        let functions = functions, callers = callers
+        let gateway = router.group("functions/v1")
+            .add(middleware: ErrorMiddleware(FunctionError.self, surface: "functions"))
+            .add(middleware: CallerMiddleware { request in
+                let name = Self.name(in: request.uri.path)
+                guard let function = functions[name] else { throw FunctionError.functionNotFound }
+                return try Self.admit(request.credentials, to: function.documentation.authentication, callers: callers)
+            })
+            .group(context: CallerRequestContext.self)
         for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options] {
-            router.on("functions/v1", method: method) { request, context in await handle(request, context: context) }
-            router.on("functions/v1/**", method: method) { request, context in await handle(request, context: context) }
+            gateway.on("", method: method) { _, _ -> Response in throw FunctionError.functionNotFound }
+            gateway.on("**", method: method) { request, context in try await handle(request, caller: context.caller) }
         }
     }
 
-    func handle(_ request: Request, context: AppRequestContext) async -> Response {
-        let response = await answer(request, context: context)
-        guard request.method != .head else { return Response(status: response.status, headers: response.headers) }
-        return response
+    /// The caller a function's authentication mode admits with these credentials, or the
+    /// gateway's refusal.
+    static func admit(
+        _ credentials: CallerMiddleware.Credentials, to mode: FunctionAuthentication, callers: CallerResolver
+    ) throws -> Caller {
+        switch mode {
+        case .user, .serviceRole:
+            guard credentials.hasAuthorization else { throw FunctionError.missingAuthorization }
+            guard let bearer = credentials.bearer else { throw FunctionError.invalidJWT }
+            let caller = try callers.resolve(bearer: bearer, apiKey: credentials.apiKey)
+            guard mode == .user || caller.role == "service_role" else { throw FunctionError.serviceRoleRequired }
+            return caller
+        case .signature:
+            return .apiKey(role: "anon")
+        case .public:
+            return (try? callers.resolve(bearer: credentials.bearer, apiKey: credentials.apiKey)) ?? .apiKey(role: "anon")
+        }
     }
 
-    func answer(_ request: Request, context: AppRequestContext) async -> Response {
+    /// The function's name: the first path segment after the prefix, percent-decoded.
+    static func name(in path: String) -> String {
+        let rest = path.dropFirst(prefix.count).drop { $0 == "/" }
+        return String(rest.prefix { $0 != "/" }).removingPercentEncoding ?? ""
+    }
+
+    func handle(_ request: Request, caller: Caller) async throws -> Response {
         let rest = request.uri.path.dropFirst(Self.prefix.count).drop { $0 == "/" }
         let segment = rest.prefix { $0 != "/" }
-        let name = String(segment).removingPercentEncoding ?? ""
-        guard let function = functions[name] else {
-            return .json(#"{"code":"NOT_FOUND","message":"Requested function was not found"}"#, status: .notFound)
-        }
-        let apiKey = request.headers[.apiKey] ?? request.uri.queryParameters["apikey"].map(String.init)
-        let caller: Caller
-        if function.documentation.verifiesJWT {
-            guard request.headers[.authorization] != nil else {
-                return .json(#"{"code":401,"message":"Missing authorization header"}"#, status: .unauthorized)
-            }
-            guard let bearer = request.bearerToken, let verified = try? callers.resolve(bearer: bearer, apiKey: apiKey) else {
-                return .json(#"{"code":401,"message":"Invalid JWT"}"#, status: .unauthorized)
-            }
-            caller = verified
-        } else {
-            caller = (try? callers.resolve(bearer: request.bearerToken, apiKey: apiKey)) ?? .apiKey(role: "anon")
-        }
+        let name = Self.name(in: request.uri.path)
+        guard let function = functions[name] else { throw FunctionError.functionNotFound }
         let body: [UInt8]
         do {
             body = Array(buffer: try await request.body(upTo: bodyLimit))
         } catch {
-            return .json(FunctionError(status: 413, code: "payload_too_large", message: "The request body is larger than \(bodyLimit) bytes").body,
-                         status: .contentTooLarge)
+            throw FunctionError.payloadTooLarge(limit: bodyLimit)
         }
         let functionRequest = FunctionRequest(
             function: name, caller: caller, method: request.method.rawValue,
             subPath: String(rest.dropFirst(segment.count)),
             query: FunctionRequest.decodeQuery(request.uri.query ?? ""),
             headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body)
-        do {
-            return Self.response(try await function.respond(to: functionRequest))
-        } catch let error as FunctionError {
-            return .json(error.body, status: HTTPResponse.Status(code: error.status))
-        } catch {
-            context.logger.error("function failed", metadata: ["function": "\(name)", "error": "\(String(reflecting: error))"])
-            return .json(
-                #"{"error":"The function failed to run","code":"FUNCTION_ERROR","function":"# + name.jsonQuoted + "}",
-                status: .internalServerError, headers: [HTTPField.Name("x-relay-error")!: "true"])
-        }
-    }
-
-    static func response(_ answer: FunctionResponse) -> Response {
+        let answer = try await function.respond(to: functionRequest)
         var headers = HTTPFields()
         for (name, value) in answer.headers {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
         if headers[.contentType] == nil { headers[.contentType] = "application/json" }
-        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+        let status = HTTPResponse.Status(code: answer.status)
+        guard request.method != .head else { return Response(status: status, headers: headers) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 }

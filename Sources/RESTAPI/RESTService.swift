@@ -1,14 +1,13 @@
 import Core
 import Database
-import Foundation
-import HTTPSupport
 import RESTEngine
 import RESTErrors
 import RESTQuery
 import Tokens
 
-/// Serves one `/rest/v1` request: identify the caller, parse, plan, render, execute in the
+/// Serves one parsed `/rest/v1` request for a resolved caller: plan, render, execute in the
 /// caller's role, and shape the response. Each stage is its own type; this only connects them.
+/// Errors leave as thrown (catalogue entries, database errors) for the surface's error middleware.
 public struct RESTService: Sendable {
     let cache: SchemaCacheStore
     let runner: APIRequestRunner
@@ -26,29 +25,6 @@ public struct RESTService: Sendable {
         self.callers = callers
         self.maxRows = maxRows
         self.functions = functions
-    }
-
-    /// The caller: from the bearer token when there is one (verified), else the role of the API key.
-    func identify(bearer: String?, apiKey: String?) throws(RESTError) -> Caller {
-        do {
-            return try callers.resolve(bearer: bearer, apiKey: apiKey)
-        } catch {
-            throw RESTError.jwt(Self.failure(of: error))
-        }
-    }
-
-    /// A refused token in the catalogue's terms.
-    static func failure(of error: TokenError) -> RESTError.JWTFailure {
-        switch error {
-        case .wrongPartCount(let count): .unexpectedParts(count)
-        case .expired: .expired
-        case .notYetValid: .notYetValid
-        case .unsupportedAlgorithm: .unsupportedAlgorithm
-        case .badSignature: .badSignature
-        case .wrongAudience: .notInAudience
-        case .roleNotAllowed: .roleNotAllowed
-        case .missingExpiry, .malformed: .undecodable
-        }
     }
 
     /// The response to a parsed request, or the error it deserves.
@@ -71,17 +47,10 @@ public struct RESTService: Sendable {
         case .mutate: readOnly = false
         case .call(let call): readOnly = call.readOnly
         }
-        do {
-            let row = try await runner.run(
-                role: role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: readOnly, rollback: request.preferences.transaction == .rollback,
-                statement, checkUndoes: shaper.checkUndoes, check: { row in try shaper.check(row) })
-            return try shaper.response(row)
-        } catch let error as DatabaseError where error.sqlState == DatabaseError.sessionEnded {
-            throw RESTError.jwt(.sessionEnded)
-        } catch let error as DatabaseError {
-            throw RESTError.database(
-                sqlState: error.sqlState ?? "XX000", message: error.serverMessage ?? error.message,
-                detail: error.detail, hint: error.hint, role: role)
-        }
+        let row = try await runner.run(
+            role: role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: readOnly,
+            rollback: request.preferences.transaction == .rollback, statement, checkUndoes: shaper.checkUndoes,
+            check: { row in try shaper.check(row) })
+        return try shaper.response(row)
     }
 }

@@ -38,7 +38,12 @@ extension RESTError {
         case .offsetBeyondTotal(let offset, let total):
             "An offset of \(offset) was requested, but there are only \(total) rows."
         }
-        return RESTError(status: 416, code: "PGRST103", message: "Requested range not satisfiable", details: details)
+        return invalidRange(details: details)
+    }
+
+    /// PGRST103 (416) with the parser's account of what is wrong with the range.
+    public static func invalidRange(details: String) -> RESTError {
+        RESTError(status: 416, code: "PGRST103", message: "Requested range not satisfiable", details: details)
     }
 
     /// PGRST105 (405): a PUT whose filters are not exactly `eq` on every primary-key column.
@@ -118,6 +123,13 @@ extension RESTError {
     public static func maxAffectedViolation(rowCount: Int) -> RESTError {
         RESTError(status: 400, code: "PGRST124", message: "Query result exceeds max-affected preference constraint",
                   details: "The query affects \(rowCount) rows")
+    }
+
+    /// 413: a request body larger than the server accepts. Not one of PostgREST's codes (it leaves
+    /// body sizes to the proxy in front of it, whose answer carries no PostgREST body); this
+    /// server answers in the same envelope, with the HTTP status as the code's number.
+    public static func requestTooLarge(limit: Int) -> RESTError {
+        RESTError(status: 413, code: "PGRST413", message: "The request body is larger than \(limit) bytes")
     }
 
     /// PGRST125 (404): a path the REST surface does not route, e.g. `/rest/v1/a/b`.

@@ -347,7 +347,8 @@ public struct Payload: Sendable, Equatable {
 
 /// Why the request could not be parsed; rendered as PGRST100 (query), PGRST101 (verb on RPC),
 /// PGRST102 (body), PGRST103 (range), PGRST107 (media type), PGRST117 (verb), PGRST123
-/// (aggregates) and PGRST125 (path) errors by the REST surface.
+/// (aggregates) and PGRST125 (path) errors by the REST surface. For the two verb errors,
+/// `details` is the method; for a range, what is wrong with it.
 public struct RESTQueryError: Error, Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable {
         /// PGRST100: a query parameter does not parse.
@@ -366,8 +367,6 @@ public struct RESTQueryError: Error, Sendable, Equatable {
         case aggregates = "PGRST123"
         /// PGRST125 (404): a path other than `/`, `/{relation}` and `/rpc/{fn}`.
         case invalidPath = "PGRST125"
-        /// PGRST105/PGRST114/… reserved for the planner.
-        case other = "PGRST000"
     }
 
     public var kind: Kind

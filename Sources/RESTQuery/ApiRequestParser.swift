@@ -97,10 +97,10 @@ public enum ApiRequestParser {
         case (.routine, "GET"): return .call(readOnly: true, headersOnly: false)
         case (.routine, "HEAD"): return .call(readOnly: true, headersOnly: true)
         case (.routine, "POST"): return .call(readOnly: false, headersOnly: false)
-        case (.routine, _): throw RESTQueryError(.routineMethod, "Cannot use the \(method) method on RPC")
+        case (.routine, _): throw RESTQueryError(.routineMethod, "Cannot use the \(method) method on RPC", details: method)
         case (.schemaDescription, "GET"): return .describe(headersOnly: false)
         case (.schemaDescription, "HEAD"): return .describe(headersOnly: true)
-        default: throw RESTQueryError(.unsupportedMethod, "Unsupported HTTP method: \(method)")
+        default: throw RESTQueryError(.unsupportedMethod, "Unsupported HTTP method: \(method)", details: method)
         }
     }
 

@@ -42,7 +42,7 @@ public struct Caller: Sendable, Equatable {
 /// decodes. The expiry is checked on every use.
 public final class CallerResolver: Sendable {
     let signer: HS256
-    let keys: APIKeys
+    public let keys: APIKeys
     let leeway: TimeInterval
     let now: @Sendable () -> Date
     let capacity: Int

@@ -90,17 +90,16 @@ public struct ApplicationParts: Sendable {
     }
 }
 
-/// Builds the HTTP application: middleware (CORS outermost, then the API-key gate), the API
-/// surfaces, the database pools as services, and the start-up work that must finish before the
+/// Builds the HTTP application: CORS outermost, then the API surfaces, each behind its own edge
+/// (one error middleware, one caller middleware), the database pools as services, and the start-up work that must finish before the
 /// port opens: migrations (when enabled), the API login, and the schema cache.
 public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    // A layer every request passes through: only when its lines would be written.
+    if logger.logLevel <= .debug { router.add(middleware: LogRequestsMiddleware(.debug)) }
     router.add(middleware: CORSMiddleware())
-    let keys = parts.keys
-    router.add(middleware: APIKeyMiddleware(isKnownKey: { keys.role(ofKey: $0) != nil }))
     HealthRoutes(database: parts.ownerDatabase, logger: logger).register(on: router)
-    AuthRoutes(service: parts.auth).register(on: router)
+    AuthRoutes(service: parts.auth, callers: parts.callers).register(on: router)
     RESTRoutes(service: parts.rest).register(on: router)
     FunctionsRoutes(functions: parts.functions, callers: parts.callers).register(on: router)
     StorageRoutes(service: parts.storage).register(on: router)

@@ -30,8 +30,16 @@ struct EchoFunction: EdgeFunction {
 /// A stand-in function that refuses (4xx) or fails (throws) as asked by its sub-path.
 struct FailingFunction: EdgeFunction {
     struct Crash: Error {}
-    var verifiesJWT = true
-    var documentation: FunctionDescription { FunctionDescription(name: verifiesJWT ? "fails" : "open", summary: "fails", verifiesJWT: verifiesJWT) }
+    var authentication = FunctionAuthentication.user
+    var name: String {
+        switch authentication {
+        case .user: "fails"
+        case .public: "open"
+        case .serviceRole: "internal"
+        case .signature: "hook"
+        }
+    }
+    var documentation: FunctionDescription { FunctionDescription(name: name, summary: "fails", authentication: authentication) }
 
     func respond(to request: FunctionRequest) async throws -> FunctionResponse {
         switch request.subPath {
@@ -124,10 +132,11 @@ struct GatewayTests {
         }
     }
 
-    @Test("48: with verification on, no or an invalid JWT is a 401 before the function runs; verification can be turned off per function")
+    @Test("48: each function's authentication mode is enforced before it runs: user (any valid token), service_role, public, signature")
     func verification() async throws {
         let app = try await TestApp.make()
-        try await app.run(adding: [FailingFunction(), FailingFunction(verifiesJWT: false)]) { client in
+        let modes: [FunctionAuthentication] = [.user, .public, .serviceRole, .signature]
+        try await app.run(adding: modes.map { FailingFunction(authentication: $0) }) { client in
             let anon = FunctionsClient(client: client, apiKey: app.keys.anon)
             let missing = try await anon.send(.post, "fails/crash", authorization: .some(nil))
             #expect(missing.status == .unauthorized)
@@ -155,6 +164,19 @@ struct GatewayTests {
             #expect(open.object["role"] as? String == "anon")
             let service = try await FunctionsClient(client: client, apiKey: app.keys.serviceRole).send(.post, "open")
             #expect(service.object["role"] as? String == "service_role")
+
+            // A function for the server only: the service key runs it; the anon key, a user's
+            // token, no token and a forged one do not.
+            let user = try await signUp(client, app: app, email: "gateway@functions.test")
+            #expect(try await FunctionsClient(client: client, apiKey: app.keys.serviceRole).send(.post, "internal").object["role"] as? String == "service_role")
+            #expect(try await anon.send(.post, "internal").status == .forbidden)
+            #expect(try await user.functions.send(.post, "internal").status == .forbidden)
+            #expect(try await anon.send(.post, "internal", authorization: .some(nil)).status == .unauthorized)
+            #expect(try await anon.send(.post, "internal", authorization: .some("Bearer \(APIKeys(secret: "another-secret-of-at-least-32-characters!!").serviceRole)")).status == .unauthorized)
+
+            // A webhook verifies its own signature: it runs as anon, whatever bearer is sent.
+            #expect(try await anon.send(.post, "hook", authorization: .some(nil)).object["role"] as? String == "anon")
+            #expect(try await FunctionsClient(client: client, apiKey: app.keys.serviceRole).send(.post, "hook").object["role"] as? String == "anon")
         }
     }
 }

@@ -45,13 +45,13 @@ struct RoutingAndPayloadTests {
     ])
     func unsupportedMethod(method: String, path: String) throws {
         let error = try #require(failure(method, path))
-        #expect(error == RESTQueryError(.unsupportedMethod, "Unsupported HTTP method: \(method)"))
+        #expect(error == RESTQueryError(.unsupportedMethod, "Unsupported HTTP method: \(method)", details: method))
     }
 
     @Test("verbs other than GET, HEAD and POST on a function are PGRST101", arguments: ["PUT", "PATCH", "DELETE", "OPTIONS"])
     func routineMethod(method: String) throws {
         let error = try #require(failure(method, "/rpc/f", body: "{}"))
-        #expect(error == RESTQueryError(.routineMethod, "Cannot use the \(method) method on RPC"))
+        #expect(error == RESTQueryError(.routineMethod, "Cannot use the \(method) method on RPC", details: method))
     }
 
     @Test("the path is checked before the query, the query before the body")

@@ -15,6 +15,7 @@ extension OpenAPIDocument {
                     "path": "\(base)/\(function.name)",
                     "summary": function.summary,
                     "verify_jwt": function.verifiesJWT,
+                    "authentication": function.authentication.rawValue,
                     "actions": function.actions.map { action -> [String: Any] in
                         var entry: [String: Any] = [
                             "name": action.name,

@@ -1,6 +1,5 @@
 import Core
 import Foundation
-import RESTEngine
 import RESTErrors
 import RESTQuery
 
@@ -9,13 +8,24 @@ public struct RESTResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: String?
+
+    public init(status: Int, headers: [(String, String)], body: String?) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// Turns the statement's row (total, rows in the response, body) into the protocol's status,
 /// `Content-Range`, `Preference-Applied` and body (spec §3.8).
-struct ResponseShaper: Sendable {
+public struct ResponseShaper: Sendable {
     let request: ApiRequest
     let plan: Plan
+
+    public init(request: ApiRequest, plan: Plan) {
+        self.request = request
+        self.plan = plan
+    }
 
     struct Row {
         var total: Int?
@@ -60,17 +70,17 @@ struct ResponseShaper: Sendable {
     }
 
     /// Whether `check` may refuse a result whose writes must then be undone.
-    var checkUndoes: Bool { requiresOneRow || maxAffected != nil }
+    public var checkUndoes: Bool { requiresOneRow || maxAffected != nil }
 
     /// Runs before the transaction ends: a singular response that is not exactly one row, or
     /// more rows touched than `max-affected` allows, undoes the request.
-    func check(_ columns: [String?]) throws {
+    public func check(_ columns: [String?]) throws {
         let row = Row(columns)
         if requiresOneRow, row.page != 1 { throw RESTError.singularity(rowCount: row.page) }
         if let limit = maxAffected, row.page > limit { throw RESTError.maxAffectedViolation(rowCount: row.page) }
     }
 
-    func response(_ columns: [String?]) throws -> RESTResponse {
+    public func response(_ columns: [String?]) throws -> RESTResponse {
         let row = Row(columns)
         var headers: [(String, String)] = []
         var applied: [String] = []

@@ -5,8 +5,8 @@ import SchemaCache
 /// `GET /rest/v1/`: an OpenAPI 2.0 description of what the caller's role can reach: the
 /// relations with at least one column it may read (only those columns), and the functions it
 /// may execute.
-enum OpenAPIDocument {
-    static func render(cache: SchemaCache, role: String, schema: String, functions: [FunctionDescription] = []) -> String {
+public enum OpenAPIDocument {
+    public static func render(cache: SchemaCache, role: String, schema: String, functions: [FunctionDescription] = []) -> String {
         var paths: [String: Any] = ["/": ["get": ["summary": "OpenAPI description (this document)", "tags": ["Introspection"],
                                                   "responses": ["200": ["description": "OK"]]]]]
         var definitions: [String: Any] = [:]
