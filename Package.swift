@@ -207,8 +207,10 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "AppConfig", "Core", "Tokens", "Database", "PasswordHashing",
+                "AppConfig", "AuthAPI", "Core", "Database", "FunctionsAPI", "HTTPSupport", "PasswordHashing", "RESTAPI", "RESTErrors",
+                "Tokens",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
