@@ -1,6 +1,7 @@
 # Visionary Server — the two commands of the quick start, and a few helpers.
 #   make run    install what is missing, build, and serve on http://127.0.0.1:54321
 #   make test   install what is missing, build, and run every test
+#   make check  the pure tests only (no database, Python or S3 server; Checks/, own build folder .build-check)
 #   make bench  the REST, storage and domain benchmarks (scripts/bench-rest.sh, scripts/bench-storage.sh,
 #               scripts/bench-domain.sh; release build)
 #   make fuzz   libFuzzer on the parsers, FUZZ_SECONDS (default 60) per fuzzer (scripts/fuzz.sh; not part of make test)
@@ -9,7 +10,7 @@ SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test bench fuzz schema build postgres python-client s3-test-server clean
+.PHONY: run test check bench fuzz schema build postgres python-client s3-test-server clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
@@ -34,6 +35,11 @@ test: postgres python-client s3-test-server
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
 	  VISIONARY_PYTHON_CLIENT="$$(scripts/install-python-client.sh | tail -n 1)" \
 	  VISIONARY_S3_TEST_SERVER="$$(scripts/install-s3-test-server.sh | tail -n 1)" $(SWIFT) test
+
+# The fast inner loop: the pure suites of Checks/ (REST query, engine, errors, multipart), without
+# building the database suites.
+check:
+	$(SWIFT) test --package-path Checks --scratch-path .build-check
 
 # Server vs pgbench on the identical transaction, plus the pure pipeline's time per request.
 bench: postgres
