@@ -36,7 +36,7 @@ CREATE TRIGGER set_updated_at BEFORE UPDATE ON auth.identities FOR EACH ROW EXEC
 ALTER TABLE auth.identities OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON auth.identities TO postgres;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- auth.user_json(u auth.users): names the table
 CREATE OR REPLACE FUNCTION auth.user_json(u auth.users)

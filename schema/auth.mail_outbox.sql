@@ -34,7 +34,7 @@ CREATE TRIGGER set_updated_at BEFORE UPDATE ON auth.mail_outbox FOR EACH ROW EXE
 ALTER TABLE auth.mail_outbox OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON auth.mail_outbox TO postgres;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- public.add_team_member(p_team_id uuid, p_email text, p_role text): names the table
 CREATE OR REPLACE FUNCTION public.add_team_member(p_team_id uuid, p_email text, p_role text DEFAULT 'member'::text)

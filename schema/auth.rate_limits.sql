@@ -27,7 +27,7 @@ ALTER TABLE auth.rate_limits NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE auth.rate_limits OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON auth.rate_limits TO postgres;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- auth.hit_rate_limit(p_bucket text, p_window_seconds integer): names the table
 CREATE OR REPLACE FUNCTION auth.hit_rate_limit(p_bucket text, p_window_seconds integer)

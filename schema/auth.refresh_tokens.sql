@@ -38,7 +38,7 @@ CREATE TRIGGER set_updated_at BEFORE UPDATE ON auth.refresh_tokens FOR EACH ROW 
 ALTER TABLE auth.refresh_tokens OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON auth.refresh_tokens TO postgres;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()

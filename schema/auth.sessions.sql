@@ -38,7 +38,7 @@ ALTER TABLE auth.sessions OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON auth.sessions TO postgres;
 GRANT SELECT (id, user_id, not_after) ON auth.sessions TO authenticator;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.api_statement(p_role text, p_claims text, p_user uuid, p_session uuid, p_read_only boolean, p_statement text, p_parameters text[], OUT total text, OUT page text, OUT body text): names the table
 CREATE OR REPLACE FUNCTION internal.api_statement(p_role text, p_claims text, p_user uuid, p_session uuid, p_read_only boolean, p_statement text, p_parameters text[], OUT total text, OUT page text, OUT body text)

@@ -32,7 +32,7 @@ ALTER TABLE auth.sign_in_failures NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE auth.sign_in_failures OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON auth.sign_in_failures TO postgres;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- auth.clear_sign_in_failures(p_email text, p_address text): names the table
 CREATE OR REPLACE FUNCTION auth.clear_sign_in_failures(p_email text, p_address text)

@@ -68,7 +68,7 @@ ALTER TABLE auth.users OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON auth.users TO postgres;
 GRANT SELECT (id, banned_until, deleted_at) ON auth.users TO authenticator;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- auth.user_json(u auth.users): names the table
 CREATE OR REPLACE FUNCTION auth.user_json(u auth.users)

@@ -32,7 +32,7 @@ ALTER TABLE internal.partner_invitation_sends NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE internal.partner_invitation_sends OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON internal.partner_invitation_sends TO postgres;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- public.create_partner_invitation(p_invitee_email text, p_message text, p_expires_in_days integer): names the table
 CREATE OR REPLACE FUNCTION public.create_partner_invitation(p_invitee_email text, p_message text DEFAULT NULL::text, p_expires_in_days integer DEFAULT 7)

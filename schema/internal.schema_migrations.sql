@@ -28,6 +28,6 @@ ALTER TABLE internal.schema_migrations NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE internal.schema_migrations OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON internal.schema_migrations TO postgres;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- none

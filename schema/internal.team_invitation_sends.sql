@@ -36,7 +36,7 @@ ALTER TABLE internal.team_invitation_sends NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE internal.team_invitation_sends OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON internal.team_invitation_sends TO postgres;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- public.add_team_member(p_team_id uuid, p_email text, p_role text): names the table
 CREATE OR REPLACE FUNCTION public.add_team_member(p_team_id uuid, p_email text, p_role text DEFAULT 'member'::text)

@@ -61,7 +61,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.agent_messages TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.agent_messages TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.agent_messages TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.agent_message_owner(): trigger function
 CREATE OR REPLACE FUNCTION internal.agent_message_owner()

@@ -63,7 +63,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.agent_sessions TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.agent_sessions TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.agent_sessions TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.agent_message_owner(): names the table
 CREATE OR REPLACE FUNCTION internal.agent_message_owner()

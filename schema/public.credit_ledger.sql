@@ -47,7 +47,7 @@ GRANT SELECT ON public.credit_ledger TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.credit_ledger TO postgres;
 GRANT REFERENCES, SELECT, TRIGGER ON public.credit_ledger TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.journal_credit_change(): names the table
 CREATE OR REPLACE FUNCTION internal.journal_credit_change()

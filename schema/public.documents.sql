@@ -60,7 +60,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.documents TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.documents TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.documents TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.soft_delete_instead(): trigger function
 CREATE OR REPLACE FUNCTION internal.soft_delete_instead()

@@ -65,7 +65,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.habit_completions TO service_role;
 GRANT UPDATE (notes, mood_rating) ON public.habit_completions TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.completion_window(p_habit public.habits, p_today date, p_days integer, OUT scheduled integer, OUT completed integer): names the table
 CREATE OR REPLACE FUNCTION internal.completion_window(p_habit public.habits, p_today date, p_days integer, OUT scheduled integer, OUT completed integer)

@@ -80,7 +80,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT INSERT (id, user_id, task_id, title, description, frequency, custom_days, reminder_time, is_active, created_at, updated_at) ON public.habits TO authenticated;
 GRANT UPDATE (id, user_id, task_id, title, description, frequency, custom_days, reminder_time, is_active, created_at, updated_at) ON public.habits TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.completion_window(p_habit public.habits, p_today date, p_days integer, OUT scheduled integer, OUT completed integer): names the table
 CREATE OR REPLACE FUNCTION internal.completion_window(p_habit public.habits, p_today date, p_days integer, OUT scheduled integer, OUT completed integer)

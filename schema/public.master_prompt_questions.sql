@@ -54,7 +54,7 @@ GRANT SELECT ON public.master_prompt_questions TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.master_prompt_questions TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.master_prompt_questions TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.checked_answer(p_question public.master_prompt_questions, p_answer jsonb): names the table
 CREATE OR REPLACE FUNCTION internal.checked_answer(p_question public.master_prompt_questions, p_answer jsonb)

@@ -68,7 +68,7 @@ GRANT SELECT ON public.motivational_themes TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.motivational_themes TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.motivational_themes TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.seed_master_prompt_questions(): names the table
 CREATE OR REPLACE FUNCTION internal.seed_master_prompt_questions()

@@ -57,7 +57,7 @@ GRANT SELECT ON public.partner_connections TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.partner_connections TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.partner_connections TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.caller_partnership(OUT connection_id uuid, OUT partner_id uuid, OUT connected_at timestamp with time zone): names the table
 CREATE OR REPLACE FUNCTION internal.caller_partnership(OUT connection_id uuid, OUT partner_id uuid, OUT connected_at timestamp with time zone)

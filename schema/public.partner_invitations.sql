@@ -67,7 +67,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.partner_invitations TO service_role;
 GRANT INSERT (id, inviter_id, invitee_email, message, expires_at, created_at, updated_at) ON public.partner_invitations TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.partner_invitation_before_write(): trigger function
 CREATE OR REPLACE FUNCTION internal.partner_invitation_before_write()

@@ -76,7 +76,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT INSERT (id, user_id, vision_board_id, total_price, discount_applied, shipping_address, print_config, created_at, updated_at) ON public.poster_orders TO authenticated;
 GRANT UPDATE (status) ON public.poster_orders TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.order_transition_allowed(p_table text, p_from text, p_to text, p_privileged boolean): names the table
 CREATE OR REPLACE FUNCTION internal.order_transition_allowed(p_table text, p_from text, p_to text, p_privileged boolean)

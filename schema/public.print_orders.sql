@@ -103,7 +103,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT INSERT (id, user_id, product_id, quantity, customization, content_snapshot, shipping_address, shipping_method, subtotal, shipping, tax, discount, total, currency) ON public.print_orders TO authenticated;
 GRANT UPDATE (status) ON public.print_orders TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.order_transition_allowed(p_table text, p_from text, p_to text, p_privileged boolean): names the table
 CREATE OR REPLACE FUNCTION internal.order_transition_allowed(p_table text, p_from text, p_to text, p_privileged boolean)

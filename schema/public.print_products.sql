@@ -69,7 +69,7 @@ GRANT SELECT ON public.print_products TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.print_products TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.print_products TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.poster_order_pricing(p_print_config jsonb, p_tier text, p_active_only boolean): names the table
 CREATE OR REPLACE FUNCTION internal.poster_order_pricing(p_print_config jsonb, p_tier text, p_active_only boolean)

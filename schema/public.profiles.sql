@@ -62,7 +62,7 @@ GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE ON public.profiles T
 GRANT UPDATE (onboarding_completed, financial_target, primary_vision_id) ON public.profiles TO authenticated;
 GRANT UPDATE (id, subscription_tier, subscription_status, stripe_customer_id, onboarding_completed, financial_target, primary_vision_id, created_at, updated_at) ON public.profiles TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.buyer_tier(p_user uuid): names the table
 CREATE OR REPLACE FUNCTION internal.buyer_tier(p_user uuid)

@@ -53,7 +53,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.reference_images TO authenticated
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.reference_images TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.reference_images TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.soft_delete_instead(): trigger function
 CREATE OR REPLACE FUNCTION internal.soft_delete_instead()

@@ -77,7 +77,7 @@ GRANT INSERT, SELECT, UPDATE ON public.shared_goals TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.shared_goals TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.shared_goals TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.shared_goal_guard(): trigger function
 CREATE OR REPLACE FUNCTION internal.shared_goal_guard()

@@ -70,7 +70,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT SELECT (id, user_id, team_id, team_name, bot_user_id, token_key_version, scope, authed_user_id, is_active, settings, installed_at, disconnected_at, created_at, updated_at) ON public.slack_installations TO authenticated;
 GRANT UPDATE (is_active, settings, disconnected_at) ON public.slack_installations TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()

@@ -69,7 +69,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.team_invitations TO service_role;
 GRANT SELECT (id, team_id, invitee_email, role, invited_by, status, expires_at, accepted_by, accepted_at, declined_at, revoked_at, created_at, updated_at) ON public.team_invitations TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text): names the table
 CREATE OR REPLACE FUNCTION internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text)

@@ -50,7 +50,7 @@ GRANT SELECT ON public.team_leaderboards TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.team_leaderboards TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.team_leaderboards TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- public.calculate_team_leaderboard(p_team_id uuid, p_period_type text): names the table
 CREATE OR REPLACE FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text DEFAULT 'weekly'::text)

@@ -59,7 +59,7 @@ GRANT DELETE, SELECT, UPDATE ON public.team_members TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.team_members TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.team_members TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.hand_over_owned_teams(): names the table
 CREATE OR REPLACE FUNCTION internal.hand_over_owned_teams()

@@ -66,7 +66,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT INSERT (id, name, slug, owner_id, logo_url, settings, is_active, created_at, updated_at) ON public.teams TO authenticated;
 GRANT UPDATE (name, slug, logo_url, settings, is_active) ON public.teams TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.hand_over_owned_teams(): names the table
 CREATE OR REPLACE FUNCTION internal.hand_over_owned_teams()

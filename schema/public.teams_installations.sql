@@ -76,7 +76,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT SELECT (id, user_id, tenant_id, tenant_name, service_url, bot_id, conversation_id, token_key_version, token_expires_at, is_active, settings, installed_at, disconnected_at, created_at, updated_at) ON public.teams_installations TO authenticated;
 GRANT UPDATE (is_active, settings, disconnected_at) ON public.teams_installations TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()

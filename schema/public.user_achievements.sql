@@ -56,7 +56,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.user_achievements TO authenticate
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_achievements TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_achievements TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.habit_record_completion(p_habit_id uuid, p_completion_id uuid, p_completed_on date, p_completed_at timestamp with time zone): names the table
 CREATE OR REPLACE FUNCTION internal.habit_record_completion(p_habit_id uuid, p_completion_id uuid, p_completed_on date, p_completed_at timestamp with time zone)

@@ -67,7 +67,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.user_comm_preferences TO authenti
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_comm_preferences TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_comm_preferences TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.habit_completion_day_rules(): names the table
 CREATE OR REPLACE FUNCTION internal.habit_completion_day_rules()

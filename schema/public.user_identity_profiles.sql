@@ -82,7 +82,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.user_identity_profiles TO authent
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_identity_profiles TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_identity_profiles TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- public.build_master_prompt(p_store boolean): names the table
 CREATE OR REPLACE FUNCTION public.build_master_prompt(p_store boolean DEFAULT true)

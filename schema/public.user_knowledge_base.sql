@@ -93,7 +93,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.user_knowledge_base TO authentica
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_knowledge_base TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_knowledge_base TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- public.compile_user_knowledge_base(): names the table
 CREATE OR REPLACE FUNCTION public.compile_user_knowledge_base()

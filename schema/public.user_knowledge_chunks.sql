@@ -64,7 +64,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.user_knowledge_chunks TO authenti
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_knowledge_chunks TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_knowledge_chunks TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.user_knowledge_chunks_set_owner(): trigger function
 CREATE OR REPLACE FUNCTION internal.user_knowledge_chunks_set_owner()

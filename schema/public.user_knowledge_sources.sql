@@ -78,7 +78,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.user_knowledge_sources TO authent
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_knowledge_sources TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_knowledge_sources TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.user_knowledge_chunks_set_owner(): names the table
 CREATE OR REPLACE FUNCTION internal.user_knowledge_chunks_set_owner()

@@ -55,7 +55,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.vision_boards TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.vision_boards TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.vision_boards TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.require_own_content(p_user uuid, p_board_ids uuid[], p_habit_ids uuid[]): names the table
 CREATE OR REPLACE FUNCTION internal.require_own_content(p_user uuid, p_board_ids uuid[], p_habit_ids uuid[])

@@ -122,7 +122,7 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT INSERT (id, user_id, template_id, vision_board_ids, action_plan_id, financial_snapshot, included_habits, title, subtitle, dedication_text, cover_style, include_weekly_journal, include_habit_tracker, shipping_address, discount_code) ON public.workbook_orders TO authenticated;
 GRANT UPDATE (status) ON public.workbook_orders TO authenticated;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.order_transition_allowed(p_table text, p_from text, p_to text, p_privileged boolean): names the table
 CREATE OR REPLACE FUNCTION internal.order_transition_allowed(p_table text, p_from text, p_to text, p_privileged boolean)

@@ -71,7 +71,7 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON public.workbook_sections TO authenticate
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.workbook_sections TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.workbook_sections TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.workbook_sections_set_owner(): trigger function
 CREATE OR REPLACE FUNCTION internal.workbook_sections_set_owner()

@@ -61,7 +61,7 @@ GRANT SELECT ON public.workbook_templates TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.workbook_templates TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.workbook_templates TO service_role;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- internal.seed_workbook_templates(): names the table
 CREATE OR REPLACE FUNCTION internal.seed_workbook_templates()

@@ -28,7 +28,7 @@ ALTER TABLE storage.deleted_objects NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE storage.deleted_objects OWNER TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON storage.deleted_objects TO postgres;
 
--- Functions that touch the table: its trigger functions, and those whose body names it
+-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
 -- storage.queue_deleted_bytes(): names the table
 CREATE OR REPLACE FUNCTION storage.queue_deleted_bytes()

@@ -64,8 +64,8 @@ One file per table, `<schema>.<table>.sql`, holding everything that rules the ta
 order: its columns (with types, defaults and nullability) and comments, constraints, indexes,
 row-level security (enabled, forced), policies (command, roles, USING, WITH CHECK), triggers,
 grants (on the table and on single columns), and the functions that touch it — its trigger
-functions and every function whose body names it — with their full definitions, comments and
-EXECUTE grants. The text is produced by one query, `scripts/schema-snapshot.sql`, which the test
+functions, those of other tables' triggers whose arguments name it, and every function whose body
+names it — with their full definitions, comments and EXECUTE grants. The text is produced by one query, `scripts/schema-snapshot.sql`, which the test
 runs too.
 EOF
 

@@ -2,14 +2,22 @@
 -- but PostgreSQL's own catalogs; objects of extensions left out), as (file, text). The text
 -- holds everything that rules the table, in a fixed order: its columns, comments, constraints,
 -- indexes, row-level security, policies, triggers, grants, and the functions that touch it
--- (its trigger functions, and every function whose body names it) with their full definitions.
+-- (its trigger functions, those of triggers whose arguments name it, and every function whose
+-- body names it) with their full definitions.
 --
--- A setting and one query, run by scripts/schema-snapshot.sh (`make schema`, which writes schema/) and by
--- Tests/DatabaseTests/SchemaSnapshotTests.swift (which compares schema/ with a freshly migrated
--- database). Everything is sorted (names in the "C" collation, columns by position) and no OID
--- or moment is printed, so the same migrations always give the same bytes. With an empty
--- search_path every name outside pg_catalog is printed with its schema, whoever runs it.
+-- Settings, then one query: run by scripts/schema-snapshot.sh (`make schema`, which writes
+-- schema/) and by Tests/DatabaseTests/SchemaSnapshotTests.swift (which compares schema/ with a
+-- freshly migrated database). Everything is sorted (names in the "C" collation, columns by
+-- position) and no OID or moment is printed, so the same migrations always give the same bytes.
+-- The settings fix whatever changes how PostgreSQL prints a definition, whoever runs it; with an
+-- empty search_path every name outside pg_catalog is printed with its schema.
 SET search_path = '';
+SET quote_all_identifiers = off;
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET TimeZone = 'UTC';
+SET extra_float_digits = 1;
+SET bytea_output = 'hex';
 
 WITH relations AS (
   SELECT c.oid, n.nspname AS schema_name, c.relname AS relation_name, c.relkind, c.relowner,
@@ -91,19 +99,39 @@ function_grants AS (
   ) AS g
   GROUP BY f.oid
 ),
--- The functions that touch each relation: the functions of its triggers, and those whose
--- definition names it, schema-qualified or (when the function's search_path holds its schema)
--- bare.
+-- The functions that touch each relation, each with why (the first that applies): the functions
+-- of its triggers; those of other tables' triggers whose arguments name it (a generic trigger
+-- told which parent to read); and those whose definition names it, schema-qualified or (when
+-- the function's search_path holds its schema) bare.
+trigger_arguments AS (
+  SELECT t.tgrelid, t.tgname, t.tgfoid,
+         string_to_array(rtrim(encode(t.tgargs, 'escape'), '\000'), '\000') AS arguments
+  FROM pg_trigger t
+  WHERE NOT t.tgisinternal
+),
 touching AS (
-  SELECT r.oid AS relation, f.oid AS function,
-         EXISTS (SELECT 1 FROM pg_trigger t
-                 WHERE t.tgrelid = r.oid AND t.tgfoid = f.oid AND NOT t.tgisinternal) AS is_trigger_function
-  FROM relations r
-  JOIN functions f ON
-       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = r.oid AND t.tgfoid = f.oid AND NOT t.tgisinternal)
-    OR f.definition ~* ('\m' || r.schema_pattern || '\.' || r.name_pattern || '\M')
-    OR (r.schema_name = ANY (f.search_path)
-        AND f.definition ~* ('(^|[^[:alnum:]_."])' || r.name_pattern || '\M'))
+  SELECT DISTINCT ON (relation, function) relation, function, reason
+  FROM (
+    SELECT t.tgrelid AS relation, t.tgfoid AS function, 1 AS priority, 'trigger function' AS reason
+    FROM pg_trigger t
+    WHERE NOT t.tgisinternal
+    UNION ALL
+    SELECT r.oid, a.tgfoid, 2,
+           'trigger function of ' || string_agg(format('%s on %s', quote_ident(a.tgname), a.tgrelid::regclass),
+                                                ', ' ORDER BY a.tgrelid::regclass::text COLLATE "C", a.tgname COLLATE "C")
+             || ', whose arguments name the table'
+    FROM relations r
+    JOIN trigger_arguments a ON r.qualified = ANY (a.arguments) AND a.tgrelid <> r.oid
+    GROUP BY r.oid, a.tgfoid
+    UNION ALL
+    SELECT r.oid, f.oid, 3, 'names the table'
+    FROM relations r
+    JOIN functions f ON
+         f.definition ~* ('\m' || r.schema_pattern || '\.' || r.name_pattern || '\M')
+      OR (r.schema_name = ANY (f.search_path)
+          AND f.definition ~* ('(^|[^[:alnum:]_."])' || r.name_pattern || '\M'))
+  ) AS candidates
+  ORDER BY relation, function, priority
 ),
 sections AS (
   SELECT r.schema_name, r.relation_name,
@@ -189,11 +217,10 @@ sections AS (
     || coalesce(E'\n' || (SELECT g.text FROM table_grants g WHERE g.oid = r.oid), '')
     || coalesce(E'\n' || (SELECT g.text FROM column_grants g WHERE g.oid = r.oid), '')
     -- Functions that touch the table
-    || E'\n\n-- Functions that touch the table: its trigger functions, and those whose body names it\n'
+    || E'\n\n-- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it\n'
     || coalesce((
          SELECT string_agg(
-                  format(E'\n-- %s: %s\n', f.signature,
-                         CASE WHEN t.is_trigger_function THEN 'trigger function' ELSE 'names the table' END)
+                  format(E'\n-- %s: %s\n', f.signature, t.reason)
                   || rtrim(f.definition, E'\n') || ';'
                   || coalesce(E'\n' || format('COMMENT ON FUNCTION %s IS %L;', f.signature, obj_description(f.oid, 'pg_proc')), '')
                   || coalesce(E'\n' || (SELECT g.text FROM function_grants g WHERE g.oid = f.oid), ''),
