@@ -52,7 +52,7 @@ CREATE POLICY agent_messages_update_own ON public.agent_messages AS PERMISSIVE F
   WITH CHECK (user_id = (( SELECT auth.uid() AS uid)));
 
 -- Triggers
-CREATE TRIGGER derive_owner BEFORE INSERT OR UPDATE OF session_id, user_id ON public.agent_messages FOR EACH ROW EXECUTE FUNCTION internal.agent_message_owner();
+CREATE TRIGGER derive_owner BEFORE INSERT OR UPDATE OF session_id, user_id ON public.agent_messages FOR EACH ROW EXECUTE FUNCTION internal.owner_from_parent('public.agent_sessions', 'id', 'session_id', 'user_id', 'agent session', 'not found');
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.agent_messages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 -- Grants
@@ -62,27 +62,6 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.agent_messages TO service_role;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
-
--- internal.agent_message_owner(): trigger function
-CREATE OR REPLACE FUNCTION internal.agent_message_owner()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-DECLARE
-  v_owner uuid;
-BEGIN
-  SELECT s.user_id INTO v_owner FROM public.agent_sessions s WHERE s.id = NEW.session_id;
-  IF v_owner IS NULL OR v_owner IS DISTINCT FROM coalesce(auth.uid(), v_owner) THEN
-    RAISE EXCEPTION 'agent session % not found', NEW.session_id USING ERRCODE = 'no_data_found';
-  END IF;
-  NEW.user_id := v_owner;
-  RETURN NEW;
-END
-$function$;
-COMMENT ON FUNCTION internal.agent_message_owner() IS 'Trigger: copies agent_messages.user_id from the session; raises when the session does not exist or is not the caller''s.';
-GRANT EXECUTE ON FUNCTION internal.agent_message_owner() TO postgres;
 
 -- internal.agent_session_owner_changed(): names the table
 CREATE OR REPLACE FUNCTION internal.agent_session_owner_changed()
@@ -100,6 +79,53 @@ END
 $function$;
 COMMENT ON FUNCTION internal.agent_session_owner_changed() IS 'Trigger: keeps agent_messages.user_id equal to the owner of their session.';
 GRANT EXECUTE ON FUNCTION internal.agent_session_owner_changed() TO postgres;
+
+-- internal.owner_from_parent(): trigger function
+CREATE OR REPLACE FUNCTION internal.owner_from_parent()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_owner uuid;
+  v_found integer;
+  v_link text;
+BEGIN
+  IF TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_NARGS <> 6
+     OR TG_ARGV[5] IS NULL OR TG_ARGV[5] NOT IN ('not found', 'not yours') THEN
+    RAISE EXCEPTION 'internal.owner_from_parent() on %.% must be a BEFORE ROW trigger with six arguments, the last ''not found'' or ''not yours''',
+      TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- The owner of the parent the new row names (no row: there is no such parent). The link's
+  -- value is read only for an error message or a NULL check.
+  EXECUTE format('SELECT p.%I FROM %s AS p WHERE p.%I = ($1).%I', TG_ARGV[3], TG_ARGV[0]::regclass, TG_ARGV[1], TG_ARGV[2])
+    INTO v_owner USING NEW;
+  GET DIAGNOSTICS v_found = ROW_COUNT;
+  IF TG_ARGV[5] = 'not found' THEN
+    IF v_owner IS NULL OR v_owner IS DISTINCT FROM coalesce(auth.uid(), v_owner) THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % not found', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+  ELSE
+    IF v_found = 0 THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      IF v_link IS NULL THEN
+        RETURN NEW;  -- refused by the NOT NULL constraint
+      END IF;
+      RAISE EXCEPTION '% % does not exist', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+    IF current_setting('role', true) IN ('anon', 'authenticated') AND v_owner IS DISTINCT FROM auth.uid() THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % is not yours', TG_ARGV[4], v_link USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[3], v_owner));
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.owner_from_parent() IS 'Trigger (parent table, parent key, link column, owner column, parent''s name, ''not found'' | ''not yours''): copies the owner from the parent row; refuses a missing parent or another user''s.';
+GRANT EXECUTE ON FUNCTION internal.owner_from_parent() TO postgres;
 
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()

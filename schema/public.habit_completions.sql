@@ -51,7 +51,8 @@ CREATE POLICY habit_completions_update_own ON public.habit_completions AS PERMIS
   WITH CHECK (user_id = (( SELECT auth.uid() AS uid)));
 
 -- Triggers
-CREATE TRIGGER derive_owner_and_day BEFORE INSERT OR UPDATE OF habit_id, user_id, completed_at, completed_on ON public.habit_completions FOR EACH ROW EXECUTE FUNCTION internal.habit_completion_owner();
+CREATE TRIGGER derive_owner BEFORE INSERT OR UPDATE OF habit_id, user_id, completed_at, completed_on ON public.habit_completions FOR EACH ROW EXECUTE FUNCTION internal.owner_from_parent('public.habits', 'id', 'habit_id', 'user_id', 'habit', 'not found');
+CREATE TRIGGER derive_owner_local_day BEFORE INSERT OR UPDATE OF habit_id, user_id, completed_at, completed_on ON public.habit_completions FOR EACH ROW EXECUTE FUNCTION internal.habit_completion_local_day();
 CREATE TRIGGER enforce_day_rules BEFORE INSERT OR UPDATE OF habit_id, user_id, completed_at, completed_on ON public.habit_completions FOR EACH ROW EXECUTE FUNCTION internal.habit_completion_day_rules();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.habit_completions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 CREATE TRIGGER track_streak_delete AFTER DELETE ON public.habit_completions REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION internal.habit_completions_removed();
@@ -121,7 +122,7 @@ BEGIN
   IF internal.is_privileged_caller() THEN
     RETURN NEW;
   END IF;
-  -- The owner is the caller here (derive_owner_and_day made sure), so the row is visible.
+  -- The owner is the caller here (derive_owner made sure), so the row is visible.
   SELECT (now() AT TIME ZONE coalesce(
             (SELECT p.timezone FROM public.user_comm_preferences p WHERE p.user_id = NEW.user_id), 'UTC'))::date
     INTO v_today;
@@ -138,6 +139,25 @@ END
 $function$;
 COMMENT ON FUNCTION internal.habit_completion_day_rules() IS 'Trigger: end users may check off only today or the 7 days before (owner''s local days).';
 GRANT EXECUTE ON FUNCTION internal.habit_completion_day_rules() TO postgres;
+
+-- internal.habit_completion_local_day(): trigger function
+CREATE OR REPLACE FUNCTION internal.habit_completion_local_day()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF NEW.completed_on IS NULL
+     OR (TG_OP = 'UPDATE' AND NEW.completed_at IS DISTINCT FROM OLD.completed_at
+         AND NEW.completed_on IS NOT DISTINCT FROM OLD.completed_on) THEN
+    NEW.completed_on := (NEW.completed_at AT TIME ZONE internal.user_timezone(NEW.user_id))::date;
+  END IF;
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.habit_completion_local_day() IS 'Trigger: fills habit_completions.completed_on from completed_at in the owner''s time zone (after derive_owner set the owner).';
+GRANT EXECUTE ON FUNCTION internal.habit_completion_local_day() TO postgres;
 
 -- internal.habit_completion_moved(): trigger function
 CREATE OR REPLACE FUNCTION internal.habit_completion_moved()
@@ -158,32 +178,6 @@ END
 $function$;
 COMMENT ON FUNCTION internal.habit_completion_moved() IS 'Trigger: recomputes streaks when a completion moves to another habit or day.';
 GRANT EXECUTE ON FUNCTION internal.habit_completion_moved() TO postgres;
-
--- internal.habit_completion_owner(): trigger function
-CREATE OR REPLACE FUNCTION internal.habit_completion_owner()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-DECLARE
-  v_owner uuid;
-BEGIN
-  SELECT h.user_id INTO v_owner FROM public.habits h WHERE h.id = NEW.habit_id;
-  IF v_owner IS NULL OR v_owner IS DISTINCT FROM coalesce(auth.uid(), v_owner) THEN
-    RAISE EXCEPTION 'habit % not found', NEW.habit_id USING ERRCODE = 'no_data_found';
-  END IF;
-  NEW.user_id := v_owner;
-  IF NEW.completed_on IS NULL
-     OR (TG_OP = 'UPDATE' AND NEW.completed_at IS DISTINCT FROM OLD.completed_at
-         AND NEW.completed_on IS NOT DISTINCT FROM OLD.completed_on) THEN
-    NEW.completed_on := (NEW.completed_at AT TIME ZONE internal.user_timezone(v_owner))::date;
-  END IF;
-  RETURN NEW;
-END
-$function$;
-COMMENT ON FUNCTION internal.habit_completion_owner() IS 'Trigger: copies habit_completions.user_id from the habit and fills completed_on from completed_at in the owner''s time zone.';
-GRANT EXECUTE ON FUNCTION internal.habit_completion_owner() TO postgres;
 
 -- internal.habit_completions_added(): trigger function
 CREATE OR REPLACE FUNCTION internal.habit_completions_added()
@@ -442,6 +436,53 @@ COMMENT ON FUNCTION internal.live_habit(p_habit public.habits, p_today date) IS 
 GRANT EXECUTE ON FUNCTION internal.live_habit(p_habit public.habits, p_today date) TO authenticated;
 GRANT EXECUTE ON FUNCTION internal.live_habit(p_habit public.habits, p_today date) TO postgres;
 GRANT EXECUTE ON FUNCTION internal.live_habit(p_habit public.habits, p_today date) TO service_role;
+
+-- internal.owner_from_parent(): trigger function
+CREATE OR REPLACE FUNCTION internal.owner_from_parent()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_owner uuid;
+  v_found integer;
+  v_link text;
+BEGIN
+  IF TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_NARGS <> 6
+     OR TG_ARGV[5] IS NULL OR TG_ARGV[5] NOT IN ('not found', 'not yours') THEN
+    RAISE EXCEPTION 'internal.owner_from_parent() on %.% must be a BEFORE ROW trigger with six arguments, the last ''not found'' or ''not yours''',
+      TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- The owner of the parent the new row names (no row: there is no such parent). The link's
+  -- value is read only for an error message or a NULL check.
+  EXECUTE format('SELECT p.%I FROM %s AS p WHERE p.%I = ($1).%I', TG_ARGV[3], TG_ARGV[0]::regclass, TG_ARGV[1], TG_ARGV[2])
+    INTO v_owner USING NEW;
+  GET DIAGNOSTICS v_found = ROW_COUNT;
+  IF TG_ARGV[5] = 'not found' THEN
+    IF v_owner IS NULL OR v_owner IS DISTINCT FROM coalesce(auth.uid(), v_owner) THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % not found', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+  ELSE
+    IF v_found = 0 THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      IF v_link IS NULL THEN
+        RETURN NEW;  -- refused by the NOT NULL constraint
+      END IF;
+      RAISE EXCEPTION '% % does not exist', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+    IF current_setting('role', true) IN ('anon', 'authenticated') AND v_owner IS DISTINCT FROM auth.uid() THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % is not yours', TG_ARGV[4], v_link USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[3], v_owner));
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.owner_from_parent() IS 'Trigger (parent table, parent key, link column, owner column, parent''s name, ''not found'' | ''not yours''): copies the owner from the parent row; refuses a missing parent or another user''s.';
+GRANT EXECUTE ON FUNCTION internal.owner_from_parent() TO postgres;
 
 -- public.calculate_team_leaderboard(p_team_id uuid, p_period_type text): names the table
 CREATE OR REPLACE FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text DEFAULT 'weekly'::text)

@@ -124,32 +124,6 @@ GRANT EXECUTE ON FUNCTION internal.completion_window(p_habit public.habits, p_to
 GRANT EXECUTE ON FUNCTION internal.completion_window(p_habit public.habits, p_today date, p_days integer, OUT scheduled integer, OUT completed integer) TO postgres;
 GRANT EXECUTE ON FUNCTION internal.completion_window(p_habit public.habits, p_today date, p_days integer, OUT scheduled integer, OUT completed integer) TO service_role;
 
--- internal.habit_completion_owner(): names the table
-CREATE OR REPLACE FUNCTION internal.habit_completion_owner()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-DECLARE
-  v_owner uuid;
-BEGIN
-  SELECT h.user_id INTO v_owner FROM public.habits h WHERE h.id = NEW.habit_id;
-  IF v_owner IS NULL OR v_owner IS DISTINCT FROM coalesce(auth.uid(), v_owner) THEN
-    RAISE EXCEPTION 'habit % not found', NEW.habit_id USING ERRCODE = 'no_data_found';
-  END IF;
-  NEW.user_id := v_owner;
-  IF NEW.completed_on IS NULL
-     OR (TG_OP = 'UPDATE' AND NEW.completed_at IS DISTINCT FROM OLD.completed_at
-         AND NEW.completed_on IS NOT DISTINCT FROM OLD.completed_on) THEN
-    NEW.completed_on := (NEW.completed_at AT TIME ZONE internal.user_timezone(v_owner))::date;
-  END IF;
-  RETURN NEW;
-END
-$function$;
-COMMENT ON FUNCTION internal.habit_completion_owner() IS 'Trigger: copies habit_completions.user_id from the habit and fills completed_on from completed_at in the owner''s time zone.';
-GRANT EXECUTE ON FUNCTION internal.habit_completion_owner() TO postgres;
-
 -- internal.habit_owner_changed(): trigger function
 CREATE OR REPLACE FUNCTION internal.habit_owner_changed()
  RETURNS trigger
@@ -353,6 +327,53 @@ COMMENT ON FUNCTION internal.live_habit(p_habit public.habits, p_today date) IS 
 GRANT EXECUTE ON FUNCTION internal.live_habit(p_habit public.habits, p_today date) TO authenticated;
 GRANT EXECUTE ON FUNCTION internal.live_habit(p_habit public.habits, p_today date) TO postgres;
 GRANT EXECUTE ON FUNCTION internal.live_habit(p_habit public.habits, p_today date) TO service_role;
+
+-- internal.owner_from_parent(): trigger function of derive_owner on public.habit_completions, whose arguments name the table
+CREATE OR REPLACE FUNCTION internal.owner_from_parent()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_owner uuid;
+  v_found integer;
+  v_link text;
+BEGIN
+  IF TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_NARGS <> 6
+     OR TG_ARGV[5] IS NULL OR TG_ARGV[5] NOT IN ('not found', 'not yours') THEN
+    RAISE EXCEPTION 'internal.owner_from_parent() on %.% must be a BEFORE ROW trigger with six arguments, the last ''not found'' or ''not yours''',
+      TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- The owner of the parent the new row names (no row: there is no such parent). The link's
+  -- value is read only for an error message or a NULL check.
+  EXECUTE format('SELECT p.%I FROM %s AS p WHERE p.%I = ($1).%I', TG_ARGV[3], TG_ARGV[0]::regclass, TG_ARGV[1], TG_ARGV[2])
+    INTO v_owner USING NEW;
+  GET DIAGNOSTICS v_found = ROW_COUNT;
+  IF TG_ARGV[5] = 'not found' THEN
+    IF v_owner IS NULL OR v_owner IS DISTINCT FROM coalesce(auth.uid(), v_owner) THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % not found', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+  ELSE
+    IF v_found = 0 THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      IF v_link IS NULL THEN
+        RETURN NEW;  -- refused by the NOT NULL constraint
+      END IF;
+      RAISE EXCEPTION '% % does not exist', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+    IF current_setting('role', true) IN ('anon', 'authenticated') AND v_owner IS DISTINCT FROM auth.uid() THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % is not yours', TG_ARGV[4], v_link USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[3], v_owner));
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.owner_from_parent() IS 'Trigger (parent table, parent key, link column, owner column, parent''s name, ''not found'' | ''not yours''): copies the owner from the parent row; refuses a missing parent or another user''s.';
+GRANT EXECUTE ON FUNCTION internal.owner_from_parent() TO postgres;
 
 -- internal.require_own_content(p_user uuid, p_board_ids uuid[], p_habit_ids uuid[]): names the table
 CREATE OR REPLACE FUNCTION internal.require_own_content(p_user uuid, p_board_ids uuid[], p_habit_ids uuid[])

@@ -81,7 +81,7 @@ BEGIN
   IF internal.is_privileged_caller() THEN
     RETURN NEW;
   END IF;
-  -- The owner is the caller here (derive_owner_and_day made sure), so the row is visible.
+  -- The owner is the caller here (derive_owner made sure), so the row is visible.
   SELECT (now() AT TIME ZONE coalesce(
             (SELECT p.timezone FROM public.user_comm_preferences p WHERE p.user_id = NEW.user_id), 'UTC'))::date
     INTO v_today;

@@ -80,34 +80,52 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
--- internal.user_knowledge_chunks_set_owner(): names the table
-CREATE OR REPLACE FUNCTION internal.user_knowledge_chunks_set_owner()
+-- internal.owner_from_parent(): trigger function of set_owner on public.user_knowledge_chunks, whose arguments name the table
+CREATE OR REPLACE FUNCTION internal.owner_from_parent()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
 DECLARE
-  owner uuid;
+  v_owner uuid;
+  v_found integer;
+  v_link text;
 BEGIN
-  IF NEW.source_id IS NULL THEN
-    RETURN NEW;  -- refused by the NOT NULL constraint
+  IF TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_NARGS <> 6
+     OR TG_ARGV[5] IS NULL OR TG_ARGV[5] NOT IN ('not found', 'not yours') THEN
+    RAISE EXCEPTION 'internal.owner_from_parent() on %.% must be a BEFORE ROW trigger with six arguments, the last ''not found'' or ''not yours''',
+      TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  SELECT s.user_id INTO owner FROM public.user_knowledge_sources s WHERE s.id = NEW.source_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'knowledge source % does not exist', NEW.source_id
-      USING ERRCODE = 'no_data_found';
+  -- The owner of the parent the new row names (no row: there is no such parent). The link's
+  -- value is read only for an error message or a NULL check.
+  EXECUTE format('SELECT p.%I FROM %s AS p WHERE p.%I = ($1).%I', TG_ARGV[3], TG_ARGV[0]::regclass, TG_ARGV[1], TG_ARGV[2])
+    INTO v_owner USING NEW;
+  GET DIAGNOSTICS v_found = ROW_COUNT;
+  IF TG_ARGV[5] = 'not found' THEN
+    IF v_owner IS NULL OR v_owner IS DISTINCT FROM coalesce(auth.uid(), v_owner) THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % not found', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+  ELSE
+    IF v_found = 0 THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      IF v_link IS NULL THEN
+        RETURN NEW;  -- refused by the NOT NULL constraint
+      END IF;
+      RAISE EXCEPTION '% % does not exist', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+    IF current_setting('role', true) IN ('anon', 'authenticated') AND v_owner IS DISTINCT FROM auth.uid() THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % is not yours', TG_ARGV[4], v_link USING ERRCODE = 'insufficient_privilege';
+    END IF;
   END IF;
-  IF current_setting('role', true) IN ('anon', 'authenticated') AND owner IS DISTINCT FROM auth.uid() THEN
-    RAISE EXCEPTION 'knowledge source % is not yours', NEW.source_id
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-  NEW.user_id := owner;
+  NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[3], v_owner));
   RETURN NEW;
 END
 $function$;
-COMMENT ON FUNCTION internal.user_knowledge_chunks_set_owner() IS 'Trigger: copies user_id from the knowledge source; refuses a missing source or another user''s.';
-GRANT EXECUTE ON FUNCTION internal.user_knowledge_chunks_set_owner() TO postgres;
+COMMENT ON FUNCTION internal.owner_from_parent() IS 'Trigger (parent table, parent key, link column, owner column, parent''s name, ''not found'' | ''not yours''): copies the owner from the parent row; refuses a missing parent or another user''s.';
+GRANT EXECUTE ON FUNCTION internal.owner_from_parent() TO postgres;
 
 -- public.hybrid_search_knowledge_chunks(p_query_text text, p_query_embedding extensions.vector, p_limit integer): names the table
 CREATE OR REPLACE FUNCTION public.hybrid_search_knowledge_chunks(p_query_text text, p_query_embedding extensions.vector, p_limit integer DEFAULT 5)

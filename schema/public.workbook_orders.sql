@@ -207,6 +207,53 @@ $function$;
 COMMENT ON FUNCTION internal.own_workbook_order(p_order_id uuid) IS 'The caller''s workbook order, locked; raises no_data_found when there is none of theirs with this id.';
 GRANT EXECUTE ON FUNCTION internal.own_workbook_order(p_order_id uuid) TO postgres;
 
+-- internal.owner_from_parent(): trigger function of set_owner on public.workbook_sections, whose arguments name the table
+CREATE OR REPLACE FUNCTION internal.owner_from_parent()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_owner uuid;
+  v_found integer;
+  v_link text;
+BEGIN
+  IF TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_NARGS <> 6
+     OR TG_ARGV[5] IS NULL OR TG_ARGV[5] NOT IN ('not found', 'not yours') THEN
+    RAISE EXCEPTION 'internal.owner_from_parent() on %.% must be a BEFORE ROW trigger with six arguments, the last ''not found'' or ''not yours''',
+      TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- The owner of the parent the new row names (no row: there is no such parent). The link's
+  -- value is read only for an error message or a NULL check.
+  EXECUTE format('SELECT p.%I FROM %s AS p WHERE p.%I = ($1).%I', TG_ARGV[3], TG_ARGV[0]::regclass, TG_ARGV[1], TG_ARGV[2])
+    INTO v_owner USING NEW;
+  GET DIAGNOSTICS v_found = ROW_COUNT;
+  IF TG_ARGV[5] = 'not found' THEN
+    IF v_owner IS NULL OR v_owner IS DISTINCT FROM coalesce(auth.uid(), v_owner) THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % not found', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+  ELSE
+    IF v_found = 0 THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      IF v_link IS NULL THEN
+        RETURN NEW;  -- refused by the NOT NULL constraint
+      END IF;
+      RAISE EXCEPTION '% % does not exist', TG_ARGV[4], v_link USING ERRCODE = 'no_data_found';
+    END IF;
+    IF current_setting('role', true) IN ('anon', 'authenticated') AND v_owner IS DISTINCT FROM auth.uid() THEN
+      EXECUTE format('SELECT ($1).%I::text', TG_ARGV[2]) INTO v_link USING NEW;
+      RAISE EXCEPTION '% % is not yours', TG_ARGV[4], v_link USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[3], v_owner));
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.owner_from_parent() IS 'Trigger (parent table, parent key, link column, owner column, parent''s name, ''not found'' | ''not yours''): copies the owner from the parent row; refuses a missing parent or another user''s.';
+GRANT EXECUTE ON FUNCTION internal.owner_from_parent() TO postgres;
+
 -- internal.workbook_json(p_order public.workbook_orders): names the table
 CREATE OR REPLACE FUNCTION internal.workbook_json(p_order public.workbook_orders)
  RETURNS jsonb
@@ -240,35 +287,6 @@ END
 $function$;
 COMMENT ON FUNCTION internal.workbook_order_content() IS 'Trigger: an end user''s workbook order lists only their own live vision boards and habits.';
 GRANT EXECUTE ON FUNCTION internal.workbook_order_content() TO postgres;
-
--- internal.workbook_sections_set_owner(): names the table
-CREATE OR REPLACE FUNCTION internal.workbook_sections_set_owner()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-DECLARE
-  owner uuid;
-BEGIN
-  IF NEW.workbook_order_id IS NULL THEN
-    RETURN NEW;  -- refused by the NOT NULL constraint
-  END IF;
-  SELECT o.user_id INTO owner FROM public.workbook_orders o WHERE o.id = NEW.workbook_order_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'workbook order % does not exist', NEW.workbook_order_id
-      USING ERRCODE = 'no_data_found';
-  END IF;
-  IF current_setting('role', true) IN ('anon', 'authenticated') AND owner IS DISTINCT FROM auth.uid() THEN
-    RAISE EXCEPTION 'workbook order % is not yours', NEW.workbook_order_id
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-  NEW.user_id := owner;
-  RETURN NEW;
-END
-$function$;
-COMMENT ON FUNCTION internal.workbook_sections_set_owner() IS 'Trigger: copies user_id from the workbook order; refuses a missing order or another user''s.';
-GRANT EXECUTE ON FUNCTION internal.workbook_sections_set_owner() TO postgres;
 
 -- public.advance_workbook_order(p_order_id uuid, p_step text): names the table
 CREATE OR REPLACE FUNCTION public.advance_workbook_order(p_order_id uuid, p_step text)

@@ -339,8 +339,7 @@ BEGIN
     ('public.get_amie_context()', false, '{authenticated,service_role}'),
     ('public.search_knowledge_chunks(extensions.vector,integer)', false, '{authenticated,service_role}'),
     ('public.hybrid_search_knowledge_chunks(text,extensions.vector,integer)', false, '{authenticated,service_role}'),
-    ('internal.workbook_sections_set_owner()', true, '{}'),
-    ('internal.user_knowledge_chunks_set_owner()', true, '{}'),
+    ('internal.owner_from_parent()', true, '{}'),
     ('internal.seed_workbook_templates()', false, '{}'),
     ('internal.seed_motivational_themes()', false, '{}'),
     ('internal.seed_master_prompt_questions()', false, '{}')
