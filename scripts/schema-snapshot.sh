@@ -65,8 +65,8 @@ order: its columns (with types, defaults and nullability) and comments, constrai
 row-level security (enabled, forced), policies (command, roles, USING, WITH CHECK), triggers,
 grants (on the table and on single columns), and the functions that touch it — its trigger
 functions, those of other tables' triggers whose arguments name it, and every function whose body
-names it — with their full definitions, comments and EXECUTE grants. The text is produced by one query, `scripts/schema-snapshot.sql`, which the test
-runs too.
+names it — with their full definitions, comments and EXECUTE grants. The text is produced by one
+query, `scripts/schema-snapshot.sql`, which the test runs too.
 EOF
 
 # Replace the folder's contents at once: tables that no longer exist lose their files.
