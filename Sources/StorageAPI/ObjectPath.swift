@@ -4,8 +4,11 @@ import Core
 /// is 1–1024 bytes of UTF-8 in segments separated by `/`, none of them empty, `.` or `..`,
 /// none longer than 255 bytes, with no control character (NUL included) and no backslash.
 enum ObjectPath {
+    /// Words of the routes (and `list-v2`, Supabase's second listing route), which no new bucket
+    /// may take: `object/public/…` must not mean an object in a bucket named `public`. Existing
+    /// buckets are read whatever their id.
     static let reservedBucketNames: Set<String> = [
-        "public", "authenticated", "sign", "info", "list", "move", "copy", "upload", "render",
+        "public", "authenticated", "sign", "info", "list", "list-v2", "move", "copy", "upload", "render",
     ]
 
     static func bucket(_ id: String) throws(StorageError) -> String {
@@ -18,10 +21,10 @@ enum ObjectPath {
         return id
     }
 
-    /// A bucket id that may be created: valid and not a word the routes use.
+    /// A bucket id that may be created: valid and not a word the routes use (in any case).
     static func newBucket(_ id: String) throws(StorageError) -> String {
         let id = try bucket(id)
-        guard !reservedBucketNames.contains(id.lowercased()) else { throw .invalidBucketName(id) }
+        guard !reservedBucketNames.contains(id.lowercased()) else { throw .invalidBucketName(id, reserved: true) }
         return id
     }
 

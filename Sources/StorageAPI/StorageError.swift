@@ -51,8 +51,10 @@ public struct StorageError: Error, Sendable, Equatable {
         StorageError("400", "InvalidKey", "Invalid key: \(key)", code: "InvalidKey")
     }
 
-    static func invalidBucketName(_ name: String) -> StorageError {
-        StorageError("400", "Invalid Input", "Bucket name invalid: \(name)", code: "InvalidBucketName")
+    /// A bucket id that is malformed, or (`reserved`) a word of the routes, which no new bucket may take.
+    static func invalidBucketName(_ name: String, reserved: Bool = false) -> StorageError {
+        let message = reserved ? "Bucket name invalid: \(name) is reserved (a word of the Storage API's paths)" : "Bucket name invalid: \(name)"
+        return StorageError("400", "Invalid Input", message, code: "InvalidBucketName")
     }
 
     static func invalidRequest(_ message: String) -> StorageError {

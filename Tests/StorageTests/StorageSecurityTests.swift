@@ -114,4 +114,34 @@ struct StorageSecurityTests {
             #expect(try await h.send(.delete, "object/avatars/\(path)", bearer: h.serviceKey).status == .ok)
         }
     }
+
+    @Test("no new bucket takes a word of the routes as its id or name, not even with the service key; existing ones stay readable")
+    func reservedBucketNames() async throws {
+        try await StorageHarness.run(.local) { h in
+            let user = try await h.signUp("squatter@storage.test")
+            let words = ["list", "list-v2", "sign", "public", "authenticated", "info", "upload", "move", "copy", "render"]
+            for word in words + ["Public", "RENDER"] {
+                for bearer in [h.serviceKey, user.token] {
+                    for body in [#"{"id":"\#(word)"}"#, #"{"id":"\#(word)","name":"\#(word)","public":true}"#, #"{"id":"fine","name":"\#(word)"}"#] {
+                        let reply = try await h.json(.post, "bucket", bearer: bearer, body)
+                        #expect(reply.status == .badRequest, "\(body)")
+                        #expect(reply.storageError?.statusCode == "400", "\(body): \(reply.text)")
+                        #expect(reply.storageError?.error == "Invalid Input")
+                        #expect(reply.object["code"] as? String == "InvalidBucketName")
+                        #expect((reply.object["message"] as? String)?.contains("reserved") == true, "\(reply.text)")
+                    }
+                }
+            }
+            let ids = try await h.send(.get, "bucket", bearer: h.serviceKey).array.compactMap { $0["id"] as? String }
+            #expect(Set(ids) == ["visions", "references", "documents", "workbooks"])
+
+            // A bucket made before the words were reserved is still read and written.
+            try await TestCluster.withConnection(h.app.database) { connection in
+                _ = try await connection.query("INSERT INTO storage.buckets (id, name) VALUES ('render', 'render')", logger: TestCluster.logger)
+            }
+            #expect(try await h.send(.get, "bucket/render", bearer: h.serviceKey).object["id"] as? String == "render")
+            #expect(try await h.upload("render", "x/a.txt", [1, 2], bearer: h.serviceKey).status == .ok)
+            #expect(try await h.send(.get, "object/render/x/a.txt", bearer: h.serviceKey).bytes == [1, 2])
+        }
+    }
 }
