@@ -6,8 +6,13 @@ import Hummingbird
 import ObjectStore
 import Tokens
 
-/// Registers `/storage/v1/**` and routes each request by its decoded path segments to the
-/// service; every failure leaves as a Storage error envelope (protocol §4.6), never a bare 500.
+/// Registers `/storage/v1/**` behind the surface's edge — the error middleware (Storage's
+/// envelope for everything thrown below it) and the caller middleware (the route, then, for a
+/// route that acts for a caller, the bearer) — and answers each `StorageRoute` from the service.
+///
+/// Routes open to anyone (public and signed downloads, public info, signed uploads) share their
+/// paths with routes that act for a caller, so both kinds are in one group; the handlers of the
+/// latter take the caller from a `CallerRequestContext`, which cannot exist without one.
 public struct StorageRoutes: Sendable {
     let service: StorageService
     /// Largest JSON body accepted.
@@ -18,63 +23,87 @@ public struct StorageRoutes: Sendable {
     }
 
     public func register(on router: Router<AppRequestContext>) {
+        let callers = service.callers
+        let storage = router.group("storage/v1")
+            .add(middleware: ErrorMiddleware(StorageError.self, surface: "storage"))
+            .add(middleware: CallerMiddleware { request in
+                guard try StorageRoute.parse(method: request.method, path: request.uri.path).needsCaller else { return nil }
+                let credentials = request.credentials
+                guard let bearer = credentials.bearer else { throw StorageError.missingAuthorization }
+                return try callers.resolve(bearer: bearer, apiKey: credentials.apiKey)
+            })
         for method in [HTTPRequest.Method.get, .head, .post, .put, .delete] {
-            router.on("storage/v1/**", method: method) { request, context in await handle(request, context: context) }
+            storage.on("", method: method) { request, context in try await handle(request, context: context) }
+            storage.on("**", method: method) { request, context in try await handle(request, context: context) }
         }
     }
 
-    func handle(_ request: Request, context: AppRequestContext) async -> Response {
-        let head = request.method == .head
-        do {
-            return try await route(request, context: context)
-        } catch let error as StorageError {
-            return Self.response(for: error, head: head)
-        } catch let error as ObjectStoreError {
-            if case .notFound = error { return Self.response(for: .objectNotFound, head: head) }
-            context.logger.error("object store failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            return Self.response(for: .internalError, head: head)
-        } catch {
-            context.logger.error("storage request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return Self.response(for: .internalError, head: head)
-        }
-    }
-
-    static func response(for error: StorageError, head: Bool) -> Response {
-        let status = HTTPResponse.Status(code: error.httpStatus)
-        return head ? Response(status: status, headers: [.contentType: "application/json"]) : .json(error.body, status: status)
-    }
-
-    /// The path below `/storage/v1`, split on `/` and percent-decoded segment by segment.
-    static func segments(of path: String) throws(StorageError) -> [String] {
-        let rest = path.dropFirst("/storage/v1".count)
-        var raw = rest.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        if raw.last == "" { raw = raw.dropLast() }  // a trailing slash is tolerated
-        return try raw.map { segment throws(StorageError) in
-            guard let decoded = ObjectPath.percentDecoded(segment) else { throw .invalidKey(String(segment)) }
-            return decoded
-        }
-    }
-
-    func route(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let segments = try Self.segments(of: request.uri.path)
-        let method = request.method
+    /// Routes the request again (the caller middleware kept only the caller) and answers it.
+    func handle(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let route = try StorageRoute.parse(method: request.method, path: request.uri.path)
         let query = Dictionary(ObjectPath.query(request.uri.query), uniquingKeysWith: { first, _ in first })
-        guard let first = segments.first else { throw Self.noRoute }
-        let rest = Array(segments.dropFirst())
-        switch first {
-        case "bucket": return try await bucketRoute(request, rest, query: query)
-        case "object": return try await objectRoute(request, rest, query: query)
-        case "render" where rest.first == "image" && (method == .get || method == .head):
-            // Transformations are optional (protocol §4.4); the original is served.
-            return try await downloadRoute(request, Array(rest.dropFirst()), query: query)
-        default: throw Self.noRoute
+        guard route.needsCaller else { return try await respondOpenly(to: route, request, query: query) }
+        return try await respond(to: route, request, query: query, context: CallerRequestContext(context: context))
+    }
+
+    /// A route open to anyone: the bucket is public, or the signed URL's token is the grant.
+    func respondOpenly(to route: StorageRoute, _ request: Request, query: [String: String]) async throws -> Response {
+        switch route {
+        case .download(.public, let bucket, let name):
+            return try await download(.publicBucket, bucket: bucket, name: name, request: request, query: query)
+        case .download(.signed, let bucket, let name):
+            _ = try service.verify(query["token"], .download, bucket: bucket, name: name)
+            return try await download(.signed, bucket: bucket, name: name, request: request, query: query)
+        case .info(let bucket, let name, isPublic: true):
+            return .json(try await service.publicInfo(bucket: bucket, name: name))
+        case .uploadSigned(let bucket, let name):
+            let grant = try service.verify(query["token"], .upload, bucket: bucket, name: name)
+            let target = StorageService.UploadTarget(
+                caller: StorageService.serviceRole, bucket: bucket, name: name, upsert: grant.upsert, owner: grant.owner)
+            return try await uploaded(target, request)
+        default:
+            // Every other route acts for a caller, and is never answered without one.
+            throw CallerRequired()
         }
     }
 
-    static let noRoute = StorageError("404", "not_found", "Route not found", code: "NoSuchKey")
-
-    func caller(_ request: Request) throws(StorageError) -> Caller {
-        try service.caller(bearer: request.bearerToken, apiKey: request.headers[.apiKey])
+    /// A route that acts for the caller of `context`.
+    func respond(
+        to route: StorageRoute, _ request: Request, query: [String: String], context: CallerRequestContext
+    ) async throws -> Response {
+        let caller = context.caller
+        switch route {
+        case .listBuckets: return .json(try await service.listBuckets(caller, query: query))
+        case .createBucket: return .json(try await service.createBucket(caller, body: try await json(request)))
+        case .getBucket(let id): return .json(try await service.bucket(caller, id: id))
+        case .updateBucket(let id): return .json(try await service.updateBucket(caller, id: id, body: try await json(request)))
+        case .deleteBucket(let id): return .json(try await service.deleteBucket(caller, id: id))
+        case .emptyBucket(let id): return .json(try await service.emptyBucket(caller, id: id))
+        case .listObjects(let bucket): return .json(try await service.list(caller, bucket: bucket, body: try await json(request)))
+        case .move: return .json(try await service.move(caller, try StorageService.transfer(try await json(request))))
+        case .copy: return .json(try await service.copy(caller, try StorageService.transfer(try await json(request))))
+        case .signMany(let bucket): return .json(try await service.signMany(caller, bucket: bucket, body: try await json(request)))
+        case .sign(let bucket, let name):
+            return .json(try await service.sign(caller, bucket: bucket, name: name, body: try await json(request)))
+        case .download(.authenticated, let bucket, let name):
+            return try await download(.caller(caller), bucket: bucket, name: name, request: request, query: query)
+        case .signUpload(let bucket, let name):
+            return .json(try await service.signUpload(caller, bucket: bucket, name: name, upsert: Self.upsert(request)))
+        case .info(let bucket, let name, isPublic: false): return .json(try await service.info(caller, bucket: bucket, name: name))
+        case .removeMany(let bucket):
+            let body = try await json(request)
+            guard case .array(let items)? = body["prefixes"] else { throw StorageError.invalidRequest("body must have required property 'prefixes'") }
+            let names = items.compactMap(\.stringValue).filter { (try? ObjectPath.name($0)) != nil }
+            return .json(try await service.remove(caller, bucket: bucket, names: names))
+        case .removeOne(let bucket, let name): return .json(try await service.removeOne(caller, bucket: bucket, name: name))
+        case .upload(let bucket, let name, let upsert):
+            let target = StorageService.UploadTarget(
+                caller: caller, bucket: bucket, name: name, upsert: upsert || Self.upsert(request), owner: nil)
+            return try await uploaded(target, request)
+        case .download(.public, _, _), .download(.signed, _, _), .info(_, _, isPublic: true), .uploadSigned:
+            // Open routes need no caller; having one changes nothing.
+            return try await respondOpenly(to: route, request, query: query)
+        }
     }
 
     /// The JSON object of the body; an empty body is `{}`.
@@ -92,89 +121,10 @@ public struct StorageRoutes: Sendable {
         return object
     }
 
-    /// `bucket` and `name` from `[bucket, segment, ...]`.
-    static func object(_ segments: [String]) throws(StorageError) -> (bucket: String, name: String) {
-        guard segments.count >= 2 else { throw segments.isEmpty ? noRoute : .invalidKey("") }
-        return (try ObjectPath.bucket(segments[0]), try ObjectPath.name(segments.dropFirst().joined(separator: "/")))
-    }
-
-    // MARK: /bucket
-
-    func bucketRoute(_ request: Request, _ rest: [String], query: [String: String]) async throws -> Response {
-        let caller = try caller(request)
-        switch (request.method, rest.count) {
-        case (.get, 0): return .json(try await service.listBuckets(caller, query: query))
-        case (.post, 0): return .json(try await service.createBucket(caller, body: try await json(request)))
-        case (.get, 1): return .json(try await service.bucket(caller, id: rest[0]))
-        case (.put, 1): return .json(try await service.updateBucket(caller, id: rest[0], body: try await json(request)))
-        case (.delete, 1): return .json(try await service.deleteBucket(caller, id: rest[0]))
-        case (.post, 2) where rest[1] == "empty": return .json(try await service.emptyBucket(caller, id: rest[0]))
-        default: throw Self.noRoute
-        }
-    }
-
-    // MARK: /object
-
-    func objectRoute(_ request: Request, _ rest: [String], query: [String: String]) async throws -> Response {
-        let method = request.method
-        switch (method, rest.first) {
-        case (.post, "list"?) where rest.count == 2:
-            return .json(try await service.list(try caller(request), bucket: try ObjectPath.bucket(rest[1]), body: try await json(request)))
-        case (.post, "move"?) where rest.count == 1:
-            let caller = try caller(request)
-            return .json(try await service.move(caller, try StorageService.transfer(try await json(request))))
-        case (.post, "copy"?) where rest.count == 1:
-            let caller = try caller(request)
-            return .json(try await service.copy(caller, try StorageService.transfer(try await json(request))))
-        case (.post, "sign"?) where rest.count == 2:
-            return .json(try await service.signMany(try caller(request), bucket: try ObjectPath.bucket(rest[1]), body: try await json(request)))
-        case (.post, "sign"?):
-            let caller = try caller(request)
-            let (bucket, name) = try Self.object(Array(rest.dropFirst()))
-            return .json(try await service.sign(caller, bucket: bucket, name: name, body: try await json(request)))
-        case (.get, "sign"?), (.head, "sign"?), (.get, "public"?), (.head, "public"?), (.get, "authenticated"?), (.head, "authenticated"?):
-            return try await downloadRoute(request, rest, query: query)
-        case (.post, "upload"?) where rest.dropFirst().first == "sign":
-            let caller = try caller(request)
-            let (bucket, name) = try Self.object(Array(rest.dropFirst(2)))
-            return .json(try await service.signUpload(caller, bucket: bucket, name: name, upsert: Self.upsert(request)))
-        case (.put, "upload"?) where rest.dropFirst().first == "sign":
-            let (bucket, name) = try Self.object(Array(rest.dropFirst(2)))
-            let grant = try service.verify(query["token"], .upload, bucket: bucket, name: name)
-            let target = StorageService.UploadTarget(
-                caller: StorageService.serviceRole, bucket: bucket, name: name, upsert: grant.upsert, owner: grant.owner)
-            let id = try await service.upload(target, Self.input(request))
-            return .json(#"{"Id":\#(id.jsonQuoted),"Key":\#((bucket + "/" + name).jsonQuoted)}"#)
-        case (.get, "info"?):
-            var path = Array(rest.dropFirst())
-            let mode = path.first
-            if mode == "public" || mode == "authenticated" { path.removeFirst() }
-            let (bucket, name) = try Self.object(path)
-            if mode == "public" { return .json(try await service.publicInfo(bucket: bucket, name: name)) }
-            return .json(try await service.info(try caller(request), bucket: bucket, name: name))
-        case (.delete, _?) where rest.count == 1:
-            let caller = try caller(request)
-            let bucket = try ObjectPath.bucket(rest[0])
-            let body = try await json(request)
-            guard case .array(let items)? = body["prefixes"] else { throw StorageError.invalidRequest("body must have required property 'prefixes'") }
-            let names = items.compactMap(\.stringValue).filter { (try? ObjectPath.name($0)) != nil }
-            return .json(try await service.remove(caller, bucket: bucket, names: names))
-        case (.delete, _?):
-            let caller = try caller(request)
-            let (bucket, name) = try Self.object(rest)
-            return .json(try await service.removeOne(caller, bucket: bucket, name: name))
-        case (.post, _?), (.put, _?):
-            let caller = try caller(request)
-            let (bucket, name) = try Self.object(rest)
-            let target = StorageService.UploadTarget(
-                caller: caller, bucket: bucket, name: name, upsert: method == .put || Self.upsert(request), owner: nil)
-            let id = try await service.upload(target, Self.input(request))
-            return .json(#"{"Id":\#(id.jsonQuoted),"Key":\#((bucket + "/" + name).jsonQuoted)}"#)
-        case (.get, _?), (.head, _?):
-            return try await downloadRoute(request, ["authenticated"] + rest, query: query)
-        default:
-            throw Self.noRoute
-        }
+    /// Stores the request's body as `target` and answers `{"Id","Key"}`.
+    func uploaded(_ target: StorageService.UploadTarget, _ request: Request) async throws -> Response {
+        let id = try await service.upload(target, Self.input(request))
+        return .json(#"{"Id":\#(id.jsonQuoted),"Key":\#((target.bucket + "/" + target.name).jsonQuoted)}"#)
     }
 
     static func upsert(_ request: Request) -> Bool {
@@ -190,19 +140,10 @@ public struct StorageRoutes: Sendable {
 
     // MARK: Downloads
 
-    /// `[mode, bucket, path...]` with mode `authenticated`, `public` or `sign`.
-    func downloadRoute(_ request: Request, _ segments: [String], query: [String: String]) async throws -> Response {
-        guard let mode = segments.first else { throw Self.noRoute }
-        let (bucket, name) = try Self.object(Array(segments.dropFirst()))
-        let access: StorageService.ReadAccess
-        switch mode {
-        case "authenticated": access = .caller(try caller(request))
-        case "public": access = .publicBucket
-        case "sign":
-            _ = try service.verify(query["token"], .download, bucket: bucket, name: name)
-            access = .signed
-        default: throw Self.noRoute
-        }
+    /// The object's bytes (or headers), read with `access`.
+    func download(
+        _ access: StorageService.ReadAccess, bucket: String, name: String, request: Request, query: [String: String]
+    ) async throws -> Response {
         let object = try await service.stored(access, bucket: bucket, name: name)
         return try download(object, name: name, request: request, query: query)
     }
@@ -229,7 +170,7 @@ public struct StorageRoutes: Sendable {
         var range: ByteRange?
         if let header = request.headers[.range], let requested = Self.range(header, size: object.size) {
             guard let resolved = requested else {
-                var error = Self.response(for: .invalidRange(size: object.size), head: request.method == .head)
+                var error = StorageError.invalidRange(size: object.size).response(head: request.method == .head)
                 error.headers[.contentRange] = "bytes */\(object.size)"
                 return error
             }

@@ -18,6 +18,7 @@ import Tokens
 /// trigger wakes.
 public struct StorageService: Sendable {
     let runner: APIRequestRunner
+    /// Resolves the bearer of the routes that act for a caller (`StorageRoutes`).
     let callers: CallerResolver
     let store: any ObjectStore
     let urls: SignedURLs
@@ -45,31 +46,23 @@ public struct StorageService: Sendable {
 
     // MARK: Callers and transactions
 
-    /// The caller of a route that needs a bearer: 403 `Unauthorized` with the verifier's message otherwise.
-    func caller(bearer: String?, apiKey: String?) throws(StorageError) -> Caller {
-        guard let bearer else { throw .missingAuthorization }
-        do {
-            return try callers.resolve(bearer: bearer, apiKey: apiKey)
-        } catch {
-            throw .unauthorized(StorageError.verifierMessage(error))
-        }
-    }
-
     static let serviceRole = Caller.apiKey(role: "service_role")
     static let anonymous = Caller.apiKey(role: "anon")
 
-    /// Runs `body` as `caller`, with database refusals turned into Storage errors.
+    /// Runs `body` as `caller`. Database refusals leave as they are, for the catalogue to
+    /// translate, except a reference that does not resolve, which becomes `foreignKey` when the
+    /// operation knows what it means (a bucket that still has objects).
     func transaction<T: Sendable>(
-        _ caller: Caller, readOnly: Bool = false, rollback: Bool = false, foreignKey: StorageError = .bucketNotFound,
+        _ caller: Caller, readOnly: Bool = false, rollback: Bool = false, foreignKey: StorageError? = nil,
         _ body: (SQLTransaction) async throws -> T
     ) async throws -> T {
         do {
             return try await runner.transaction(
                 role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: readOnly,
                 rollback: rollback, body)
-        } catch let error as DatabaseError {
-            if let mapped = StorageError.database(error, foreignKey: foreignKey) { throw mapped }
-            throw error
+        } catch let error as DatabaseError where error.sqlState == "23503" {
+            guard let foreignKey else { throw error }
+            throw foreignKey
         }
     }
 

@@ -96,8 +96,9 @@ enum UploadReceiver {
         }
         for try await chunk in input.body {
             parser.append(chunk.readableBytesView)
-            // A store that fails to write is the server's fault: a 500, its details in the log.
-            while let event = try nextEvent(&parser) { try await handle(event) }
+            // A store that fails to write is the server's fault: a 500, its details in the log; a
+            // malformed body (`MultipartError`) is the client's, which the catalogue translates.
+            while let event = try parser.nextEvent() { try await handle(event) }
         }
         guard parser.isFinished else { throw StorageError.invalidRequest("The multipart body ended early") }
         guard fileDone else { throw StorageError.noContent }
@@ -110,15 +111,6 @@ enum UploadReceiver {
         return ReceivedUpload(
             mimeType: mimeType, cacheControl: cacheControl, userMetadata: try fields["metadata"].map(metadataObject),
             written: try await writer.finish())
-    }
-
-    /// The parser's next event, its refusal in the catalogue's terms.
-    private static func nextEvent(_ parser: inout MultipartParser) throws(StorageError) -> MultipartParser.Event? {
-        do throws(MultipartError) {
-            return try parser.nextEvent()
-        } catch {
-            throw .multipart(error)
-        }
     }
 
     /// Refuses a type that is malformed or not among the bucket's allowed types (`type/*` wildcards
