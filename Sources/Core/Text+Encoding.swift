@@ -27,14 +27,26 @@ extension String {
     /// (`"`), SQL string literals (`'`) and CSV fields (`"`). `quote` must be ASCII.
     public func enclosed(in quote: Unicode.Scalar) -> String {
         let mark = UInt8(ascii: quote)
-        var out: [UInt8] = [mark]
-        out.reserveCapacity(utf8.count + 2)
-        for byte in utf8 {
-            out.append(byte)
-            if byte == mark { out.append(mark) }
+        var text = self
+        return text.withUTF8 { bytes in
+            let doubled = bytes.reduce(0) { $0 + ($1 == mark ? 1 : 0) }
+            // Rendered straight into the new string's storage: one allocation, no re-validation.
+            return String(unsafeUninitializedCapacity: bytes.count + doubled + 2) { out in
+                var index = 0
+                out[index] = mark
+                index += 1
+                for byte in bytes {
+                    out[index] = byte
+                    index += 1
+                    if byte == mark {
+                        out[index] = mark
+                        index += 1
+                    }
+                }
+                out[index] = mark
+                return index + 1
+            }
         }
-        out.append(mark)
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

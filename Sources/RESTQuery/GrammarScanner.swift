@@ -92,8 +92,16 @@ struct GrammarScanner {
     }
 
     func text(from start: Int, to end: Int? = nil) -> String {
+        let range = start..<(end ?? position)
+        // Names and values are nearly always ASCII: one byte per scalar, copied straight.
+        if scalars[range].allSatisfy(\.isASCII) {
+            return String(unsafeUninitializedCapacity: range.count) { bytes in
+                for (offset, index) in range.enumerated() { bytes[offset] = UInt8(truncatingIfNeeded: scalars[index].value) }
+                return range.count
+            }
+        }
         var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars[start..<(end ?? position)])
+        view.append(contentsOf: scalars[range])
         return String(view)
     }
 
@@ -139,11 +147,18 @@ struct GrammarScanner {
 
     /// PostgREST's identifier characters: letters, digits, `_`, `$` and the space (trimmed).
     static func isIdentifier(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isAlphabetic || isDigit(scalar) || scalar == "_" || scalar == "$" || scalar == " "
+        // ASCII first: the Unicode property look-up is by far the slowest test, and rarely needed.
+        if scalar.isASCII {
+            return isASCIILetter(scalar) || isDigit(scalar) || scalar == "_" || scalar == "$" || scalar == " "
+        }
+        return scalar.properties.isAlphabetic
     }
 
     static func trimmed(_ text: String) -> String {
-        let scalars = Array(text.unicodeScalars)
+        let all = text.unicodeScalars
+        guard let head = all.first, let tail = all.last else { return text }
+        if !isWhitespace(head), !isWhitespace(tail) { return text }
+        let scalars = Array(all)
         guard let first = scalars.firstIndex(where: { !isWhitespace($0) }),
               let last = scalars.lastIndex(where: { !isWhitespace($0) })
         else { return "" }

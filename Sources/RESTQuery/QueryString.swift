@@ -9,48 +9,61 @@ enum QueryString {
     }
 
     static func pairs(_ query: String) -> Result<[Pair], RESTQueryError> {
-        var text = Substring(query)
-        if text.hasPrefix("?") { text = text.dropFirst() }
+        // One pass over the bytes; `&` and `=` are ASCII, so byte offsets split the text safely.
+        let bytes = Array(query.utf8)
         var pairs: [Pair] = []
-        for segment in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let key: Substring
-            let value: Substring?
-            if let equals = segment.firstIndex(of: "=") {
-                key = segment[..<equals]
-                value = segment[segment.index(after: equals)...]
-            } else {
-                key = segment
-                value = nil
+        var start = bytes.first == UInt8(ascii: "?") ? 1 : 0
+        while start <= bytes.count {
+            var end = start
+            var equals: Int?
+            while end < bytes.count, bytes[end] != UInt8(ascii: "&") {
+                if equals == nil, bytes[end] == UInt8(ascii: "=") { equals = end }
+                end += 1
             }
-            guard let decodedKey = decode(key) else { return .failure(undecodable(segment)) }
-            var decodedValue: String?
-            if let value {
-                guard let decoded = decode(value) else { return .failure(undecodable(segment)) }
-                decodedValue = decoded
+            if end > start {
+                let keyEnd = equals ?? end
+                guard let key = decode(bytes[start..<keyEnd], plusIsSpace: true) else {
+                    return .failure(undecodable(bytes[start..<end]))
+                }
+                var value: String?
+                if let equals {
+                    guard let decoded = decode(bytes[(equals + 1)..<end], plusIsSpace: true) else {
+                        return .failure(undecodable(bytes[start..<end]))
+                    }
+                    value = decoded
+                }
+                pairs.append(Pair(key: key, value: value))
             }
-            pairs.append(Pair(key: decodedKey, value: decodedValue))
+            start = end + 1
         }
         return .success(pairs)
     }
 
-    private static func undecodable(_ segment: Substring) -> RESTQueryError {
+    private static func undecodable(_ segment: ArraySlice<UInt8>) -> RESTQueryError {
         RESTQueryError(
-            .query, "\"failed to parse query string (\(segment))\"",
+            .query, "\"failed to parse query string (\(String(decoding: segment, as: UTF8.self)))\"",
             details: "the percent-decoded bytes are not valid UTF-8")
     }
 
     /// Form-decodes one key or value (a path segment with `plusIsSpace: false`); nil when the
     /// bytes are not UTF-8.
     static func decode(_ text: Substring, plusIsSpace: Bool = true) -> String? {
-        let utf8 = Array(text.utf8)
+        decode(ArraySlice(text.utf8), plusIsSpace: plusIsSpace)
+    }
+
+    static func decode(_ utf8: ArraySlice<UInt8>, plusIsSpace: Bool) -> String? {
+        // Most keys and values need no decoding at all.
+        if !utf8.contains(where: { $0 == UInt8(ascii: "%") || ($0 == UInt8(ascii: "+") && plusIsSpace) }) {
+            return String(validating: utf8, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)
-        var index = 0
-        while index < utf8.count {
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
             let byte = utf8[index]
             if byte == UInt8(ascii: "+"), plusIsSpace {
                 bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), index + 2 < utf8.count,
+            } else if byte == UInt8(ascii: "%"), index + 2 < utf8.endIndex,
                       let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) {
                 bytes.append(high << 4 | low)
                 index += 2
