@@ -61,10 +61,6 @@ extension RESTError {
     public static let schemaCacheUnavailable = RESTError(
         status: 503, code: "PGRST002", message: "Could not query the database for the schema cache. Retrying.")
 
-    /// PGRST003 (504): no pooled connection became free in time.
-    public static let connectionPoolTimeout = RESTError(
-        status: 504, code: "PGRST003", message: "Timed out acquiring connection from connection pool.")
-
     /// PGRSTX00 (500): anything unexpected. Deliberately says nothing; log the cause instead.
     public static let internalError = RESTError(status: 500, code: "PGRSTX00", message: "Internal server error")
 }

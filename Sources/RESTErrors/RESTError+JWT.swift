@@ -76,14 +76,6 @@ extension RESTError {
                              value: "Bearer error=\"invalid_token\", error_description=" + quoted(message))])
     }
 
-    /// PGRST303 (401): the token's `exp` has passed.
-    public static var jwtExpired: RESTError { jwt(.expired) }
-
-    /// PGRST302 (401): no bearer token while anonymous access is disabled.
-    public static let anonymousAccessDisabled = RESTError(
-        status: 401, code: "PGRST302", message: "Anonymous access is disabled",
-        headers: [Header(name: "WWW-Authenticate", value: "Bearer")])
-
     /// An RFC 9110 quoted-string.
     private static func quoted(_ text: String) -> String {
         var out = "\""

@@ -3,7 +3,7 @@ import Testing
 
 /// Whole requests as supabase-py and supabase-js put them on the wire (docs/wire-compatibility.md,
 /// What the clients send).
-@Suite("what the official clients send (§3.11)")
+@Suite("what the official clients send")
 struct ClientWireTests {
     static let uid = "8d0f2a51-6c7e-4b8a-9f11-2a3b4c5d6e7f"
 

@@ -1,7 +1,7 @@
 @testable import RESTQuery
 import Testing
 
-@Suite("horizontal filters (§3.4)")
+@Suite("horizontal filters")
 struct FilterTests {
     /// (key, value — decoded, path, field, filter)
     static let valid: [(String, String, [String], Field, Filter)] = [

@@ -1,7 +1,7 @@
 @testable import RESTQuery
 import Testing
 
-@Suite("Prefer, Accept, profiles (§3.1, §3.7, §3.8)")
+@Suite("Prefer, Accept, profiles")
 struct HeaderTests {
     static func preferences(_ values: [String]) -> Preferences {
         Preferences(headerValues: values)

@@ -1,7 +1,7 @@
 @testable import RESTQuery
 import Testing
 
-@Suite("logic trees (§3.4)")
+@Suite("logic trees")
 struct LogicTreeTests {
     /// (key, value — decoded, path, tree)
     static let valid: [(String, String, [String], LogicTree)] = [

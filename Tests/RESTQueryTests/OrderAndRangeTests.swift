@@ -1,7 +1,7 @@
 @testable import RESTQuery
 import Testing
 
-@Suite("order, limit, offset, Range (§3.5)")
+@Suite("order, limit, offset, Range")
 struct OrderAndRangeTests {
     static let valid: [(String, [OrderTerm])] = [
         ("a", [OrderTerm(field: Field(name: "a"))]),

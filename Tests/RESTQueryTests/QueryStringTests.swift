@@ -1,7 +1,7 @@
 @testable import RESTQuery
 import Testing
 
-@Suite("query strings and reserved keys (§1.6, §3.2)")
+@Suite("query strings and reserved keys")
 struct QueryStringTests {
     static let pairs: [(String, [QueryString.Pair])] = [
         ("", []),

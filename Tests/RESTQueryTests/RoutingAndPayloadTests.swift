@@ -1,7 +1,7 @@
 @testable import RESTQuery
 import Testing
 
-@Suite("paths, verbs and bodies (§3.1, §3.6, §3.9)")
+@Suite("paths, verbs and bodies")
 struct RoutingAndPayloadTests {
     static let routes: [(String, String, ApiRequest.Target, ApiRequest.Action)] = [
         ("GET", "/habits", .relation("habits"), .read(headersOnly: false)),

@@ -1,7 +1,7 @@
 @testable import RESTQuery
 import Testing
 
-@Suite("select (§3.3)")
+@Suite("select")
 struct SelectTests {
     static let valid: [(String, [SelectItem])] = [
         ("*", [.star]),

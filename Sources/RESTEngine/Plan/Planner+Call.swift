@@ -24,6 +24,14 @@ extension Planner {
         guard let routine = matching.first else {
             throw RESTError.functionNotFound(schema: schema, name: name, arguments: given.sorted(), jsonBody: !readOnly)
         }
+        // Overloads the argument names cannot tell apart: PostgREST refuses to guess.
+        guard matching.count == 1 else {
+            throw RESTError.ambiguousFunction(matching.map { routine in
+                RESTError.RoutineSignature(
+                    schema: schema, name: name,
+                    parameters: routine.parameters.map { .init(name: $0.name, type: $0.type) })
+            })
+        }
         let parameterNames = Set(routine.parameters.map(\.name))
         let callArguments = routine.parameters.compactMap { parameter -> CallArgument? in
             arguments[parameter.name].map { CallArgument(name: parameter.name, type: parameter.type, source: $0) }

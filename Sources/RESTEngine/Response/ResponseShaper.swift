@@ -17,7 +17,7 @@ public struct RESTResponse: Sendable {
 }
 
 /// Turns the statement's row (total, rows in the response, body) into the protocol's status,
-/// `Content-Range`, `Preference-Applied` and body (spec §3.8).
+/// `Content-Range`, `Preference-Applied` and body (docs/wire-compatibility.md, Media types, statuses and headers).
 public struct ResponseShaper: Sendable {
     let request: ApiRequest
     let plan: Plan

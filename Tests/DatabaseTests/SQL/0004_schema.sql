@@ -1,6 +1,6 @@
--- 0003 + 0004 structure: the conventions of schema.md §1.3-§1.6 checked from the catalogue for
+-- 0003 + 0004 structure: the conventions of docs/schema.md checked from the catalogue for
 -- every table of 0003_core.sql and 0004_agent_habits.sql, plus the privilege, index and function
--- rules of §2 and §3 that are visible in the catalogue.
+-- rules of the 0003 and 0004 tables that are visible in the catalogue.
 
 -- Helper: the checks every table must pass (standard columns, updated_at trigger, comments, RLS,
 -- policies naming their roles, no privilege for PUBLIC or anon, owner column indexed).
@@ -103,7 +103,7 @@ SELECT tests.assert(EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_attribute a ON
                                AND c.confrelid = 'public.action_tasks'::regclass AND c.confdeltype = 'n'),
                     'habits.task_id references action_tasks ON DELETE SET NULL');
 
--- Unique constraints of §3.
+-- Unique constraints of the 0004 tables.
 SELECT tests.assert(EXISTS (SELECT 1 FROM pg_constraint c
                              WHERE c.conrelid = ('public.' || u.t)::regclass AND c.contype = 'u'
                                AND (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k (attnum, ord)

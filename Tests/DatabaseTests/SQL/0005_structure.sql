@@ -1,6 +1,6 @@
 -- 0005 structure: the ten tables of the workbook and identity slice carry the standard columns,
 -- triggers, comments, RLS and exactly the privileges their Access lines give; indexes and
--- functions are declared as the spec says.
+-- functions are declared as the migration does.
 
 -- Table-level privileges a role holds directly on a table (sorted), from the ACL.
 CREATE FUNCTION pg_temp.table_privileges(p_role text, p_table text) RETURNS text
@@ -214,7 +214,7 @@ BEGIN
 END
 $$;
 
--- Secondary indexes named by the spec.
+-- Secondary indexes the tables rely on.
 DO $$
 DECLARE
   r record;
@@ -265,7 +265,7 @@ SELECT tests.assert_eq(
   's true tsvector to_tsvector(''english''::regconfig, chunk_text)',
   'chunk_tsv is GENERATED ALWAYS AS (to_tsvector(''english'', chunk_text)) STORED, NOT NULL');
 
--- Column types, nullability and defaults of a sample of columns where the spec is specific.
+-- Column types, nullability and defaults of a sample of columns.
 DO $$
 DECLARE
   r record;
@@ -373,7 +373,7 @@ SELECT tests.assert_eq(
        THEN 2 ELSE 0 END,
   'search functions SET hnsw.iterative_scan = relaxed_order (pgvector 0.8+)');
 
--- The search functions' result columns are the spec's.
+-- The search functions' result columns are as declared.
 SELECT tests.assert_eq(
   pg_get_function_result('public.search_knowledge_chunks(extensions.vector,integer)'::regprocedure),
   'TABLE(chunk_id uuid, chunk_text text, source_name text, source_type text, similarity double precision)',

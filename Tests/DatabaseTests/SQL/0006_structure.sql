@@ -374,7 +374,7 @@ SELECT tests.assert_eq(
     '8|Quarterly Review Kit|bundle|BUNDLE-QTR-KIT|Mixed|34.99|6.99|["quarter", "year"]|5',
     '9|Goal Milestone Cards|cards|GLOBAL-CRD-5x7-10|5"x7" (10 cards)|14.99|3.99|["message"]|0',
     '10|Weekly Reflection Pad|pad|GLOBAL-PAD-A4-52|A4 (8.3"x11.7")|19.99|5.99|["title", "year"]|0'),
-  'seed rows match the catalogue table of §7.1');
+  'seed rows match the print_products catalogue');
 SELECT tests.assert_eq(
   (SELECT count(*) FROM public.print_products
    WHERE requires_content AND NOT elite_exclusive AND color_options = '[]'::jsonb AND is_active
