@@ -6,8 +6,8 @@ import Tokens
 /// rate limits key on), and the caller once a surface's `CallerMiddleware` has resolved it.
 public struct AppRequestContext: AddressedRequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The client's IP address, when the connection has one.
-    public let remoteAddress: String?
+    /// The connection's peer; its text form is made only when asked for (`remoteAddress`).
+    public let peer: SocketAddress?
     /// Who is calling, set by the surface's caller middleware; nil before it, or when the
     /// request carries no credentials and the surface admits that.
     public var caller: Caller?
@@ -17,7 +17,7 @@ public struct AppRequestContext: AddressedRequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress?.ipAddress
+        peer = source.channel.remoteAddress
     }
 }
 
@@ -28,13 +28,13 @@ public struct AppRequestContext: AddressedRequestContext {
 public struct CallerRequestContext: ChildRequestContext, AddressedRequestContext {
     public typealias ParentContext = AppRequestContext
     public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: String?
+    public let peer: SocketAddress?
     public let caller: Caller
 
     public init(context: AppRequestContext) throws {
         guard let caller = context.caller else { throw context.callerRefusal ?? CallerRequired() }
         coreContext = context.coreContext
-        remoteAddress = context.remoteAddress
+        peer = context.peer
         self.caller = caller
     }
 }
@@ -46,5 +46,10 @@ public struct CallerRequired: Error, Equatable {
 
 /// A request context that knows the client's address (which rate limits and session records use).
 public protocol AddressedRequestContext: RequestContext {
-    var remoteAddress: String? { get }
+    var peer: SocketAddress? { get }
+}
+
+extension AddressedRequestContext {
+    /// The client's IP address, when the connection has one.
+    public var remoteAddress: String? { peer?.ipAddress }
 }

@@ -4,17 +4,6 @@ import Hummingbird
 /// CORS for browser clients: answers preflights on the API prefixes without authentication and
 /// adds the allow-origin and expose-headers fields to every response.
 public struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var allowMethods: String { "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" }
-    static var defaultAllowHeaders: String {
-        "authorization, apikey, content-type, x-client-info, x-supabase-api-version, prefer, accept-profile, "
-            + "content-profile, range, accept, x-upsert, cache-control, x-metadata, x-retry-count, x-region"
-    }
-    static var exposeHeaders: String {
-        "Content-Range, Content-Location, Location, Range-Unit, Preference-Applied, Proxy-Status, "
-            + "X-Supabase-Api-Version, X-Total-Count, Link, Content-Type, Content-Length, Content-Disposition, "
-            + "ETag, Last-Modified, Cache-Control, x-relay-error"
-    }
-
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -22,8 +11,8 @@ public struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.method == .options {
             var headers = HTTPFields()
             addOrigin(origin, to: &headers)
-            headers[.accessControlAllowMethods] = Self.allowMethods
-            headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? Self.defaultAllowHeaders
+            headers[.accessControlAllowMethods] = CORSHeaders.allowMethods
+            headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? CORSHeaders.defaultAllowHeaders
             headers[.accessControlMaxAge] = "86400"
             return Response(status: .noContent, headers: headers)
         }
@@ -34,7 +23,7 @@ public struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try error.response(from: request, context: context)
         }
         addOrigin(origin, to: &response.headers)
-        response.headers[.accessControlExposeHeaders] = Self.exposeHeaders
+        response.headers[.accessControlExposeHeaders] = CORSHeaders.exposeHeaders
         return response
     }
 
@@ -49,4 +38,16 @@ public struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
             headers[.accessControlAllowOrigin] = "*"
         }
     }
+}
+
+/// The CORS header values, made once (a generic middleware cannot hold static stored values).
+enum CORSHeaders {
+    static let allowMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+    static let defaultAllowHeaders =
+        "authorization, apikey, content-type, x-client-info, x-supabase-api-version, prefer, accept-profile, "
+        + "content-profile, range, accept, x-upsert, cache-control, x-metadata, x-retry-count, x-region"
+    static let exposeHeaders =
+        "Content-Range, Content-Location, Location, Range-Unit, Preference-Applied, Proxy-Status, "
+        + "X-Supabase-Api-Version, X-Total-Count, Link, Content-Type, Content-Length, Content-Disposition, "
+        + "ETag, Last-Modified, Cache-Control, x-relay-error"
 }
