@@ -23,6 +23,10 @@ public struct APIRequestRunner: Sendable {
         self.logger = logger
     }
 
+    public init(pool: DatabasePool, logger: Logger) {
+        self.init(client: pool.client, logger: logger)
+    }
+
     /// The session settings of every API connection, as start-up parameters.
     public static func sessionSettings(statementTimeout: String) -> [(String, String)] {
         [("search_path", "public, extensions"), ("statement_timeout", statementTimeout)]
@@ -159,12 +163,12 @@ public enum AuthenticatorLogin {
     /// Roles belong to the whole cluster, and servers starting at once on one cluster (each on
     /// its own database, so no advisory lock is shared) may collide: PostgreSQL then refuses one
     /// with "tuple concurrently updated" (XX000), which is retried after a random pause.
-    public static func configure(owner: PostgresClient, jwtSecret: String, logger: Logger) async throws {
+    public static func configure(owner: DatabasePool, jwtSecret: String, logger: Logger) async throws {
         // The password is hex, so it cannot break out of the literal; ALTER ROLE takes no binds.
         let statement = PostgresQuery(unsafeSQL: "ALTER ROLE authenticator WITH LOGIN PASSWORD '\(password(jwtSecret: jwtSecret))'")
         for attempt in 1... {
             do {
-                try await owner.execute(statement, logger: logger)
+                try await owner.client.execute(statement, logger: logger)
                 return
             } catch let error as PSQLError where attempt < 20 && error.serverInfo?[.sqlState] == "XX000" {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...60)))

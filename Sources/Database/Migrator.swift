@@ -77,6 +77,12 @@ public struct Migrator: Sendable {
 
     /// Brings the database up to date; returns the versions it applied (empty when none).
     @discardableResult
+    public func migrate(_ pool: DatabasePool) async throws -> [Int] {
+        try await migrate(pool.client)
+    }
+
+    /// Brings the database up to date; returns the versions it applied (empty when none).
+    @discardableResult
     public func migrate(_ client: PostgresClient) async throws -> [Int] {
         try await client.withConnection { connection in
             try await connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)

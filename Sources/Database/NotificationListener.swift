@@ -10,8 +10,8 @@ public struct NotificationListener: Service {
     let logger: Logger
     let onNotification: @Sendable (String) async -> Void
 
-    public init(client: PostgresClient, channel: String, logger: Logger, onNotification: @escaping @Sendable (String) async -> Void) {
-        self.client = client
+    public init(pool: DatabasePool, channel: String, logger: Logger, onNotification: @escaping @Sendable (String) async -> Void) {
+        self.client = pool.client
         self.channel = channel
         self.logger = logger
         self.onNotification = onNotification

@@ -13,6 +13,10 @@ public struct SQLRunner: Sendable {
         self.logger = logger
     }
 
+    public init(pool: DatabasePool, logger: Logger) {
+        self.init(client: pool.client, logger: logger)
+    }
+
     /// The first column of the first row, as text (statements select one `::text` JSON value);
     /// nil when there is no row.
     public func text(_ statement: SQLStatement) async throws -> String? {

@@ -9,7 +9,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import ObjectStore
-import PostgresNIO
 import RESTAPI
 import StorageAPI
 import Tokens
@@ -20,9 +19,9 @@ public struct ApplicationParts: Sendable {
     public var keys: APIKeys
     public var jwtSecret: String
     /// Pool of connections as the schema owner (migrations, Auth, schema cache); never API requests.
-    public var ownerDatabase: PostgresClient
+    public var ownerDatabase: DatabasePool
     /// Pool of connections as `authenticator`, which only switches into the API roles.
-    public var apiDatabase: PostgresClient
+    public var apiDatabase: DatabasePool
     public var migrations: [Migration]
     public var auth: AuthService
     public var schemaCache: SchemaCacheStore
@@ -42,24 +41,22 @@ public struct ApplicationParts: Sendable {
         config: AppConfig, secret: String, owner: DatabaseEndpoint, logger: Logger,
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) async throws -> ApplicationParts {
-        let ownerDatabase = PostgresClient(
-            configuration: try owner.clientConfiguration(maximumConnections: config.databasePoolSize), backgroundLogger: logger)
+        let ownerDatabase = try DatabasePool(endpoint: owner, maximumConnections: config.databasePoolSize, logger: logger)
         let apiEndpoint = owner.with(username: AuthenticatorLogin.role, password: AuthenticatorLogin.password(jwtSecret: secret))
-        let apiDatabase = PostgresClient(
-            configuration: try apiEndpoint.clientConfiguration(
-                maximumConnections: config.databasePoolSize,
-                sessionSettings: APIRequestRunner.sessionSettings(statementTimeout: "\(config.restStatementTimeoutMilliseconds)ms")),
-            backgroundLogger: logger)
+        let apiDatabase = try DatabasePool(
+            endpoint: apiEndpoint, maximumConnections: config.databasePoolSize,
+            sessionSettings: APIRequestRunner.sessionSettings(statementTimeout: "\(config.restStatementTimeoutMilliseconds)ms"),
+            logger: logger)
         var settings = config.auth
         settings.publicURL = config.resolvedPublicURL
         settings.redirectAllowList = config.redirectAllowList
-        let ownerRunner = SQLRunner(client: ownerDatabase, logger: logger)
+        let ownerRunner = SQLRunner(pool: ownerDatabase, logger: logger)
         let auth = try await AuthService(
             database: ownerRunner, settings: settings, jwtSecret: secret,
             passwords: BCryptPasswordHasher(cost: settings.bcryptCost))
         let keys = APIKeys(secret: secret)
         let schemaCache = SchemaCacheStore(loader: SchemaCacheLoader(database: ownerRunner))
-        let runner = APIRequestRunner(client: apiDatabase, logger: logger)
+        let runner = APIRequestRunner(pool: apiDatabase, logger: logger)
         let callers = CallerResolver(secret: secret, keys: keys, leeway: TimeInterval(settings.expiryLeeway))
         let functions = DomainFunctions.all(runner: runner)
         let rest = RESTService(
@@ -116,10 +113,10 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         },
         logger: logger
     )
-    app.addServices(DatabaseService(parts.ownerDatabase), DatabaseService(parts.apiDatabase), parts.storageSweeper)
+    app.addServices(parts.ownerDatabase, parts.apiDatabase, parts.storageSweeper)
     // `NOTIFY pgrst, 'reload schema'` (PostgREST's convention) reloads the schema cache.
     let schemaCache = parts.schemaCache
-    app.addServices(NotificationListener(client: parts.ownerDatabase, channel: "pgrst", logger: logger) { payload in
+    app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: "pgrst", logger: logger) { payload in
         guard payload.isEmpty || payload == "reload schema" else { return }
         do {
             try await schemaCache.reload()
@@ -129,7 +126,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         }
     })
     let sweeper = parts.storageSweeper
-    app.addServices(NotificationListener(client: parts.ownerDatabase, channel: StorageSweeper.channel, logger: logger) { _ in
+    app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: StorageSweeper.channel, logger: logger) { _ in
         sweeper.nudge()
     })
     let migrator = parts.config.migrateOnStart ? Migrator(migrations: parts.migrations, logger: logger) : nil

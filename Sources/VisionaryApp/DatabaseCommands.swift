@@ -2,7 +2,6 @@ import AppConfig
 import Database
 import Foundation
 import Logging
-import PostgresNIO
 
 /// The work behind `visionary migrate` and `visionary db …`.
 public enum DatabaseCommands {
@@ -10,8 +9,8 @@ public enum DatabaseCommands {
     public static func migrate(config: AppConfig, logger: Logger) async throws -> [Int] {
         let database = try await DatabaseHandle.open(config: config, logger: logger)
         do {
-            let applied = try await database.endpoint.withClient(logger: logger) { client in
-                try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
+            let applied = try await database.endpoint.withPool(logger: logger) { pool in
+                try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(pool)
             }
             await database.close()
             return applied
@@ -37,12 +36,7 @@ public enum DatabaseCommands {
             try cluster.destroy()
             if wasRunning { _ = try await cluster.startDetached(logger: logger) }
         } else {
-            let endpoint = try DatabaseEndpoint(url: config.databaseURL ?? "")
-            try await endpoint.withClient(logger: logger) { client in
-                try await client.execute(
-                    "DROP SCHEMA IF EXISTS public, auth, storage, internal, extensions CASCADE", logger: logger)
-                try await client.execute("CREATE SCHEMA public", logger: logger)
-            }
+            try await DatabaseEndpoint(url: config.databaseURL ?? "").dropSchemas(logger: logger)
         }
         _ = try await migrate(config: config, logger: logger)
     }

@@ -1,11 +1,10 @@
 import Database
 import Hummingbird
 import Logging
-import PostgresNIO
 
 /// `GET /health`: 200 when the server can reach its database, 503 when it cannot.
 struct HealthRoutes {
-    let database: PostgresClient
+    let database: DatabasePool
     let logger: Logger
 
     func register(on router: Router<some RequestContext>) {
@@ -30,7 +29,7 @@ struct HealthRoutes {
     func databaseAnswers() async -> Bool {
         do {
             return try await withDeadline(Self.timeout) { [database, logger] in
-                try await database.execute("SELECT 1", logger: logger)
+                try await database.probe(logger: logger)
                 return true
             }
         } catch {

@@ -4,7 +4,6 @@ import Database
 import Hummingbird
 import Logging
 import Foundation
-import PostgresNIO
 
 /// `visionary serve`: resolves the database (starting the embedded cluster when no
 /// `DATABASE_URL` is set), serves until SIGINT/SIGTERM, then stops what it started.

@@ -23,5 +23,5 @@ extension TestApp {
 
     /// Statements as the schema owner, for setting up what no API may (back-dated history, a
     /// team's member limit) and for checking what the API did.
-    var owner: SQLRunner { SQLRunner(client: parts.ownerDatabase, logger: TestCluster.logger) }
+    var owner: SQLRunner { SQLRunner(pool: parts.ownerDatabase, logger: TestCluster.logger) }
 }
