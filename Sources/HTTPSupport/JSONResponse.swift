@@ -15,14 +15,18 @@ extension Response {
 extension Request {
     /// The bearer token of the `Authorization` header (scheme matched case-insensitively).
     public var bearerToken: String? {
-        guard let value = headers[.authorization] else { return nil }
-        // Byte-wise: this runs on every API request.
-        let bytes = value.utf8
-        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        guard bytes.count > 7, bytes.prefix(6).map({ $0 | 0x20 }).elementsEqual("bearer".utf8), isSpace(bytes[bytes.index(bytes.startIndex, offsetBy: 6)])
-        else { return nil }
-        let token = bytes.dropFirst(7).drop(while: isSpace).reversed().drop(while: isSpace).reversed()
-        return token.isEmpty ? nil : String(decoding: token, as: UTF8.self)
+        guard var value = headers[.authorization] else { return nil }
+        // Byte-wise, without copies but the token's own: this runs on every API request.
+        return value.withUTF8 { bytes -> String? in
+            let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            guard bytes.count > 7, isSpace(bytes[6]) else { return nil }
+            for (offset, letter) in "bearer".utf8.enumerated() where bytes[offset] | 0x20 != letter { return nil }
+            var start = 7
+            var end = bytes.count
+            while start < end, isSpace(bytes[start]) { start += 1 }
+            while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+            return start == end ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
     }
 
     /// The whole body, refused past `limit` bytes.
