@@ -26,6 +26,9 @@ public struct AppConfig: Sendable, Equatable {
     public var logLevel: String = "info"
     /// Connections per pool (owner and API) (`VISIONARY_DB_POOL_SIZE`).
     public var databasePoolSize = 20
+    /// Connections each pool keeps open however idle (`VISIONARY_DB_POOL_MIN`); nil: all of them.
+    /// Connections above it close after a minute unused, at the price of a timer per request.
+    public var databasePoolMinimum: Int?
     /// Most rows a REST read returns, whatever `limit` says (`VISIONARY_REST_MAX_ROWS`); nil for no cap.
     public var restMaxRows: Int?
     /// `statement_timeout` of every REST statement, in milliseconds (`VISIONARY_REST_STATEMENT_TIMEOUT_MS`).
@@ -101,6 +104,11 @@ public struct AppConfig: Sendable, Equatable {
             restMaxRows = rows
         }
         try integer("VISIONARY_DB_POOL_SIZE", 1...1_000, into: &databasePoolSize)
+        if value("VISIONARY_DB_POOL_MIN") != nil {
+            var minimum = 0
+            try integer("VISIONARY_DB_POOL_MIN", 0...1_000, into: &minimum)
+            databasePoolMinimum = minimum
+        }
         try integer("VISIONARY_REST_STATEMENT_TIMEOUT_MS", 100...3_600_000, into: &restStatementTimeoutMilliseconds)
         try integer("VISIONARY_HTTP_IDLE_TIMEOUT", 1...3_600, into: &httpIdleTimeoutSeconds)
         if value("VISIONARY_EVENT_LOOP_THREADS") != nil {
@@ -135,6 +143,11 @@ public struct AppConfig: Sendable, Equatable {
     }
 
     /// The public URL without a trailing slash: `VISIONARY_PUBLIC_URL`, else `http://host:port`.
+    /// The connections each pool keeps open: `databasePoolMinimum`, at most the pool size.
+    public var resolvedDatabasePoolMinimum: Int {
+        min(databasePoolMinimum ?? databasePoolSize, databasePoolSize)
+    }
+
     /// `eventLoopThreads`, or its default for a machine with `processors` processors.
     public func resolvedEventLoopThreads(processors: Int) -> Int {
         eventLoopThreads ?? (databaseURL == nil ? max(1, processors / 2) : max(1, processors))
@@ -171,6 +184,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_PUBLIC_URL", resolvedPublicURL),
             ("VISIONARY_REDIRECT_ALLOW_LIST", redirectAllowList.isEmpty ? "(none: only the public URL)" : redirectAllowList.joined(separator: ",")),
             ("VISIONARY_DB_POOL_SIZE", String(databasePoolSize)),
+            ("VISIONARY_DB_POOL_MIN", databasePoolMinimum.map(String.init) ?? "(the pool size)"),
             ("VISIONARY_REST_MAX_ROWS", restMaxRows.map(String.init) ?? "(no cap)"),
             ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),
             ("VISIONARY_HTTP_IDLE_TIMEOUT", String(httpIdleTimeoutSeconds)),

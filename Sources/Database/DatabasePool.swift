@@ -12,13 +12,19 @@ public struct DatabasePool: Service {
 
     /// - Parameters:
     ///   - maximumConnections: the pool's size (PostgresNIO's default when nil).
+    ///   - keptOpen: connections the pool keeps open however idle (at most the size). A connection
+    ///     above them is closed after a minute unused, which the pool times with a timer set each
+    ///     time the connection goes idle — after every request — so a server under load keeps
+    ///     them all open (`VISIONARY_DB_POOL_MIN`). Idle connections are not pinged either.
     ///   - sessionSettings: start-up parameters of every connection (`search_path`, say).
     public init(
-        endpoint: DatabaseEndpoint, maximumConnections: Int? = nil, sessionSettings: [(String, String)] = [], logger: Logger
+        endpoint: DatabaseEndpoint, maximumConnections: Int? = nil, keptOpen: Int = 0, sessionSettings: [(String, String)] = [],
+        logger: Logger
     ) throws {
-        client = PostgresClient(
-            configuration: try endpoint.clientConfiguration(maximumConnections: maximumConnections, sessionSettings: sessionSettings),
-            backgroundLogger: logger)
+        var configuration = try endpoint.clientConfiguration(maximumConnections: maximumConnections, sessionSettings: sessionSettings)
+        configuration.options.minimumConnections = min(max(0, keptOpen), configuration.options.maximumConnections)
+        configuration.options.keepAliveBehavior = nil
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
     public func run() async throws {

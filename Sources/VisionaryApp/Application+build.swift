@@ -41,10 +41,11 @@ public struct ApplicationParts: Sendable {
         config: AppConfig, secret: String, owner: DatabaseEndpoint, logger: Logger,
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) async throws -> ApplicationParts {
-        let ownerDatabase = try DatabasePool(endpoint: owner, maximumConnections: config.databasePoolSize, logger: logger)
+        let ownerDatabase = try DatabasePool(
+            endpoint: owner, maximumConnections: config.databasePoolSize, keptOpen: config.resolvedDatabasePoolMinimum, logger: logger)
         let apiEndpoint = owner.with(username: AuthenticatorLogin.role, password: AuthenticatorLogin.password(jwtSecret: secret))
         let apiDatabase = try DatabasePool(
-            endpoint: apiEndpoint, maximumConnections: config.databasePoolSize,
+            endpoint: apiEndpoint, maximumConnections: config.databasePoolSize, keptOpen: config.resolvedDatabasePoolMinimum,
             sessionSettings: APIRequestRunner.sessionSettings(statementTimeout: "\(config.restStatementTimeoutMilliseconds)ms"),
             logger: logger)
         var settings = config.auth

@@ -27,6 +27,8 @@ public struct TestApp: Sendable {
         config.auth.bcryptCost = 4
         // Many servers share the test cluster at once: small pools keep them under its limit.
         config.databasePoolSize = 6
+        // Opened on demand, not all at start: a hundred servers may start at once.
+        config.databasePoolMinimum = 0
         // Stored objects go to a folder of this server's own, never the working directory.
         config.storage.localDirectory = NSTemporaryDirectory() + "visionary-test-\(UUID().uuidString)"
         // A busy machine may leave the test client's kept-alive connection quiet for a while.

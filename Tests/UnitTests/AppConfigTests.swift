@@ -34,6 +34,7 @@ struct AppConfigTests {
         ["VISIONARY_PORT": "eighty"], ["VISIONARY_PORT": "70000"], ["VISIONARY_MIGRATE": "perhaps"],
         ["VISIONARY_JWT_SECRET": "short"], ["VISIONARY_LOG_LEVEL": "loud"], ["VISIONARY_DB_PORT": "-1"],
         ["VISIONARY_EVENT_LOOP_THREADS": "0"], ["VISIONARY_EVENT_LOOP_THREADS": "9223372036854775808"],
+        ["VISIONARY_DB_POOL_MIN": "-1"], ["VISIONARY_DB_POOL_MIN": "many"],
     ])
     func refusesMalformed(environment: [String: String]) {
         #expect(throws: ConfigError.self) { try AppConfig(environment: environment, workingDirectory: "/") }
@@ -47,6 +48,15 @@ struct AppConfigTests {
         #expect(outside.resolvedEventLoopThreads(processors: 8) == 8)
         let set = try AppConfig(environment: ["VISIONARY_EVENT_LOOP_THREADS": "3"], workingDirectory: "/")
         #expect(set.resolvedEventLoopThreads(processors: 8) == 3)
+    }
+
+    @Test("pools keep every connection open unless told otherwise, and never more than their size")
+    func poolMinimum() throws {
+        #expect(try AppConfig(environment: [:], workingDirectory: "/").resolvedDatabasePoolMinimum == 20)
+        let some = try AppConfig(environment: ["VISIONARY_DB_POOL_MIN": "2", "VISIONARY_DB_POOL_SIZE": "8"], workingDirectory: "/")
+        #expect(some.resolvedDatabasePoolMinimum == 2)
+        let more = try AppConfig(environment: ["VISIONARY_DB_POOL_MIN": "50", "VISIONARY_DB_POOL_SIZE": "8"], workingDirectory: "/")
+        #expect(more.resolvedDatabasePoolMinimum == 8)
     }
 
     @Test("printed settings never show secrets")
