@@ -35,11 +35,8 @@ let package = Package(
         .executableTarget(
             name: "visionary",
             dependencies: [
-                "AppConfig", "Database", "Tokens", "VisionaryApp",
+                "AppConfig", "VisionaryApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

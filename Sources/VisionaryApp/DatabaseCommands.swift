@@ -3,10 +3,80 @@ import Database
 import Foundation
 import Logging
 
-/// The work behind `visionary migrate` and `visionary db …`.
+/// The work behind `visionary migrate` and `visionary db …`: each returns what the command prints.
 public enum DatabaseCommands {
+    /// `visionary migrate`: applies pending migrations to the configured database.
+    public static func migrate(config: AppConfig) async throws -> String {
+        let applied = try await applyMigrations(config: config, logger: makeLogger(config))
+        return applied.isEmpty ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))"
+    }
+
+    /// `visionary db start`: starts the embedded PostgreSQL in the background.
+    public static func start(config: AppConfig) async throws -> String {
+        let cluster = try EmbeddedCluster.locate(config: config)
+        let port = try await cluster.startDetached(logger: makeLogger(config))
+        return "embedded PostgreSQL running on 127.0.0.1:\(port)"
+    }
+
+    /// `visionary db stop`: stops the embedded PostgreSQL.
+    public static func stop(config: AppConfig) throws -> String {
+        let cluster = try EmbeddedCluster.locate(config: config)
+        return try cluster.stop() ? "embedded PostgreSQL stopped" : "embedded PostgreSQL was not running"
+    }
+
+    /// What `visionary db status` prints, and whether the database is running (an external one
+    /// counts as running; the command exits with status 3 when it is not).
+    public struct Status: Sendable {
+        public let line: String
+        public let isRunning: Bool
+    }
+
+    /// `visionary db status`: whether the database is running.
+    public static func status(config: AppConfig) throws -> Status {
+        if let url = config.databaseURL {
+            return Status(line: "external database: \(AppConfig.redactingPassword(url))", isRunning: true)
+        }
+        let cluster = try EmbeddedCluster.locate(config: config)
+        if let port = cluster.runningPort() {
+            return Status(line: "embedded PostgreSQL running on 127.0.0.1:\(port) (data: \(cluster.clusterDirectory))", isRunning: true)
+        }
+        return Status(line: "embedded PostgreSQL stopped (data: \(cluster.clusterDirectory))", isRunning: false)
+    }
+
+    /// `visionary db url`: the database URL, starting the embedded PostgreSQL if needed.
+    public static func url(config: AppConfig) async throws -> String {
+        try await runningEndpoint(config: config, logger: makeLogger(config)).url
+    }
+
+    /// `visionary db reset`: deletes all data and migrates afresh. The embedded cluster is
+    /// recreated; an external database loses its schemas (the command asks for `--yes` first).
+    public static func reset(config: AppConfig) async throws -> String {
+        let logger = makeLogger(config)
+        if config.databaseURL == nil {
+            let cluster = try EmbeddedCluster.locate(config: config)
+            let wasRunning = cluster.runningPort() != nil
+            try cluster.destroy()
+            if wasRunning { _ = try await cluster.startDetached(logger: logger) }
+        } else {
+            try await DatabaseEndpoint(url: config.databaseURL ?? "").dropSchemas(logger: logger)
+        }
+        _ = try await applyMigrations(config: config, logger: logger)
+        return "database recreated and migrated"
+    }
+
+    /// `visionary db psql`: replaces this process with psql on the database (starting the
+    /// embedded PostgreSQL if needed), `arguments` passed on. Returns only when psql could not
+    /// be started: why.
+    public static func psql(config: AppConfig, arguments: [String]) async throws -> String {
+        let endpoint = try await runningEndpoint(config: config, logger: makeLogger(config))
+        let psql = psqlPath(config: config)
+        let cArguments = ([psql, "--dbname=" + endpoint.url] + arguments).map { strdup($0) } + [nil]
+        execv(psql, cArguments)
+        return "cannot run \(psql): \(String(cString: strerror(errno)))"
+    }
+
     /// Applies pending migrations to the configured database; returns the versions applied.
-    public static func migrate(config: AppConfig, logger: Logger) async throws -> [Int] {
+    static func applyMigrations(config: AppConfig, logger: Logger) async throws -> [Int] {
         let database = try await DatabaseHandle.open(config: config, logger: logger)
         do {
             let applied = try await database.endpoint.withPool(logger: logger) { pool in
@@ -21,28 +91,14 @@ public enum DatabaseCommands {
     }
 
     /// The database's endpoint, starting the embedded cluster in the background if it is down.
-    public static func runningEndpoint(config: AppConfig, logger: Logger) async throws -> DatabaseEndpoint {
+    static func runningEndpoint(config: AppConfig, logger: Logger) async throws -> DatabaseEndpoint {
         if let url = config.databaseURL { return try DatabaseEndpoint(url: url) }
         let cluster = try EmbeddedCluster.locate(config: config)
         return try cluster.endpoint(port: try await cluster.startDetached(logger: logger))
     }
 
-    /// Deletes all data and migrates afresh: the embedded cluster is recreated; an external
-    /// database loses its schemas.
-    public static func reset(config: AppConfig, logger: Logger) async throws {
-        if config.databaseURL == nil {
-            let cluster = try EmbeddedCluster.locate(config: config)
-            let wasRunning = cluster.runningPort() != nil
-            try cluster.destroy()
-            if wasRunning { _ = try await cluster.startDetached(logger: logger) }
-        } else {
-            try await DatabaseEndpoint(url: config.databaseURL ?? "").dropSchemas(logger: logger)
-        }
-        _ = try await migrate(config: config, logger: logger)
-    }
-
     /// psql from the embedded binaries when present, else from the PATH.
-    public static func psqlPath(config: AppConfig) -> String {
+    static func psqlPath(config: AppConfig) -> String {
         if let bin = try? EmbeddedCluster.findBinaries(config: config) { return bin + "/psql" }
         for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
             let candidate = "\(folder)/psql"

@@ -1,7 +1,5 @@
 import AppConfig
 import ArgumentParser
-import Database
-import Foundation
 import VisionaryApp
 
 /// `visionary db …`: the database the server uses.
@@ -16,10 +14,7 @@ struct DB: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let config = try options.config()
-                let cluster = try EmbeddedCluster.locate(config: config)
-                let port = try await cluster.startDetached(logger: makeLogger(config))
-                print("embedded PostgreSQL running on 127.0.0.1:\(port)")
+                print(try await DatabaseCommands.start(config: try options.config()))
             }
         }
     }
@@ -30,8 +25,7 @@ struct DB: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let cluster = try EmbeddedCluster.locate(config: try options.config())
-                print(try cluster.stop() ? "embedded PostgreSQL stopped" : "embedded PostgreSQL was not running")
+                print(try DatabaseCommands.stop(config: try options.config()))
             }
         }
     }
@@ -42,18 +36,9 @@ struct DB: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let config = try options.config()
-                if let url = config.databaseURL {
-                    print("external database: \(AppConfig.redactingPassword(url))")
-                    return
-                }
-                let cluster = try EmbeddedCluster.locate(config: config)
-                if let port = cluster.runningPort() {
-                    print("embedded PostgreSQL running on 127.0.0.1:\(port) (data: \(cluster.clusterDirectory))")
-                } else {
-                    print("embedded PostgreSQL stopped (data: \(cluster.clusterDirectory))")
-                    throw ExitCode(3)
-                }
+                let status = try DatabaseCommands.status(config: try options.config())
+                print(status.line)
+                if !status.isRunning { throw ExitCode(3) }
             }
         }
     }
@@ -66,8 +51,7 @@ struct DB: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let config = try options.config()
-                print(try await DatabaseCommands.runningEndpoint(config: config, logger: makeLogger(config)).url)
+                print(try await DatabaseCommands.url(config: try options.config()))
             }
         }
     }
@@ -85,8 +69,7 @@ struct DB: AsyncParsableCommand {
                 if config.databaseURL != nil && !yes {
                     throw ValidationError("db reset drops every schema of the external database; add --yes to confirm")
                 }
-                try await DatabaseCommands.reset(config: config, logger: makeLogger(config))
-                print("database recreated and migrated")
+                print(try await DatabaseCommands.reset(config: config))
             }
         }
     }
@@ -99,14 +82,9 @@ struct DB: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let config = try options.config()
-                let endpoint = try await DatabaseCommands.runningEndpoint(config: config, logger: makeLogger(config))
-                let psql = DatabaseCommands.psqlPath(config: config)
                 let passthrough = psqlArguments.first == "--" ? Array(psqlArguments.dropFirst()) : psqlArguments
-                let arguments = [psql, "--dbname=" + endpoint.url] + passthrough
-                let cArguments = arguments.map { strdup($0) } + [nil]
-                execv(psql, cArguments)
-                throw ValidationError("cannot run \(psql): \(String(cString: strerror(errno)))")
+                // Returns only when psql could not be started.
+                throw ValidationError(try await DatabaseCommands.psql(config: try options.config(), arguments: passthrough))
             }
         }
     }

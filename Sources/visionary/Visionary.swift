@@ -1,11 +1,6 @@
-import Tokens
 import AppConfig
 import ArgumentParser
-import Database
 import Foundation
-import Logging
-import NIOCore
-import NIOPosix
 import VisionaryApp
 
 /// The process entry: the event loops are sized and run every Swift task, then the command line runs.
@@ -63,12 +58,6 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-func makeLogger(_ config: AppConfig) -> Logger {
-    var logger = Logger(label: "visionary")
-    logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
-    return logger
-}
-
 /// Runs a command body, turning known failures into one clear line and exit status 1.
 func reportingErrors(_ body: () async throws -> Void) async throws {
     do {
@@ -80,7 +69,7 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as ValidationError {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("error: \(DatabaseErrorText.describe(error))\n".utf8))
+        FileHandle.standardError.write(Data("error: \(ServerCommands.describe(error))\n".utf8))
         throw ExitCode.failure
     }
 }
@@ -96,7 +85,7 @@ struct Serve: AsyncParsableCommand {
         try await reportingErrors {
             var config = try options.config()
             if let migrate { config.migrateOnStart = migrate }
-            try await VisionaryServer.run(config: config, logger: makeLogger(config))
+            try await ServerCommands.serve(config: config)
         }
     }
 }
@@ -107,9 +96,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let config = try options.config()
-            let applied = try await DatabaseCommands.migrate(config: config, logger: makeLogger(config))
-            print(applied.isEmpty ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
+            print(try await DatabaseCommands.migrate(config: try options.config()))
         }
     }
 }
@@ -120,10 +107,7 @@ struct Keys: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let config = try options.config()
-            let keys = APIKeys(secret: try ProjectSecrets.load(config: config).jwtSecret)
-            print("anon key:         \(keys.anon)")
-            print("service_role key: \(keys.serviceRole)")
+            print(try ServerCommands.keys(config: try options.config()))
         }
     }
 }
@@ -139,10 +123,6 @@ struct DumpConfig: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        let config = try options.config()
-        let width = config.redactedSettings.map(\.name.count).max() ?? 0
-        for (name, value) in config.redactedSettings {
-            print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
-        }
+        print(ServerCommands.settings(config: try options.config()))
     }
 }
