@@ -3,6 +3,7 @@ import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -50,7 +51,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -81,9 +81,11 @@ let package = Package(
         .target(
             name: "HTTPSupport",
             dependencies: [
-                "Core", "Tokens",
+                "Tokens",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -92,8 +94,10 @@ let package = Package(
             name: "AuthAPI",
             dependencies: [
                 "AppConfig", "Core", "Database", "HTTPSupport", "PasswordHashing", "Tokens",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -105,6 +109,7 @@ let package = Package(
                 "Core", "Database", "HTTPSupport", "Tokens",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -121,7 +126,6 @@ let package = Package(
                 "Core",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,6 +141,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -153,6 +159,8 @@ let package = Package(
                 "Core", "Database", "HTTPSupport", "RESTEngine", "RESTErrors", "RESTQuery", "SchemaCache", "Tokens",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -162,7 +170,7 @@ let package = Package(
         .target(name: "RESTQuery", dependencies: ["Core"], swiftSettings: swiftSettings),
         .testTarget(name: "RESTQueryTests", dependencies: ["RESTQuery"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "RESTEngineTests", dependencies: ["RESTEngine", "RESTErrors", "RESTQuery", "SchemaCache"],
+            name: "RESTEngineTests", dependencies: ["Core", "RESTEngine", "RESTErrors", "RESTQuery", "SchemaCache"],
             swiftSettings: swiftSettings),
         // Pure: the PGRST error catalogue and the SQLSTATE → HTTP table.
         .target(name: "RESTErrors", dependencies: ["Core"], swiftSettings: swiftSettings),
@@ -207,6 +215,7 @@ let package = Package(
                 "AppConfig", "AuthAPI", "Core", "Database", "FunctionsAPI", "HTTPSupport", "PasswordHashing", "RESTAPI", "RESTErrors",
                 "Tokens",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
@@ -224,10 +233,11 @@ let package = Package(
         .testTarget(
             name: "AuthTests",
             dependencies: [
-                "Core", "TestSupport", "Tokens",
+                "AppConfig", "Core", "TestSupport", "Tokens",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
@@ -235,10 +245,12 @@ let package = Package(
         .testTarget(
             name: "RESTTests",
             dependencies: [
-                "TestSupport", "Tokens",
+                "AppConfig", "Database", "RESTAPI", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -249,20 +261,19 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "AppConfig", "Core", "ObjectStore", "StorageAPI", "TestSupport", "Tokens",
+                "AppConfig", "ObjectStore", "StorageAPI", "TestSupport", "Tokens",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings

@@ -2,6 +2,7 @@ import Core
 import Database
 import Foundation
 import HTTPSupport
+import HTTPTypes
 import Tokens
 
 /// The `/admin/users` endpoints: user management for trusted servers (the service_role key).

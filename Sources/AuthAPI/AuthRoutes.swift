@@ -1,3 +1,4 @@
+import AppConfig
 import Core
 import Foundation
 import HTTPSupport

@@ -3,6 +3,7 @@ import Core
 import Database
 import Foundation
 import HTTPSupport
+import HTTPTypes
 import Tokens
 
 /// Sign-up, password sign-in and refresh-token rotation: each opens or continues a session.

@@ -3,6 +3,7 @@ import Core
 import Database
 import Foundation
 import HTTPSupport
+import HTTPTypes
 import Tokens
 
 /// The signed-in user: who the bearer is, reading and changing the user, signing out.

@@ -1,7 +1,7 @@
 import AppConfig
 import Foundation
 import Logging
-
+import NIOSSL
 import PostgresNIO
 
 /// Where a PostgreSQL database is and how to log in: parsed from a `postgres://` URL.

@@ -3,7 +3,6 @@ import AppConfig
 import Crypto
 import Foundation
 import Logging
-import NIOPosix
 import PostgresNIO
 
 /// The private PostgreSQL cluster that runs when no `DATABASE_URL` is configured: binaries from

@@ -1,4 +1,5 @@
 import Core
+import Database
 import FunctionsAPI
 
 /// `credits`: the caller's generation credits — balance and ledger, spending one — and, for the

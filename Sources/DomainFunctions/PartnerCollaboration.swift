@@ -1,4 +1,5 @@
 import Core
+import Database
 import FunctionsAPI
 
 /// `partner-collaboration`: accountability partners — invitations by email with an unguessable

@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import FunctionsAPI
 
 /// `restore`: soft-deleted vision boards, reference images and documents — what the caller can

@@ -1,4 +1,6 @@
 import Core
+import Database
+import Foundation
 import FunctionsAPI
 
 /// `team-service`: enterprise teams — create (the creator owns it), invitations by email that

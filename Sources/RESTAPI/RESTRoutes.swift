@@ -2,6 +2,7 @@ import HTTPSupport
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import RESTEngine
 import RESTErrors
 import RESTQuery
 import Tokens

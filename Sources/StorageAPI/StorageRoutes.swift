@@ -3,6 +3,7 @@ import Foundation
 import HTTPSupport
 import HTTPTypes
 import Hummingbird
+import NIOFoundationEssentialsCompat
 import ObjectStore
 import Tokens
 

@@ -1,8 +1,10 @@
+import AppConfig
 import Foundation
 import HTTPTypes
 import PostgresNIO
 import Testing
 import TestSupport
+import Tokens
 
 @Suite("Auth: admin users, recovery, rate limits")
 struct AdminAndLimitsTests {

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import HTTPTypes
 import PostgresNIO
 import Testing
 import TestSupport

@@ -1,5 +1,8 @@
 import Core
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
 import Testing
 import TestSupport
 import Tokens

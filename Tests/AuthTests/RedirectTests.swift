@@ -1,3 +1,4 @@
+import AppConfig
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,6 +6,7 @@ import HummingbirdTesting
 import PostgresNIO
 import Testing
 import TestSupport
+import Tokens
 
 /// Links in mail come from the public URL, and send people only where the allow list admits.
 @Suite("Public URL and redirects")

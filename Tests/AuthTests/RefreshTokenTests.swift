@@ -1,7 +1,10 @@
+import AppConfig
 import Foundation
+import HTTPTypes
 import PostgresNIO
 import Testing
 import TestSupport
+import Tokens
 
 @Suite("Auth: refresh-token rotation")
 struct RefreshTokenTests {

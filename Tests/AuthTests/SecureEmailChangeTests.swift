@@ -1,3 +1,4 @@
+import AppConfig
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,6 +6,7 @@ import HummingbirdTesting
 import PostgresNIO
 import Testing
 import TestSupport
+import Tokens
 
 /// A new email applies only after both addresses confirm; email and password changes need the
 /// current password, a nonce, or a fresh sign-in. Each from the attacker's side: someone holding

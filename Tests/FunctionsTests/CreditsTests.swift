@@ -1,8 +1,10 @@
 import Core
 import Database
 import Foundation
+import HTTPTypes
 import Testing
 import TestSupport
+import Tokens
 
 @Suite("credits")
 struct CreditsTests {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import TestSupport
+import Tokens
 
 /// Calls `/functions/v1/<name>` as functions-js/py do: the bearer (a user's token or an API
 /// key), the `apikey` header, a JSON body.

@@ -3,10 +3,12 @@ import Foundation
 import FunctionsAPI
 import HTTPTypes
 import Hummingbird
+import HummingbirdTesting
 import NIOCore
 import Testing
 import TestSupport
 import Tokens
+import VisionaryApp
 
 /// A stand-in function that answers what it received: caller, method, sub-path, query, headers
 /// and body.

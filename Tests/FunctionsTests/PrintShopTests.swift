@@ -1,8 +1,10 @@
 import Core
 import Database
 import Foundation
+import HTTPTypes
 import Testing
 import TestSupport
+import Tokens
 
 /// A vision board of the user, made as the schema owner.
 func makeBoard(_ app: TestApp, for user: TestUser, prompt: String = "a house by the sea") async throws -> String {

@@ -2,9 +2,11 @@ import Core
 import Database
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import NIOCore
 import Testing
 import TestSupport
+import Tokens
 
 @Suite("team-service")
 struct TeamServiceTests {

@@ -1,3 +1,4 @@
+import Core
 import RESTEngine
 import RESTErrors
 import RESTQuery

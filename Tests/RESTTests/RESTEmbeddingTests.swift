@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import Testing
 import TestSupport
+import Tokens
 
 /// Embedded resources, embedded filters, related order and CSV (docs/wire-compatibility.md,
 /// Select; Filters and logic trees; Order and pagination; Media types, statuses and headers)

@@ -1,7 +1,12 @@
+import Database
 import Foundation
+import HTTPTypes
 import PostgresNIO
+import RESTAPI
 import Testing
 import TestSupport
+import Tokens
+import VisionaryApp
 
 /// RPC results that are rows are read like a relation: `select`, filters, `order`, window,
 /// count, singular and CSV responses, and embeddings through the returned table's keys.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 import TestSupport
+import Tokens
 
 /// Thousands of random and malformed requests over real HTTP: every answer is a 2xx, 3xx or
 /// 4xx with PostgREST's envelope, never a 5xx.

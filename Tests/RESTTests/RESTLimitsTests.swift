@@ -1,6 +1,9 @@
+import AppConfig
 import Foundation
+import HTTPTypes
 import Testing
 import TestSupport
+import Tokens
 
 @Suite("REST: limits")
 struct RESTLimitsTests {

@@ -1,7 +1,12 @@
+import Database
 import Foundation
+import HTTPTypes
 import PostgresNIO
+import RESTAPI
 import Testing
 import TestSupport
+import Tokens
+import VisionaryApp
 
 /// The range operators answer exactly the rows PostgreSQL's own operator selects: each filter is
 /// checked against the same operator applied by PostgreSQL to the same operands.

@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import Testing
 import TestSupport
+import Tokens
 
 @Suite("REST: reads")
 struct RESTReadTests {

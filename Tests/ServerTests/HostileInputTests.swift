@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TestSupport
+import Tokens
 
 /// Integers no client should send, on every surface: each is refused with a 4xx in that surface's
 /// envelope, and the server still answers `/health` afterwards. Before the request integers were

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import PostgresNIO
 import Testing
 import TestSupport
+import Tokens
 
 /// An access token stops working on every surface the moment its session ends — sign-out, an
 /// admin ban, a soft delete — not when it expires; another user's token is unaffected.

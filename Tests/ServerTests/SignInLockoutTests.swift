@@ -1,5 +1,7 @@
 #if canImport(Glibc)
+import AppConfig
 import Glibc
+import Tokens
 #elseif canImport(Darwin)
 import Darwin
 #endif

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import TestSupport
+import Tokens
 
 extension TestApp {
     /// One request as a client of any surface sends it: the anon key as `apikey`, `bearer` as the

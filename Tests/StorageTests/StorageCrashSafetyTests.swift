@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+import HTTPTypes
+import HummingbirdTesting
 #endif
 import Foundation
 import NIOCore

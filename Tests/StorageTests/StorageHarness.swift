@@ -5,8 +5,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PostgresNIO
 import TestSupport
 import Testing
+import Tokens
 
 /// The two object stores every storage behaviour is checked on.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {

@@ -1,4 +1,6 @@
+import AppConfig
 import Foundation
+import HTTPTypes
 import NIOCore
 import Testing
 import TestSupport

@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import NIOCore
+import PostgresNIO
 import Testing
 import TestSupport
 import Tokens

@@ -1,6 +1,7 @@
 import AuthAPI
 import FunctionsAPI
 import HTTPSupport
+import HTTPTypes
 import PostgresNIO
 import RESTAPI
 import RESTErrors

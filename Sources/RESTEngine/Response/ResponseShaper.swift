@@ -2,6 +2,7 @@ import Core
 import Foundation
 import RESTErrors
 import RESTQuery
+import SchemaCache
 
 /// What a REST response carries: status, headers and the body PostgreSQL built.
 public struct RESTResponse: Sendable {

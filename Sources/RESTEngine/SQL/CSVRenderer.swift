@@ -1,3 +1,5 @@
+import Core
+
 /// `text/csv` bodies, built inside PostgreSQL: a header line of the output keys, then one line
 /// per row. Fields holding a comma, a double quote or a line break are quoted (quotes doubled),
 /// NULL is the empty field; JSON values (json columns, embeddings) appear as their JSON text.

@@ -1,4 +1,6 @@
 import Core
+import RESTQuery
+import SchemaCache
 
 /// One node of the select tree as SQL: its relation (joined to its parent when embedded), a
 /// lateral subquery per embedding that builds the embedded JSON inside PostgreSQL, its filters,

@@ -1,4 +1,5 @@
 import Core
+import RESTQuery
 import SchemaCache
 
 /// One statement per request. Each returns a single row of three text columns: the total count
