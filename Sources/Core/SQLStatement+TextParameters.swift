@@ -71,7 +71,10 @@ extension SQLStatement {
                 }
                 copy(through: min(position + tag.count, bytes.count))
             default:
-                copy(through: index + 1)
+                // Ordinary text up to the next byte that may start something: copied as one run.
+                var end = index + 1
+                while end < bytes.count, !Self.mayStartToken(bytes[end]) { end += 1 }
+                copy(through: end)
             }
         }
         let parameters = binds.map { value -> String in
@@ -84,6 +87,12 @@ extension SQLStatement {
             }
         }
         return (String(decoding: output, as: UTF8.self), parameters)
+    }
+
+    /// The bytes the scanner looks at: quotes, comment starts and `$`.
+    static func mayStartToken(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "/")
+            || byte == UInt8(ascii: "$")
     }
 
     static func textArrayReference(_ number: Int, for value: SQLValue) -> String {
