@@ -88,6 +88,13 @@ public struct AppConfig: Sendable, Equatable {
             }
             target = number
         }
+        /// An optional setting: left nil unless the variable is set.
+        func integer(_ name: String, _ range: ClosedRange<Int>, into target: inout Int?) throws(ConfigError) {
+            guard value(name) != nil else { return }
+            var number = 0
+            try integer(name, range, into: &number)
+            target = number
+        }
         try integer("VISIONARY_JWT_EXPIRY", 300...604_800, into: &auth.accessTokenLifetime)
         try integer("VISIONARY_JWT_LEEWAY", 0...300, into: &auth.expiryLeeway)
         try integer("VISIONARY_AUTH_MIN_PASSWORD_LENGTH", 6...72, into: &auth.minimumPasswordLength)
@@ -98,24 +105,12 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_AUTH_RATE_LIMIT_WINDOW", 1...86_400, into: &auth.rateLimitWindow)
         try integer("VISIONARY_AUTH_SIGNIN_FREE_FAILURES", 1...1_000, into: &auth.signInFreeFailures)
         try integer("VISIONARY_AUTH_SIGNIN_MAX_BACKOFF", 1...86_400, into: &auth.signInMaxBackoff)
-        if value("VISIONARY_REST_MAX_ROWS") != nil {
-            var rows = 0
-            try integer("VISIONARY_REST_MAX_ROWS", 1...10_000_000, into: &rows)
-            restMaxRows = rows
-        }
+        try integer("VISIONARY_REST_MAX_ROWS", 1...10_000_000, into: &restMaxRows)
         try integer("VISIONARY_DB_POOL_SIZE", 1...1_000, into: &databasePoolSize)
-        if value("VISIONARY_DB_POOL_MIN") != nil {
-            var minimum = 0
-            try integer("VISIONARY_DB_POOL_MIN", 0...1_000, into: &minimum)
-            databasePoolMinimum = minimum
-        }
+        try integer("VISIONARY_DB_POOL_MIN", 0...1_000, into: &databasePoolMinimum)
         try integer("VISIONARY_REST_STATEMENT_TIMEOUT_MS", 100...3_600_000, into: &restStatementTimeoutMilliseconds)
         try integer("VISIONARY_HTTP_IDLE_TIMEOUT", 1...3_600, into: &httpIdleTimeoutSeconds)
-        if value("VISIONARY_EVENT_LOOP_THREADS") != nil {
-            var threads = 0
-            try integer("VISIONARY_EVENT_LOOP_THREADS", 1...1_024, into: &threads)
-            eventLoopThreads = threads
-        }
+        try integer("VISIONARY_EVENT_LOOP_THREADS", 1...1_024, into: &eventLoopThreads)
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
         try storage.read(value)

@@ -30,8 +30,7 @@ public struct FunctionsRoutes: Sendable {
         let gateway = router.group("functions/v1")
             .add(middleware: ErrorMiddleware(FunctionError.self, surface: "functions"))
             .add(middleware: CallerMiddleware { request in
-                let name = Self.name(in: request.uri.path)
-                guard let function = functions[name] else { throw FunctionError.functionNotFound }
+                guard let function = functions[Self.target(of: request.uri.path).name] else { throw FunctionError.functionNotFound }
                 return try Self.admit(request.credentials, to: function.documentation.authentication, callers: callers)
             })
             .group(context: CallerRequestContext.self)
@@ -60,16 +59,16 @@ public struct FunctionsRoutes: Sendable {
         }
     }
 
-    /// The function's name: the first path segment after the prefix, percent-decoded.
-    static func name(in path: String) -> String {
+    /// The function's name (the first path segment after the prefix, percent-decoded) and what
+    /// follows it.
+    static func target(of path: String) -> (name: String, subPath: String) {
         let rest = path.dropFirst(prefix.count).drop { $0 == "/" }
-        return String(rest.prefix { $0 != "/" }).removingPercentEncoding ?? ""
+        let segment = rest.prefix { $0 != "/" }
+        return (String(segment).removingPercentEncoding ?? "", String(rest.dropFirst(segment.count)))
     }
 
     func handle(_ request: Request, caller: Caller) async throws -> Response {
-        let rest = request.uri.path.dropFirst(Self.prefix.count).drop { $0 == "/" }
-        let segment = rest.prefix { $0 != "/" }
-        let name = Self.name(in: request.uri.path)
+        let (name, subPath) = Self.target(of: request.uri.path)
         guard let function = functions[name] else { throw FunctionError.functionNotFound }
         let body: [UInt8]
         do {
@@ -79,7 +78,7 @@ public struct FunctionsRoutes: Sendable {
         }
         let functionRequest = FunctionRequest(
             function: name, caller: caller, method: request.method.rawValue,
-            subPath: String(rest.dropFirst(segment.count)),
+            subPath: subPath,
             query: FunctionRequest.decodeQuery(request.uri.query ?? ""),
             headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body)
         let answer = try await function.respond(to: functionRequest)

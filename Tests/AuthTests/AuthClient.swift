@@ -32,13 +32,9 @@ struct AuthClient: Sendable {
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         for field in extra { headers[field.name] = field.value }
         let body = json.map { ByteBuffer(string: $0) }
-        if ownConnections {
-            let answer = try await OwnConnection.send(port: client.port, uri: "/auth/v1/" + path, method: method, headers: headers, body: body)
-            return Reply(status: answer.status, headers: answer.headers, body: String(buffer: answer.body))
-        }
-        return try await client.execute(uri: "/auth/v1/" + path, method: method, headers: headers, body: body) { response in
-            Reply(status: response.status, headers: response.headers, body: String(buffer: response.body))
-        }
+        let answer = try await OwnConnection.exchange(
+            client, ownConnection: ownConnections, uri: "/auth/v1/" + path, method: method, headers: headers, body: body)
+        return Reply(status: answer.status, headers: answer.headers, body: String(buffer: answer.body))
     }
 
     /// This client, sending each request on a connection of its own (for tests of races).

@@ -42,13 +42,9 @@ struct FunctionsClient: Sendable {
         if body != nil { headers[.contentType] = "application/json" }
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         let bytes = body.map { ByteBuffer(string: $0) }
-        if ownConnections {
-            let answer = try await OwnConnection.send(port: client.port, uri: "/functions/v1/" + path, method: method, headers: headers, body: bytes)
-            return Reply(status: answer.status, headers: answer.headers, body: String(buffer: answer.body))
-        }
-        return try await client.execute(uri: "/functions/v1/" + path, method: method, headers: headers, body: bytes) { response in
-            Reply(status: response.status, headers: response.headers, body: String(buffer: response.body))
-        }
+        let answer = try await OwnConnection.exchange(
+            client, ownConnection: ownConnections, uri: "/functions/v1/" + path, method: method, headers: headers, body: bytes)
+        return Reply(status: answer.status, headers: answer.headers, body: String(buffer: answer.body))
     }
 
     /// This client, sending each request on a connection of its own (for tests of races).

@@ -75,13 +75,9 @@ struct StorageHarness: Sendable {
         headers[HTTPField.Name("apikey")!] = apiKey ?? app.keys.anon
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         for (name, value) in extra { headers.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
-        if ownConnections {
-            let answer = try await OwnConnection.send(port: client.port, uri: "/storage/v1/" + path, method: method, headers: headers, body: body)
-            return Reply(status: answer.status, headers: answer.headers, bytes: Array(buffer: answer.body))
-        }
-        return try await client.execute(uri: "/storage/v1/" + path, method: method, headers: headers, body: body) { response in
-            Reply(status: response.status, headers: response.headers, bytes: Array(buffer: response.body))
-        }
+        let answer = try await OwnConnection.exchange(
+            client, ownConnection: ownConnections, uri: "/storage/v1/" + path, method: method, headers: headers, body: body)
+        return Reply(status: answer.status, headers: answer.headers, bytes: Array(buffer: answer.body))
     }
 
     /// This harness, sending each request on a connection of its own (for tests of races).

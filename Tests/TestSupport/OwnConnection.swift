@@ -17,6 +17,18 @@ public enum OwnConnection {
         public let body: ByteBuffer
     }
 
+    /// One request through `client`, or, when `ownConnection`, on a connection of its own to the
+    /// same server: the one place test clients choose between the two.
+    public static func exchange(
+        _ client: any TestClientProtocol, ownConnection: Bool, uri: String, method: HTTPRequest.Method, headers: HTTPFields,
+        body: ByteBuffer?
+    ) async throws -> Answer {
+        if ownConnection { return try await send(port: client.port, uri: uri, method: method, headers: headers, body: body) }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+            Answer(status: response.status, headers: response.headers, body: response.body)
+        }
+    }
+
     public static func send(
         port: Int?, uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?
     ) async throws -> Answer {
