@@ -38,23 +38,28 @@ struct Action: Sendable {
 
 /// A function made of named actions. The action is named by `?action=<verb>`, else by the first
 /// segment after the function's name (`/habit-service/complete`), else by the body's `action`
-/// member, else the function's default; inputs come from the JSON body and the query string.
+/// member, else by what `inferAction` reads from the inputs, else the function's default; inputs
+/// come from the JSON body and the query string.
 struct ActionFunction: EdgeFunction {
     let documentation: FunctionDescription
     let actions: [String: Action]
     let defaultAction: String?
+    /// The action a request that names none unmistakably asks for (from its inputs), or nil.
+    let inferAction: (@Sendable (ActionInput) -> String?)?
 
-    init(name: String, summary: String, defaultAction: String? = nil, actions: [Action]) {
+    init(name: String, summary: String, defaultAction: String? = nil, inferAction: (@Sendable (ActionInput) -> String?)? = nil,
+         actions: [Action]) {
         documentation = FunctionDescription(name: name, summary: summary, actions: actions.map(\.description))
         self.actions = Dictionary(actions.map { ($0.description.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.defaultAction = defaultAction
+        self.inferAction = inferAction
     }
 
     func respond(to request: FunctionRequest) async throws -> FunctionResponse {
         let input = try ActionInput(request: request)
         let segment = request.subPath.split(separator: "/").first.map(String.init)
         let named = try input.string("action", maxLength: 100)
-        guard let name = request.queryValue("action") ?? segment ?? named ?? defaultAction else {
+        guard let name = request.queryValue("action") ?? segment ?? named ?? inferAction?(input) ?? defaultAction else {
             throw FunctionError.invalid("name an action with ?action=<verb>: one of \(actionList)")
         }
         guard let action = actions[name] else {
