@@ -58,6 +58,7 @@ ALTER TABLE auth.users NO FORCE ROW LEVEL SECURITY;
 -- none
 
 -- Triggers
+CREATE TRIGGER delete_owned_objects BEFORE DELETE ON auth.users FOR EACH ROW EXECUTE FUNCTION storage.delete_objects_of_deleted_user();
 CREATE TRIGGER end_sessions_of_barred_user AFTER UPDATE OF banned_until, deleted_at ON auth.users FOR EACH ROW WHEN (new.banned_until > now() AND new.banned_until IS DISTINCT FROM old.banned_until OR new.deleted_at IS NOT NULL AND old.deleted_at IS NULL) EXECUTE FUNCTION internal.end_sessions_of_barred_user();
 CREATE TRIGGER hand_over_owned_teams BEFORE DELETE ON auth.users FOR EACH ROW EXECUTE FUNCTION internal.hand_over_owned_teams();
 CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
@@ -591,3 +592,18 @@ END
 $function$;
 COMMENT ON FUNCTION public.set_updated_at() IS 'Trigger: keeps updated_at at the moment of the last update.';
 GRANT EXECUTE ON FUNCTION public.set_updated_at() TO postgres;
+
+-- storage.delete_objects_of_deleted_user(): trigger function
+CREATE OR REPLACE FUNCTION storage.delete_objects_of_deleted_user()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  DELETE FROM storage.objects WHERE owner = OLD.id;
+  RETURN OLD;
+END
+$function$;
+COMMENT ON FUNCTION storage.delete_objects_of_deleted_user() IS 'Trigger: deletes the stored objects a user owns when the user is deleted.';
+GRANT EXECUTE ON FUNCTION storage.delete_objects_of_deleted_user() TO postgres;

@@ -15,7 +15,7 @@ COMMENT ON COLUMN public.credit_ledger.id IS 'Primary key.';
 COMMENT ON COLUMN public.credit_ledger.user_id IS 'The user whose balance changed (references auth.users, deleted with the user).';
 COMMENT ON COLUMN public.credit_ledger.delta IS 'Signed change of the balance (never zero).';
 COMMENT ON COLUMN public.credit_ledger.balance_after IS 'profiles.credits right after the change (never negative).';
-COMMENT ON COLUMN public.credit_ledger.reason IS 'Why the balance changed: signup_bonus, generation, direct_change, or the reason given to adjust_user_credits (purchase, refund, admin_adjustment, ...).';
+COMMENT ON COLUMN public.credit_ledger.reason IS 'Why the balance changed: signup_bonus, generation, client_spend (the user''s own one-credit UPDATE), direct_change, or the reason given to adjust_user_credits (purchase, refund, admin_adjustment, ...).';
 COMMENT ON COLUMN public.credit_ledger.reference IS 'Related payment, board or request id, when there is one.';
 COMMENT ON COLUMN public.credit_ledger.created_at IS 'Moment the change was made (clock time, so that changes within one transaction stay ordered).';
 COMMENT ON COLUMN public.credit_ledger.updated_at IS 'Exists for uniformity only: ledger rows are never updated.';
@@ -69,7 +69,8 @@ BEGIN
     INSERT INTO public.credit_ledger (user_id, delta, balance_after, reason, reference, created_at)
     VALUES (
       NEW.id, v_delta, NEW.credits,
-      coalesce(nullif(current_setting('visionary.credit_reason', true), ''), 'direct_change'),
+      coalesce(nullif(current_setting('visionary.credit_reason', true), ''),
+               CASE WHEN auth.role() = 'authenticated' THEN 'client_spend' ELSE 'direct_change' END),
       nullif(current_setting('visionary.credit_reference', true), ''),
       clock_timestamp()
     );
@@ -77,7 +78,7 @@ BEGIN
   RETURN NULL;
 END
 $function$;
-COMMENT ON FUNCTION internal.journal_credit_change() IS 'Trigger: writes the credit_ledger row for every change of profiles.credits (reason from visionary.credit_reason, default direct_change).';
+COMMENT ON FUNCTION internal.journal_credit_change() IS 'Trigger: writes the credit_ledger row for every change of profiles.credits (reason from visionary.credit_reason; else client_spend in a signed-in user''s request, direct_change otherwise).';
 GRANT EXECUTE ON FUNCTION internal.journal_credit_change() TO postgres;
 
 -- public.adjust_user_credits(p_user_id uuid, p_delta integer, p_reason text, p_reference text): names the table

@@ -92,14 +92,15 @@ BEGIN
   IF v_caller IS NULL THEN
     RAISE EXCEPTION 'sign in to accept an invitation' USING ERRCODE = 'insufficient_privilege';
   END IF;
+  PERFORM internal.count_invite_code_try();
 
   -- Lock the invitation so that it is accepted (or declined) at most once.
   SELECT * INTO v_invitation
   FROM public.partner_invitations
-  WHERE invite_code = p_invite_code
+  WHERE invite_code = internal.typed_invite_code(p_invite_code)
   FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'no invitation has this code' USING ERRCODE = 'no_data_found';
+    RETURN NULL;
   END IF;
   IF v_invitation.inviter_id = v_caller THEN
     RAISE EXCEPTION 'you cannot accept your own invitation' USING ERRCODE = 'insufficient_privilege';
@@ -152,7 +153,7 @@ BEGIN
   RETURN v_connection_id;
 END
 $function$;
-COMMENT ON FUNCTION public.accept_partner_invitation(p_invite_code text) IS 'The invitee (the caller''s confirmed email is the invitation''s) accepts a pending, unexpired invitation issued by someone else: creates or reactivates the pair''s partner connection and marks the invitation accepted, atomically. Returns the connection id; raises and changes nothing otherwise.';
+COMMENT ON FUNCTION public.accept_partner_invitation(p_invite_code text) IS 'The invitee (the caller''s confirmed email is the invitation''s) accepts a pending, unexpired invitation issued by someone else: creates or reactivates the pair''s partner connection and marks the invitation accepted, atomically. Returns the connection id; NULL when no invitation has the code (the try counts against 10 an hour, PT429 beyond); raises and changes nothing otherwise.';
 GRANT EXECUTE ON FUNCTION public.accept_partner_invitation(p_invite_code text) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.accept_partner_invitation(p_invite_code text) TO postgres;
 

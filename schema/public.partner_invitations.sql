@@ -4,7 +4,7 @@ CREATE TABLE public.partner_invitations (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   inviter_id uuid DEFAULT auth.uid() NOT NULL,
   invitee_email text NOT NULL,
-  invite_code text DEFAULT replace(((gen_random_uuid())::text || (gen_random_uuid())::text), '-'::text, ''::text) NOT NULL,
+  invite_code text DEFAULT internal.new_invite_code() NOT NULL,
   message text,
   status text DEFAULT 'pending'::text NOT NULL,
   expires_at timestamp with time zone DEFAULT (now() + '7 days'::interval) NOT NULL,
@@ -18,7 +18,7 @@ COMMENT ON TABLE public.partner_invitations IS 'Invitation from one user to a pa
 COMMENT ON COLUMN public.partner_invitations.id IS 'Primary key.';
 COMMENT ON COLUMN public.partner_invitations.inviter_id IS 'The user who sent the invitation (defaults to the caller).';
 COMMENT ON COLUMN public.partner_invitations.invitee_email IS 'Email address of the invited person; trimmed and lower-cased by trigger.';
-COMMENT ON COLUMN public.partner_invitations.invite_code IS 'Unguessable bearer token (64 hex characters, 244 random bits by default; never fewer than 128 bits); not settable by end users.';
+COMMENT ON COLUMN public.partner_invitations.invite_code IS 'Code the invitee types to answer: 8 characters of A-Z0-9, issued by the server or chosen by the inviter (upper-cased; unique). Guessable, so it only names the invitation: answering needs the invitee''s confirmed email, and each user may try 10 codes an hour. Older invitations keep their 64-hex-character code.';
 COMMENT ON COLUMN public.partner_invitations.message IS 'Personal note from the inviter.';
 COMMENT ON COLUMN public.partner_invitations.status IS 'pending, accepted, declined or expired.';
 COMMENT ON COLUMN public.partner_invitations.expires_at IS 'Moment after which the invitation can no longer be accepted; 7 days by default, at most 30 days ahead.';
@@ -30,8 +30,8 @@ COMMENT ON COLUMN public.partner_invitations.updated_at IS 'Moment of the last u
 
 -- Constraints
 ALTER TABLE public.partner_invitations ADD CONSTRAINT partner_invitations_accepted_by_fkey FOREIGN KEY (accepted_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+ALTER TABLE public.partner_invitations ADD CONSTRAINT partner_invitations_invite_code_format CHECK (invite_code ~ '^[A-Z0-9]{8}$'::text OR invite_code ~ '^[0-9a-f]{64}$'::text);
 ALTER TABLE public.partner_invitations ADD CONSTRAINT partner_invitations_invite_code_key UNIQUE (invite_code);
-ALTER TABLE public.partner_invitations ADD CONSTRAINT partner_invitations_invite_code_length CHECK (char_length(invite_code) >= 32);
 ALTER TABLE public.partner_invitations ADD CONSTRAINT partner_invitations_inviter_id_fkey FOREIGN KEY (inviter_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 ALTER TABLE public.partner_invitations ADD CONSTRAINT partner_invitations_pkey PRIMARY KEY (id);
 ALTER TABLE public.partner_invitations ADD CONSTRAINT partner_invitations_status_check CHECK (status = ANY (ARRAY['pending'::text, 'accepted'::text, 'declined'::text, 'expired'::text]));
@@ -65,7 +65,7 @@ ALTER TABLE public.partner_invitations OWNER TO postgres;
 GRANT DELETE, SELECT ON public.partner_invitations TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.partner_invitations TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.partner_invitations TO service_role;
-GRANT INSERT (id, inviter_id, invitee_email, message, expires_at, created_at, updated_at) ON public.partner_invitations TO authenticated;
+GRANT INSERT (id, inviter_id, invitee_email, invite_code, message, expires_at, created_at, updated_at) ON public.partner_invitations TO authenticated;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
@@ -80,6 +80,12 @@ BEGIN
   IF NEW.invitee_email = '' THEN
     RAISE EXCEPTION 'the invitee''s email address is empty' USING ERRCODE = 'check_violation';
   END IF;
+  IF TG_OP = 'INSERT' THEN
+    NEW.invite_code := upper(btrim(NEW.invite_code));
+    IF NEW.invite_code !~ '^[A-Z0-9]{8}$' THEN
+      RAISE EXCEPTION 'an invitation code is 8 letters (A-Z) or digits' USING ERRCODE = 'check_violation';
+    END IF;
+  END IF;
   IF (TG_OP = 'INSERT' OR NEW.expires_at IS DISTINCT FROM OLD.expires_at)
      AND NEW.expires_at > now() + interval '30 days' THEN
     RAISE EXCEPTION 'an invitation may expire at most 30 days from now'
@@ -88,7 +94,7 @@ BEGIN
   RETURN NEW;
 END
 $function$;
-COMMENT ON FUNCTION internal.partner_invitation_before_write() IS 'Trigger: trims and lower-cases partner_invitations.invitee_email and refuses an expiry more than 30 days ahead.';
+COMMENT ON FUNCTION internal.partner_invitation_before_write() IS 'Trigger: trims and lower-cases partner_invitations.invitee_email, upper-cases a new invitation''s code and refuses one that is not 8 characters of A-Z0-9, and refuses an expiry more than 30 days ahead.';
 GRANT EXECUTE ON FUNCTION internal.partner_invitation_before_write() TO postgres;
 
 -- public.accept_partner_invitation(p_invite_code text): names the table
@@ -107,14 +113,15 @@ BEGIN
   IF v_caller IS NULL THEN
     RAISE EXCEPTION 'sign in to accept an invitation' USING ERRCODE = 'insufficient_privilege';
   END IF;
+  PERFORM internal.count_invite_code_try();
 
   -- Lock the invitation so that it is accepted (or declined) at most once.
   SELECT * INTO v_invitation
   FROM public.partner_invitations
-  WHERE invite_code = p_invite_code
+  WHERE invite_code = internal.typed_invite_code(p_invite_code)
   FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'no invitation has this code' USING ERRCODE = 'no_data_found';
+    RETURN NULL;
   END IF;
   IF v_invitation.inviter_id = v_caller THEN
     RAISE EXCEPTION 'you cannot accept your own invitation' USING ERRCODE = 'insufficient_privilege';
@@ -167,7 +174,7 @@ BEGIN
   RETURN v_connection_id;
 END
 $function$;
-COMMENT ON FUNCTION public.accept_partner_invitation(p_invite_code text) IS 'The invitee (the caller''s confirmed email is the invitation''s) accepts a pending, unexpired invitation issued by someone else: creates or reactivates the pair''s partner connection and marks the invitation accepted, atomically. Returns the connection id; raises and changes nothing otherwise.';
+COMMENT ON FUNCTION public.accept_partner_invitation(p_invite_code text) IS 'The invitee (the caller''s confirmed email is the invitation''s) accepts a pending, unexpired invitation issued by someone else: creates or reactivates the pair''s partner connection and marks the invitation accepted, atomically. Returns the connection id; NULL when no invitation has the code (the try counts against 10 an hour, PT429 beyond); raises and changes nothing otherwise.';
 GRANT EXECUTE ON FUNCTION public.accept_partner_invitation(p_invite_code text) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.accept_partner_invitation(p_invite_code text) TO postgres;
 
@@ -238,12 +245,13 @@ BEGIN
   IF v_caller IS NULL THEN
     RAISE EXCEPTION 'sign in to decline an invitation' USING ERRCODE = 'insufficient_privilege';
   END IF;
+  PERFORM internal.count_invite_code_try();
   SELECT * INTO v_invitation
   FROM public.partner_invitations
-  WHERE invite_code = p_invite_code
+  WHERE invite_code = internal.typed_invite_code(p_invite_code)
   FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'no invitation has this code' USING ERRCODE = 'no_data_found';
+    RETURN NULL;
   END IF;
   IF v_invitation.inviter_id = v_caller THEN
     RAISE EXCEPTION 'you cannot decline your own invitation; delete it to withdraw it'
@@ -259,7 +267,7 @@ BEGIN
   RETURN true;
 END
 $function$;
-COMMENT ON FUNCTION public.decline_partner_invitation(p_invite_code text) IS 'The invitee (by confirmed email) declines a pending, unexpired invitation issued by someone else; true when declined, false when it was no longer pending or had expired.';
+COMMENT ON FUNCTION public.decline_partner_invitation(p_invite_code text) IS 'The invitee (by confirmed email) declines a pending, unexpired invitation issued by someone else; true when declined, false when it was no longer pending or had expired, NULL when no invitation has the code (the try counts against 10 an hour, PT429 beyond).';
 GRANT EXECUTE ON FUNCTION public.decline_partner_invitation(p_invite_code text) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.decline_partner_invitation(p_invite_code text) TO postgres;
 

@@ -14,7 +14,7 @@ CREATE TABLE public.profiles (
 );
 COMMENT ON TABLE public.profiles IS 'One row per user holding the generation-credit balance, subscription state and onboarding flags.';
 COMMENT ON COLUMN public.profiles.id IS 'The user''s id (primary key; references auth.users, deleted with the user).';
-COMMENT ON COLUMN public.profiles.credits IS 'Generation credits left (never negative); changed only by the credit functions, every change journaled in credit_ledger.';
+COMMENT ON COLUMN public.profiles.credits IS 'Generation credits left (never negative); changed by the credit functions, or by the user''s own one-credit spend (exactly one less, nothing else), every change journaled in credit_ledger.';
 COMMENT ON COLUMN public.profiles.subscription_tier IS 'FREE, PRO or ELITE; any tier other than FREE has unlimited generations.';
 COMMENT ON COLUMN public.profiles.subscription_status IS 'Subscription state: inactive, active or cancelled.';
 COMMENT ON COLUMN public.profiles.stripe_customer_id IS 'Stripe customer reference; unique where set.';
@@ -51,6 +51,7 @@ CREATE POLICY profiles_update_own ON public.profiles AS PERMISSIVE FOR UPDATE TO
   WHERE vb.id = profiles.primary_vision_id AND vb.user_id = (( SELECT auth.uid() AS uid)) AND vb.deleted_at IS NULL))));
 
 -- Triggers
+CREATE TRIGGER guard_client_credit_spend BEFORE UPDATE OF credits ON public.profiles FOR EACH ROW EXECUTE FUNCTION internal.guard_client_credit_spend();
 CREATE TRIGGER journal_credit_change AFTER INSERT OR UPDATE OF credits ON public.profiles FOR EACH ROW EXECUTE FUNCTION internal.journal_credit_change();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
@@ -59,7 +60,7 @@ ALTER TABLE public.profiles OWNER TO postgres;
 GRANT SELECT ON public.profiles TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.profiles TO postgres;
 GRANT DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE ON public.profiles TO service_role;
-GRANT UPDATE (onboarding_completed, financial_target, primary_vision_id) ON public.profiles TO authenticated;
+GRANT UPDATE (credits, onboarding_completed, financial_target, primary_vision_id) ON public.profiles TO authenticated;
 GRANT UPDATE (id, subscription_tier, subscription_status, stripe_customer_id, onboarding_completed, financial_target, primary_vision_id, created_at, updated_at) ON public.profiles TO service_role;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
@@ -92,6 +93,31 @@ GRANT EXECUTE ON FUNCTION internal.caller_tier() TO authenticated;
 GRANT EXECUTE ON FUNCTION internal.caller_tier() TO postgres;
 GRANT EXECUTE ON FUNCTION internal.caller_tier() TO service_role;
 
+-- internal.guard_client_credit_spend(): trigger function
+CREATE OR REPLACE FUNCTION internal.guard_client_credit_spend()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+BEGIN
+  -- Server code (the credit functions, service_role, migrations) is not a client spend.
+  IF current_user <> 'authenticated' THEN
+    RETURN NEW;
+  END IF;
+  IF OLD.credits > 0 AND NEW.credits = OLD.credits - 1
+     AND (NEW.id, NEW.onboarding_completed, NEW.financial_target, NEW.primary_vision_id)
+         IS NOT DISTINCT FROM (OLD.id, OLD.onboarding_completed, OLD.financial_target, OLD.primary_vision_id) THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'credits can only be spent one at a time'
+    USING ERRCODE = 'insufficient_privilege',
+          DETAIL = format('The balance is %s; a spend sets it to %s and changes nothing else.', OLD.credits, OLD.credits - 1),
+          HINT = 'Read the balance again, or call decrement_user_credits.';
+END
+$function$;
+COMMENT ON FUNCTION internal.guard_client_credit_spend() IS 'Trigger: a user''s own UPDATE of profiles.credits passes only as one spend (exactly one less than the row''s balance, above zero, nothing else changed); raises 42501 otherwise. Server roles pass.';
+GRANT EXECUTE ON FUNCTION internal.guard_client_credit_spend() TO postgres;
+
 -- internal.journal_credit_change(): trigger function
 CREATE OR REPLACE FUNCTION internal.journal_credit_change()
  RETURNS trigger
@@ -112,7 +138,8 @@ BEGIN
     INSERT INTO public.credit_ledger (user_id, delta, balance_after, reason, reference, created_at)
     VALUES (
       NEW.id, v_delta, NEW.credits,
-      coalesce(nullif(current_setting('visionary.credit_reason', true), ''), 'direct_change'),
+      coalesce(nullif(current_setting('visionary.credit_reason', true), ''),
+               CASE WHEN auth.role() = 'authenticated' THEN 'client_spend' ELSE 'direct_change' END),
       nullif(current_setting('visionary.credit_reference', true), ''),
       clock_timestamp()
     );
@@ -120,7 +147,7 @@ BEGIN
   RETURN NULL;
 END
 $function$;
-COMMENT ON FUNCTION internal.journal_credit_change() IS 'Trigger: writes the credit_ledger row for every change of profiles.credits (reason from visionary.credit_reason, default direct_change).';
+COMMENT ON FUNCTION internal.journal_credit_change() IS 'Trigger: writes the credit_ledger row for every change of profiles.credits (reason from visionary.credit_reason; else client_spend in a signed-in user''s request, direct_change otherwise).';
 GRANT EXECUTE ON FUNCTION internal.journal_credit_change() TO postgres;
 
 -- public.adjust_user_credits(p_user_id uuid, p_delta integer, p_reason text, p_reference text): names the table

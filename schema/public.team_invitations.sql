@@ -7,7 +7,7 @@ CREATE TABLE public.team_invitations (
   role text DEFAULT 'member'::text NOT NULL,
   invited_by uuid,
   status text DEFAULT 'pending'::text NOT NULL,
-  invite_code text DEFAULT replace(((gen_random_uuid())::text || (gen_random_uuid())::text), '-'::text, ''::text) NOT NULL,
+  invite_code text DEFAULT internal.new_invite_code() NOT NULL,
   expires_at timestamp with time zone DEFAULT (now() + '7 days'::interval) NOT NULL,
   accepted_by uuid,
   accepted_at timestamp with time zone,
@@ -23,7 +23,7 @@ COMMENT ON COLUMN public.team_invitations.invitee_email IS 'Email address invite
 COMMENT ON COLUMN public.team_invitations.role IS 'Role the invitee gets on accepting: admin, manager or member.';
 COMMENT ON COLUMN public.team_invitations.invited_by IS 'The owner or admin who (last) sent the invitation.';
 COMMENT ON COLUMN public.team_invitations.status IS 'pending, accepted, declined or revoked.';
-COMMENT ON COLUMN public.team_invitations.invite_code IS 'Unguessable code (64 hex characters, 244 random bits) sent in the invitation mail; names the invitation for the invitee, never replaces their confirmed email. Not readable by end users.';
+COMMENT ON COLUMN public.team_invitations.invite_code IS 'Code sent in the invitation mail: 8 characters of A-Z0-9, issued by the server (a new one each time the invitation is sent); names the invitation for the invitee, never replaces their confirmed email; each user may try 10 codes an hour. Not readable by end users. Older invitations keep their 64-hex-character code until re-sent.';
 COMMENT ON COLUMN public.team_invitations.expires_at IS 'Moment after which the invitation can no longer be accepted (7 days after it was last sent).';
 COMMENT ON COLUMN public.team_invitations.accepted_by IS 'The account that accepted the invitation.';
 COMMENT ON COLUMN public.team_invitations.accepted_at IS 'When the invitation was accepted.';
@@ -34,8 +34,8 @@ COMMENT ON COLUMN public.team_invitations.updated_at IS 'Moment of the last upda
 
 -- Constraints
 ALTER TABLE public.team_invitations ADD CONSTRAINT team_invitations_accepted_by_fkey FOREIGN KEY (accepted_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+ALTER TABLE public.team_invitations ADD CONSTRAINT team_invitations_invite_code_format CHECK (invite_code ~ '^[A-Z0-9]{8}$'::text OR invite_code ~ '^[0-9a-f]{64}$'::text);
 ALTER TABLE public.team_invitations ADD CONSTRAINT team_invitations_invite_code_key UNIQUE (invite_code);
-ALTER TABLE public.team_invitations ADD CONSTRAINT team_invitations_invite_code_length CHECK (char_length(invite_code) >= 32);
 ALTER TABLE public.team_invitations ADD CONSTRAINT team_invitations_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES auth.users(id) ON DELETE SET NULL;
 ALTER TABLE public.team_invitations ADD CONSTRAINT team_invitations_invitee_email_normalised CHECK (invitee_email = lower(btrim(invitee_email)) AND invitee_email <> ''::text);
 ALTER TABLE public.team_invitations ADD CONSTRAINT team_invitations_pkey PRIMARY KEY (id);
@@ -61,6 +61,7 @@ CREATE POLICY team_invitations_select ON public.team_invitations AS PERMISSIVE F
   USING ((public.team_role(team_id) = ANY (ARRAY['owner'::text, 'admin'::text])) OR invitee_email = (( SELECT internal.caller_confirmed_email() AS caller_confirmed_email)));
 
 -- Triggers
+CREATE TRIGGER issue_team_invite_code BEFORE INSERT OR UPDATE OF invite_code ON public.team_invitations FOR EACH ROW EXECUTE FUNCTION internal.issue_team_invite_code();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.team_invitations FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 -- Grants
@@ -79,21 +80,26 @@ CREATE OR REPLACE FUNCTION internal.invitation_for_invitee(p_invitation_id uuid,
 AS $function$
 DECLARE
   v_team_id uuid;
+  v_code text := internal.typed_invite_code(p_invite_code);
   v_invitation public.team_invitations;
 BEGIN
   PERFORM internal.require_user();
   IF (p_invitation_id IS NULL) = (p_invite_code IS NULL) THEN
     RAISE EXCEPTION 'name the invitation by its id or by its code' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF v_code IS NOT NULL THEN
+    PERFORM internal.count_invite_code_try();
+  END IF;
   SELECT i.team_id INTO v_team_id FROM public.team_invitations i
-   WHERE i.id = p_invitation_id OR i.invite_code = p_invite_code;
+   WHERE i.id = p_invitation_id OR i.invite_code = v_code;
   PERFORM 1 FROM public.teams t WHERE t.id = v_team_id FOR UPDATE;
   SELECT * INTO v_invitation FROM public.team_invitations i
-   WHERE i.id = p_invitation_id OR i.invite_code = p_invite_code
+   WHERE i.id = p_invitation_id OR i.invite_code = v_code
    FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'no team invitation has this %', CASE WHEN p_invitation_id IS NULL THEN 'code' ELSE 'id' END
-      USING ERRCODE = 'no_data_found';
+  IF NOT FOUND AND v_code IS NOT NULL THEN
+    RETURN v_invitation;
+  ELSIF NOT FOUND THEN
+    RAISE EXCEPTION 'no team invitation has this id' USING ERRCODE = 'no_data_found';
   END IF;
   PERFORM internal.require_invitee(v_invitation.invitee_email);
   IF v_invitation.status <> 'pending' THEN
@@ -106,8 +112,22 @@ BEGIN
   RETURN v_invitation;
 END
 $function$;
-COMMENT ON FUNCTION internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text) IS 'For accept/decline_team_invitation: the pending, unexpired invitation (by id or code) addressed to the caller''s confirmed email, locked; raises 22023, P0002, 42501 or 23514 otherwise.';
+COMMENT ON FUNCTION internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text) IS 'For accept/decline_team_invitation: the pending, unexpired invitation (by id or code) addressed to the caller''s confirmed email, locked; a row of NULLs for an unknown code (the try counted, PT429 beyond 10 an hour); raises 22023, P0002 (unknown id), 42501 or 23514 otherwise.';
 GRANT EXECUTE ON FUNCTION internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text) TO postgres;
+
+-- internal.issue_team_invite_code(): trigger function
+CREATE OR REPLACE FUNCTION internal.issue_team_invite_code()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+BEGIN
+  NEW.invite_code := internal.new_invite_code();
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.issue_team_invite_code() IS 'Trigger: gives a written team invitation a fresh server-issued code.';
+GRANT EXECUTE ON FUNCTION internal.issue_team_invite_code() TO postgres;
 
 -- internal.team_invitation_json(p_invitation public.team_invitations): names the table
 CREATE OR REPLACE FUNCTION internal.team_invitation_json(p_invitation public.team_invitations)
@@ -136,6 +156,9 @@ DECLARE
   v_member public.team_members;
   v_team public.teams;
 BEGIN
+  IF v_invitation.id IS NULL THEN
+    RETURN NULL;
+  END IF;
   SELECT * INTO v_member FROM public.team_members m WHERE m.team_id = v_invitation.team_id AND m.user_id = v_caller;
   IF FOUND AND v_member.is_active THEN
     RAISE EXCEPTION 'you are already a member of this team' USING ERRCODE = 'unique_violation';
@@ -154,7 +177,7 @@ BEGIN
   RETURN jsonb_build_object('invitation', internal.team_invitation_json(v_invitation), 'team', internal.team_json(v_team));
 END
 $function$;
-COMMENT ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) IS 'The invitee (by confirmed email) accepts a pending team invitation named by id or code: joins the team with its role, within max_members. Answers {invitation, team}.';
+COMMENT ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) IS 'The invitee (by confirmed email) accepts a pending team invitation named by id or code: joins the team with its role, within max_members. Answers {invitation, team}; NULL for an unknown code (10 tries an hour, PT429 beyond).';
 GRANT EXECUTE ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) TO postgres;
 
@@ -247,13 +270,16 @@ AS $function$
 DECLARE
   v_invitation public.team_invitations := internal.invitation_for_invitee(p_invitation_id, p_invite_code);
 BEGIN
+  IF v_invitation.id IS NULL THEN
+    RETURN NULL;
+  END IF;
   UPDATE public.team_invitations i SET status = 'declined', declined_at = now()
    WHERE i.id = v_invitation.id
   RETURNING * INTO v_invitation;
   RETURN internal.team_invitation_json(v_invitation);
 END
 $function$;
-COMMENT ON FUNCTION public.decline_team_invitation(p_invitation_id uuid, p_invite_code text) IS 'The invitee (by confirmed email) declines a pending team invitation named by id or code; answers the invitation.';
+COMMENT ON FUNCTION public.decline_team_invitation(p_invitation_id uuid, p_invite_code text) IS 'The invitee (by confirmed email) declines a pending team invitation named by id or code; answers the invitation, NULL for an unknown code (10 tries an hour, PT429 beyond).';
 GRANT EXECUTE ON FUNCTION public.decline_team_invitation(p_invitation_id uuid, p_invite_code text) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.decline_team_invitation(p_invitation_id uuid, p_invite_code text) TO postgres;
 

@@ -251,6 +251,9 @@ DECLARE
   v_member public.team_members;
   v_team public.teams;
 BEGIN
+  IF v_invitation.id IS NULL THEN
+    RETURN NULL;
+  END IF;
   SELECT * INTO v_member FROM public.team_members m WHERE m.team_id = v_invitation.team_id AND m.user_id = v_caller;
   IF FOUND AND v_member.is_active THEN
     RAISE EXCEPTION 'you are already a member of this team' USING ERRCODE = 'unique_violation';
@@ -269,7 +272,7 @@ BEGIN
   RETURN jsonb_build_object('invitation', internal.team_invitation_json(v_invitation), 'team', internal.team_json(v_team));
 END
 $function$;
-COMMENT ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) IS 'The invitee (by confirmed email) accepts a pending team invitation named by id or code: joins the team with its role, within max_members. Answers {invitation, team}.';
+COMMENT ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) IS 'The invitee (by confirmed email) accepts a pending team invitation named by id or code: joins the team with its role, within max_members. Answers {invitation, team}; NULL for an unknown code (10 tries an hour, PT429 beyond).';
 GRANT EXECUTE ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) TO postgres;
 

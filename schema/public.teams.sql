@@ -107,21 +107,26 @@ CREATE OR REPLACE FUNCTION internal.invitation_for_invitee(p_invitation_id uuid,
 AS $function$
 DECLARE
   v_team_id uuid;
+  v_code text := internal.typed_invite_code(p_invite_code);
   v_invitation public.team_invitations;
 BEGIN
   PERFORM internal.require_user();
   IF (p_invitation_id IS NULL) = (p_invite_code IS NULL) THEN
     RAISE EXCEPTION 'name the invitation by its id or by its code' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF v_code IS NOT NULL THEN
+    PERFORM internal.count_invite_code_try();
+  END IF;
   SELECT i.team_id INTO v_team_id FROM public.team_invitations i
-   WHERE i.id = p_invitation_id OR i.invite_code = p_invite_code;
+   WHERE i.id = p_invitation_id OR i.invite_code = v_code;
   PERFORM 1 FROM public.teams t WHERE t.id = v_team_id FOR UPDATE;
   SELECT * INTO v_invitation FROM public.team_invitations i
-   WHERE i.id = p_invitation_id OR i.invite_code = p_invite_code
+   WHERE i.id = p_invitation_id OR i.invite_code = v_code
    FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'no team invitation has this %', CASE WHEN p_invitation_id IS NULL THEN 'code' ELSE 'id' END
-      USING ERRCODE = 'no_data_found';
+  IF NOT FOUND AND v_code IS NOT NULL THEN
+    RETURN v_invitation;
+  ELSIF NOT FOUND THEN
+    RAISE EXCEPTION 'no team invitation has this id' USING ERRCODE = 'no_data_found';
   END IF;
   PERFORM internal.require_invitee(v_invitation.invitee_email);
   IF v_invitation.status <> 'pending' THEN
@@ -134,7 +139,7 @@ BEGIN
   RETURN v_invitation;
 END
 $function$;
-COMMENT ON FUNCTION internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text) IS 'For accept/decline_team_invitation: the pending, unexpired invitation (by id or code) addressed to the caller''s confirmed email, locked; raises 22023, P0002, 42501 or 23514 otherwise.';
+COMMENT ON FUNCTION internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text) IS 'For accept/decline_team_invitation: the pending, unexpired invitation (by id or code) addressed to the caller''s confirmed email, locked; a row of NULLs for an unknown code (the try counted, PT429 beyond 10 an hour); raises 22023, P0002 (unknown id), 42501 or 23514 otherwise.';
 GRANT EXECUTE ON FUNCTION internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text) TO postgres;
 
 -- internal.lock_team_for_membership(p_team_id uuid, OUT owner_id uuid, OUT max_members integer, OUT active_members integer): names the table
@@ -234,6 +239,9 @@ DECLARE
   v_member public.team_members;
   v_team public.teams;
 BEGIN
+  IF v_invitation.id IS NULL THEN
+    RETURN NULL;
+  END IF;
   SELECT * INTO v_member FROM public.team_members m WHERE m.team_id = v_invitation.team_id AND m.user_id = v_caller;
   IF FOUND AND v_member.is_active THEN
     RAISE EXCEPTION 'you are already a member of this team' USING ERRCODE = 'unique_violation';
@@ -252,7 +260,7 @@ BEGIN
   RETURN jsonb_build_object('invitation', internal.team_invitation_json(v_invitation), 'team', internal.team_json(v_team));
 END
 $function$;
-COMMENT ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) IS 'The invitee (by confirmed email) accepts a pending team invitation named by id or code: joins the team with its role, within max_members. Answers {invitation, team}.';
+COMMENT ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) IS 'The invitee (by confirmed email) accepts a pending team invitation named by id or code: joins the team with its role, within max_members. Answers {invitation, team}; NULL for an unknown code (10 tries an hour, PT429 beyond).';
 GRANT EXECUTE ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.accept_team_invitation(p_invitation_id uuid, p_invite_code text) TO postgres;
 

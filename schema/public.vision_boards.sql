@@ -320,11 +320,12 @@ BEGIN
     RETURN NULL;
   END IF;
   v_name := storage.url_decode(v_match[2]);
-  IF v_name IS NOT NULL AND split_part(v_name, '/', 1) = OLD.user_id::text THEN
-    DELETE FROM storage.objects WHERE bucket_id = storage.url_decode(v_match[1]) AND name = v_name;
+  IF v_name IS NOT NULL THEN
+    DELETE FROM storage.objects
+     WHERE bucket_id = storage.url_decode(v_match[1]) AND name = v_name AND owner = OLD.user_id;
   END IF;
   RETURN NULL;
 END
 $function$;
-COMMENT ON FUNCTION storage.delete_file_of_purged_row() IS NULL;
+COMMENT ON FUNCTION storage.delete_file_of_purged_row() IS 'Trigger: when a vision board, reference image or document row is deleted for real, deletes the stored object its URL (column TG_ARGV[0]) names, if the row''s user owns it.';
 GRANT EXECUTE ON FUNCTION storage.delete_file_of_purged_row() TO postgres;

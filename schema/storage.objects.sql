@@ -16,8 +16,8 @@ CREATE TABLE storage.objects (
 COMMENT ON TABLE storage.objects IS 'Metadata of one stored object; its bytes live in the object store under bucket and name.';
 COMMENT ON COLUMN storage.objects.id IS 'Primary key.';
 COMMENT ON COLUMN storage.objects.bucket_id IS 'Bucket holding the object.';
-COMMENT ON COLUMN storage.objects.name IS 'Object path inside the bucket; its first segment is the owner''s user id in the app''s buckets.';
-COMMENT ON COLUMN storage.objects.owner IS 'User who uploaded the object.';
+COMMENT ON COLUMN storage.objects.name IS 'Object path inside the bucket, chosen by the uploader.';
+COMMENT ON COLUMN storage.objects.owner IS 'User who uploaded the object: the only user who may overwrite, move or remove it, and, in a private bucket, read it; NULL for objects written by the server.';
 COMMENT ON COLUMN storage.objects.metadata IS 'size, mimetype, eTag, cacheControl, lastModified.';
 COMMENT ON COLUMN storage.objects.path_tokens IS 'The path split on /, for folder listings and policies.';
 COMMENT ON COLUMN storage.objects.version IS 'Key of the stored bytes in the object store; every write makes a new one.';
@@ -45,19 +45,18 @@ ALTER TABLE storage.objects NO FORCE ROW LEVEL SECURITY;
 
 -- Policies
 CREATE POLICY objects_delete_own ON storage.objects AS PERMISSIVE FOR DELETE TO authenticated
-  USING (path_tokens[1] = ((( SELECT auth.uid() AS uid))::text) AND NOT storage.is_public_bucket(bucket_id));
+  USING (owner = (( SELECT auth.uid() AS uid)));
 CREATE POLICY objects_insert_own ON storage.objects AS PERMISSIVE FOR INSERT TO authenticated
-  WITH CHECK (path_tokens[1] = ((( SELECT auth.uid() AS uid))::text) AND array_length(path_tokens, 1) > 1 AND owner = (( SELECT auth.uid() AS uid)));
+  WITH CHECK (owner = (( SELECT auth.uid() AS uid)));
 CREATE POLICY objects_select_own ON storage.objects AS PERMISSIVE FOR SELECT TO authenticated
-  USING (path_tokens[1] = ((( SELECT auth.uid() AS uid))::text) OR storage.is_public_bucket(bucket_id));
+  USING (owner = (( SELECT auth.uid() AS uid)) OR storage.is_public_bucket(bucket_id));
 CREATE POLICY objects_select_public ON storage.objects AS PERMISSIVE FOR SELECT TO anon
   USING (storage.is_public_bucket(bucket_id));
 CREATE POLICY objects_update_own ON storage.objects AS PERMISSIVE FOR UPDATE TO authenticated
-  USING (path_tokens[1] = ((( SELECT auth.uid() AS uid))::text))
-  WITH CHECK (path_tokens[1] = ((( SELECT auth.uid() AS uid))::text) AND array_length(path_tokens, 1) > 1 AND owner = (( SELECT auth.uid() AS uid)));
+  USING (owner = (( SELECT auth.uid() AS uid)))
+  WITH CHECK (owner = (( SELECT auth.uid() AS uid)));
 
 -- Triggers
-CREATE TRIGGER guard_public_moves BEFORE UPDATE OF bucket_id, name ON storage.objects FOR EACH ROW EXECUTE FUNCTION storage.guard_public_moves();
 CREATE TRIGGER queue_deleted_bytes AFTER DELETE OR UPDATE OF version ON storage.objects FOR EACH ROW EXECUTE FUNCTION storage.queue_deleted_bytes();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON storage.objects FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
@@ -100,33 +99,30 @@ BEGIN
     RETURN NULL;
   END IF;
   v_name := storage.url_decode(v_match[2]);
-  IF v_name IS NOT NULL AND split_part(v_name, '/', 1) = OLD.user_id::text THEN
-    DELETE FROM storage.objects WHERE bucket_id = storage.url_decode(v_match[1]) AND name = v_name;
+  IF v_name IS NOT NULL THEN
+    DELETE FROM storage.objects
+     WHERE bucket_id = storage.url_decode(v_match[1]) AND name = v_name AND owner = OLD.user_id;
   END IF;
   RETURN NULL;
 END
 $function$;
-COMMENT ON FUNCTION storage.delete_file_of_purged_row() IS NULL;
+COMMENT ON FUNCTION storage.delete_file_of_purged_row() IS 'Trigger: when a vision board, reference image or document row is deleted for real, deletes the stored object its URL (column TG_ARGV[0]) names, if the row''s user owns it.';
 GRANT EXECUTE ON FUNCTION storage.delete_file_of_purged_row() TO postgres;
 
--- storage.guard_public_moves(): trigger function
-CREATE OR REPLACE FUNCTION storage.guard_public_moves()
+-- storage.delete_objects_of_deleted_user(): names the table
+CREATE OR REPLACE FUNCTION storage.delete_objects_of_deleted_user()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO ''
 AS $function$
 BEGIN
-  IF (NEW.bucket_id IS DISTINCT FROM OLD.bucket_id OR NEW.name IS DISTINCT FROM OLD.name)
-     AND current_user IN ('anon', 'authenticated')
-     AND storage.is_public_bucket(OLD.bucket_id) THEN
-    RAISE EXCEPTION 'only service_role may move objects out of a public bucket'
-      USING ERRCODE = '42501';
-  END IF;
-  RETURN NEW;
+  DELETE FROM storage.objects WHERE owner = OLD.id;
+  RETURN OLD;
 END
 $function$;
-COMMENT ON FUNCTION storage.guard_public_moves() IS NULL;
-GRANT EXECUTE ON FUNCTION storage.guard_public_moves() TO postgres;
+COMMENT ON FUNCTION storage.delete_objects_of_deleted_user() IS 'Trigger: deletes the stored objects a user owns when the user is deleted.';
+GRANT EXECUTE ON FUNCTION storage.delete_objects_of_deleted_user() TO postgres;
 
 -- storage.queue_deleted_bytes(): trigger function
 CREATE OR REPLACE FUNCTION storage.queue_deleted_bytes()

@@ -145,10 +145,13 @@ SELECT tests.assert(EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_attribute a ON
                     format('%s.%s references vision_boards ON DELETE SET NULL', f.t, f.col))
   FROM (VALUES ('profiles', 'primary_vision_id'), ('poster_orders', 'vision_board_id')) AS f (t, col);
 
--- Credits are server-controlled (F2): no client role updates credits, tier, status, customer id.
+-- Credits are server-controlled (F2): no client role updates tier, status, customer id; anon no
+-- credits either. authenticated holds UPDATE (credits) for the one-credit spend that 0039's
+-- trigger allows and nothing more (tested in 0039_client_credit_spend.sql).
 SELECT tests.assert(NOT has_column_privilege(r, 'public.profiles', c, 'UPDATE'), format('%s cannot update profiles.%s', r, c))
   FROM unnest(ARRAY['anon', 'authenticated']) AS r,
-       unnest(ARRAY['credits', 'subscription_tier', 'subscription_status', 'stripe_customer_id', 'id', 'created_at']) AS c;
+       unnest(ARRAY['subscription_tier', 'subscription_status', 'stripe_customer_id', 'id', 'created_at']) AS c;
+SELECT tests.assert(NOT has_column_privilege('anon', 'public.profiles', 'credits', 'UPDATE'), 'anon cannot update profiles.credits');
 SELECT tests.assert(has_column_privilege('authenticated', 'public.profiles', c, 'UPDATE'), 'authenticated can update profiles.' || c)
   FROM unnest(ARRAY['onboarding_completed', 'financial_target', 'primary_vision_id']) AS c;
 SELECT tests.assert(NOT has_table_privilege('authenticated', 'public.profiles', p), 'authenticated has no ' || p || ' on profiles')

@@ -103,7 +103,7 @@ DECLARE
   c text;
 BEGIN
   FOR r IN SELECT * FROM (VALUES
-    ('partner_invitations', 'INSERT', 'id,inviter_id,invitee_email,message,expires_at,created_at,updated_at'),
+    ('partner_invitations', 'INSERT', 'id,inviter_id,invitee_email,invite_code,message,expires_at,created_at,updated_at'),
     ('slack_installations', 'SELECT', 'id,user_id,team_id,team_name,bot_user_id,token_key_version,scope,authed_user_id,is_active,settings,installed_at,disconnected_at,created_at,updated_at'),
     ('slack_installations', 'UPDATE', 'settings,is_active,disconnected_at'),
     ('slack_installations', 'INSERT', ''),
@@ -178,7 +178,7 @@ DECLARE
 BEGIN
   FOR r IN SELECT * FROM (VALUES
     ('partner_invitations', 'UNIQUE (invite_code)'),
-    ('partner_invitations', 'CHECK ((char_length(invite_code) >= 32))'),
+    ('partner_invitations', $c$CHECK (((invite_code ~ '^[A-Z0-9]{8}$'::text) OR (invite_code ~ '^[0-9a-f]{64}$'::text)))$c$),
     ('partner_connections', 'UNIQUE (user_id, partner_id)'),
     ('partner_connections', 'CHECK ((partner_id <> user_id))'),
     ('slack_installations', 'UNIQUE (user_id, team_id)'),
@@ -267,7 +267,7 @@ DECLARE
 BEGIN
   FOR r IN SELECT * FROM (VALUES
     ('partner_invitations', 'inviter_id', 'auth.uid()'),
-    ('partner_invitations', 'invite_code', 'replace(((gen_random_uuid())::text || (gen_random_uuid())::text), ''-''::text, ''''::text)'),
+    ('partner_invitations', 'invite_code', 'internal.new_invite_code()'),
     ('partner_invitations', 'status', '''pending''::text'),
     ('partner_invitations', 'expires_at', '(now() + ''7 days''::interval)'),
     ('shared_goals', 'created_by', 'auth.uid()'),

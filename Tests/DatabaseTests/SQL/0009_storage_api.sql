@@ -1,5 +1,5 @@
--- storage API additions: the byte-deletion queue, anonymous uploads refused by RLS, no moves
--- out of public buckets, bucket limits for uploads, and purged app rows taking their files along.
+-- storage API additions: the byte-deletion queue, anonymous uploads refused by RLS, bucket
+-- limits for uploads, and purged app rows taking their (owned) files along.
 CREATE TEMP TABLE ids AS SELECT tests.create_user('owner@storage-api.test') AS alice;
 GRANT SELECT ON ids TO PUBLIC;
 INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ('open', 'open', true, 100, ARRAY['image/*']);
@@ -22,17 +22,17 @@ SELECT tests.assert_eq(tests.affected('DELETE FROM storage.objects WHERE bucket_
 SELECT tests.act_as_owner();
 SELECT tests.assert_eq((SELECT array_agg(version ORDER BY version) FROM storage.deleted_objects), ARRAY['v1', 'v2'], 'replaced and deleted versions are queued');
 
--- Renaming or moving an object out of a public bucket is a delete by another name.
+-- The owner may rename or move an object out of a public bucket (0038); service_role moves anything.
 SELECT tests.act_as((SELECT alice FROM ids));
-SELECT tests.assert_raises(format('UPDATE storage.objects SET name = %L WHERE version = %L', (SELECT alice FROM ids) || '/moved.png', 'v9'), '42501', 'no rename in a public bucket');
-SELECT tests.assert_raises(format('UPDATE storage.objects SET bucket_id = %L WHERE version = %L', 'visions', 'v9'), '42501', 'no move out of a public bucket');
+SELECT tests.assert_eq(tests.affected(format('UPDATE storage.objects SET name = %L WHERE version = %L', 'renamed.png', 'v9')), 1::bigint, 'the owner renames in a public bucket');
 SELECT tests.act_as_service();
 SELECT tests.assert_eq(tests.affected(format('UPDATE storage.objects SET name = %L WHERE version = %L', 'x/moved.png', 'v9')), 1::bigint, 'service_role moves anything');
 
--- A purged board takes its image (in the owner's folder) along; a soft delete keeps it.
+-- A purged board takes its image (owned by the board's user, wherever it lies) along; a soft
+-- delete keeps it; a file someone else owns stays.
 SELECT tests.act_as((SELECT alice FROM ids));
-INSERT INTO storage.objects (bucket_id, name, version) SELECT 'visions', alice || '/board 1.png', 'v3' FROM ids;
-INSERT INTO public.vision_boards (prompt, image_url) SELECT 'p', 'https://api.test/storage/v1/object/sign/visions/' || alice || '/board%201.png?token=t' FROM ids;
+INSERT INTO storage.objects (bucket_id, name, version) VALUES ('visions', 'board 1.png', 'v3');
+INSERT INTO public.vision_boards (prompt, image_url) VALUES ('p', 'https://api.test/storage/v1/object/sign/visions/board%201.png?token=t');
 DELETE FROM public.vision_boards;
 SELECT tests.assert_eq(tests.row_count('SELECT 1 FROM storage.objects WHERE version = ''v3'''), 1::bigint, 'a soft-deleted board keeps its image');
 SELECT tests.act_as_service();
@@ -40,5 +40,13 @@ DELETE FROM public.vision_boards;
 SELECT tests.assert_eq(tests.row_count('SELECT 1 FROM storage.objects WHERE version = ''v3'''), 0::bigint, 'the purge deletes the image row');
 SELECT tests.act_as_owner();
 SELECT tests.assert_eq(tests.row_count('SELECT 1 FROM storage.deleted_objects WHERE version = ''v3'''), 1::bigint, 'and queues its bytes');
+SELECT tests.act_as_service();
+INSERT INTO storage.objects (bucket_id, name, version) VALUES ('visions', 'shared.png', 'v4');
+SELECT tests.act_as((SELECT alice FROM ids));
+INSERT INTO public.vision_boards (prompt, image_url) VALUES ('p', 'https://api.test/storage/v1/object/public/visions/shared.png');
+SELECT tests.act_as_service();
+DELETE FROM public.vision_boards;
+SELECT tests.assert_eq(tests.row_count('SELECT 1 FROM storage.objects WHERE version = ''v4'''), 1::bigint, 'a purged board leaves a file its user does not own');
+SELECT tests.act_as_owner();
 SELECT tests.assert_eq(storage.url_decode('a%20b%2Fc'), 'a b/c', 'url_decode');
 SELECT tests.assert_eq(storage.url_decode('%ff'), NULL::text, 'url_decode refuses invalid UTF-8');

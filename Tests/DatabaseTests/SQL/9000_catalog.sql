@@ -94,9 +94,9 @@ SELECT tests.assert_eq(
      AND has_column_privilege(r.rolname, format('public.%I', c.table_name), c.column_name, 'SELECT')),
   NULL::text[], 'client roles that can select ciphertext');
 
--- End users cannot touch their own credits, tier or payment fields.
+-- End users cannot touch their tier or payment fields (credits: only the one-credit spend of 0039).
 SELECT tests.assert_eq(
-  (SELECT array_agg(col ORDER BY col) FROM unnest(ARRAY['credits', 'subscription_tier', 'subscription_status', 'stripe_customer_id']) AS col
+  (SELECT array_agg(col ORDER BY col) FROM unnest(ARRAY['subscription_tier', 'subscription_status', 'stripe_customer_id']) AS col
    WHERE has_column_privilege('authenticated', 'public.profiles', col, 'UPDATE')),
   NULL::text[], 'profile columns authenticated may update but must not');
 SELECT tests.assert(NOT has_column_privilege('service_role', 'public.profiles', 'credits', 'UPDATE'), 'not even service_role updates credits directly');
