@@ -317,6 +317,61 @@ COMMENT ON FUNCTION public.add_team_member(p_team_id uuid, p_email text, p_role 
 GRANT EXECUTE ON FUNCTION public.add_team_member(p_team_id uuid, p_email text, p_role text) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.add_team_member(p_team_id uuid, p_email text, p_role text) TO postgres;
 
+-- public.calculate_team_leaderboard(p_team_id uuid, p_period_type text): names the table
+CREATE OR REPLACE FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text DEFAULT 'weekly'::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_period record := internal.leaderboard_period(p_team_id, p_period_type);
+  v_previous jsonb;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM public.teams t WHERE t.id = p_team_id) THEN
+    RAISE EXCEPTION 'no team has id %', p_team_id USING ERRCODE = 'no_data_found';
+  END IF;
+  -- One computation of a team's board at a time, so two never interleave their rows.
+  PERFORM pg_advisory_xact_lock(hashtextextended('team_leaderboards:' || p_team_id::text || ':' || p_period_type, 0));
+
+  -- The previous snapshot's ranks, for each member's change of rank.
+  SELECT coalesce(jsonb_object_agg(l.user_id, l.rank), '{}'::jsonb) INTO v_previous
+    FROM public.team_leaderboards l
+   WHERE l.team_id = p_team_id AND l.period_type = p_period_type;
+  DELETE FROM public.team_leaderboards l WHERE l.team_id = p_team_id AND l.period_type = p_period_type;
+
+  WITH scores AS (
+    SELECT m.user_id,
+           (SELECT count(*)
+              FROM public.habits h
+              JOIN public.habit_completions c ON c.habit_id = h.id
+             WHERE h.user_id = m.user_id AND h.is_active
+               AND c.completed_on BETWEEN v_period.period_start AND v_period.period_end)::integer AS completions,
+           (SELECT coalesce(max(h.current_streak), 0)
+              FROM public.habits h
+             WHERE h.user_id = m.user_id AND h.is_active)::integer AS streak
+      FROM public.team_members m
+     WHERE m.team_id = p_team_id AND m.is_active
+  ), ranked AS (
+    SELECT s.*, row_number() OVER (ORDER BY s.completions DESC, s.streak DESC, s.user_id)::integer AS rank
+      FROM scores s
+  )
+  INSERT INTO public.team_leaderboards
+    (team_id, period_type, period_start, period_end, user_id, rank, user_name, avatar_url,
+     total_score, completions_count, longest_streak, rank_change, generated_at)
+  SELECT p_team_id, p_period_type, v_period.period_start, v_period.period_end, r.user_id, r.rank,
+         internal.display_name(u), nullif(btrim(u.raw_user_meta_data ->> 'avatar_url'), ''),
+         r.completions, r.completions, r.streak, coalesce((v_previous ->> r.user_id::text)::integer - r.rank, 0), now()
+    FROM ranked r
+    JOIN auth.users u ON u.id = r.user_id;
+
+  RETURN internal.leaderboard_rankings(p_team_id, p_period_type);
+END
+$function$;
+COMMENT ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) IS 'Computes the team''s ranking for the current UTC day, ISO week, month or all time (completions of active habits in the period, then best current streak), replaces its rows of that period type in team_leaderboards and returns the rankings.';
+GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO postgres;
+GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO service_role;
+
 -- public.compile_user_knowledge_base(p_user_id uuid): names the table
 CREATE OR REPLACE FUNCTION public.compile_user_knowledge_base(p_user_id uuid)
  RETURNS void
@@ -472,43 +527,36 @@ CREATE OR REPLACE FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_
 AS $function$
 DECLARE
   v_uid uuid := internal.require_user();
-  v_today date := (now() AT TIME ZONE 'UTC')::date;
-  v_start date;
-  v_board public.team_leaderboards;
+  v_period record;
+  v_generated timestamptz;
 BEGIN
   IF NOT public.is_team_member(p_team_id) THEN
     RAISE EXCEPTION 'no team of yours has id %', p_team_id USING ERRCODE = 'no_data_found';
   END IF;
-  v_start := CASE p_period_type
-    WHEN 'daily' THEN v_today
-    WHEN 'weekly' THEN date_trunc('week', v_today::timestamp)::date
-    WHEN 'monthly' THEN date_trunc('month', v_today::timestamp)::date
-  END;
-  IF v_start IS NULL THEN
-    RAISE EXCEPTION 'unknown period % (expected daily, weekly or monthly)', p_period_type
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  v_period := internal.leaderboard_period(p_team_id, p_period_type);
   IF p_refresh AND public.team_role(p_team_id) NOT IN ('owner', 'admin') THEN
     RAISE EXCEPTION 'only the team''s owner or admins may force a refresh' USING ERRCODE = 'insufficient_privilege';
   END IF;
-  SELECT * INTO v_board FROM public.team_leaderboards b
-   WHERE b.team_id = p_team_id AND b.period_type = p_period_type AND b.period_start = v_start;
-  IF NOT FOUND OR p_refresh OR v_board.generated_at < now() - interval '300 seconds' THEN
+  SELECT min(l.generated_at) INTO v_generated FROM public.team_leaderboards l
+   WHERE l.team_id = p_team_id AND l.period_type = p_period_type AND l.period_start = v_period.period_start;
+  IF v_generated IS NULL OR p_refresh OR v_generated < now() - interval '300 seconds' THEN
     PERFORM public.calculate_team_leaderboard(p_team_id, p_period_type);
-    SELECT * INTO v_board FROM public.team_leaderboards b
-     WHERE b.team_id = p_team_id AND b.period_type = p_period_type AND b.period_start = v_start;
+    v_generated := now();
   END IF;
   RETURN jsonb_build_object(
-    'team_id', p_team_id, 'period_type', v_board.period_type, 'period_start', v_board.period_start,
-    'period_end', v_board.period_end, 'generated_at', v_board.generated_at,
+    'team_id', p_team_id, 'period_type', p_period_type, 'period_start', v_period.period_start,
+    'period_end', v_period.period_end, 'generated_at', v_generated,
     'rankings', coalesce((
-      SELECT jsonb_agg(r.entry || jsonb_build_object('display_name', internal.display_name(u), 'is_me', u.id = v_uid)
-                       ORDER BY r.position)
-        FROM jsonb_array_elements(v_board.rankings) WITH ORDINALITY AS r (entry, position)
-        JOIN auth.users u ON u.id = (r.entry ->> 'user_id')::uuid), '[]'::jsonb));
+      SELECT jsonb_agg(jsonb_build_object(
+               'user_id', l.user_id, 'rank', l.rank, 'completions', l.completions_count, 'streak', l.longest_streak,
+               'display_name', internal.display_name(u), 'is_me', u.id = v_uid)
+               ORDER BY l.rank)
+        FROM public.team_leaderboards l
+        JOIN auth.users u ON u.id = l.user_id
+       WHERE l.team_id = p_team_id AND l.period_type = p_period_type), '[]'::jsonb));
 END
 $function$;
-COMMENT ON FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_type text, p_refresh boolean) IS 'A team''s daily, weekly or monthly leaderboard for its active members: the cached snapshot when at most 5 minutes old, else recomputed; owner or admin may force a refresh.';
+COMMENT ON FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_type text, p_refresh boolean) IS 'A team''s daily, weekly, monthly or all_time leaderboard for its active members: the stored snapshot when at most 5 minutes old, else recomputed (and stored); owner or admin may force a refresh.';
 GRANT EXECUTE ON FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_type text, p_refresh boolean) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_type text, p_refresh boolean) TO postgres;
 

@@ -6,32 +6,53 @@ CREATE TABLE public.team_leaderboards (
   period_type text NOT NULL,
   period_start date NOT NULL,
   period_end date NOT NULL,
-  rankings jsonb DEFAULT '[]'::jsonb NOT NULL,
   generated_at timestamp with time zone DEFAULT now() NOT NULL,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  user_id uuid NOT NULL,
+  rank integer NOT NULL,
+  user_name text,
+  avatar_url text,
+  total_score integer DEFAULT 0 NOT NULL,
+  completions_count integer DEFAULT 0 NOT NULL,
+  longest_streak integer DEFAULT 0 NOT NULL,
+  rank_change integer DEFAULT 0 NOT NULL
 );
-COMMENT ON TABLE public.team_leaderboards IS 'Snapshot of a team''s ranking for one day, week or month; written only by the leaderboard functions.';
+COMMENT ON TABLE public.team_leaderboards IS 'The current leaderboard of each team and period type, one row per active member in rank order; written only by the leaderboard functions.';
 COMMENT ON COLUMN public.team_leaderboards.id IS 'Primary key.';
 COMMENT ON COLUMN public.team_leaderboards.team_id IS 'The team ranked.';
-COMMENT ON COLUMN public.team_leaderboards.period_type IS 'daily, weekly or monthly.';
+COMMENT ON COLUMN public.team_leaderboards.period_type IS 'daily (the UTC day), weekly (the ISO week), monthly (the calendar month) or all_time (since the team was created).';
 COMMENT ON COLUMN public.team_leaderboards.period_start IS 'First day of the period (UTC).';
-COMMENT ON COLUMN public.team_leaderboards.period_end IS 'Last day of the period (UTC).';
-COMMENT ON COLUMN public.team_leaderboards.rankings IS 'JSON array in rank order of {user_id, rank, completions, streak}.';
-COMMENT ON COLUMN public.team_leaderboards.generated_at IS 'When the snapshot was last computed.';
+COMMENT ON COLUMN public.team_leaderboards.period_end IS 'Last day of the period (UTC; today for all_time).';
+COMMENT ON COLUMN public.team_leaderboards.generated_at IS 'When the snapshot was computed.';
 COMMENT ON COLUMN public.team_leaderboards.created_at IS 'Row creation moment.';
 COMMENT ON COLUMN public.team_leaderboards.updated_at IS 'Moment of the last update (maintained by trigger).';
+COMMENT ON COLUMN public.team_leaderboards.user_id IS 'The ranked member.';
+COMMENT ON COLUMN public.team_leaderboards.rank IS '1-based position: completions descending, then best streak descending, then user id.';
+COMMENT ON COLUMN public.team_leaderboards.user_name IS 'The name the member shows teammates when the snapshot was taken (user_metadata full_name or name, else the local part of their email).';
+COMMENT ON COLUMN public.team_leaderboards.avatar_url IS 'The member''s user_metadata avatar_url when the snapshot was taken, if any.';
+COMMENT ON COLUMN public.team_leaderboards.total_score IS 'The member''s score for the period: their completions of active habits in it.';
+COMMENT ON COLUMN public.team_leaderboards.completions_count IS 'Completions of the member''s active habits with completed_on in the period.';
+COMMENT ON COLUMN public.team_leaderboards.longest_streak IS 'The best current streak among the member''s active habits.';
+COMMENT ON COLUMN public.team_leaderboards.rank_change IS 'Places gained since the previous snapshot of this team and period type (negative when fallen; 0 for a new entry).';
 
 -- Constraints
+ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_completions_count_check CHECK (completions_count >= 0);
+ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_longest_streak_check CHECK (longest_streak >= 0);
+ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_member_key UNIQUE (team_id, period_type, user_id);
 ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_period_check CHECK (period_end >= period_start);
-ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_period_type_check CHECK (period_type = ANY (ARRAY['daily'::text, 'weekly'::text, 'monthly'::text]));
+ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_period_type_check CHECK (period_type = ANY (ARRAY['daily'::text, 'weekly'::text, 'monthly'::text, 'all_time'::text]));
 ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_pkey PRIMARY KEY (id);
+ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_rank_check CHECK (rank >= 1);
 ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(id) ON DELETE CASCADE;
-ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_team_id_period_type_period_start_key UNIQUE (team_id, period_type, period_start);
+ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_total_score_check CHECK (total_score >= 0);
+ALTER TABLE public.team_leaderboards ADD CONSTRAINT team_leaderboards_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 -- Indexes
+CREATE UNIQUE INDEX team_leaderboards_member_key ON public.team_leaderboards USING btree (team_id, period_type, user_id);
+CREATE INDEX team_leaderboards_period_rank_idx ON public.team_leaderboards USING btree (period_type, rank);
 CREATE UNIQUE INDEX team_leaderboards_pkey ON public.team_leaderboards USING btree (id);
-CREATE UNIQUE INDEX team_leaderboards_team_id_period_type_period_start_key ON public.team_leaderboards USING btree (team_id, period_type, period_start);
+CREATE INDEX team_leaderboards_user_id_idx ON public.team_leaderboards USING btree (user_id);
 
 -- Row-level security
 ALTER TABLE public.team_leaderboards ENABLE ROW LEVEL SECURITY;
@@ -52,6 +73,22 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
+-- internal.leaderboard_rankings(p_team_id uuid, p_period_type text): names the table
+CREATE OR REPLACE FUNCTION internal.leaderboard_rankings(p_team_id uuid, p_period_type text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'user_id', l.user_id, 'rank', l.rank, 'completions', l.completions_count, 'streak', l.longest_streak)
+           ORDER BY l.rank), '[]'::jsonb)
+    FROM public.team_leaderboards l
+   WHERE l.team_id = p_team_id AND l.period_type = p_period_type
+$function$;
+COMMENT ON FUNCTION internal.leaderboard_rankings(p_team_id uuid, p_period_type text) IS 'A team''s current leaderboard of one period type as [{user_id, rank, completions, streak}] in rank order.';
+GRANT EXECUTE ON FUNCTION internal.leaderboard_rankings(p_team_id uuid, p_period_type text) TO postgres;
+
 -- public.calculate_team_leaderboard(p_team_id uuid, p_period_type text): names the table
 CREATE OR REPLACE FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text DEFAULT 'weekly'::text)
  RETURNS jsonb
@@ -60,63 +97,50 @@ CREATE OR REPLACE FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_p
  SET search_path TO ''
 AS $function$
 DECLARE
-  v_today date := (now() AT TIME ZONE 'UTC')::date;
-  v_start date;
-  v_end date;
-  v_rankings jsonb;
+  v_period record := internal.leaderboard_period(p_team_id, p_period_type);
+  v_previous jsonb;
 BEGIN
-  CASE p_period_type
-    WHEN 'daily' THEN
-      v_start := v_today;
-      v_end := v_today;
-    WHEN 'weekly' THEN
-      v_start := date_trunc('week', v_today::timestamp)::date;
-      v_end := v_start + 6;
-    WHEN 'monthly' THEN
-      v_start := date_trunc('month', v_today::timestamp)::date;
-      v_end := (date_trunc('month', v_today::timestamp) + interval '1 month')::date - 1;
-    ELSE
-      RAISE EXCEPTION 'unknown period type % (expected daily, weekly or monthly)', p_period_type
-        USING ERRCODE = 'invalid_parameter_value';
-  END CASE;
-
   IF NOT EXISTS (SELECT 1 FROM public.teams t WHERE t.id = p_team_id) THEN
     RAISE EXCEPTION 'no team has id %', p_team_id USING ERRCODE = 'no_data_found';
   END IF;
+  -- One computation of a team's board at a time, so two never interleave their rows.
+  PERFORM pg_advisory_xact_lock(hashtextextended('team_leaderboards:' || p_team_id::text || ':' || p_period_type, 0));
 
-  SELECT coalesce(jsonb_agg(jsonb_build_object(
-           'user_id', r.user_id, 'rank', r.rank, 'completions', r.completions, 'streak', r.streak)
-           ORDER BY r.rank), '[]'::jsonb)
-  INTO v_rankings
-  FROM (
-    SELECT s.user_id, s.completions, s.streak,
-           row_number() OVER (ORDER BY s.completions DESC, s.streak DESC, s.user_id) AS rank
-    FROM (
-      SELECT m.user_id,
-             (SELECT count(*)
+  -- The previous snapshot's ranks, for each member's change of rank.
+  SELECT coalesce(jsonb_object_agg(l.user_id, l.rank), '{}'::jsonb) INTO v_previous
+    FROM public.team_leaderboards l
+   WHERE l.team_id = p_team_id AND l.period_type = p_period_type;
+  DELETE FROM public.team_leaderboards l WHERE l.team_id = p_team_id AND l.period_type = p_period_type;
+
+  WITH scores AS (
+    SELECT m.user_id,
+           (SELECT count(*)
               FROM public.habits h
               JOIN public.habit_completions c ON c.habit_id = h.id
-              WHERE h.user_id = m.user_id AND h.is_active
-                AND c.completed_on BETWEEN v_start AND v_end)::integer AS completions,
-             (SELECT coalesce(max(h.current_streak), 0)
+             WHERE h.user_id = m.user_id AND h.is_active
+               AND c.completed_on BETWEEN v_period.period_start AND v_period.period_end)::integer AS completions,
+           (SELECT coalesce(max(h.current_streak), 0)
               FROM public.habits h
-              WHERE h.user_id = m.user_id AND h.is_active)::integer AS streak
+             WHERE h.user_id = m.user_id AND h.is_active)::integer AS streak
       FROM public.team_members m
-      WHERE m.team_id = p_team_id AND m.is_active
-    ) s
-  ) r;
+     WHERE m.team_id = p_team_id AND m.is_active
+  ), ranked AS (
+    SELECT s.*, row_number() OVER (ORDER BY s.completions DESC, s.streak DESC, s.user_id)::integer AS rank
+      FROM scores s
+  )
+  INSERT INTO public.team_leaderboards
+    (team_id, period_type, period_start, period_end, user_id, rank, user_name, avatar_url,
+     total_score, completions_count, longest_streak, rank_change, generated_at)
+  SELECT p_team_id, p_period_type, v_period.period_start, v_period.period_end, r.user_id, r.rank,
+         internal.display_name(u), nullif(btrim(u.raw_user_meta_data ->> 'avatar_url'), ''),
+         r.completions, r.completions, r.streak, coalesce((v_previous ->> r.user_id::text)::integer - r.rank, 0), now()
+    FROM ranked r
+    JOIN auth.users u ON u.id = r.user_id;
 
-  INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, rankings, generated_at)
-  VALUES (p_team_id, p_period_type, v_start, v_end, v_rankings, now())
-  ON CONFLICT (team_id, period_type, period_start) DO UPDATE
-    SET rankings = EXCLUDED.rankings,
-        period_end = EXCLUDED.period_end,
-        generated_at = EXCLUDED.generated_at;
-
-  RETURN v_rankings;
+  RETURN internal.leaderboard_rankings(p_team_id, p_period_type);
 END
 $function$;
-COMMENT ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) IS 'Computes the team''s ranking for the current UTC day, ISO week or month (completions of active habits in the period, then best current streak), stores the snapshot and returns the rankings.';
+COMMENT ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) IS 'Computes the team''s ranking for the current UTC day, ISO week, month or all time (completions of active habits in the period, then best current streak), replaces its rows of that period type in team_leaderboards and returns the rankings.';
 GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO postgres;
 GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO service_role;
 
@@ -129,43 +153,36 @@ CREATE OR REPLACE FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_
 AS $function$
 DECLARE
   v_uid uuid := internal.require_user();
-  v_today date := (now() AT TIME ZONE 'UTC')::date;
-  v_start date;
-  v_board public.team_leaderboards;
+  v_period record;
+  v_generated timestamptz;
 BEGIN
   IF NOT public.is_team_member(p_team_id) THEN
     RAISE EXCEPTION 'no team of yours has id %', p_team_id USING ERRCODE = 'no_data_found';
   END IF;
-  v_start := CASE p_period_type
-    WHEN 'daily' THEN v_today
-    WHEN 'weekly' THEN date_trunc('week', v_today::timestamp)::date
-    WHEN 'monthly' THEN date_trunc('month', v_today::timestamp)::date
-  END;
-  IF v_start IS NULL THEN
-    RAISE EXCEPTION 'unknown period % (expected daily, weekly or monthly)', p_period_type
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  v_period := internal.leaderboard_period(p_team_id, p_period_type);
   IF p_refresh AND public.team_role(p_team_id) NOT IN ('owner', 'admin') THEN
     RAISE EXCEPTION 'only the team''s owner or admins may force a refresh' USING ERRCODE = 'insufficient_privilege';
   END IF;
-  SELECT * INTO v_board FROM public.team_leaderboards b
-   WHERE b.team_id = p_team_id AND b.period_type = p_period_type AND b.period_start = v_start;
-  IF NOT FOUND OR p_refresh OR v_board.generated_at < now() - interval '300 seconds' THEN
+  SELECT min(l.generated_at) INTO v_generated FROM public.team_leaderboards l
+   WHERE l.team_id = p_team_id AND l.period_type = p_period_type AND l.period_start = v_period.period_start;
+  IF v_generated IS NULL OR p_refresh OR v_generated < now() - interval '300 seconds' THEN
     PERFORM public.calculate_team_leaderboard(p_team_id, p_period_type);
-    SELECT * INTO v_board FROM public.team_leaderboards b
-     WHERE b.team_id = p_team_id AND b.period_type = p_period_type AND b.period_start = v_start;
+    v_generated := now();
   END IF;
   RETURN jsonb_build_object(
-    'team_id', p_team_id, 'period_type', v_board.period_type, 'period_start', v_board.period_start,
-    'period_end', v_board.period_end, 'generated_at', v_board.generated_at,
+    'team_id', p_team_id, 'period_type', p_period_type, 'period_start', v_period.period_start,
+    'period_end', v_period.period_end, 'generated_at', v_generated,
     'rankings', coalesce((
-      SELECT jsonb_agg(r.entry || jsonb_build_object('display_name', internal.display_name(u), 'is_me', u.id = v_uid)
-                       ORDER BY r.position)
-        FROM jsonb_array_elements(v_board.rankings) WITH ORDINALITY AS r (entry, position)
-        JOIN auth.users u ON u.id = (r.entry ->> 'user_id')::uuid), '[]'::jsonb));
+      SELECT jsonb_agg(jsonb_build_object(
+               'user_id', l.user_id, 'rank', l.rank, 'completions', l.completions_count, 'streak', l.longest_streak,
+               'display_name', internal.display_name(u), 'is_me', u.id = v_uid)
+               ORDER BY l.rank)
+        FROM public.team_leaderboards l
+        JOIN auth.users u ON u.id = l.user_id
+       WHERE l.team_id = p_team_id AND l.period_type = p_period_type), '[]'::jsonb));
 END
 $function$;
-COMMENT ON FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_type text, p_refresh boolean) IS 'A team''s daily, weekly or monthly leaderboard for its active members: the cached snapshot when at most 5 minutes old, else recomputed; owner or admin may force a refresh.';
+COMMENT ON FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_type text, p_refresh boolean) IS 'A team''s daily, weekly, monthly or all_time leaderboard for its active members: the stored snapshot when at most 5 minutes old, else recomputed (and stored); owner or admin may force a refresh.';
 GRANT EXECUTE ON FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_type text, p_refresh boolean) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.get_team_leaderboard(p_team_id uuid, p_period_type text, p_refresh boolean) TO postgres;
 

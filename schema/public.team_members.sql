@@ -363,63 +363,50 @@ CREATE OR REPLACE FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_p
  SET search_path TO ''
 AS $function$
 DECLARE
-  v_today date := (now() AT TIME ZONE 'UTC')::date;
-  v_start date;
-  v_end date;
-  v_rankings jsonb;
+  v_period record := internal.leaderboard_period(p_team_id, p_period_type);
+  v_previous jsonb;
 BEGIN
-  CASE p_period_type
-    WHEN 'daily' THEN
-      v_start := v_today;
-      v_end := v_today;
-    WHEN 'weekly' THEN
-      v_start := date_trunc('week', v_today::timestamp)::date;
-      v_end := v_start + 6;
-    WHEN 'monthly' THEN
-      v_start := date_trunc('month', v_today::timestamp)::date;
-      v_end := (date_trunc('month', v_today::timestamp) + interval '1 month')::date - 1;
-    ELSE
-      RAISE EXCEPTION 'unknown period type % (expected daily, weekly or monthly)', p_period_type
-        USING ERRCODE = 'invalid_parameter_value';
-  END CASE;
-
   IF NOT EXISTS (SELECT 1 FROM public.teams t WHERE t.id = p_team_id) THEN
     RAISE EXCEPTION 'no team has id %', p_team_id USING ERRCODE = 'no_data_found';
   END IF;
+  -- One computation of a team's board at a time, so two never interleave their rows.
+  PERFORM pg_advisory_xact_lock(hashtextextended('team_leaderboards:' || p_team_id::text || ':' || p_period_type, 0));
 
-  SELECT coalesce(jsonb_agg(jsonb_build_object(
-           'user_id', r.user_id, 'rank', r.rank, 'completions', r.completions, 'streak', r.streak)
-           ORDER BY r.rank), '[]'::jsonb)
-  INTO v_rankings
-  FROM (
-    SELECT s.user_id, s.completions, s.streak,
-           row_number() OVER (ORDER BY s.completions DESC, s.streak DESC, s.user_id) AS rank
-    FROM (
-      SELECT m.user_id,
-             (SELECT count(*)
+  -- The previous snapshot's ranks, for each member's change of rank.
+  SELECT coalesce(jsonb_object_agg(l.user_id, l.rank), '{}'::jsonb) INTO v_previous
+    FROM public.team_leaderboards l
+   WHERE l.team_id = p_team_id AND l.period_type = p_period_type;
+  DELETE FROM public.team_leaderboards l WHERE l.team_id = p_team_id AND l.period_type = p_period_type;
+
+  WITH scores AS (
+    SELECT m.user_id,
+           (SELECT count(*)
               FROM public.habits h
               JOIN public.habit_completions c ON c.habit_id = h.id
-              WHERE h.user_id = m.user_id AND h.is_active
-                AND c.completed_on BETWEEN v_start AND v_end)::integer AS completions,
-             (SELECT coalesce(max(h.current_streak), 0)
+             WHERE h.user_id = m.user_id AND h.is_active
+               AND c.completed_on BETWEEN v_period.period_start AND v_period.period_end)::integer AS completions,
+           (SELECT coalesce(max(h.current_streak), 0)
               FROM public.habits h
-              WHERE h.user_id = m.user_id AND h.is_active)::integer AS streak
+             WHERE h.user_id = m.user_id AND h.is_active)::integer AS streak
       FROM public.team_members m
-      WHERE m.team_id = p_team_id AND m.is_active
-    ) s
-  ) r;
+     WHERE m.team_id = p_team_id AND m.is_active
+  ), ranked AS (
+    SELECT s.*, row_number() OVER (ORDER BY s.completions DESC, s.streak DESC, s.user_id)::integer AS rank
+      FROM scores s
+  )
+  INSERT INTO public.team_leaderboards
+    (team_id, period_type, period_start, period_end, user_id, rank, user_name, avatar_url,
+     total_score, completions_count, longest_streak, rank_change, generated_at)
+  SELECT p_team_id, p_period_type, v_period.period_start, v_period.period_end, r.user_id, r.rank,
+         internal.display_name(u), nullif(btrim(u.raw_user_meta_data ->> 'avatar_url'), ''),
+         r.completions, r.completions, r.streak, coalesce((v_previous ->> r.user_id::text)::integer - r.rank, 0), now()
+    FROM ranked r
+    JOIN auth.users u ON u.id = r.user_id;
 
-  INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, rankings, generated_at)
-  VALUES (p_team_id, p_period_type, v_start, v_end, v_rankings, now())
-  ON CONFLICT (team_id, period_type, period_start) DO UPDATE
-    SET rankings = EXCLUDED.rankings,
-        period_end = EXCLUDED.period_end,
-        generated_at = EXCLUDED.generated_at;
-
-  RETURN v_rankings;
+  RETURN internal.leaderboard_rankings(p_team_id, p_period_type);
 END
 $function$;
-COMMENT ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) IS 'Computes the team''s ranking for the current UTC day, ISO week or month (completions of active habits in the period, then best current streak), stores the snapshot and returns the rankings.';
+COMMENT ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) IS 'Computes the team''s ranking for the current UTC day, ISO week, month or all time (completions of active habits in the period, then best current streak), replaces its rows of that period type in team_leaderboards and returns the rankings.';
 GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO postgres;
 GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO service_role;
 

@@ -142,6 +142,38 @@ $function$;
 COMMENT ON FUNCTION internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text) IS 'For accept/decline_team_invitation: the pending, unexpired invitation (by id or code) addressed to the caller''s confirmed email, locked; a row of NULLs for an unknown code (the try counted, PT429 beyond 10 an hour); raises 22023, P0002 (unknown id), 42501 or 23514 otherwise.';
 GRANT EXECUTE ON FUNCTION internal.invitation_for_invitee(p_invitation_id uuid, p_invite_code text) TO postgres;
 
+-- internal.leaderboard_period(p_team_id uuid, p_period_type text, OUT period_start date, OUT period_end date): names the table
+CREATE OR REPLACE FUNCTION internal.leaderboard_period(p_team_id uuid, p_period_type text, OUT period_start date, OUT period_end date)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_today date := (now() AT TIME ZONE 'UTC')::date;
+BEGIN
+  CASE p_period_type
+    WHEN 'daily' THEN
+      period_start := v_today;
+      period_end := v_today;
+    WHEN 'weekly' THEN
+      period_start := date_trunc('week', v_today::timestamp)::date;
+      period_end := period_start + 6;
+    WHEN 'monthly' THEN
+      period_start := date_trunc('month', v_today::timestamp)::date;
+      period_end := (date_trunc('month', v_today::timestamp) + interval '1 month')::date - 1;
+    WHEN 'all_time' THEN
+      period_start := coalesce((SELECT (t.created_at AT TIME ZONE 'UTC')::date FROM public.teams t WHERE t.id = p_team_id), v_today);
+      period_end := v_today;
+    ELSE
+      RAISE EXCEPTION 'unknown period type % (expected daily, weekly, monthly or all_time)', p_period_type
+        USING ERRCODE = 'invalid_parameter_value';
+  END CASE;
+END
+$function$;
+COMMENT ON FUNCTION internal.leaderboard_period(p_team_id uuid, p_period_type text, OUT period_start date, OUT period_end date) IS 'First and last day (UTC) of the current daily, weekly, monthly or all_time period of a team''s leaderboard; 22023 for another type.';
+GRANT EXECUTE ON FUNCTION internal.leaderboard_period(p_team_id uuid, p_period_type text, OUT period_start date, OUT period_end date) TO postgres;
+
 -- internal.lock_team_for_membership(p_team_id uuid, OUT owner_id uuid, OUT max_members integer, OUT active_members integer): names the table
 CREATE OR REPLACE FUNCTION internal.lock_team_for_membership(p_team_id uuid, OUT owner_id uuid, OUT max_members integer, OUT active_members integer)
  RETURNS record
@@ -351,63 +383,50 @@ CREATE OR REPLACE FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_p
  SET search_path TO ''
 AS $function$
 DECLARE
-  v_today date := (now() AT TIME ZONE 'UTC')::date;
-  v_start date;
-  v_end date;
-  v_rankings jsonb;
+  v_period record := internal.leaderboard_period(p_team_id, p_period_type);
+  v_previous jsonb;
 BEGIN
-  CASE p_period_type
-    WHEN 'daily' THEN
-      v_start := v_today;
-      v_end := v_today;
-    WHEN 'weekly' THEN
-      v_start := date_trunc('week', v_today::timestamp)::date;
-      v_end := v_start + 6;
-    WHEN 'monthly' THEN
-      v_start := date_trunc('month', v_today::timestamp)::date;
-      v_end := (date_trunc('month', v_today::timestamp) + interval '1 month')::date - 1;
-    ELSE
-      RAISE EXCEPTION 'unknown period type % (expected daily, weekly or monthly)', p_period_type
-        USING ERRCODE = 'invalid_parameter_value';
-  END CASE;
-
   IF NOT EXISTS (SELECT 1 FROM public.teams t WHERE t.id = p_team_id) THEN
     RAISE EXCEPTION 'no team has id %', p_team_id USING ERRCODE = 'no_data_found';
   END IF;
+  -- One computation of a team's board at a time, so two never interleave their rows.
+  PERFORM pg_advisory_xact_lock(hashtextextended('team_leaderboards:' || p_team_id::text || ':' || p_period_type, 0));
 
-  SELECT coalesce(jsonb_agg(jsonb_build_object(
-           'user_id', r.user_id, 'rank', r.rank, 'completions', r.completions, 'streak', r.streak)
-           ORDER BY r.rank), '[]'::jsonb)
-  INTO v_rankings
-  FROM (
-    SELECT s.user_id, s.completions, s.streak,
-           row_number() OVER (ORDER BY s.completions DESC, s.streak DESC, s.user_id) AS rank
-    FROM (
-      SELECT m.user_id,
-             (SELECT count(*)
+  -- The previous snapshot's ranks, for each member's change of rank.
+  SELECT coalesce(jsonb_object_agg(l.user_id, l.rank), '{}'::jsonb) INTO v_previous
+    FROM public.team_leaderboards l
+   WHERE l.team_id = p_team_id AND l.period_type = p_period_type;
+  DELETE FROM public.team_leaderboards l WHERE l.team_id = p_team_id AND l.period_type = p_period_type;
+
+  WITH scores AS (
+    SELECT m.user_id,
+           (SELECT count(*)
               FROM public.habits h
               JOIN public.habit_completions c ON c.habit_id = h.id
-              WHERE h.user_id = m.user_id AND h.is_active
-                AND c.completed_on BETWEEN v_start AND v_end)::integer AS completions,
-             (SELECT coalesce(max(h.current_streak), 0)
+             WHERE h.user_id = m.user_id AND h.is_active
+               AND c.completed_on BETWEEN v_period.period_start AND v_period.period_end)::integer AS completions,
+           (SELECT coalesce(max(h.current_streak), 0)
               FROM public.habits h
-              WHERE h.user_id = m.user_id AND h.is_active)::integer AS streak
+             WHERE h.user_id = m.user_id AND h.is_active)::integer AS streak
       FROM public.team_members m
-      WHERE m.team_id = p_team_id AND m.is_active
-    ) s
-  ) r;
+     WHERE m.team_id = p_team_id AND m.is_active
+  ), ranked AS (
+    SELECT s.*, row_number() OVER (ORDER BY s.completions DESC, s.streak DESC, s.user_id)::integer AS rank
+      FROM scores s
+  )
+  INSERT INTO public.team_leaderboards
+    (team_id, period_type, period_start, period_end, user_id, rank, user_name, avatar_url,
+     total_score, completions_count, longest_streak, rank_change, generated_at)
+  SELECT p_team_id, p_period_type, v_period.period_start, v_period.period_end, r.user_id, r.rank,
+         internal.display_name(u), nullif(btrim(u.raw_user_meta_data ->> 'avatar_url'), ''),
+         r.completions, r.completions, r.streak, coalesce((v_previous ->> r.user_id::text)::integer - r.rank, 0), now()
+    FROM ranked r
+    JOIN auth.users u ON u.id = r.user_id;
 
-  INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, rankings, generated_at)
-  VALUES (p_team_id, p_period_type, v_start, v_end, v_rankings, now())
-  ON CONFLICT (team_id, period_type, period_start) DO UPDATE
-    SET rankings = EXCLUDED.rankings,
-        period_end = EXCLUDED.period_end,
-        generated_at = EXCLUDED.generated_at;
-
-  RETURN v_rankings;
+  RETURN internal.leaderboard_rankings(p_team_id, p_period_type);
 END
 $function$;
-COMMENT ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) IS 'Computes the team''s ranking for the current UTC day, ISO week or month (completions of active habits in the period, then best current streak), stores the snapshot and returns the rankings.';
+COMMENT ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) IS 'Computes the team''s ranking for the current UTC day, ISO week, month or all time (completions of active habits in the period, then best current streak), replaces its rows of that period type in team_leaderboards and returns the rankings.';
 GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO postgres;
 GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO service_role;
 
@@ -506,7 +525,7 @@ DECLARE
   v_count integer := 0;
 BEGIN
   FOR v_team_id IN SELECT t.id FROM public.teams t WHERE t.is_active ORDER BY t.id LOOP
-    FOREACH v_period IN ARRAY ARRAY['daily', 'weekly', 'monthly'] LOOP
+    FOREACH v_period IN ARRAY ARRAY['daily', 'weekly', 'monthly', 'all_time'] LOOP
       PERFORM public.calculate_team_leaderboard(v_team_id, v_period);
       v_count := v_count + 1;
     END LOOP;
@@ -514,7 +533,7 @@ BEGIN
   RETURN v_count;
 END
 $function$;
-COMMENT ON FUNCTION public.refresh_team_leaderboards() IS 'Background job: computes the daily, weekly and monthly leaderboard of every active team; returns the number of snapshots written.';
+COMMENT ON FUNCTION public.refresh_team_leaderboards() IS 'Background job: computes the daily, weekly, monthly and all_time leaderboard of every active team; returns the number of leaderboards written.';
 GRANT EXECUTE ON FUNCTION public.refresh_team_leaderboards() TO postgres;
 GRANT EXECUTE ON FUNCTION public.refresh_team_leaderboards() TO service_role;
 

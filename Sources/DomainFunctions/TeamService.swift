@@ -68,14 +68,16 @@ enum TeamService {
             Action("add_member", "Same as invite.", parameters: [team] + invitee) { input in
                 try await invite(input, database)
             },
-            Action("accept_invitation", "The invitee (the account whose confirmed email the invitation names) joins the team with the invitation's role: the invitation and the team. Anyone else, or an unconfirmed address, is 403; an expired, answered or revoked invitation, or a full team, 422.",
+            Action("accept_invitation", "The invitee (the account whose confirmed email the invitation names) joins the team with the invitation's role: the invitation and the team. An unknown id or code is 404 (each user may try 10 codes an hour, 429 beyond); anyone else, or an unconfirmed address, is 403; an expired, answered or revoked invitation, or a full team, 422.",
                    parameters: invitation) { input in
                 .json(try await database.json(
-                    input.caller, "SELECT public.accept_team_invitation($1::uuid, $2)::text", try invitationKey(input)) ?? "null")
+                    input.caller, "SELECT public.accept_team_invitation($1::uuid, $2)::text", try invitationKey(input),
+                    orNotFound: unknownInvitation))
             },
-            Action("decline_invitation", "The invitee declines a pending invitation: the invitation.", parameters: invitation) { input in
+            Action("decline_invitation", "The invitee declines a pending invitation: the invitation. An unknown id or code is 404 (10 codes an hour).", parameters: invitation) { input in
                 .json(try await database.json(
-                    input.caller, "SELECT public.decline_team_invitation($1::uuid, $2)::text", try invitationKey(input)) ?? "null")
+                    input.caller, "SELECT public.decline_team_invitation($1::uuid, $2)::text", try invitationKey(input),
+                    orNotFound: unknownInvitation))
             },
             Action("invitations", "Pending invitations: without team_id, those addressed to the caller's confirmed email (with the team's name and the inviter's email); with team_id, the team's (owner or admin).",
                    parameters: [ParameterDescription("team_id", "string (uuid)", "one of the caller's teams (owner or admin)")]) { input in
@@ -109,11 +111,11 @@ enum TeamService {
                                               [.text(try input.requiredUUID("team_id"))]) ?? "null")
             },
             Action("leaderboard", "The team's ranking of active members by habit completions in the current UTC day, ISO week or month, then best streak; served from the cached snapshot (at most 5 minutes old) or computed afresh.",
-                   parameters: [team, ParameterDescription("period", "string", "daily, weekly (default) or monthly"),
+                   parameters: [team, ParameterDescription("period", "string", "daily, weekly (default), monthly or all_time"),
                                 ParameterDescription("refresh", "boolean", "owner or admin: compute afresh now")]) { input in
                 let binds: [SQLValue] = [
                     .text(try input.requiredUUID("team_id")),
-                    .text(try input.choice("period", ["daily", "weekly", "monthly"]) ?? "weekly"),
+                    .text(try input.choice("period", ["daily", "weekly", "monthly", "all_time"]) ?? "weekly"),
                     .bool(try input.bool("refresh") ?? false),
                 ]
                 return .json(try await database.json(
@@ -130,6 +132,9 @@ enum TeamService {
         return .json(try await database.json(input.caller, "SELECT public.add_team_member($1::uuid, $2, $3)::text", binds) ?? "null",
                      status: 201)
     }
+
+    /// What an answer to an invitation no code names gets (the database counted the try).
+    static let unknownInvitation = "no team invitation has this code"
 
     /// The invitation an answer names: `invitation_id` or `code`, exactly one of them.
     static func invitationKey(_ input: ActionInput) throws(FunctionError) -> [SQLValue] {

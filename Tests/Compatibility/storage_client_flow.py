@@ -265,13 +265,13 @@ def main():
     check("44 anon upload into a private bucket: statusCode 403, row-level security", anon_upload)
 
     def other_user():
-        expect_storage_error(lambda: b.from_("documents").upload(f"{a_id}/planted.txt", b"x"), "403")
+        expect_storage_error(lambda: b.from_("documents").upload(note, b"x", {"upsert": "true"}), "403")
         expect_storage_error(lambda: b.from_("documents").download(note), "404")
         assert b.from_("documents").exists(note) is False
         assert b.from_("documents").remove([note]) == []
         assert a.from_("documents").download(note) == b"updated"
 
-    check("44 another user can neither write into, read nor delete a user's objects", other_user)
+    check("44 another user can neither overwrite, read nor delete a user's objects", other_user)
 
     def limits():
         expect_storage_error(lambda: service.from_(bucket).upload("x/big.txt", b"x" * (1024 * 1024 + 1)), "413")

@@ -94,7 +94,7 @@ struct TeamServiceTests {
             #expect(cached.object["generated_at"] as? String == board.object["generated_at"] as? String)
             let fresh = try await carol.functions.call("team-service", "leaderboard", json(["team_id": team, "refresh": true]))
             #expect((fresh.object["rankings"] as? [[String: Any]])?.filter { $0["completions"] as? Int == 1 }.count == 2)
-            for period in ["daily", "monthly"] {
+            for period in ["daily", "monthly", "all_time"] {
                 let other = try await bob.functions.send(.get, "team-service?action=leaderboard&team_id=\(team)&period=\(period)")
                 #expect(other.object["period_type"] as? String == period, "\(other.body)")
             }

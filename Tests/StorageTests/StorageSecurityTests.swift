@@ -8,46 +8,59 @@ import Tokens
 
 @Suite("Storage: ownership from the attacker's side", .serialized)
 struct StorageSecurityTests {
-    @Test("another user, anon and bad tokens can neither read nor change a user's objects")
+    @Test("another user, anon and bad tokens can neither read a user's private objects nor change any of them, wherever they lie")
     func ownership() async throws {
         try await StorageHarness.run(.local) { h in
             let alice = try await h.signUp("alice@storage.test")
             let bob = try await h.signUp("bob@storage.test")
-            let path = "\(alice.id)/board.png"
-            #expect(try await h.upload("visions", path, [1, 2, 3], bearer: alice.token, type: "image/png").status == .ok)
+            // The app's own paths: no folder named after the user.
+            let document = "doc-1_taxes.pdf"
+            let board = "board-1.png"
+            #expect(try await h.upload("documents", document, [1, 2, 3], bearer: alice.token, type: "application/pdf").status == .ok)
+            #expect(try await h.upload("visions", board, [4, 5], bearer: alice.token, type: "image/png").status == .ok)
 
             for bearer in [bob.token, h.anonKey] {
-                #expect(try await h.send(.get, "object/visions/\(path)", bearer: bearer).storageError?.statusCode == "404")
-                #expect(try await h.send(.get, "object/info/visions/\(path)", bearer: bearer).storageError?.statusCode == "404")
-                #expect(try await h.json(.post, "object/list/visions", bearer: bearer, #"{"prefix":"\#(alice.id)"}"#).array.isEmpty)
-                #expect(try await h.json(.post, "object/sign/visions/\(path)", bearer: bearer, #"{"expiresIn":60}"#).storageError?.statusCode == "404")
-                let batch = try await h.json(.delete, "object/visions", bearer: bearer, #"{"prefixes":["\#(path)"]}"#)
-                #expect(batch.text == "[]" || batch.storageError?.statusCode == "403", "\(batch.text)")
-                // anon holds no DELETE privilege at all (403); a user's delete finds no row of theirs (404).
-                #expect(["403", "404"].contains(try await h.send(.delete, "object/visions/\(path)", bearer: bearer).storageError?.statusCode))
-                let move = try await h.json(.post, "object/move", bearer: bearer, #"{"bucketId":"visions","sourceKey":"\#(path)","destinationKey":"\#(bob.id)/stolen.png"}"#)
-                #expect(move.storageError?.statusCode == "404")
-                let copy = try await h.json(.post, "object/copy", bearer: bearer, #"{"bucketId":"visions","sourceKey":"\#(path)","destinationKey":"\#(bob.id)/stolen.png"}"#)
-                #expect(copy.storageError?.statusCode == "404")
-                let overwrite = try await h.upload("visions", path, [6, 6, 6], bearer: bearer, type: "image/png", upsert: true)
-                #expect(overwrite.storageError?.statusCode == "403", "\(overwrite.text)")
+                // The private object is invisible through every endpoint.
+                #expect(try await h.send(.get, "object/documents/\(document)", bearer: bearer).storageError?.statusCode == "404")
+                #expect(try await h.send(.get, "object/authenticated/documents/\(document)", bearer: bearer).storageError?.statusCode == "404")
+                #expect(try await h.send(.get, "object/info/documents/\(document)", bearer: bearer).storageError?.statusCode == "404")
+                #expect(try await h.send(.get, "object/public/documents/\(document)", bearer: bearer).storageError?.statusCode == "404")
+                #expect(try await h.json(.post, "object/list/documents", bearer: bearer, #"{"prefix":""}"#).array.isEmpty)
+                #expect(try await h.json(.post, "object/sign/documents/\(document)", bearer: bearer, #"{"expiresIn":60}"#).storageError?.statusCode == "404")
+                let copy = try await h.json(.post, "object/copy", bearer: bearer, #"{"bucketId":"documents","sourceKey":"\#(document)","destinationKey":"stolen.pdf"}"#)
+                #expect(copy.storageError?.statusCode == "404" || copy.storageError?.statusCode == "403", "\(copy.text)")
+                // Neither object can be removed, moved or overwritten by anyone but its owner.
+                for (bucket, path) in [("documents", document), ("visions", board)] {
+                    let batch = try await h.json(.delete, "object/\(bucket)", bearer: bearer, #"{"prefixes":["\#(path)"]}"#)
+                    #expect(batch.text == "[]" || batch.storageError?.statusCode == "403", "\(batch.text)")
+                    // anon holds no DELETE privilege at all (403); a user's delete finds no row of theirs (404).
+                    #expect(["403", "404"].contains(try await h.send(.delete, "object/\(bucket)/\(path)", bearer: bearer).storageError?.statusCode))
+                    let move = try await h.json(.post, "object/move", bearer: bearer, #"{"bucketId":"\#(bucket)","sourceKey":"\#(path)","destinationKey":"stolen-\#(path)"}"#)
+                    #expect(["403", "404"].contains(move.storageError?.statusCode), "\(move.text)")
+                    let overwrite = try await h.upload(bucket, path, [6, 6, 6], bearer: bearer, type: "image/png", upsert: true)
+                    #expect(overwrite.storageError?.statusCode == "403", "\(overwrite.text)")
+                    let plain = try await h.upload(bucket, path, [6, 6, 6], bearer: bearer, type: "image/png")
+                    #expect(["403", "409"].contains(plain.storageError?.statusCode), "\(plain.text)")
+                }
             }
-            let intoAlice = try await h.upload("visions", "\(alice.id)/planted.png", [0], bearer: bob.token, type: "image/png")
-            #expect(intoAlice.status == .badRequest)
-            #expect(intoAlice.storageError?.statusCode == "403")
-            #expect(intoAlice.storageError?.error == "Unauthorized")
-            #expect((intoAlice.object["message"] as? String)?.contains("row-level security") == true, "\(intoAlice.text)")
+            // A public object is readable by anyone, copyable by a user (as their own new object).
+            #expect(try await h.send(.get, "object/public/visions/\(board)", bearer: h.anonKey).bytes == [4, 5])
+            let copied = try await h.json(.post, "object/copy", bearer: bob.token, #"{"bucketId":"visions","sourceKey":"\#(board)","destinationKey":"bob-copy.png"}"#)
+            #expect(copied.status == .ok, "\(copied.text)")
+            // Bob creates his own objects anywhere, even in a folder named after Alice, and they are his.
+            let planted = try await h.upload("documents", "\(alice.id)/planted.pdf", [0], bearer: bob.token, type: "application/pdf")
+            #expect(planted.status == .ok, "\(planted.text)")
+            #expect(try await h.send(.get, "object/documents/\(alice.id)/planted.pdf", bearer: alice.token).storageError?.statusCode == "404")
             let anonUpload = try await h.upload("visions", "anon/x.png", [0], bearer: h.anonKey, type: "image/png")
+            #expect(anonUpload.status == .badRequest)
             #expect(anonUpload.storageError?.statusCode == "403")
+            #expect(anonUpload.storageError?.error == "Unauthorized")
             #expect((anonUpload.object["message"] as? String)?.contains("row-level security") == true, "\(anonUpload.text)")
-            let loose = try await h.upload("visions", "loose.png", [0], bearer: alice.token, type: "image/png")
-            #expect(loose.storageError?.statusCode == "403", "objects outside the user's folder are refused")
-            // Bob cannot move his own object into Alice's folder either.
-            #expect(try await h.upload("visions", "\(bob.id)/mine.png", [5], bearer: bob.token, type: "image/png").status == .ok)
-            let push = try await h.json(.post, "object/move", bearer: bob.token, #"{"bucketId":"visions","sourceKey":"\#(bob.id)/mine.png","destinationKey":"\#(alice.id)/mine.png"}"#)
-            #expect(push.storageError?.statusCode == "403")
-            #expect(try await h.send(.get, "object/visions/\(path)", bearer: alice.token).bytes == [1, 2, 3])
-            #expect(try await h.objectRows("visions") == [path, "\(bob.id)/mine.png"].sorted())
+            // Alice's bytes are untouched.
+            #expect(try await h.send(.get, "object/documents/\(document)", bearer: alice.token).bytes == [1, 2, 3])
+            #expect(try await h.send(.get, "object/visions/\(board)", bearer: alice.token).bytes == [4, 5])
+            #expect(try await h.objectRows("documents") == [document, "\(alice.id)/planted.pdf"].sorted())
+            #expect(try await h.objectRows("visions") == [board, "bob-copy.png"].sorted())
         }
     }
 
@@ -100,20 +113,21 @@ struct StorageSecurityTests {
         }
     }
 
-    @Test("nobody but service_role deletes (or moves away) objects in a public bucket")
-    func publicBucketDeletes() async throws {
+    @Test("in a public bucket the owner overwrites, moves and deletes their object; others do not")
+    func publicBucketOwnership() async throws {
         try await StorageHarness.run(.local) { h in
             try await h.createBucket("avatars", public: true)
             let user = try await h.signUp("avatar@storage.test")
-            let path = "\(user.id)/me.png"
+            let other = try await h.signUp("other-avatar@storage.test")
+            let path = "me.png"
             #expect(try await h.upload("avatars", path, [1], bearer: user.token, type: "image/png").status == .ok)
-            #expect(try await h.send(.delete, "object/avatars/\(path)", bearer: user.token).storageError?.statusCode == "404")
-            #expect(try await h.json(.delete, "object/avatars", bearer: user.token, #"{"prefixes":["\#(path)"]}"#).array.isEmpty)
-            let move = try await h.json(.post, "object/move", bearer: user.token, #"{"bucketId":"avatars","sourceKey":"\#(path)","destinationBucket":"visions","destinationKey":"\#(path)"}"#)
-            #expect(move.storageError?.statusCode == "403", "\(move.text)")
-            // Overwriting one's own public object is allowed; deleting it is the service's call.
+            #expect(try await h.send(.delete, "object/avatars/\(path)", bearer: other.token).storageError?.statusCode == "404")
+            #expect(try await h.upload("avatars", path, [9], bearer: other.token, type: "image/png", upsert: true).storageError?.statusCode == "403")
             #expect(try await h.upload("avatars", path, [2], bearer: user.token, type: "image/png", upsert: true).status == .ok)
-            #expect(try await h.send(.delete, "object/avatars/\(path)", bearer: h.serviceKey).status == .ok)
+            let move = try await h.json(.post, "object/move", bearer: user.token, #"{"bucketId":"avatars","sourceKey":"\#(path)","destinationKey":"renamed.png"}"#)
+            #expect(move.status == .ok, "\(move.text)")
+            #expect(try await h.send(.delete, "object/avatars/renamed.png", bearer: user.token).status == .ok)
+            #expect(try await h.objectRows("avatars").isEmpty)
         }
     }
 

@@ -1,6 +1,8 @@
 -- 0006 leaderboards: calculate_team_leaderboard and refresh_team_leaderboards (docs/schema.md,
--- F13) — periods from the current UTC date, counting only active members' active habits,
--- ranking order and tie-breaks, the upsert of the snapshot, and the refresh over active teams.
+-- F13; rows per member since 0041) — periods from the current UTC date, counting only active
+-- members' active habits, ranking order and tie-breaks, the rows the app's screen reads (rank,
+-- name, score, completions, streak, change of rank), their replacement on recalculation, and the
+-- refresh over active teams.
 
 CREATE FUNCTION tests.c_id(p_name text) RETURNS uuid
 LANGUAGE sql STABLE
@@ -96,10 +98,15 @@ SELECT tests.assert_eq(pg_temp.ranking_text(current_setting('t.daily')::jsonb),
 SELECT tests.assert_eq((SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys(current_setting('t.daily')::jsonb -> 0) AS k),
                        'completions,rank,streak,user_id', 'each entry is {user_id, rank, completions, streak}');
 SELECT tests.assert_eq(jsonb_typeof(current_setting('t.daily')::jsonb -> 0 -> 'completions'), 'number', 'completions is a number');
-SELECT tests.assert((SELECT period_start = current_setting('t.today')::date AND period_end = period_start
-                            AND rankings = current_setting('t.daily')::jsonb AND generated_at = now()
+SELECT tests.assert((SELECT bool_and(period_start = current_setting('t.today')::date AND period_end = period_start AND generated_at = now())
+                            AND internal.leaderboard_rankings(tests.c_id('team'), 'daily') = current_setting('t.daily')::jsonb
                      FROM public.team_leaderboards WHERE team_id = tests.c_id('team') AND period_type = 'daily'),
-                    'daily snapshot stored for today (UTC) with the returned rankings');
+                    'daily rows stored for today (UTC), the returned rankings');
+-- The row the app's leaderboard screen reads: rank, user_id, user_name, avatar_url, total_score,
+-- longest_streak, completions_count, rank_change.
+SELECT tests.assert_eq((SELECT string_agg(format('%s:%s/%s/%s/%s/%s', rank, user_name, total_score, completions_count, longest_streak, rank_change), ' ' ORDER BY rank)
+                          FROM public.team_leaderboards WHERE team_id = tests.c_id('team') AND period_type = 'daily'),
+                       '1:ann/2/2/5/0 2:bob/1/1/7/0 3:olivia/1/1/0/0 4:cid/0/0/0/0 5:dee/0/0/0/0', 'one row per member as the screen reads it');
 
 ---------------------------------------------------------------------------------------------------
 -- Weekly (the default): Monday..Sunday of the current ISO week
@@ -107,9 +114,9 @@ SELECT tests.assert((SELECT period_start = current_setting('t.today')::date AND 
 SELECT tests.act_as_service();
 SELECT set_config('t.weekly', public.calculate_team_leaderboard(tests.c_id('team'))::text, true);
 SELECT tests.act_as_owner();
-SELECT tests.assert((SELECT extract(isodow FROM period_start) = 1 AND period_end = period_start + 6
-                            AND current_setting('t.today')::date BETWEEN period_start AND period_end
-                            AND rankings = current_setting('t.weekly')::jsonb
+SELECT tests.assert((SELECT bool_and(extract(isodow FROM period_start) = 1 AND period_end = period_start + 6
+                                     AND current_setting('t.today')::date BETWEEN period_start AND period_end)
+                            AND internal.leaderboard_rankings(tests.c_id('team'), 'weekly') = current_setting('t.weekly')::jsonb
                      FROM public.team_leaderboards WHERE team_id = tests.c_id('team') AND period_type = 'weekly'),
                     'the default period is the current ISO week, Monday to Sunday');
 -- The day before Monday never counts; the day before the month counts only when this week
@@ -126,9 +133,9 @@ SELECT tests.assert_eq(pg_temp.ranking_text(current_setting('t.weekly')::jsonb),
 SELECT tests.act_as_service();
 SELECT set_config('t.monthly', public.calculate_team_leaderboard(tests.c_id('team'), 'monthly')::text, true);
 SELECT tests.act_as_owner();
-SELECT tests.assert((SELECT extract(day FROM period_start) = 1 AND extract(day FROM period_end + 1) = 1
-                            AND date_trunc('month', period_end) = date_trunc('month', period_start)
-                            AND current_setting('t.today')::date BETWEEN period_start AND period_end
+SELECT tests.assert((SELECT bool_and(extract(day FROM period_start) = 1 AND extract(day FROM period_end + 1) = 1
+                                     AND date_trunc('month', period_end) = date_trunc('month', period_start)
+                                     AND current_setting('t.today')::date BETWEEN period_start AND period_end)
                      FROM public.team_leaderboards WHERE team_id = tests.c_id('team') AND period_type = 'monthly'),
                     'monthly period is the current calendar month, first to last day');
 -- The day before the month never counts; the day before Monday counts when it is in this month.
@@ -139,13 +146,11 @@ SELECT tests.assert_eq(pg_temp.ranking_text(current_setting('t.monthly')::jsonb)
                        'monthly ranking');
 
 ---------------------------------------------------------------------------------------------------
--- Upsert: recalculating refreshes the same snapshot row
+-- Recalculation replaces the rows, each with its change of rank
 ---------------------------------------------------------------------------------------------------
-UPDATE public.team_leaderboards
-SET rankings = '[]', period_end = period_start, generated_at = now() - interval '1 hour'
+UPDATE public.team_leaderboards SET generated_at = now() - interval '1 hour'
 WHERE team_id = tests.c_id('team') AND period_type = 'weekly';
-SELECT set_config('t.weekly_id', (SELECT id FROM public.team_leaderboards WHERE team_id = tests.c_id('team') AND period_type = 'weekly')::text, true);
--- dee completes a habit today: the next calculation sees it.
+-- dee completes a habit today: the next calculation sees it, and dee climbs past olivia and cid.
 INSERT INTO public.habits (user_id, title, current_streak, longest_streak) VALUES (tests.c_id('dee'), 'dee1', 1, 1);
 ALTER TABLE public.habit_completions DISABLE TRIGGER USER;
 INSERT INTO public.habit_completions (habit_id, user_id, completed_on)
@@ -155,20 +160,43 @@ UPDATE public.habits SET current_streak = 1, longest_streak = 1 WHERE title = 'd
 SELECT tests.act_as_service();
 SELECT set_config('t.weekly2', public.calculate_team_leaderboard(tests.c_id('team'), 'weekly')::text, true);
 SELECT tests.act_as_owner();
-SELECT tests.assert((SELECT id = tests.c_id('weekly_id') AND period_end = period_start + 6 AND generated_at = now()
-                            AND rankings = current_setting('t.weekly2')::jsonb
+SELECT tests.assert((SELECT count(*) = 5 AND bool_and(generated_at = now())
                      FROM public.team_leaderboards WHERE team_id = tests.c_id('team') AND period_type = 'weekly'),
-                    'recalculation updates the same row: rankings, period_end and generated_at refreshed');
-SELECT tests.assert_eq((SELECT count(*) FROM public.team_leaderboards WHERE team_id = tests.c_id('team')), 3::bigint,
-                       'one snapshot per period type');
+                    'recalculation replaces the five rows');
+SELECT tests.assert_eq((SELECT string_agg(format('%s:%s', user_name, rank_change), ' ' ORDER BY rank)
+                          FROM public.team_leaderboards WHERE team_id = tests.c_id('team') AND period_type = 'weekly' AND rank >= 3),
+                       'dee:2 olivia:-1 cid:-1', 'dee gained two places, olivia and cid lost one');
+SELECT tests.assert_eq((SELECT count(*) FROM public.team_leaderboards WHERE team_id = tests.c_id('team')), 15::bigint,
+                       'one row per member and period type');
 SELECT tests.assert_eq((SELECT e ->> 'completions' FROM jsonb_array_elements(current_setting('t.weekly2')::jsonb) e
                         WHERE (e ->> 'user_id')::uuid = tests.c_id('dee')), '1', 'the new completion is counted');
 SELECT tests.assert_eq((SELECT (e ->> 'rank')::integer FROM jsonb_array_elements(current_setting('t.weekly2')::jsonb) e
                         WHERE (e ->> 'user_id')::uuid = tests.c_id('cid')), 5, 'cid, alone with nothing, ranks last');
+-- A member who leaves drops off the board at the next calculation.
+UPDATE public.team_members SET is_active = false WHERE team_id = tests.c_id('team') AND user_id = tests.c_id('cid');
+SELECT tests.act_as_service();
+SELECT public.calculate_team_leaderboard(tests.c_id('team'), 'weekly');
+SELECT tests.act_as_owner();
+SELECT tests.assert_eq((SELECT count(*) FROM public.team_leaderboards WHERE team_id = tests.c_id('team') AND period_type = 'weekly'), 4::bigint,
+                       'an inactive member has no row');
+UPDATE public.team_members SET is_active = true WHERE team_id = tests.c_id('team') AND user_id = tests.c_id('cid');
+
+-- all_time: since the team was created (today, in this file).
+SELECT tests.act_as_service();
+SELECT public.calculate_team_leaderboard(tests.c_id('team'), 'all_time');
+SELECT tests.act_as_owner();
+SELECT tests.assert((SELECT bool_and(period_start = current_setting('t.today')::date AND period_end = period_start)
+                     FROM public.team_leaderboards WHERE team_id = tests.c_id('team') AND period_type = 'all_time'),
+                    'all_time runs from the team''s creation to today');
+SELECT tests.act_as_service();
+SELECT public.calculate_team_leaderboard(tests.c_id('team'), 'weekly');
 
 -- Members read the snapshot; the outsider does not.
 SELECT tests.act_as(tests.c_id('cid'));
-SELECT tests.assert_eq(tests.row_count('SELECT * FROM public.team_leaderboards'), 3::bigint, 'a member reads the snapshots');
+SELECT tests.assert_eq(tests.row_count('SELECT * FROM public.team_leaderboards'), 20::bigint, 'a member reads the team''s rows');
+-- The app's screen (components/TeamLeaderboards.tsx): the week's board in rank order.
+SELECT tests.assert_eq((SELECT string_agg(rank::text, ',' ORDER BY rank) FROM public.team_leaderboards WHERE period_type = 'weekly'),
+                       '1,2,3,4,5', 'the weekly board by rank');
 SELECT tests.act_as(tests.c_id('yves'));
 SELECT tests.assert_eq(tests.row_count('SELECT * FROM public.team_leaderboards'), 0::bigint, 'an outsider reads none');
 
@@ -180,12 +208,11 @@ INSERT INTO public.teams (name, owner_id) VALUES ('Second', tests.c_id('yves'));
 INSERT INTO public.teams (name, owner_id, is_active) VALUES ('Dormant', tests.c_id('xan'), false);
 DELETE FROM public.team_leaderboards WHERE period_type = 'monthly';
 SELECT tests.act_as_service();
-SELECT tests.assert_eq(public.refresh_team_leaderboards(), 6, 'two active teams x three periods');
+SELECT tests.assert_eq(public.refresh_team_leaderboards(), 8, 'two active teams x four periods');
 SELECT tests.act_as_owner();
-SELECT tests.assert_eq((SELECT count(*) FROM public.team_leaderboards), 6::bigint,
-                       'refresh upserts: 3 snapshots per active team, no duplicates');
+SELECT tests.assert_eq((SELECT count(*) FROM public.team_leaderboards), 24::bigint,
+                       'refresh replaces: a row per member and period, 5 members and 1 member, no duplicates');
 SELECT tests.assert_eq((SELECT count(*) FROM public.team_leaderboards l JOIN public.teams t ON t.id = l.team_id WHERE NOT t.is_active),
                        0::bigint, 'inactive teams get no snapshot');
-SELECT tests.assert_eq(pg_temp.ranking_text((SELECT rankings FROM public.team_leaderboards l JOIN public.teams t ON t.id = l.team_id
-                                             WHERE t.name = 'Second' AND l.period_type = 'daily')),
+SELECT tests.assert_eq(pg_temp.ranking_text(internal.leaderboard_rankings((SELECT id FROM public.teams WHERE name = 'Second'), 'daily')),
                        '1:yves/1/50', 'the second team ranks its only member');

@@ -188,7 +188,7 @@ BEGIN
     ('teams', 'UNIQUE (slug)'),
     ('teams', 'CHECK ((max_members > 0))'),
     ('team_members', 'UNIQUE (team_id, user_id)'),
-    ('team_leaderboards', 'UNIQUE (team_id, period_type, period_start)'),
+    ('team_leaderboards', 'UNIQUE (team_id, period_type, user_id)'),
     ('team_leaderboards', 'CHECK ((period_end >= period_start))')) AS v (t, def)
   LOOP
     PERFORM tests.assert(EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ('public.' || r.t)::regclass

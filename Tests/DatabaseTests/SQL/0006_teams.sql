@@ -313,8 +313,8 @@ SELECT set_config('t.probe', (SELECT id FROM public.teams WHERE name = 'Lock pro
 -- Deleting a team (owner or admin), and the server moving ownership
 ---------------------------------------------------------------------------------------------------
 SELECT tests.act_as_service();
-INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end)
-VALUES (tests.c_id('eve_team'), 'daily', current_date, current_date);
+SELECT public.calculate_team_leaderboard(tests.c_id('eve_team'), 'daily');
+SELECT tests.assert((SELECT count(*) > 0 FROM public.team_leaderboards WHERE team_id = tests.c_id('eve_team')), 'the team has a leaderboard');
 SELECT tests.act_as(tests.c_id('eve'));
 SELECT tests.assert_eq(tests.affected(format('DELETE FROM public.teams WHERE id = %L', tests.c_id('eve_team'))), 1::bigint,
                        'the owner deletes the team');
@@ -339,17 +339,20 @@ SELECT tests.assert_eq(tests.affected(format('DELETE FROM public.teams WHERE id 
 -- team_leaderboards: members read, nobody but the server writes
 ---------------------------------------------------------------------------------------------------
 SELECT tests.act_as_service();
-INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, rankings)
-VALUES (tests.c_id('team'), 'weekly', date '2026-01-05', date '2026-01-11', '[{"rank": 1}]');
-SELECT tests.assert_raises(format($$INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end)
-                                   VALUES (%L, 'weekly', date '2026-01-05', date '2026-01-04')$$, tests.c_id('team')),
+INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, user_id, rank)
+VALUES (tests.c_id('team'), 'weekly', date '2026-01-05', date '2026-01-11', tests.c_id('olivia'), 1);
+SELECT tests.assert_raises(format($$INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, user_id, rank)
+                                   VALUES (%L, 'daily', date '2026-01-05', date '2026-01-04', %L, 1)$$, tests.c_id('team'), tests.c_id('olivia')),
                            '23514', 'period_end before period_start is refused');
-SELECT tests.assert_raises(format($$INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end)
-                                   VALUES (%L, 'yearly', date '2026-01-01', date '2026-12-31')$$, tests.c_id('team')),
+SELECT tests.assert_raises(format($$INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, user_id, rank)
+                                   VALUES (%L, 'yearly', date '2026-01-01', date '2026-12-31', %L, 1)$$, tests.c_id('team'), tests.c_id('olivia')),
                            '23514', 'period_type CHECK');
-SELECT tests.assert_raises(format($$INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end)
-                                   VALUES (%L, 'weekly', date '2026-01-05', date '2026-01-11')$$, tests.c_id('team')),
-                           '23505', 'one snapshot per team, period type and start');
+SELECT tests.assert_raises(format($$INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, user_id, rank)
+                                   VALUES (%L, 'daily', current_date, current_date, %L, 0)$$, tests.c_id('team'), tests.c_id('olivia')),
+                           '23514', 'ranks start at 1');
+SELECT tests.assert_raises(format($$INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, user_id, rank)
+                                   VALUES (%L, 'weekly', date '2026-01-12', date '2026-01-18', %L, 2)$$, tests.c_id('team'), tests.c_id('olivia')),
+                           '23505', 'one row per team, period type and member');
 SELECT tests.act_as(tests.c_id('manny'));
 SELECT tests.assert_eq(tests.row_count('SELECT * FROM public.team_leaderboards'), 1::bigint, 'a member reads the leaderboard');
 DO $do$
@@ -358,10 +361,10 @@ DECLARE
 BEGIN
   FOREACH who IN ARRAY ARRAY['olivia', 'manny', 'eve'] LOOP
     PERFORM tests.act_as(tests.c_id(who));
-    PERFORM tests.assert_raises(format($$INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end)
-                                         VALUES (%L, 'daily', current_date, current_date)$$, tests.c_id('team')),
+    PERFORM tests.assert_raises(format($$INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, user_id, rank)
+                                         VALUES (%L, 'daily', current_date, current_date, %L, 1)$$, tests.c_id('team'), tests.c_id(who)),
                                 '42501', who || ' cannot write a leaderboard');
-    PERFORM tests.assert_raises($$UPDATE public.team_leaderboards SET rankings = '[]'$$, '42501', who || ' cannot edit a leaderboard');
+    PERFORM tests.assert_raises($$UPDATE public.team_leaderboards SET rank = 1, total_score = 1000$$, '42501', who || ' cannot edit a leaderboard');
     PERFORM tests.assert_raises('DELETE FROM public.team_leaderboards', '42501', who || ' cannot delete a leaderboard');
     PERFORM tests.assert_raises(format('SELECT public.calculate_team_leaderboard(%L)', tests.c_id('team')), '42501',
                                 who || ' cannot run calculate_team_leaderboard');
@@ -411,8 +414,8 @@ SELECT set_config('t.team3', (SELECT id FROM t)::text, true);
 SELECT tests.act_as_owner();
 INSERT INTO public.team_members (team_id, user_id, is_active) VALUES (tests.c_id('team3'), tests.c_id('eve'), false);
 SELECT tests.act_as_service();
-INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end)
-VALUES (tests.c_id('team3'), 'daily', current_date, current_date);
+INSERT INTO public.team_leaderboards (team_id, period_type, period_start, period_end, user_id, rank)
+VALUES (tests.c_id('team3'), 'daily', current_date, current_date, tests.c_id('olivia'), 1);
 
 SELECT tests.act_as_owner();
 SELECT tests.assert_eq(tests.affected(format('DELETE FROM auth.users WHERE id = %L', tests.c_id('olivia'))), 1::bigint,
