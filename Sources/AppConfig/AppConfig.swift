@@ -31,6 +31,9 @@ public struct AppConfig: Sendable, Equatable {
     public var databasePoolMinimum: Int?
     /// Most rows a REST read returns, whatever `limit` says (`VISIONARY_REST_MAX_ROWS`); nil for no cap.
     public var restMaxRows: Int?
+    /// Whether REST `select` may use aggregate functions — `count()`, `amount.sum()`, `avg`,
+    /// `max`, `min` — (`VISIONARY_REST_AGGREGATES_ENABLED`); when not, they are PGRST123.
+    public var restAggregatesEnabled = true
     /// `statement_timeout` of every REST statement, in milliseconds (`VISIONARY_REST_STATEMENT_TIMEOUT_MS`).
     public var restStatementTimeoutMilliseconds = 8_000
     /// Seconds a connection may sit idle between requests, or between the parts of one (an
@@ -111,6 +114,9 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_REST_STATEMENT_TIMEOUT_MS", 100...3_600_000, into: &restStatementTimeoutMilliseconds)
         try integer("VISIONARY_HTTP_IDLE_TIMEOUT", 1...3_600, into: &httpIdleTimeoutSeconds)
         try integer("VISIONARY_EVENT_LOOP_THREADS", 1...1_024, into: &eventLoopThreads)
+        if let raw = value("VISIONARY_REST_AGGREGATES_ENABLED") {
+            restAggregatesEnabled = try Self.flag(raw, name: "VISIONARY_REST_AGGREGATES_ENABLED")
+        }
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
         try storage.read(value)
@@ -181,6 +187,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_DB_POOL_SIZE", String(databasePoolSize)),
             ("VISIONARY_DB_POOL_MIN", databasePoolMinimum.map(String.init) ?? "(the pool size)"),
             ("VISIONARY_REST_MAX_ROWS", restMaxRows.map(String.init) ?? "(no cap)"),
+            ("VISIONARY_REST_AGGREGATES_ENABLED", String(restAggregatesEnabled)),
             ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),
             ("VISIONARY_HTTP_IDLE_TIMEOUT", String(httpIdleTimeoutSeconds)),
             ("VISIONARY_EVENT_LOOP_THREADS", eventLoopThreads.map(String.init) ?? "(half the processors with the embedded database, else all)"),

@@ -39,7 +39,6 @@ extension RESTError: ErrorCatalogue {
         case .mediaType: .unacceptableMediaTypes([error.message])
         case .routineMethod: .invalidRPCMethod(error.details ?? "")
         case .unsupportedMethod: .unsupportedMethod(error.details ?? "")
-        case .aggregates: .aggregatesNotAllowed
         case .invalidPath: .invalidResourcePath
         }
     }

@@ -13,17 +13,20 @@ public struct RESTService: Sendable {
     let runner: APIRequestRunner
     let callers: CallerResolver
     let maxRows: Int?
+    /// Whether `select` may use aggregate functions (`count()`, `amount.sum()`, …).
+    let aggregatesEnabled: Bool
     /// The functions under `/functions/v1`, described in `GET /rest/v1/` too.
     let functions: [FunctionDescription]
 
     public init(
         cache: SchemaCacheStore, runner: APIRequestRunner, callers: CallerResolver, maxRows: Int? = nil,
-        functions: [FunctionDescription] = []
+        aggregatesEnabled: Bool = true, functions: [FunctionDescription] = []
     ) {
         self.cache = cache
         self.runner = runner
         self.callers = callers
         self.maxRows = maxRows
+        self.aggregatesEnabled = aggregatesEnabled
         self.functions = functions
     }
 
@@ -38,7 +41,7 @@ public struct RESTService: Sendable {
             let headersOnly = request.action == .describe(headersOnly: true)
             return RESTResponse(status: 200, headers: [("Content-Type", "application/openapi+json; charset=utf-8")], body: headersOnly ? nil : document)
         }
-        let plan = try Planner(cache: cache, maxRows: maxRows).plan(request, role: role)
+        let plan = try Planner(cache: cache, maxRows: maxRows, aggregatesEnabled: aggregatesEnabled).plan(request, role: role)
         let statement = StatementRenderer.render(plan)
         let shaper = ResponseShaper(request: request, plan: plan)
         let readOnly: Bool

@@ -115,7 +115,8 @@ extension RESTError {
                   details: "Invalid preferences: " + preferences.joined(separator: ", "))
     }
 
-    /// PGRST123 (400): aggregate functions in `select`, which Supabase disables.
+    /// PGRST123 (400): aggregate functions in `select` (`count()`, `amount.sum()`) while the
+    /// server has them disabled (PostgREST's `db-aggregates-enabled` off).
     public static let aggregatesNotAllowed = RESTError(
         status: 400, code: "PGRST123", message: "Use of aggregate functions is not allowed")
 

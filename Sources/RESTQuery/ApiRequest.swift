@@ -197,6 +197,34 @@ public indirect enum SelectItem: Sendable, Equatable {
     case column(field: Field, alias: String?, cast: String?)
     /// `[...][alias:]target[!hint][!inner|!left](select)`.
     case embed(Embedding)
+    /// `[alias:]column[jsonpath][::type].function()[::type]`, or `[alias:]count()[::type]`.
+    case aggregate(SelectAggregate)
+}
+
+/// PostgREST's aggregate functions: `count()`, `sum()`, `avg()`, `max()`, `min()`.
+public enum AggregateFunction: String, Sendable, Equatable, CaseIterable {
+    case count, sum, avg, max, min
+}
+
+/// An aggregate function applied in `select`: to a column (`amount.sum()`), or to the rows
+/// themselves (`count()`). The other selected columns group the rows it aggregates.
+public struct SelectAggregate: Sendable, Equatable {
+    public var function: AggregateFunction
+    /// The column aggregated, with its JSON path; nil for `count()`, which counts rows.
+    public var field: Field?
+    public var alias: String?
+    /// The cast written before the function (`amount::int.sum()`): the input's type.
+    public var inputCast: String?
+    /// The cast written after the function (`amount.sum()::text`): the result's type.
+    public var outputCast: String?
+
+    public init(_ function: AggregateFunction, field: Field? = nil, alias: String? = nil, inputCast: String? = nil, outputCast: String? = nil) {
+        self.function = function
+        self.field = field
+        self.alias = alias
+        self.inputCast = inputCast
+        self.outputCast = outputCast
+    }
 }
 
 public struct Embedding: Sendable, Equatable {
@@ -346,8 +374,8 @@ public struct Payload: Sendable, Equatable {
 }
 
 /// Why the request could not be parsed; rendered as PGRST100 (query), PGRST101 (verb on RPC),
-/// PGRST102 (body), PGRST103 (range), PGRST107 (media type), PGRST117 (verb), PGRST123
-/// (aggregates) and PGRST125 (path) errors by the REST surface. For the two verb errors,
+/// PGRST102 (body), PGRST103 (range), PGRST107 (media type), PGRST117 (verb) and PGRST125
+/// (path) errors by the REST surface. For the two verb errors,
 /// `details` is the method; for a range, what is wrong with it.
 public struct RESTQueryError: Error, Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable {
@@ -363,8 +391,6 @@ public struct RESTQueryError: Error, Sendable, Equatable {
         case mediaType = "PGRST107"
         /// PGRST117 (405): a verb the target does not support.
         case unsupportedMethod = "PGRST117"
-        /// PGRST123 (400): aggregate functions in `select` (`count()`, `amount.sum()`).
-        case aggregates = "PGRST123"
         /// PGRST125 (404): a path other than `/`, `/{relation}` and `/rpc/{fn}`.
         case invalidPath = "PGRST125"
     }

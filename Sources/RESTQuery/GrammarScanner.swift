@@ -5,15 +5,6 @@ struct GrammarFailure: Error, Equatable {
     var position: Int
     var unexpected: String
     var expecting: [String]
-    /// Set when the input is well-formed but uses a feature this server refuses (aggregates).
-    var refusal: RESTQueryError?
-
-    init(position: Int, unexpected: String, expecting: [String], refusal: RESTQueryError? = nil) {
-        self.position = position
-        self.unexpected = unexpected
-        self.expecting = expecting
-        self.refusal = refusal
-    }
 
     /// `unexpected "x" expecting a, b or c`, as Parsec words it.
     var details: String {
@@ -40,7 +31,6 @@ extension RESTQueryError {
     /// with the parser's view (`unexpected … expecting …`) as details. The position counts in
     /// `parsed`, the text the grammar read, when that differs from the parameter's value.
     static func syntax(_ what: String, _ text: String, _ failure: GrammarFailure, parsed: String? = nil) -> RESTQueryError {
-        if let refusal = failure.refusal { return refusal }
         let scalars = Array((parsed ?? text).unicodeScalars.prefix(failure.position))
         let line = 1 + scalars.count(where: { $0 == "\n" })
         let column = 1 + (scalars.lastIndex(of: "\n").map { scalars.count - $0 - 1 } ?? scalars.count)

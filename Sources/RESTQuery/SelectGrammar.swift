@@ -1,6 +1,6 @@
 /// The `select` grammar (docs/wire-compatibility.md, Select): columns with aliases, JSON paths
-/// and casts; embeddings with aliases, hints, join types and spreads, nested. Whitespace around
-/// items is insignificant.
+/// and casts; aggregate functions; embeddings with aliases, hints, join types and spreads,
+/// nested. Whitespace around items is insignificant.
 enum SelectGrammar {
     /// How deep embeddings may nest; deeper input is refused rather than recursed into.
     static let maximumDepth = 64
@@ -113,45 +113,53 @@ enum SelectGrammar {
         return name
     }
 
-    private static let aggregateNames = ["sum", "avg", "count", "max", "min"]
-
-    private static func aggregateRefusal(_ scanner: GrammarScanner) -> GrammarFailure {
-        GrammarFailure(
-            position: scanner.position, unexpected: scanner.describeCurrent(), expecting: [],
-            refusal: RESTQueryError(
-                .aggregates, "Use of aggregate functions is not allowed",
-                hint: "Aggregates (count(), sum(), avg(), max(), min()) are disabled on this server."))
-    }
-
-    /// `*`, or `[alias:]field[jsonpath][::type]`.
+    /// `*`; `[alias:]count()[::type]`; or `[alias:]field[jsonpath][::type][.function()[::type]]`
+    /// (PostgREST's `pFieldSelect`).
     private static func column(_ scanner: inout GrammarScanner) throws(GrammarFailure) -> SelectItem {
-        let endings = ["\",\"", "\")\"", "end of input"]
         if scanner.take("*") {
             scanner.skipWhitespace()
-            guard scanner.isAtEnd || scanner.current == "," || scanner.current == ")" else {
-                throw scanner.failure(expecting: endings)
-            }
+            try expectItemEnd(&scanner, [])
             return .star
         }
         let alias = alias(&scanner)
-        if scanner.startsWith("count()") { throw aggregateRefusal(scanner) }
+        if scanner.take("count()") {
+            let outputCast = try cast(&scanner)
+            try expectItemEnd(&scanner, outputCast == nil ? ["\"::\""] : [])
+            return .aggregate(SelectAggregate(.count, alias: alias, outputCast: outputCast))
+        }
         let field = try scanner.field()
-        var cast: String?
-        if scanner.take("::") {
-            cast = try scanner.identifier("type name")
+        let inputCast = try cast(&scanner)
+        if let function = aggregateFunction(&scanner) {
+            let outputCast = try cast(&scanner)
+            try expectItemEnd(&scanner, outputCast == nil ? ["\"::\""] : [])
+            return .aggregate(SelectAggregate(function, field: field, alias: alias, inputCast: inputCast, outputCast: outputCast))
         }
-        if scanner.current == "." {
-            var attempt = scanner
-            attempt.advance()
-            let word = attempt.word()
-            if aggregateNames.contains(word), attempt.startsWith("()") { throw aggregateRefusal(scanner) }
-        }
+        var expecting = ["\"->\"", "\"->>\""]
+        if inputCast == nil { expecting.append("\"::\"") }
+        try expectItemEnd(&scanner, expecting + ["\".\""])
+        return .column(field: field, alias: alias, cast: inputCast)
+    }
+
+    /// `::type`, or nothing.
+    private static func cast(_ scanner: inout GrammarScanner) throws(GrammarFailure) -> String? {
+        guard scanner.take("::") else { return nil }
+        return try scanner.identifier("type name")
+    }
+
+    /// `.function()` naming one of the aggregate functions, consumed; else nothing, leaving the
+    /// scanner where it was.
+    private static func aggregateFunction(_ scanner: inout GrammarScanner) -> AggregateFunction? {
+        var attempt = scanner
+        guard attempt.take("."), let function = AggregateFunction(rawValue: attempt.word()), attempt.take("()") else { return nil }
+        scanner = attempt
+        return function
+    }
+
+    /// The end of an item: `,`, `)` or the end of the input, after optional whitespace.
+    private static func expectItemEnd(_ scanner: inout GrammarScanner, _ expecting: [String]) throws(GrammarFailure) {
         scanner.skipWhitespace()
         guard scanner.isAtEnd || scanner.current == "," || scanner.current == ")" else {
-            var expecting = ["\"->\"", "\"->>\""]
-            if cast == nil { expecting.append("\"::\"") }
-            throw scanner.failure(expecting: expecting + endings)
+            throw scanner.failure(expecting: expecting + ["\",\"", "\")\"", "end of input"])
         }
-        return .column(field: field, alias: alias, cast: cast)
     }
 }

@@ -62,6 +62,7 @@ public struct ApplicationParts: Sendable {
         let functions = DomainFunctions.all(runner: runner)
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
+            aggregatesEnabled: config.restAggregatesEnabled,
             functions: functions.map(\.documentation))
         let store = try makeObjectStore(config)
         let sweeper = StorageSweeper(database: ownerRunner, store: store, logger: logger)

@@ -76,6 +76,14 @@ func column(_ name: String, _ path: [JSONPathStep] = [], alias: String? = nil, c
     .column(field: Field(name: name, jsonPath: path), alias: alias, cast: cast)
 }
 
+func aggregate(
+    _ function: AggregateFunction, _ name: String? = nil, _ path: [JSONPathStep] = [], alias: String? = nil,
+    inputCast: String? = nil, outputCast: String? = nil
+) -> SelectItem {
+    .aggregate(SelectAggregate(
+        function, field: name.map { Field(name: $0, jsonPath: path) }, alias: alias, inputCast: inputCast, outputCast: outputCast))
+}
+
 func embed(
     _ target: String, alias: String? = nil, hint: String? = nil, join: Embedding.Join? = nil, spread: Bool = false,
     _ select: [SelectItem] = [.star]

@@ -48,6 +48,7 @@ extension Planner {
         var columns: [OutputColumn] = []
         var embeddings: [EmbeddingPlan] = []
         var targets: [Relation] = []
+        var countsRows = false
         for item in select {
             switch item {
             case .star:
@@ -58,18 +59,30 @@ extension Planner {
                         key: column.name))
                 }
             case .column(let field, let alias, let cast):
+                if let count = try countAggregate(field, alias: alias, cast: cast, in: relation) {
+                    countsRows = true
+                    columns.append(count)
+                    continue
+                }
                 let expression = try expression(field, cast: cast, in: relation)
                 columns.append(OutputColumn(value: .column(expression), key: alias ?? Self.outputKey(field)))
+            case .aggregate(let aggregate):
+                columns.append(try aggregateColumn(aggregate, in: relation))
             case .embed(let embedding):
                 let relationship = try Relationship.resolve(embedding, from: relation, in: cache)
-                let child = try readNode(
+                var child = try readNode(
                     embedding.select, of: relationship.target, path: path + [embedding.name], query: query, role: role)
                 let index = embeddings.count
+                // A to-one spread's aggregates are its parent's: they are taken out of the
+                // embedding before it is planned into the parent.
+                let lifted = embedding.spread && !relationship.toMany ? try hoistAggregates(from: &child, spread: index) : nil
                 embeddings.append(EmbeddingPlan(
                     name: embedding.name, join: relationship.join, toMany: relationship.toMany,
                     inner: embedding.join == .inner, spread: embedding.spread, node: child))
                 targets.append(relationship.target)
-                if embedding.spread {
+                if let lifted {
+                    columns += lifted
+                } else if embedding.spread {
                     columns += child.columns.map { OutputColumn(value: .spread(index, key: $0.key), key: $0.key) }
                 } else if !Self.selectsNothing(embedding.select) {
                     // `target()` embeds nothing: it only exists to be filtered on.
@@ -78,6 +91,7 @@ extension Planner {
             }
         }
 
+        if countsRows { try checkCountAggregate(columns) }
         var node = ReadNode(
             relation: QualifiedName(schema: relation.schema, name: relation.name), columns: columns,
             embeddings: embeddings, conditions: [], order: [], limit: nil, offset: 0)

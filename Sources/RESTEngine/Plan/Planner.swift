@@ -11,11 +11,15 @@ public struct Planner: Sendable {
     public let cache: SchemaCache
     public let exposedSchemas: [String]
     public let maxRows: Int?
+    /// Whether `select` may use aggregate functions (PostgREST's `db-aggregates-enabled`); when
+    /// not, they are PGRST123.
+    public let aggregatesEnabled: Bool
 
-    public init(cache: SchemaCache, exposedSchemas: [String] = ["public"], maxRows: Int? = nil) {
+    public init(cache: SchemaCache, exposedSchemas: [String] = ["public"], maxRows: Int? = nil, aggregatesEnabled: Bool = true) {
         self.cache = cache
         self.exposedSchemas = exposedSchemas
         self.maxRows = maxRows
+        self.aggregatesEnabled = aggregatesEnabled
     }
 
     public func plan(_ request: ApiRequest, role: String) throws(RESTError) -> Plan {
@@ -131,10 +135,15 @@ public struct Planner: Sendable {
             throw RESTError.database(
                 sqlState: "42703", message: "column \(relation.name).\(field.name) does not exist", detail: nil, hint: nil, role: "")
         }
+        try checkCast(cast)
+        return ColumnExpression(column: column.name, columnType: column.type, jsonPath: field.jsonPath, cast: cast)
+    }
+
+    /// PGRST100 unless the cast, if any, can only be a type name: casts are written into the SQL.
+    func checkCast(_ cast: String?) throws(RESTError) {
         if let cast, !Self.isTypeName(cast) {
             throw RESTError.queryParameterParseError(message: "\"\(cast)\" is not a type name", details: "in select")
         }
-        return ColumnExpression(column: column.name, columnType: column.type, jsonPath: field.jsonPath, cast: cast)
     }
 
     /// A cast target that can only be a type name: letters, digits, underscores, spaces,

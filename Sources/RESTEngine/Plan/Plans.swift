@@ -20,6 +20,9 @@ public struct OutputColumn: Sendable, Equatable {
         /// One key of the spread embedding at this index, lifted into this object: the embedded
         /// value (to-one) or the array of the embedded values (to-many).
         case spread(Int, key: String)
+        /// An aggregate over the node's rows: over each group of them when the node's other
+        /// values group them (`select=category,amount.sum()`).
+        case aggregate(Aggregation)
     }
 
     public var value: Value
@@ -35,6 +38,37 @@ public struct OutputColumn: Sendable, Equatable {
         if case .column(let expression) = value { return expression }
         return nil
     }
+
+    /// True for an aggregate's result.
+    public var isAggregate: Bool {
+        if case .aggregate = value { return true }
+        return false
+    }
+}
+
+/// An aggregate function with its input and the cast of its result (`amount::int.sum()::text`).
+public struct Aggregation: Sendable, Equatable {
+    /// What the function aggregates.
+    public enum Input: Sendable, Equatable {
+        /// The rows themselves: `count()`, and the count aggregate an embedding's bare `count` stands for.
+        case rows
+        /// A column of the node's relation, with JSON path and input cast.
+        case column(ColumnExpression)
+        /// One key of the to-one spread embedding at this index: an aggregate written inside a
+        /// to-one spread is computed in the parent, over the parent's rows.
+        case spread(Int, key: String)
+    }
+
+    public var function: AggregateFunction
+    public var input: Input
+    /// The cast of the result, written after the function.
+    public var cast: String?
+
+    public init(function: AggregateFunction, input: Input, cast: String? = nil) {
+        self.function = function
+        self.input = input
+        self.cast = cast
+    }
 }
 
 /// A column reference with an optional JSON path and cast, typed from the schema cache.
@@ -44,6 +78,13 @@ public struct ColumnExpression: Sendable, Equatable {
     public var columnType: String
     public var jsonPath: [JSONPathStep]
     public var cast: String?
+
+    public init(column: String, columnType: String, jsonPath: [JSONPathStep] = [], cast: String? = nil) {
+        self.column = column
+        self.columnType = columnType
+        self.jsonPath = jsonPath
+        self.cast = cast
+    }
 
     /// The type of the expression's value before any cast.
     public var valueType: String {
@@ -101,6 +142,12 @@ public struct ReadNode: Sendable, Equatable {
     public var order: [OrderItem]
     public var limit: Int?
     public var offset: Int
+
+    /// True when an output value is an aggregate: the node's rows are then its groups, one per
+    /// distinct combination of its other values (one row when it has none).
+    public var isAggregated: Bool {
+        columns.contains(where: \.isAggregate)
+    }
 }
 
 /// An embedded resource: how its rows join the parent's, and what is read of them.

@@ -42,6 +42,8 @@ enum NodeRenderer {
         _ node: ReadNode, link: Link?, source: String? = nil, existenceOnly: Bool = false,
         hidden: [(ColumnExpression, String)] = [], into builder: inout SQLBuilder
     ) -> Rendered {
+        // An aggregated node's rows are its groups, so deciding which exist takes the grouping.
+        let existenceOnly = existenceOnly && !node.isAggregated
         let table = link == nil ? ExpressionRenderer.alias : builder.alias("t")
         var from = (source ?? SQLBuilder.quote(schema: node.relation.schema, name: node.relation.name)) + " AS " + SQLBuilder.quote(table)
         var conditions: [String] = []
@@ -83,25 +85,20 @@ enum NodeRenderer {
         let scope = ExpressionRenderer.Scope(table: table, presence: presence)
         conditions += node.conditions.map { ExpressionRenderer.render($0, in: scope, into: &builder) }
 
-        var select: [String] = []
-        if !existenceOnly {
-            for column in node.columns {
-                let value: String
-                switch column.value {
-                case .column(let expression):
-                    value = ExpressionRenderer.render(expression, table: table)
-                case .embedding(let index):
-                    value = (laterals[index].map(SQLBuilder.quote) ?? "NULL") + "." + SQLBuilder.quote(bodyColumn)
-                case .spread(let index, let key):
-                    value = (laterals[index].map(SQLBuilder.quote) ?? "NULL") + "." + SQLBuilder.quote(key)
-                }
-                select.append(value + " AS " + SQLBuilder.quote(column.key))
-            }
+        let values = existenceOnly ? [] : node.columns.map { column in
+            (sql: value(column.value, of: node, table: table, laterals: laterals), key: column.key)
         }
-        select += hidden.map { ExpressionRenderer.render($0.0, table: table) + " AS " + SQLBuilder.quote($0.1) }
+        let hiddenValues = hidden.map { (sql: ExpressionRenderer.render($0.0, table: table), key: $0.1) }
 
         var tail = "FROM " + from
         if !conditions.isEmpty { tail += " WHERE " + conditions.joined(separator: " AND ") }
+        if node.isAggregated {
+            // Grouped by every value that is not an aggregate (PostgREST's automatic GROUP BY),
+            // named by position in the select list.
+            let grouped = node.columns.indices.filter { !node.columns[$0].isAggregate }.map { $0 + 1 }
+                + hiddenValues.indices.map { values.count + $0 + 1 }
+            if !grouped.isEmpty { tail += " GROUP BY " + grouped.map(String.init).joined(separator: ", ") }
+        }
         if !existenceOnly, !node.order.isEmpty {
             tail += " ORDER BY " + node.order.enumerated().map { position, item in
                 let value: String
@@ -116,7 +113,47 @@ enum NodeRenderer {
         }
         if let limit = node.limit { tail += " LIMIT " + builder.bind(.int(limit)) }
         if node.offset > 0 { tail += " OFFSET " + builder.bind(.int(node.offset)) }
-        return Rendered(table: table, select: select, tail: tail)
+
+        guard node.isAggregated else {
+            let select = (values + hiddenValues).map { $0.sql + " AS " + SQLBuilder.quote($0.key) }
+            return Rendered(table: table, select: select, tail: tail)
+        }
+        // The groups become a derived table read like a relation, its values named by position
+        // (keys may repeat), so that whatever reads the node's rows reads plain columns.
+        let groups = builder.alias("g")
+        let names = values.indices.map { "c\($0 + 1)" } + hiddenValues.map(\.key)
+        let inner = zip(values + hiddenValues, names).map { $0.sql + " AS " + SQLBuilder.quote($1) }
+        let select = zip(values.map(\.key) + hiddenValues.map(\.key), names).map { key, name in
+            SQLBuilder.quote(groups) + "." + SQLBuilder.quote(name) + " AS " + SQLBuilder.quote(key)
+        }
+        return Rendered(
+            table: table, select: select,
+            tail: "FROM (SELECT " + inner.joined(separator: ", ") + " " + tail + ") AS " + SQLBuilder.quote(groups))
+    }
+
+    /// The SQL of one output value of `node`. In an aggregated node, embedded JSON (an
+    /// embedding, or a to-many spread's arrays) is `jsonb`, which has the equality grouping needs.
+    static func value(_ value: OutputColumn.Value, of node: ReadNode, table: String, laterals: [String?]) -> String {
+        func lateral(_ index: Int, _ column: String) -> String {
+            (laterals[index].map(SQLBuilder.quote) ?? "NULL") + "." + SQLBuilder.quote(column)
+        }
+        switch value {
+        case .column(let expression):
+            return ExpressionRenderer.render(expression, table: table)
+        case .embedding(let index):
+            return node.isAggregated ? "(\(lateral(index, bodyColumn)))::jsonb" : lateral(index, bodyColumn)
+        case .spread(let index, let key):
+            return node.isAggregated && node.embeddings[index].toMany ? "(\(lateral(index, key)))::jsonb" : lateral(index, key)
+        case .aggregate(let aggregation):
+            let input: String
+            switch aggregation.input {
+            case .rows: input = "*"
+            case .column(let expression): input = ExpressionRenderer.render(expression, table: table)
+            case .spread(let index, let key): input = lateral(index, key)
+            }
+            let sql = aggregation.function.rawValue + "(" + input + ")"
+            return aggregation.cast.map { "CAST(\(sql) AS \($0))" } ?? sql
+        }
     }
 
     /// `child.c = parent.p AND …` for the join's column pairs.
@@ -172,7 +209,16 @@ enum NodeRenderer {
     static func baseColumns(_ node: ReadNode) -> [String] {
         var names: [String] = []
         func add(_ name: String) { if !names.contains(name) { names.append(name) } }
-        for column in node.columns { if let expression = column.expression { add(expression.column) } }
+        for column in node.columns {
+            switch column.value {
+            case .column(let expression):
+                add(expression.column)
+            case .aggregate(let aggregation):
+                if case .column(let expression) = aggregation.input { add(expression.column) }
+            case .embedding, .spread:
+                break
+            }
+        }
         func visit(_ condition: Condition) {
             switch condition {
             case .filter(let expression, _): add(expression.column)
