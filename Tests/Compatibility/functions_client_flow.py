@@ -157,17 +157,17 @@ def main():
     check("service_role adjusts credits once per reference", credits_adjust)
 
     def partners():
-        invitation = invoke(a, "partner-collaboration?action=invite", {"email": state["b_email"]})
-        assert len(invitation["invite_code"]) == 64, invitation
-        status = invoke(b, "partner-collaboration?action=accept", {"code": invitation["invite_code"]})
-        assert status["connected"] is True and status["connection"]["partner_id"] == state["a_id"], status
-        goal = invoke(a, "partner-collaboration?action=shared_goals", {"op": "create", "title": "Save 100", "target_value": 100})
-        done = invoke(b, "partner-collaboration?action=shared_goals", {"op": "update", "goal_id": goal["id"], "increment": 100})
+        invitation = invoke(a, "partner-collaboration?action=invite", {"partnerEmail": state["b_email"]})["invitation"]
+        assert 0 < len(invitation["inviteCode"]) <= 64, invitation
+        accepted = invoke(b, "partner-collaboration?action=accept", {"inviteCode": invitation["inviteCode"]})
+        assert accepted["connection"]["partnerId"] == state["a_id"], accepted
+        goal = invoke(a, "partner-collaboration?action=shared_goals", {"title": "Save 100", "targetValue": 100})["goal"]
+        done = invoke(b, "partner-collaboration?action=shared_goals", {"goalId": goal["id"], "increment": 100})["goal"]
         assert done["status"] == "completed", done
         progress = invoke(b, "partner-collaboration?action=partner_progress")
-        assert progress["progress"]["active_habits"] == 1, progress
+        assert progress["partner"]["stats"]["activeHabits"] == 1, progress
         assert "Read 10 pages" not in json.dumps(progress), progress
-        expect_http_error(lambda: invoke(b, "partner-collaboration?action=accept", {"code": invitation["invite_code"]}), 422)
+        expect_http_error(lambda: invoke(b, "partner-collaboration?action=accept", {"inviteCode": invitation["inviteCode"]}), 422)
 
     check("partners: invite, accept by code, shared goal completed, progress summary, reused code refused", partners)
 
@@ -199,9 +199,9 @@ def main():
     check("print order priced by the server (client amounts ignored), then cancelled", prices_are_the_servers)
 
     def onboarding():
-        themes = invoke(anon, "onboarding-themes?action=list")
+        themes = invoke(anon, "onboarding-themes?action=list")["themes"]
         custom = next(t for t in themes if t["name"] == "custom")
-        invoke(a, "onboarding-themes?action=select", {"theme_id": custom["id"]})
+        invoke(a, "onboarding-themes?action=select", {"themeId": custom["id"]})
         built = invoke(a, "amie-prompt-builder", {})
         assert "About me:" in built["master_prompt"] and built["stored"] is True, built
 
