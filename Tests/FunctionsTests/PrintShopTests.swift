@@ -21,78 +21,104 @@ var address: [String: Any] { ["name": "Alice", "line1": "1 Main St", "city": "Sp
 
 @Suite("print-products")
 struct PrintProductsTests {
-    @Test("catalogue, customize, order at the server's price (client amounts ignored), ELITE discount, posters, list, get, cancel, advance")
+    @Test("catalogue with categories, customize and order inferred from the body, the server's price (client amounts ignored), ELITE discount, posters, list, get, cancel, advance")
     func lifecycle() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
             let anon = FunctionsClient(client: client, apiKey: app.keys.anon)
-            let catalog = try await anon.call("print-products", "catalog")
-            #expect(catalog.status == .ok)
-            #expect(catalog.array.count == 10)
-            #expect(catalog.array.first?["name"] as? String == "Daily Focus Pad")
+            let catalog = try await anon.call("print-products", nil, "{}")
+            #expect(catalog.status == .ok, "no action is the catalogue")
+            #expect(catalog.object["success"] as? Bool == true)
+            let products = catalog.object["products"] as? [[String: Any]] ?? []
+            #expect(products.count == 10)
+            #expect(products.first?["name"] as? String == "Daily Focus Pad")
+            #expect(products.first?["base_price"] as? Double == 14.99)
+            #expect(products.first?["features"] as? [String] == [])
+            #expect(products.first?["personalization_fields"] as? [String] == ["title", "tagline"])
+            let categories = (catalog.object["categories"] as? [[String: Any]] ?? []).map { "\($0["id"] ?? "") \($0["name"] ?? "") \($0["count"] ?? "")" }
+            #expect(categories == ["pad Focus Pads 2", "cards Cards & Decks 2", "poster Posters 2", "sticker Stickers 1", "canvas Canvas Prints 2", "bundle Bundles 1"])
+            let pads = try await anon.send(.get, "print-products?action=catalog&type=pad")
+            #expect((pads.object["products"] as? [[String: Any]])?.count == 2)
+            #expect((pads.object["categories"] as? [[String: Any]])?.map { $0["id"] as? String } == ["pad"])
+            #expect((try await anon.call("print-products", "catalog", #"{"elite":true}"#).object["products"] as? [Any])?.isEmpty == true)
 
             let alice = try await signUp(client, app: app, email: "alice@print.test")
             let board = try await makeBoard(app, for: alice)
+            _ = try await createHabit(alice, #"{"title":"sketch daily"}"#)
             let pad = try await productID(app, sku: "GLOBAL-PAD-A5-50")
-            var body: [String: Any] = [
-                "product_id": pad, "customization": ["title": "My year", "tagline": "One step a day"],
-                "content": ["vision_board_ids": [board]],
-            ]
-            let quote = try await alice.functions.call("print-products", "customize", json(body))
-            #expect(quote.status == .ok, "\(quote.body)")
-            let pricing = quote.object["pricing"] as? [String: Any] ?? [:]
+            let customized = try await alice.functions.call("print-products", nil, json(["productId": pad, "customization": [String: Any]()]))
+            #expect(customized.status == .ok, "productId without an address is a customisation: \(customized.body)")
+            let contentData = customized.object["contentData"] as? [String: Any] ?? [:]
+            #expect((contentData["visions"] as? [[String: Any]])?.map { $0["id"] as? String } == [board])
+            #expect((contentData["habits"] as? [[String: Any]])?.map { $0["title"] as? String } == ["sketch daily"])
+            #expect(contentData["theme"] is NSNull)
+            #expect((customized.object["product"] as? [String: Any])?["id"] as? String == pad)
+            let pricing = customized.object["pricing"] as? [String: Any] ?? [:]
             #expect(pricing["subtotal"] as? Double == 14.99)
             #expect(pricing["shipping"] as? Double == 4.99)
             #expect(pricing["total"] as? Double == 19.98)
+            #expect(customized.object["estimatedTotal"] as? Double == 19.98)
             #expect(pricing["discount_applied"] as? Bool == false)
 
-            body["shipping_address"] = address
-            body["quantity"] = 2
-            body["subtotal"] = 0.01
-            body["total"] = 0.01
-            body["discount"] = 29.98
-            body["pricing"] = ["total": 0]
-            let order = try await alice.functions.call("print-products", "order", json(body))
-            #expect(order.status == .created, "\(order.body)")
-            #expect(order.object["total"] as? Double == 34.97, "2 x 14.99 + 4.99, whatever the client said")
-            #expect(order.object["discount"] as? Double == 0)
-            #expect(order.object["status"] as? String == "pending")
-            #expect(((order.object["content_snapshot"] as? [String: Any])?["vision_boards"] as? [[String: Any]])?.first?["prompt"] as? String == "a house by the sea")
-            let orderID = try #require(order.object["id"] as? String)
+            var body: [String: Any] = [
+                "productId": pad, "customization": ["title": "My year", "tagline": "One step a day", "visionImageId": board],
+                "shippingAddress": address, "quantity": 2,
+                "subtotal": 0.01, "total": 0.01, "discount": 29.98, "base_price": 0.01, "pricing": ["total": 0],
+            ]
+            let placed = try await alice.functions.call("print-products", nil, json(body))
+            #expect(placed.status == .created, "productId and shippingAddress are an order: \(placed.body)")
+            let order = placed.object["order"] as? [String: Any] ?? [:]
+            #expect(order["total"] as? Double == 34.97, "2 x 14.99 + 4.99, whatever the client said")
+            #expect(order["subtotal"] as? Double == 29.98)
+            #expect(order["discount"] as? Double == 0)
+            #expect(order["status"] as? String == "pending")
+            #expect(order["productName"] as? String == "Daily Focus Pad")
+            #expect((order["estimatedDelivery"] as? String)?.count == 10)
+            #expect(order["customization"] as? [String: String] == ["title": "My year", "tagline": "One step a day"])
+            #expect(((order["content"] as? [String: Any])?["vision_boards"] as? [[String: Any]])?.first?["prompt"] as? String == "a house by the sea")
+            let orderID = try #require(order["id"] as? String)
 
             try await app.owner.execute(SQLStatement("UPDATE profiles SET subscription_tier = 'ELITE' WHERE id = $1::uuid", [.text(alice.id)]))
             body["quantity"] = 1
             let elite = try await alice.functions.call("print-products", "order", json(body))
-            #expect(elite.object["discount"] as? Double == 4.5, "\(elite.body)")
-            #expect(elite.object["total"] as? Double == 15.48)
-            #expect(elite.object["discount_applied"] as? Bool == true)
+            let eliteOrder = elite.object["order"] as? [String: Any] ?? [:]
+            #expect(eliteOrder["discount"] as? Double == 4.5, "\(elite.body)")
+            #expect(eliteOrder["total"] as? Double == 15.48)
+            #expect(eliteOrder["discountApplied"] as? Bool == true)
 
             let poster = try await alice.functions.call("print-products", "order_poster",
-                                                        json(["vision_board_id": board, "sku": "GLOBAL-FAP-18x24", "finish": "gloss", "shipping_address": address, "total_price": 1]))
+                                                        json(["visionBoardId": board, "sku": "GLOBAL-FAP-18x24", "finish": "gloss", "shippingAddress": address, "total_price": 1]))
             #expect(poster.status == .created, "\(poster.body)")
-            #expect(poster.object["total_price"] as? Double == 24.48, "24.99 - 7.50 + 6.99")
-            #expect(poster.object["discount_applied"] as? Bool == true)
-            #expect((poster.object["print_config"] as? [String: Any])?["finish"] as? String == "gloss")
-            let posterID = try #require(poster.object["id"] as? String)
+            let posterOrder = poster.object["order"] as? [String: Any] ?? [:]
+            #expect(posterOrder["total"] as? Double == 24.48, "24.99 - 7.50 + 6.99")
+            #expect(posterOrder["discountApplied"] as? Bool == true)
+            #expect(posterOrder["productName"] as? String == "Vision Poster 18x24")
+            #expect((posterOrder["printConfig"] as? [String: Any])?["finish"] as? String == "gloss")
+            let posterID = try #require(posterOrder["id"] as? String)
 
             let orders = try await alice.functions.call("print-products", "list_orders")
-            #expect(orders.array.map { $0["kind"] as? String } == ["poster", "print", "print"])
-            #expect(try await alice.functions.call("print-products", "get_order", json(["order_id": posterID])).object["kind"] as? String == "poster")
+            #expect((orders.object["orders"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["poster", "print", "print"])
+            let firstPrint = try await alice.functions.send(.get, "print-products?action=list_orders&limit=1&status=pending")
+            #expect((firstPrint.object["orders"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["poster"])
+            let got = try await alice.functions.send(.get, "print-products?action=get_order&orderId=\(posterID)")
+            #expect((got.object["order"] as? [String: Any])?["kind"] as? String == "poster", "\(got.body)")
+            #expect((got.object["product"] as? [String: Any])?["prodigi_sku"] as? String == "GLOBAL-FAP-18x24")
 
             let service = FunctionsClient(client: client, apiKey: app.keys.serviceRole)
-            #expect(try await service.call("print-products", "advance", json(["order_id": orderID, "status": "shipped"])).status == .unprocessableContent)
-            #expect(try await service.call("print-products", "advance", json(["order_id": orderID, "status": "paid"])).object["status"] as? String == "paid")
-            let paidCancel = try await alice.functions.call("print-products", "cancel", json(["order_id": orderID]))
+            #expect(try await service.call("print-products", "advance", json(["orderId": orderID, "status": "shipped"])).status == .unprocessableContent)
+            let paid = try await service.call("print-products", "advance", json(["orderId": orderID, "status": "paid"]))
+            #expect((paid.object["order"] as? [String: Any])?["status"] as? String == "paid", "\(paid.body)")
+            let paidCancel = try await alice.functions.call("print-products", "cancel", json(["orderId": orderID]))
             #expect(paidCancel.status == .unprocessableContent)
             #expect(paidCancel.error?.contains("only unpaid") == true)
-            let cancelled = try await alice.functions.call("print-products", "cancel", json(["order_id": posterID]))
-            #expect(cancelled.object["status"] as? String == "cancelled", "\(cancelled.body)")
-            #expect(try await alice.functions.call("print-products", "cancel", json(["order_id": posterID])).status == .unprocessableContent)
-            #expect(try await service.call("print-products", "advance", json(["order_id": UUID().uuidString, "status": "paid"])).status == .notFound)
+            let cancelled = try await alice.functions.call("print-products", "cancel", json(["orderId": posterID]))
+            #expect((cancelled.object["order"] as? [String: Any])?["status"] as? String == "cancelled", "\(cancelled.body)")
+            #expect(try await alice.functions.call("print-products", "cancel", json(["orderId": posterID])).status == .unprocessableContent)
+            #expect(try await service.call("print-products", "advance", json(["orderId": UUID().uuidString, "status": "paid"])).status == .notFound)
         }
     }
 
-    @Test("validation: fields, content requirements, ELITE-only products, addresses")
+    @Test("validation: fields, content requirements, ELITE-only products, addresses; bodies that name no order never place one")
     func validation() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
@@ -103,64 +129,106 @@ struct PrintProductsTests {
             let pad = try await productID(app, sku: "GLOBAL-PAD-A5-50")
             let kit = try await productID(app, sku: "BUNDLE-QTR-KIT")
             let stickers = try await productID(app, sku: "GLOBAL-STK-A4")
-            let good: [String: Any] = ["title": "t", "tagline": "g"]
+            let good: [String: Any] = ["title": "t", "tagline": "g", "visionImageId": board]
             let cases: [([String: Any], Int)] = [
                 ([:], 400),
-                (["product_id": "x"], 400),
-                (["product_id": pad, "quantity": 0, "customization": good, "content": ["vision_board_ids": [board]]], 400),
-                (["product_id": pad, "customization": good.merging(["color": "red"]) { a, _ in a }, "content": ["vision_board_ids": [board]]], 400),
-                (["product_id": pad, "customization": ["title": "t"], "content": ["vision_board_ids": [board]]], 400),
-                (["product_id": pad, "customization": ["title": "t", "tagline": 5], "content": ["vision_board_ids": [board]]], 400),
-                (["product_id": pad, "customization": good, "content": ["vision_board_ids": [foreign]]], 400),
-                (["product_id": pad, "customization": good, "content": ["vision_board_ids": ["nope"]]], 400),
-                (["product_id": pad, "customization": good], 422),
-                (["product_id": kit, "customization": ["quarter": "Q1", "year": "2026"], "content": ["vision_board_ids": [board]]], 422),
-                (["product_id": pad, "customization": good, "content": ["vision_board_ids": [board]], "shipping_method": "teleport"], 400),
-                (["product_id": UUID().uuidString], 404),
+                (["productId": "x"], 400),
+                (["productId": pad, "quantity": 0, "customization": good], 400),
+                (["productId": pad, "quantity": 101, "customization": good], 400),
+                (["productId": pad, "quantity": 1e300, "customization": good], 400),
+                (["productId": pad, "customization": "title"], 400),
+                (["productId": pad, "customization": good.merging(["color": "red"]) { a, _ in a }], 400),
+                (["productId": pad, "customization": good.merging(["headline": "the app's field"]) { a, _ in a }], 400),
+                (["productId": pad, "customization": ["title": "t", "visionImageId": board]], 400),
+                (["productId": pad, "customization": ["title": "t", "tagline": 5, "visionImageId": board]], 400),
+                (["productId": pad, "customization": ["title": "t", "tagline": "g", "visionImageId": foreign]], 400),
+                (["productId": pad, "customization": ["title": "t", "tagline": "g", "visionImageId": "nope"]], 400),
+                (["productId": pad, "customization": ["title": "t", "tagline": "g"], "visionBoardIds": ["nope"]], 400),
+                (["productId": pad, "customization": ["title": "t", "tagline": "g"]], 422),
+                (["productId": kit, "customization": ["quarter": "Q1", "year": "2026"], "visionBoardIds": [board]], 422),
+                (["productId": pad, "customization": good, "shippingMethod": "teleport"], 400),
+                (["productId": UUID().uuidString], 404),
             ]
             for (body, status) in cases {
-                let reply = try await user.functions.call("print-products", "customize", json(body))
+                let reply = try await user.functions.call("print-products", "order", json(body.merging(["shippingAddress": address]) { a, _ in a }))
                 #expect(reply.status.code == status, "\(body): \(reply.status) \(reply.body)")
             }
-            #expect(try await user.functions.call("print-products", "customize", json(["product_id": stickers])).status == .ok, "no content needed")
+            #expect(try await user.functions.call("print-products", "order", json(["productId": stickers, "shippingAddress": address])).status == .created,
+                    "no content or fields needed")
+            #expect(try await user.functions.call("print-products", "customize", json(["productId": pad, "quantity": 0])).status == .badRequest)
+            #expect(try await user.functions.call("print-products", "customize", json(["productId": UUID().uuidString])).status == .notFound)
 
             try await app.owner.execute(SQLStatement("UPDATE print_products SET elite_exclusive = true WHERE id = $1::uuid", [.text(stickers)]))
-            #expect(try await user.functions.call("print-products", "customize", json(["product_id": stickers])).status == .forbidden)
+            #expect(try await user.functions.call("print-products", "order", json(["productId": stickers, "shippingAddress": address])).status == .forbidden)
+            #expect(try await user.functions.call("print-products", "customize", json(["productId": stickers])).status == .ok, "looking is not ordering")
 
-            let order: [String: Any] = ["product_id": pad, "customization": good, "content": ["vision_board_ids": [board]]]
+            let order: [String: Any] = ["productId": pad, "customization": good]
             #expect(try await user.functions.call("print-products", "order", json(order)).status == .badRequest, "no address")
             var partial = address
             partial["city"] = nil
-            #expect(try await user.functions.call("print-products", "order", json(order.merging(["shipping_address": partial]) { a, _ in a })).status == .badRequest)
+            #expect(try await user.functions.call("print-products", "order", json(order.merging(["shippingAddress": partial]) { a, _ in a })).status == .badRequest)
             for body in [
-                ["vision_board_id": board, "sku": "NOPE", "shipping_address": address],
-                ["vision_board_id": board, "sku": "GLOBAL-PAD-A5-50", "shipping_address": address],
+                ["visionBoardId": board, "sku": "NOPE", "shippingAddress": address],
+                ["visionBoardId": board, "sku": "GLOBAL-PAD-A5-50", "shippingAddress": address],
             ] as [[String: Any]] {
                 #expect(try await user.functions.call("print-products", "order_poster", json(body)).status == .notFound)
             }
             #expect(try await user.functions.call("print-products", "order_poster",
-                                                  json(["vision_board_id": board, "sku": "GLOBAL-FAP-18x24", "finish": "shiny", "shipping_address": address])).status == .badRequest)
-            #expect(try await app.owner.text(SQLStatement("SELECT (SELECT count(*) FROM print_orders) + (SELECT count(*) FROM poster_orders) || ''")) == "0")
+                                                  json(["visionBoardId": board, "sku": "GLOBAL-FAP-18x24", "finish": "shiny", "shippingAddress": address])).status == .badRequest)
+            for (action, body) in [("list_orders", #"{"limit":0}"#), ("list_orders", #"{"limit":"many"}"#), ("get_order", "{}"),
+                                   ("catalog", #"{"type":"mug"}"#), ("catalog", #"{"elite":"sometimes"}"#)] {
+                #expect(try await user.functions.call("print-products", action, body).status == .badRequest, "\(action) \(body)")
+            }
+
+            // Without an action, only productId with shippingAddress places an order; other bodies get the catalogue.
+            for body in [["shippingAddress": address], ["orderId": UUID().uuidString], ["customization": good, "quantity": 3]] as [[String: Any]] {
+                let reply = try await user.functions.call("print-products", nil, json(body))
+                #expect((reply.object["products"] as? [Any])?.count == 10, "\(body): \(reply.body)")
+            }
+            let anon = FunctionsClient(client: client, apiKey: app.keys.anon)
+            #expect(try await anon.call("print-products", nil, json(["productId": pad, "shippingAddress": address])).status == .unauthorized)
+            #expect(try await app.owner.text(SQLStatement("SELECT (SELECT count(*) FROM print_orders) + (SELECT count(*) FROM poster_orders) || ''")) == "1",
+                    "only the stickers order")
         }
     }
 
-    @Test("the attacker's side: someone else's orders and boards; the server's transitions")
+    @Test("the attacker's side: someone else's orders, boards and habits; a userId in the body; the server's transitions")
     func attacker() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
             let alice = try await signUp(client, app: app, email: "alice@a-print.test")
             let bob = try await signUp(client, app: app, email: "bob@a-print.test")
             let board = try await makeBoard(app, for: alice)
-            let poster = try #require(try await alice.functions.call("print-products", "order_poster",
-                                                                     json(["vision_board_id": board, "sku": "GLOBAL-FAP-24x36", "shipping_address": address])).object["id"] as? String)
-            #expect(try await bob.functions.call("print-products", "get_order", json(["order_id": poster])).status == .notFound)
-            #expect(try await bob.functions.call("print-products", "cancel", json(["order_id": poster])).status == .notFound)
-            #expect(try await bob.functions.call("print-products", "list_orders").array.isEmpty)
+            let habit = try await createHabit(alice, #"{"title":"private"}"#)
+            let placed = try await alice.functions.call("print-products", "order_poster",
+                                                        json(["visionBoardId": board, "sku": "GLOBAL-FAP-24x36", "shippingAddress": address]))
+            let poster = try #require((placed.object["order"] as? [String: Any])?["id"] as? String, "\(placed.body)")
+            #expect(try await bob.functions.call("print-products", "get_order", json(["orderId": poster])).status == .notFound)
+            #expect(try await bob.functions.call("print-products", "cancel", json(["orderId": poster])).status == .notFound)
+            #expect((try await bob.functions.call("print-products", "list_orders", json(["userId": alice.id])).object["orders"] as? [Any])?.isEmpty == true)
             #expect(try await bob.functions.call("print-products", "order_poster",
-                                                 json(["vision_board_id": board, "sku": "GLOBAL-FAP-24x36", "shipping_address": address])).status == .badRequest)
-            #expect(try await bob.functions.call("print-products", "advance", json(["order_id": poster, "status": "paid"])).status == .forbidden)
-            #expect(try await alice.functions.call("print-products", "advance", json(["order_id": poster, "status": "paid"])).status == .forbidden)
-            #expect(try await alice.functions.call("print-products", "get_order", json(["order_id": poster])).object["status"] as? String == "pending")
+                                                 json(["visionBoardId": board, "sku": "GLOBAL-FAP-24x36", "shippingAddress": address])).status == .badRequest)
+            let cards = try await productID(app, sku: "GLOBAL-CRD-3x5-25")
+            let pad = try await productID(app, sku: "GLOBAL-PAD-A5-50")
+            #expect(try await bob.functions.call("print-products", nil, json([
+                "productId": pad, "customization": ["title": "t", "tagline": "g", "visionImageId": board], "shippingAddress": address,
+            ])).status == .badRequest)
+            #expect(try await bob.functions.call("print-products", nil, json([
+                "productId": cards, "habitIds": [habit, habit, habit], "shippingAddress": address,
+            ])).status == .badRequest)
+            let peek = try await bob.functions.call("print-products", nil, json(["productId": pad, "userId": alice.id]))
+            let seen = peek.object["contentData"] as? [String: Any] ?? [:]
+            #expect((seen["visions"] as? [Any])?.isEmpty == true, "\(peek.body)")
+            #expect((seen["habits"] as? [Any])?.isEmpty == true)
+            let stickers = try await productID(app, sku: "GLOBAL-STK-A4")
+            let bobs = try await bob.functions.call("print-products", nil, json(["productId": stickers, "shippingAddress": address, "userId": alice.id, "user_id": alice.id]))
+            let bobsOrder = try #require((bobs.object["order"] as? [String: Any])?["id"] as? String, "\(bobs.body)")
+            #expect(try await app.owner.text(SQLStatement("SELECT user_id::text FROM print_orders WHERE id = $1::uuid", [.text(bobsOrder)])) == bob.id)
+            #expect(try await bob.functions.call("print-products", "advance", json(["orderId": poster, "status": "paid"])).status == .forbidden)
+            #expect(try await alice.functions.call("print-products", "advance", json(["orderId": poster, "status": "paid"])).status == .forbidden)
+            #expect(try await bob.functions.call("print-products", "advance", json(["orderId": bobsOrder, "status": "paid"])).status == .forbidden)
+            let state = try await alice.functions.call("print-products", "get_order", json(["orderId": poster]))
+            #expect((state.object["order"] as? [String: Any])?["status"] as? String == "pending")
         }
     }
 }
@@ -177,7 +245,7 @@ struct WorkbookServiceTests {
 
             let user = try await signUp(client, app: app, email: "author@workbook.test")
             let board = try await makeBoard(app, for: user)
-            let habit = try #require(try await user.functions.call("habit-service", "create", #"{"title":"journal"}"#).object["id"] as? String)
+            let habit = try await createHabit(user, #"{"title":"journal"}"#)
             let draft = try await user.functions.call("workbook-service", "create", json(["template_id": template, "title": "My 2027"]))
             #expect(draft.status == .created, "\(draft.body)")
             #expect(draft.object["status"] as? String == "draft")
