@@ -38,7 +38,12 @@ struct AggregatePlannerTests {
                 schema: "public", name: "tallies", kind: .table, columns: [column("id", "uuid"), column("count", "integer")],
                 primaryKey: ["id"], uniqueKeys: [["id"]], foreignKeys: [], comment: nil),
         ],
-        routines: [])
+        routines: [
+            Routine(schema: "public", name: "close_orders", parameters: [], returnType: "orders", returnsSet: true,
+                    returnsComposite: true, volatility: .volatile, comment: nil,
+                    resultColumns: [.init(name: "id", type: "uuid"), .init(name: "amount", type: "numeric")],
+                    resultRelation: QualifiedName(schema: "public", name: "orders")),
+        ])
 
     static func plan(
         _ path: String, _ query: String, method: String = "GET", headers: [(String, String)] = [], body: String? = nil,
@@ -211,6 +216,29 @@ struct AggregatePlannerTests {
         let sql = StatementRenderer.render(plan).sql
         #expect(sql.contains(#"RETURNING "amount""#))
         #expect(sql.contains(#"sum("t"."amount") AS "c1", count(*) AS "c2" FROM "pgrst_written" AS "t""#))
+        // The second column still counts the rows written, not the groups of the representation.
+        #expect(sql.contains(#"SELECT NULL::text, (SELECT count(*) FROM "pgrst_written")::text, coalesce(json_agg(s), '[]')::text FROM"#))
+    }
+
+    @Test("max-affected and a singular Accept limit the rows written or returned, not the groups shown")
+    func limitsSeeRowsNotGroups() throws {
+        let strict = [("Prefer", "return=representation, handling=strict, max-affected=1")]
+        let update = try ApiRequestParser.parse(
+            method: "PATCH", path: "/orders", query: "select=count()", headers: strict.map { (name: $0.0, value: $0.1) },
+            body: Array(#"{"amount":1}"#.utf8)).get()
+        let updatePlan = try Planner(cache: Self.cache).plan(update, role: "authenticated")
+        #expect(StatementRenderer.render(updatePlan).sql.contains(#"(SELECT count(*) FROM "pgrst_written")::text"#))
+        let updateShaper = ResponseShaper(request: update, plan: updatePlan)
+        #expect(throws: RESTError.maxAffectedViolation(rowCount: 3)) { try updateShaper.check([nil, "3", #"[{"count":3}]"#]) }
+
+        let call = try ApiRequestParser.parse(
+            method: "POST", path: "/rpc/close_orders", query: "select=count()", headers: strict.map { (name: $0.0, value: $0.1) },
+            body: Array("{}".utf8)).get()
+        let callPlan = try Planner(cache: Self.cache).plan(call, role: "authenticated")
+        #expect(StatementRenderer.render(callPlan).sql.contains(#", (SELECT count(*) FROM "pgrst_called")::text"#))
+        let callShaper = ResponseShaper(request: call, plan: callPlan)
+        #expect(throws: RESTError.maxAffectedViolation(rowCount: 4)) { try callShaper.check([nil, "1", #"[{"count":4}]"#, "4"]) }
+        try callShaper.check([nil, "1", #"[{"count":1}]"#, "1"])
     }
 
     @Test("disabled: every aggregate is PGRST123, at any depth; a bare count alone still counts", arguments: [

@@ -282,6 +282,38 @@ struct RESTAggregateTests {
         }
     }
 
+    @Test("writes and calls: a representation may aggregate; max-affected still counts the rows written")
+    func writesAndCalls() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            let alice = try await app.signUp(client, email: "alice@aggregate-write.test")
+            let asAlice = RESTClient(client: client, apiKey: app.keys.anon, bearer: alice.token)
+            let created = try await asAlice.send(
+                .post, "habits?select=count(),is_active", json: #"[{"title":"a"},{"title":"b"},{"title":"c","is_active":false}]"#,
+                prefer: "return=representation")
+            #expect(created.status == .created, "\(created.body)")
+            #expect(Set(created.array.map { "\($0["is_active"] ?? "") \($0["count"] ?? "")" }) == ["1 2", "0 1"])
+
+            let refused = try await asAlice.send(
+                .patch, "habits?select=count()", json: #"{"description":"all"}"#,
+                prefer: "return=representation, handling=strict, max-affected=1")
+            #expect(refused.status == .badRequest, "\(refused.body)")
+            #expect(refused.code == "PGRST124")
+            #expect(try await asAlice.send(.get, "habits?description=eq.all").array.isEmpty, "undone")
+
+            let updated = try await asAlice.send(.patch, "habits?select=count()", json: #"{"description":"all"}"#, prefer: "return=representation")
+            #expect(updated.status == .ok, "\(updated.body)")
+            #expect(updated.array.first?["count"] as? Int == created.array.compactMap { $0["count"] as? Int }.reduce(0, +))
+            #expect(updated.header("Content-Range") == "0-2/*", "the rows written")
+
+            let plain = try await asAlice.send(.get, "rpc/get_partner_connection")
+            #expect(plain.status == .ok, "\(plain.body)")
+            let counted = try await asAlice.send(.get, "rpc/get_partner_connection?select=count()")
+            #expect(counted.status == .ok, "\(counted.body)")
+            #expect(counted.array.first?["count"] as? Int == plain.array.count)
+        }
+    }
+
     @Test("bad aggregates are 4xx in PostgREST's catalogue, never a 500", arguments: [
         ("print_products?select=base_price.sum(", 400, "PGRST100"),
         ("print_products?select=base_price.total()", 400, "PGRST100"),

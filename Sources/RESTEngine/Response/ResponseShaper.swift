@@ -32,11 +32,14 @@ public struct ResponseShaper: Sendable {
         var total: Int?
         var page: Int
         var body: String?
+        /// The rows a call returned when its response aggregates them; else the response's rows.
+        var affected: Int
 
         init(_ columns: [String?]) {
             total = columns.first.flatMap { $0 }.flatMap { Int($0) }
             page = columns.count > 1 ? (columns[1].flatMap { Int($0) } ?? 0) : 0
             body = columns.count > 2 ? columns[2] : nil
+            affected = columns.count > 3 ? (columns[3].flatMap { Int($0) } ?? page) : page
         }
     }
 
@@ -78,7 +81,7 @@ public struct ResponseShaper: Sendable {
     public func check(_ columns: [String?]) throws {
         let row = Row(columns)
         if requiresOneRow, row.page != 1 { throw RESTError.singularity(rowCount: row.page) }
-        if let limit = maxAffected, row.page > limit { throw RESTError.maxAffectedViolation(rowCount: row.page) }
+        if let limit = maxAffected, row.affected > limit { throw RESTError.maxAffectedViolation(rowCount: row.affected) }
     }
 
     public func response(_ columns: [String?]) throws -> RESTResponse {

@@ -4,7 +4,9 @@ import SchemaCache
 
 /// One statement per request. Each returns a single row of three text columns: the total count
 /// (NULL unless asked for), the number of rows in the response, and the body (JSON, or CSV for
-/// `text/csv`), built inside PostgreSQL so that its bytes go to the client as they are.
+/// `text/csv`), built inside PostgreSQL so that its bytes go to the client as they are. A write
+/// counts the rows it wrote instead, and a call whose rows are aggregated adds a fourth column,
+/// the rows the function returned: what `max-affected` and a singular write limit.
 public enum StatementRenderer {
     public static func render(_ plan: Plan) -> SQLStatement {
         switch plan {
@@ -49,7 +51,7 @@ public enum StatementRenderer {
     /// The (total, page, body) row of reading `root`, from its relation or from `source`.
     static func read(
         _ root: ReadNode, source: String?, count: Bool, single: Bool, csv: Bool, stripNulls: Bool = false, headersOnly: Bool,
-        into builder: inout SQLBuilder
+        affected: String? = nil, into builder: inout SQLBuilder
     ) -> String {
         let (from, body) = rows(root, source: source, single: single, csv: csv, stripNulls: stripNulls, into: &builder)
         var total = "NULL::text"
@@ -63,7 +65,7 @@ public enum StatementRenderer {
             total = "(SELECT count(*) \(rendered.tail))::text"
         }
         return """
-            SELECT \(total), count(*)::text, \(headersOnly ? "NULL::text" : body)
+            SELECT \(total), count(*)::text, \(headersOnly ? "NULL::text" : body)\(affected.map { ", " + $0 } ?? "")
             FROM \(from)
             """
     }
@@ -134,9 +136,11 @@ public enum StatementRenderer {
             // count is the number of written rows, the second column, anyway.
             let total = plan.mergesDuplicates ? "(SELECT count(*) FILTER (WHERE \(SQLBuilder.quote(inserted))) FROM \(cte))::text"
                 : plan.count ? "(SELECT count(*) FROM \(cte))::text" : "NULL::text"
+            // Aggregated, the representation has a row per group: the rows written are counted apart.
+            let page = plan.returning.isAggregated ? "(SELECT count(*) FROM \(cte))::text" : "count(*)::text"
             sql = """
                 WITH \(cte) AS (\(statement))
-                SELECT \(total), count(*)::text, \(body) FROM \(from)
+                SELECT \(total), \(page), \(body) FROM \(from)
                 """
         } else {
             var body = "NULL::text"
@@ -181,7 +185,8 @@ public enum StatementRenderer {
             let rows = SQLBuilder.quote(calledRows)
             let read = read(
                 result, source: rows, count: plan.count, single: plan.single, csv: plan.csv, stripNulls: plan.stripNulls,
-                headersOnly: plan.headersOnly, into: &builder)
+                headersOnly: plan.headersOnly, affected: result.isAggregated ? "(SELECT count(*) FROM \(rows))::text" : nil,
+                into: &builder)
             return SQLStatement("WITH \(rows) AS (SELECT * FROM \(call))\n" + read, builder.binds)
         }
         let limit = plan.limit.map { " LIMIT " + builder.bind(.int($0)) } ?? ""
