@@ -8,23 +8,13 @@ Usage: python app_onboarding_flow.py <API URL> <anon key> <service_role key>
 import sys
 
 from supabase import create_client
-from supabase_functions.errors import FunctionsHttpError
 
 import flow_checks
 from app_replay import User, arguments, invoke
+from functions_client_flow import expect_http_error
 
 checks = flow_checks.Checks()
 check = checks.run
-
-
-def refused(call, status):
-    """Runs `call`, which must fail with this HTTP status in the function's error envelope."""
-    try:
-        result = call()
-    except FunctionsHttpError as error:
-        assert error.status == status, f"expected {status}, got {error.status}: {error.message!r}"
-        return error
-    raise AssertionError(f"expected {status}, but the call returned {result!r}")
 
 
 def ui_answer(question):
@@ -157,9 +147,9 @@ def main():
             {"themeId": executive},
         ]
         for body in bodies:
-            refused(lambda: invoke(me.client, "onboarding-themes?action=submit_answers", body), 400)
-        refused(lambda: invoke(anon, "onboarding-themes?action=get_questions&themeId=fallback-christian", method="GET"), 400)
-        refused(lambda: invoke(anon, "onboarding-themes?action=get_questions", method="GET"), 400)
+            expect_http_error(lambda: invoke(me.client, "onboarding-themes?action=submit_answers", body), 400)
+        expect_http_error(lambda: invoke(anon, "onboarding-themes?action=get_questions&themeId=fallback-christian", method="GET"), 400)
+        expect_http_error(lambda: invoke(anon, "onboarding-themes?action=get_questions", method="GET"), 400)
         stored = invoke(me.client, "onboarding-themes?action=get_profile")["profile"]["answers"]
         assert len(stored) == 7, stored
 
@@ -168,10 +158,10 @@ def main():
     def anon_writes_nothing():
         # ThemeSelector.tsx:69 and MasterPromptQnA.tsx:105 call only with a session; without one
         # (the anon key as bearer) the writes are refused.
-        refused(lambda: invoke(anon, "onboarding-themes?action=select", {"themeId": executive}), 401)
-        refused(lambda: invoke(anon, "onboarding-themes?action=submit_answers",
+        expect_http_error(lambda: invoke(anon, "onboarding-themes?action=select", {"themeId": executive}), 401)
+        expect_http_error(lambda: invoke(anon, "onboarding-themes?action=submit_answers",
                                {"themeId": executive, "responses": responses(listed, {listed[0]["id"]})}), 401)
-        refused(lambda: invoke(anon, "onboarding-themes?action=get_profile"), 401)
+        expect_http_error(lambda: invoke(anon, "onboarding-themes?action=get_profile"), 401)
 
     check("anon cannot select, answer or read a profile", anon_writes_nothing)
 
@@ -181,7 +171,7 @@ def main():
         data = invoke(other.client, "onboarding-themes?action=select", {"themeId": state["themes"]["retirement"]["id"], "userId": me.id})
         assert data["profile"]["user_id"] == other.id, data
         # Answers to my theme's questions sent by someone else, naming me: not their theme's, refused.
-        refused(lambda: invoke(other.client, "onboarding-themes?action=submit_answers",
+        expect_http_error(lambda: invoke(other.client, "onboarding-themes?action=submit_answers",
                                {"userId": me.id, "themeId": executive, "responses": [{"question_id": listed[0]["id"], "answer": ui_answer(listed[0])}]}), 400)
         after = invoke(me.client, "onboarding-themes?action=get_profile")["profile"]
         assert after["theme_id"] == before["theme_id"] == executive and after["answers"] == before["answers"], (before, after)

@@ -15,23 +15,13 @@ import datetime
 import sys
 
 from supabase import create_client
-from supabase_functions.errors import FunctionsHttpError
 
 import flow_checks
 from app_replay import User, arguments, invoke
+from functions_client_flow import expect_http_error
 
 checks = flow_checks.Checks()
 check = checks.run
-
-
-def refused(call, status):
-    """Runs `call`, which must fail with this HTTP status in the function's error envelope."""
-    try:
-        result = call()
-    except FunctionsHttpError as error:
-        assert error.status == status, f"expected {status}, got {error.status}: {error.message!r}"
-        return error
-    raise AssertionError(f"expected {status}, but the call returned {result!r}")
 
 
 def dashboard(user):
@@ -101,14 +91,14 @@ def main():
     def only_the_invitee_accepts():
         # The invitation names bob's confirmed email: mallory holding the code gets 403, with or
         # without an action named, and bob's account accepts it.
-        refused(lambda: invoke(mallory.client, "partner-collaboration?action=accept", {"inviteCode": code}), 403)
-        refused(lambda: invoke(mallory.client, "partner-collaboration?action=decline", {"inviteCode": code}), 403)
-        refused(lambda: invoke(alice.client, "partner-collaboration?action=accept", {"inviteCode": code}), 403)
-        refused(lambda: invoke(mallory.client, "partner-collaboration?action=accept", {"inviteCode": "ZZZZ9999"}), 404)
+        expect_http_error(lambda: invoke(mallory.client, "partner-collaboration?action=accept", {"inviteCode": code}), 403)
+        expect_http_error(lambda: invoke(mallory.client, "partner-collaboration?action=decline", {"inviteCode": code}), 403)
+        expect_http_error(lambda: invoke(alice.client, "partner-collaboration?action=accept", {"inviteCode": code}), 403)
+        expect_http_error(lambda: invoke(mallory.client, "partner-collaboration?action=accept", {"inviteCode": "ZZZZ9999"}), 404)
         assert dashboard(mallory)["hasPartner"] is False
         data = invoke(bob.client, "partner-collaboration?action=accept", {"inviteCode": code})
         assert data["success"] is True and data["connection"]["partnerId"] == alice.id, data
-        refused(lambda: invoke(bob.client, "partner-collaboration?action=accept", {"inviteCode": code}), 422)
+        expect_http_error(lambda: invoke(bob.client, "partner-collaboration?action=accept", {"inviteCode": code}), 422)
 
     check("the invitation is accepted only by the invitee's account, once", only_the_invitee_accepts)
 
@@ -165,7 +155,7 @@ def main():
     def goal_category_refused():
         # The form's 'home' and 'other' categories (PartnerDashboard.tsx:712, 715) are not among
         # the shared goals' categories: 400, nothing created.
-        refused(lambda: invoke(alice.client, "partner-collaboration", {"title": "New roof", "category": "home"}), 400)
+        expect_http_error(lambda: invoke(alice.client, "partner-collaboration", {"title": "New roof", "category": "home"}), 400)
         assert len(dashboard(alice)["goals"]) == 1
 
     check("a category the goals do not have is refused", goal_category_refused)
@@ -192,16 +182,16 @@ def main():
             answer = invoke(mallory.client, f"partner-collaboration?action={action}", {"userId": alice.id})
             assert alice.id not in str(answer) and bob.id not in str(answer), (action, answer)
         goal = dashboard(alice)["goals"][0]
-        refused(lambda: invoke(mallory.client, "partner-collaboration?action=shared_goals", {"goalId": goal["id"], "increment": 100}), 404)
-        refused(lambda: invoke(mallory.client, "partner-collaboration?action=unlink", {"connectionId": dashboard(alice)["connectionId"]}), 404)
+        expect_http_error(lambda: invoke(mallory.client, "partner-collaboration?action=shared_goals", {"goalId": goal["id"], "increment": 100}), 404)
+        expect_http_error(lambda: invoke(mallory.client, "partner-collaboration?action=unlink", {"connectionId": dashboard(alice)["connectionId"]}), 404)
         assert dashboard(alice)["goals"][0]["current_value"] == 0
 
     check("another user, or a userId in the body, reaches nothing of the pair's", others_see_nothing)
 
     def anon_refused():
-        refused(lambda: invoke(anon, "partner-collaboration", {}), 401)
-        refused(lambda: invoke(anon, "partner-collaboration", {"partnerEmail": bob.email}), 401)
-        refused(lambda: invoke(anon, "partner-collaboration?action=accept", {"inviteCode": code}), 401)
+        expect_http_error(lambda: invoke(anon, "partner-collaboration", {}), 401)
+        expect_http_error(lambda: invoke(anon, "partner-collaboration", {"partnerEmail": bob.email}), 401)
+        expect_http_error(lambda: invoke(anon, "partner-collaboration?action=accept", {"inviteCode": code}), 401)
 
     check("anon is refused", anon_refused)
 
