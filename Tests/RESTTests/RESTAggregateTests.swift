@@ -329,12 +329,7 @@ struct RESTAggregateTests {
         ("motivational_themes?select=name,master_prompt_questions(nope.max())", 400, "42703"),
     ])
     func badRequests(query: String, status: Int, code: String) async throws {
-        let app = try await TestApp.make()
-        try await app.run { client in
-            let reply = try await RESTClient(client: client, apiKey: app.keys.anon).send(.get, query)
-            #expect(reply.status.code == status, "\(query): \(reply.body)")
-            #expect(reply.code == code, "\(query): \(reply.body)")
-        }
+        try await expectFailure(query, status: status, code: code)
     }
 
     @Test("VISIONARY_REST_AGGREGATES_ENABLED=false: PGRST123, as PostgREST without db-aggregates-enabled; a bare count alone still counts")

@@ -3,7 +3,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Testing
 import TestSupport
+import Tokens
 
 /// Speaks to `/rest/v1` as postgrest-js/py do: apikey, bearer, Prefer and Accept headers.
 struct RESTClient: Sendable {
@@ -47,5 +49,20 @@ struct RESTClient: Sendable {
         var copy = self
         copy.bearer = bearer
         return copy
+    }
+}
+
+/// Starts a server, sends `GET /rest/v1/<query>` with the anon key, and expects it to fail with
+/// `status` and the error `code`; `more` checks the reply further.
+func expectFailure(
+    _ query: String, status: Int, code: String, more: @Sendable (RESTClient.Reply) -> Void = { _ in },
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let app = try await TestApp.make()
+    try await app.run { client in
+        let reply = try await RESTClient(client: client, apiKey: app.keys.anon).send(.get, query)
+        #expect(reply.status.code == status, "\(query): \(reply.body)", sourceLocation: sourceLocation)
+        #expect(reply.code == code, "\(query): \(reply.body)", sourceLocation: sourceLocation)
+        more(reply)
     }
 }

@@ -140,11 +140,7 @@ struct RESTEmbeddingTests {
         ("master_prompt_questions?select=id&order=motivational_themes(name)", 400, "PGRST108"),
     ])
     func errors(query: String, status: Int, code: String) async throws {
-        let app = try await TestApp.make()
-        try await app.run { client in
-            let reply = try await RESTClient(client: client, apiKey: app.keys.anon).send(.get, query)
-            #expect(reply.status.code == status, "\(query): \(reply.body)")
-            #expect(reply.code == code, "\(query): \(reply.body)")
+        try await expectFailure(query, status: status, code: code) { reply in
             if query.contains("qs:") {
                 #expect((reply.object["hint"] as? String)?.contains("'qs'") == true, "\(reply.body)")
             }

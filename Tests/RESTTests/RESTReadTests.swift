@@ -88,11 +88,7 @@ struct RESTReadTests {
         ("print_products?habits.title=eq.x", 400, "PGRST108"),
     ])
     func badRequests(query: String, status: Int, code: String) async throws {
-        let app = try await TestApp.make()
-        try await app.run { client in
-            let reply = try await RESTClient(client: client, apiKey: app.keys.anon).send(.get, query)
-            #expect(reply.status.code == status, "\(query): \(reply.body)")
-            #expect(reply.code == code, "\(query): \(reply.body)")
+        try await expectFailure(query, status: status, code: code) { reply in
             #expect(reply.header("Proxy-Status") == "PostgREST; error=\(code)")
         }
     }
