@@ -83,17 +83,18 @@ def main():
     # -- 45: POST with a JSON body and the user's token; the JSON answer comes back intact ------
 
     def create_habit():
-        habit = invoke(a, "habit-service?action=create", {"title": "Read 10 pages", "frequency": "daily"})
-        assert habit["title"] == "Read 10 pages", habit
-        assert habit["current_streak"] == 0 and habit["done_today"] is False, habit
+        created = invoke(a, "habit-service?action=create", {"title": "Read 10 pages", "frequency": "daily"})
+        habit = created["habit"]
+        assert created["success"] is True and habit["title"] == "Read 10 pages", created
+        assert habit["currentStreak"] == 0 and habit["completedToday"] is False, habit
         state["habit"] = habit["id"]
 
     check("invoke habit-service create (POST, JSON body, user's bearer) returns the habit", create_habit)
 
     def complete_by_sub_path():
-        done = invoke(a, "habit-service/complete", {"habit_id": state["habit"], "mood_rating": 5})
-        assert done["habit"]["current_streak"] == 1, done
-        assert done["habit"]["done_today"] is True, done
+        done = invoke(a, "habit-service/complete", {"habitId": state["habit"], "moodRating": 5})
+        assert done["currentStreak"] == 1, done
+        assert done["habit"]["completedToday"] is True, done
 
     check("a sub-path names the action: habit-service/complete", complete_by_sub_path)
 
@@ -108,22 +109,22 @@ def main():
     # -- 46: method, sub-path and query string pass through -------------------------------------
 
     def get_with_query():
-        habits = invoke(a, "habit-service?action=list&include_inactive=true", method="GET")
-        assert [h["id"] for h in habits] == [state["habit"]], habits
-        stats = invoke(a, f"habit-service?action=stats&habit_id={state['habit']}", method="GET")
-        assert stats["total_completions"] == 1, stats
+        listed = invoke(a, "habit-service?action=list&includeInactive=true", method="GET")
+        assert [h["id"] for h in listed["habits"]] == [state["habit"]], listed
+        stats = invoke(a, f"habit-service?action=stats&habitId={state['habit']}&period=7", method="GET")
+        assert stats["stats"]["totalCompletions"] == 1 and stats["stats"]["period"] == "7 days", stats
 
     check("GET with the query string carried in the name (invoke('name?x=1', {method: GET}))", get_with_query)
 
     # -- 47: 4xx answers as FunctionsHttpError with the function's message; unknown is 404 -------
 
     check("a missing field is a 400 FunctionsHttpError naming it",
-          lambda: expect_http_error(lambda: invoke(a, "habit-service?action=complete", {}), 400, "habit_id"))
+          lambda: expect_http_error(lambda: invoke(a, "habit-service?action=complete", {}), 400, "habitId"))
     check("a second check-off the same day is a 409 FunctionsHttpError",
-          lambda: expect_http_error(lambda: invoke(a, "habit-service?action=complete", {"habit_id": state["habit"]}), 409,
+          lambda: expect_http_error(lambda: invoke(a, "habit-service?action=complete", {"habitId": state["habit"]}), 409,
                                     "already checked off"))
     check("another user's habit is a 404 FunctionsHttpError",
-          lambda: expect_http_error(lambda: invoke(b, "habit-service?action=complete", {"habit_id": state["habit"]}), 404))
+          lambda: expect_http_error(lambda: invoke(b, "habit-service?action=complete", {"habitId": state["habit"]}), 404))
     check("an unknown function is a 404 FunctionsHttpError",
           lambda: expect_http_error(lambda: invoke(a, "no-such-function", {}), 404))
     check("an action for the server only is a 403 FunctionsHttpError for a user",
@@ -139,8 +140,8 @@ def main():
 
     check("an invalid bearer is a 401 before the function runs", invalid_jwt)
     def anon_catalogue():
-        products = invoke(anon, "print-products?action=catalog")
-        assert len(products) == 10, products
+        catalog = invoke(anon, "print-products?action=catalog")
+        assert len(catalog["products"]) == 10, catalog
 
     check("the anon key is a valid JWT: anon reads the catalogue", anon_catalogue)
     check("the anon key cannot act for a user (401)",
@@ -187,14 +188,15 @@ def main():
     check("teams: create, invite, accept, leaderboard; a member cannot remove the owner", teams)
 
     def prices_are_the_servers():
-        products = invoke(anon, "print-products?action=catalog")
+        products = invoke(anon, "print-products?action=catalog")["products"]
         stickers = next(p for p in products if p["prodigi_sku"] == "GLOBAL-STK-A4")
-        order = invoke(a, "print-products?action=order", {
-            "product_id": stickers["id"], "quantity": 2, "total": 0.01, "subtotal": 0.01,
-            "shipping_address": {"name": "A", "line1": "1 St", "city": "C", "postalCode": "1", "country": "US"}})
-        assert order["total"] == 22.97 and order["status"] == "pending", order
-        cancelled = invoke(a, "print-products?action=cancel", {"order_id": order["id"]})
-        assert cancelled["status"] == "cancelled", cancelled
+        placed = invoke(a, "print-products?action=order", {
+            "productId": stickers["id"], "quantity": 2, "total": 0.01, "subtotal": 0.01,
+            "shippingAddress": {"name": "A", "line1": "1 St", "city": "C", "postalCode": "1", "country": "US"}})
+        order = placed["order"]
+        assert order["total"] == 22.97 and order["status"] == "pending", placed
+        cancelled = invoke(a, "print-products?action=cancel", {"orderId": order["id"]})
+        assert cancelled["order"]["status"] == "cancelled", cancelled
 
     check("print order priced by the server (client amounts ignored), then cancelled", prices_are_the_servers)
 
