@@ -282,9 +282,10 @@ BEGIN
     END IF;
   END LOOP;
   FOREACH v_key IN ARRAY v_fields LOOP
+    CONTINUE WHEN NOT coalesce(p_customization, '{}') ? v_key OR jsonb_typeof(p_customization -> v_key) = 'null';
     IF jsonb_typeof(p_customization -> v_key) IS DISTINCT FROM 'string' OR btrim(p_customization ->> v_key) = ''
        OR char_length(p_customization ->> v_key) > 100 THEN
-      RAISE EXCEPTION '% needs "%": text of 1 to 100 characters', v_product.name, v_key USING ERRCODE = 'invalid_parameter_value';
+      RAISE EXCEPTION '"%" of % is text of 1 to 100 characters', v_key, v_product.name USING ERRCODE = 'invalid_parameter_value';
     END IF;
   END LOOP;
   IF jsonb_array_length(v_product.color_options) > 0
@@ -293,7 +294,11 @@ BEGIN
   END IF;
 
   v_boards := internal.uuid_array(p_content -> 'vision_board_ids', 'content.vision_board_ids');
-  v_habits := internal.uuid_array(p_content -> 'habit_ids', 'content.habit_ids');
+  -- No habits named: the caller's active habits, as the app's order screen promises.
+  v_habits := CASE WHEN coalesce(p_content, '{}') ? 'habit_ids'
+                   THEN internal.uuid_array(p_content -> 'habit_ids', 'content.habit_ids')
+                   ELSE (SELECT coalesce(array_agg(h.id ORDER BY h.created_at, h.id), '{}') FROM public.habits h
+                          WHERE h.user_id = v_uid AND h.is_active) END;
   PERFORM internal.require_own_content(v_uid, v_boards, v_habits);
   IF v_product.requires_content AND cardinality(v_boards) + cardinality(v_habits) < v_product.min_content_items THEN
     RAISE EXCEPTION '% needs at least % content items (vision boards or habits); % given',
@@ -312,7 +317,7 @@ BEGIN
                                       p_shipping_method = 'express'));
 END
 $function$;
-COMMENT ON FUNCTION public.quote_print_order(p_product_id uuid, p_quantity integer, p_customization jsonb, p_content jsonb, p_shipping_method text) IS 'Validates a customised catalogue order for the caller (fields, ELITE-only, content requirements) and prices it from the catalogue.';
+COMMENT ON FUNCTION public.quote_print_order(p_product_id uuid, p_quantity integer, p_customization jsonb, p_content jsonb, p_shipping_method text) IS 'Validates a customised catalogue order for the caller (personalization fields optional but checked when given, ELITE-only, content requirements; no habit_ids means the caller''s active habits) and prices it from the catalogue.';
 GRANT EXECUTE ON FUNCTION public.quote_print_order(p_product_id uuid, p_quantity integer, p_customization jsonb, p_content jsonb, p_shipping_method text) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.quote_print_order(p_product_id uuid, p_quantity integer, p_customization jsonb, p_content jsonb, p_shipping_method text) TO postgres;
 

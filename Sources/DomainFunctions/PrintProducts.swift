@@ -26,9 +26,9 @@ enum PrintProducts {
             ParameterDescription("shippingMethod", "string", "standard (default) or express (double shipping)"),
         ]
         let content = [
-            ParameterDescription("customization", "object", "a text for each of the product's personalization_fields (and color when it has color_options); visionImageId (or visionBoardId) names one of the caller's boards to print"),
+            ParameterDescription("customization", "object", "a text for any of the product's personalization_fields (and color when it has color_options); visionImageId (or visionBoardId) names one of the caller's boards to print"),
             ParameterDescription("visionBoardIds", "array of string (uuid)", "more of the caller's boards to print"),
-            ParameterDescription("habitIds", "array of string (uuid)", "the caller's habits to print; boards and habits together at least the product's min_content_items"),
+            ParameterDescription("habitIds", "array of string (uuid)", "the caller's habits to print (default: all their active habits); boards and habits together at least the product's min_content_items"),
         ]
         return ActionFunction(
             name: "print-products",
@@ -98,7 +98,7 @@ enum PrintProducts {
                      WHERE p.id = $1::uuid AND p.is_active
                     """, binds, orNotFound: "no print product has id \(id)"))
             },
-            Action("order", "Places a catalogue order (201): the product on sale (ELITE-only products for ELITE members, 403), the customisation filling exactly the product's personalization_fields (texts of 1-100 characters), boards and habits the caller's own and at least min_content_items (422); priced by the server (amounts in the request are ignored); status pending until paid. {success, order: {id, productName, quantity, subtotal, discount, shipping, tax, total, status, estimatedDelivery, …}, message}.",
+            Action("order", "Places a catalogue order (201): the product on sale (ELITE-only products for ELITE members, 403), the customisation giving any of the product's personalization_fields (texts of 1-100 characters; others refused), boards and habits the caller's own and at least min_content_items (422); priced by the server (amounts in the request are ignored); status pending until paid. {success, order: {id, productName, quantity, subtotal, discount, shipping, tax, total, status, estimatedDelivery, …}, message}.",
                    parameters: product + content + [shippingAddress]) { input in
                 let id = try input.requiredUUID("productId")
                 guard let address = try input.object("shippingAddress") else { throw FunctionError.invalid("`shippingAddress` is required") }
@@ -220,7 +220,8 @@ enum PrintProducts {
     /// The customisation and content of an order, as the JSON texts `place_print_order` takes:
     /// the board the app picks in its customisation (`visionImageId`, or `visionBoardId`) leaves
     /// the customisation for the content's boards, with `visionBoardIds`; `habitIds` are the
-    /// habits. Ownership and the product's requirements are checked by the SQL.
+    /// habits (absent: the caller's active habits). Ownership and the product's requirements are
+    /// checked by the SQL.
     static func customizationAndContent(_ input: ActionInput) throws(FunctionError) -> (customization: String, content: String) {
         var customization: [String: JSONValue] = [:]
         switch input.value("customization") {
@@ -236,8 +237,9 @@ enum PrintProducts {
             default: throw .invalid("`customization.\(key)` must be the id (a UUID) of one of your vision boards")
             }
         }
-        let habits = try input.uuids("habitIds", max: 100) ?? []
-        let content = JSONValue.object(["vision_board_ids": .array(boards.map(JSONValue.string)), "habit_ids": .array(habits.map(JSONValue.string))])
-        return (ActionInput.serialise(.object(customization)), ActionInput.serialise(content))
+        var content: [String: JSONValue] = ["vision_board_ids": .array(boards.map(JSONValue.string))]
+        // No habitIds: the SQL takes the caller's active habits, as the app's screen promises.
+        if let habits = try input.uuids("habitIds", max: 100) { content["habit_ids"] = .array(habits.map(JSONValue.string)) }
+        return (ActionInput.serialise(.object(customization)), ActionInput.serialise(.object(content)))
     }
 }

@@ -117,13 +117,28 @@ def main():
 
     check("Place Order of a product without personalisation, customization {}", order_without_content)
 
-    def incomplete_order_is_refused():
-        # PrintProducts.tsx:176-178 — a refused order reaches the app as response.error; here the
-        # pad's fields were not filled in. Nothing is placed.
-        expect_http_error(lambda: as_the_app(me, {"productId": pad["id"], "customization": {}, "shippingAddress": ADDRESS}),
+    def order_as_the_screen_sends_it():
+        # PrintProducts.tsx:436 and 167-174 exactly: the screen collects no personalization
+        # fields (it only shows a headline input for products listing `headline`), so the
+        # customization holds the chosen vision alone; the fields are optional.
+        data = as_the_app(me, {"productId": pad["id"], "customization": {"visionImageId": state["board"]}, "shippingAddress": ADDRESS})
+        order = data["order"]
+        assert order["productName"] == pad["name"] and order["customization"] == {}, order
+        # PrintProducts.tsx:480-483: "These habits will be included" — an order naming no
+        # habits includes the caller's active ones.
+        assert [h["title"] for h in order["content"]["habits"]] == ["Sketch for 10 minutes"], order
+
+    check("Place Order exactly as the screen sends it: the chosen vision, no fields; the caller's habits included", order_as_the_screen_sends_it)
+
+    def malformed_customization_is_refused():
+        # A refused order reaches the app as response.error (PrintProducts.tsx:176-178): a field
+        # the product does not have, or an empty one, is a 400 in the error envelope.
+        expect_http_error(lambda: as_the_app(me, {"productId": pad["id"], "customization": {"headline": "x"}, "shippingAddress": ADDRESS}),
+                          400, "headline")
+        expect_http_error(lambda: as_the_app(me, {"productId": pad["id"], "customization": {"title": " "}, "shippingAddress": ADDRESS}),
                           400, "title")
 
-    check("an order missing the product's fields is a 400 in the error envelope", incomplete_order_is_refused)
+    check("a field the product does not have, or an empty one, is a 400 in the error envelope", malformed_customization_is_refused)
 
     # -- the attacker's side ----------------------------------------------------------------------
 

@@ -201,7 +201,7 @@ struct FunctionsDocumentationTests {
             }
             let habits = try #require(functions.first { $0["name"] as? String == "habit-service" })
             let actions = (habits["actions"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            #expect(Set(actions) == ["list", "create", "update", "delete", "complete", "uncomplete", "stats"])
+            #expect(Set(actions) == ["list", "get", "create", "update", "delete", "complete", "uncomplete", "stats"])
             for function in functions {
                 for action in function["actions"] as? [[String: Any]] ?? [] {
                     #expect((action["summary"] as? String)?.isEmpty == false, "\(function["name"] ?? "") \(action["name"] ?? "") has a summary")

@@ -139,7 +139,7 @@ struct PrintProductsTests {
                 (["productId": pad, "customization": "title"], 400),
                 (["productId": pad, "customization": good.merging(["color": "red"]) { a, _ in a }], 400),
                 (["productId": pad, "customization": good.merging(["headline": "the app's field"]) { a, _ in a }], 400),
-                (["productId": pad, "customization": ["title": "t", "visionImageId": board]], 400),
+                (["productId": pad, "customization": ["title": " ", "visionImageId": board]], 400),
                 (["productId": pad, "customization": ["title": "t", "tagline": 5, "visionImageId": board]], 400),
                 (["productId": pad, "customization": ["title": "t", "tagline": "g", "visionImageId": foreign]], 400),
                 (["productId": pad, "customization": ["title": "t", "tagline": "g", "visionImageId": "nope"]], 400),

@@ -75,8 +75,8 @@ struct TeamServiceTests {
             #expect(promoted.object["role"] as? String == "manager", "\(promoted.body)")
             #expect(try await carol.functions.call("team-service", "update", json(["team_id": team, "name": "Acme Inc"])).object["name"] as? String == "Acme Inc")
 
-            let habit = try #require(try await bob.functions.call("habit-service", "create", #"{"title":"calls"}"#).object["id"] as? String)
-            _ = try await bob.functions.call("habit-service", "complete", json(["habit_id": habit]))
+            let habit = try await createHabit(bob, #"{"title":"calls"}"#)
+            _ = try await bob.functions.call("habit-service", "complete", json(["habitId": habit]))
             let board = try await carol.functions.call("team-service", "leaderboard", json(["team_id": team]))
             #expect(board.status == .ok, "\(board.body)")
             let rankings = board.object["rankings"] as? [[String: Any]] ?? []
@@ -88,8 +88,8 @@ struct TeamServiceTests {
             #expect(rankings.first { $0["is_me"] as? Bool == true }?["user_id"] as? String == carol.id)
 
             // Served from the snapshot until it is refreshed.
-            let carolHabit = try #require(try await carol.functions.call("habit-service", "create", #"{"title":"demos"}"#).object["id"] as? String)
-            _ = try await carol.functions.call("habit-service", "complete", json(["habit_id": carolHabit]))
+            let carolHabit = try await createHabit(carol, #"{"title":"demos"}"#)
+            _ = try await carol.functions.call("habit-service", "complete", json(["habitId": carolHabit]))
             let cached = try await bob.functions.call("team-service", "leaderboard", json(["team_id": team, "period": "weekly"]))
             #expect(cached.object["generated_at"] as? String == board.object["generated_at"] as? String)
             let fresh = try await carol.functions.call("team-service", "leaderboard", json(["team_id": team, "refresh": true]))
@@ -273,8 +273,8 @@ struct TeamServiceTests {
             let invitation = try #require(registered.object["id"] as? String)
 
             // Not accepted: the stranger is no member, and their activity is on no leaderboard.
-            let habit = try #require(try await stranger.functions.call("habit-service", "create", #"{"title":"private"}"#).object["id"] as? String)
-            _ = try await stranger.functions.call("habit-service", "complete", json(["habit_id": habit]))
+            let habit = try await createHabit(stranger, #"{"title":"private"}"#)
+            _ = try await stranger.functions.call("habit-service", "complete", json(["habitId": habit]))
             let board = try await owner.functions.call("team-service", "leaderboard", json(["team_id": team, "refresh": true]))
             #expect((board.object["rankings"] as? [[String: Any]])?.map { $0["user_id"] as? String } == [owner.id], "\(board.body)")
             #expect(try await owner.functions.call("team-service", "get", json(["team_id": team])).object["member_count"] as? Int == 1)
