@@ -91,10 +91,15 @@ struct StorageSignedURLTests {
             #expect(again.status == .ok, "\(again.text)")
             #expect(try await h.send(.get, "object/documents/\(user.id)/scan.pdf", bearer: user.token).text == "v2")
 
-            // Creating one needs the right to write there.
+            // Creating one needs the right to write there: anyone signed in may create a new object
+            // (it will be theirs), nobody may overwrite another's.
             let other = try await h.signUp("intruder@storage.test")
-            let denied = try await h.json(.post, "object/upload/sign/documents/\(user.id)/x.pdf", bearer: other.token, "")
-            #expect(denied.storageError?.statusCode == "403")
+            let taken = try await h.json(.post, "object/upload/sign/documents/\(user.id)/scan.pdf", bearer: other.token, "")
+            #expect(taken.storageError?.statusCode == "409", "\(taken.text)")
+            let denied = try await h.json(.post, "object/upload/sign/documents/\(user.id)/scan.pdf", bearer: other.token, "", headers: [("x-upsert", "true")])
+            #expect(denied.storageError?.statusCode == "403", "\(denied.text)")
+            let anonymous = try await h.json(.post, "object/upload/sign/documents/\(user.id)/x.pdf", bearer: h.anonKey, "")
+            #expect(anonymous.storageError?.statusCode == "403", "\(anonymous.text)")
             #expect(try await h.json(.post, "object/upload/sign/nobucket/\(user.id)/x.pdf", bearer: user.token, "").storageError?.statusCode == "404")
         }
     }
