@@ -17,8 +17,7 @@ import sys
 from supabase import create_client
 
 import flow_checks
-from app_replay import User, arguments, invoke
-from functions_client_flow import expect_http_error
+from app_replay import User, arguments, expect_http_error, invoke
 
 checks = flow_checks.Checks()
 check = checks.run

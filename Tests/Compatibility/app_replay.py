@@ -9,6 +9,7 @@ function's name, the session's access token as the bearer)."""
 import sys
 
 from supabase import create_client
+from supabase_functions.errors import FunctionsHttpError, FunctionsRelayError
 
 import flow_checks
 
@@ -43,3 +44,18 @@ def invoke(client, name, body=None, method=None):
     if method is not None:
         options["method"] = method
     return client.functions.invoke(name, options)
+
+
+def expect_http_error(call, status, message_part=None):
+    """Runs `call`, which must raise FunctionsHttpError with this status (and message): a refusal
+    in the function's error envelope, which the app receives as `response.error`."""
+    try:
+        result = call()
+    except FunctionsRelayError as error:
+        raise AssertionError(f"expected FunctionsHttpError {status}, got FunctionsRelayError {error.status}: {error.message}")
+    except FunctionsHttpError as error:
+        assert error.status == status, f"expected status {status}, got {error.status}: {error.message!r}"
+        if message_part is not None:
+            assert message_part in error.message, f"message {error.message!r} lacks {message_part!r}"
+        return error
+    raise AssertionError(f"expected FunctionsHttpError {status}, but the call returned {result!r}")

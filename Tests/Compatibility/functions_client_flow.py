@@ -16,35 +16,9 @@ import sys
 import uuid
 
 from supabase import create_client
-from supabase_functions.errors import FunctionsHttpError, FunctionsRelayError
 
 import flow_checks
-
-PASSWORD = "correct-horse-battery"
-
-
-def invoke(client, name, body=None, method=None):
-    """invoke() with a JSON answer, as an app would call it."""
-    options = {"responseType": "json"}
-    if body is not None:
-        options["body"] = body
-    if method is not None:
-        options["method"] = method
-    return client.functions.invoke(name, options)
-
-
-def expect_http_error(call, status, message_part=None):
-    """Runs `call`, which must raise FunctionsHttpError with this status (and message)."""
-    try:
-        result = call()
-    except FunctionsRelayError as error:
-        raise AssertionError(f"expected FunctionsHttpError {status}, got FunctionsRelayError {error.status}: {error.message}")
-    except FunctionsHttpError as error:
-        assert error.status == status, f"expected status {status}, got {error.status}: {error.message!r}"
-        if message_part is not None:
-            assert message_part in error.message, f"message {error.message!r} lacks {message_part!r}"
-        return error
-    raise AssertionError(f"expected FunctionsHttpError {status}, but the call returned {result!r}")
+from app_replay import PASSWORD, expect_http_error, invoke
 
 
 def unique_email(label):

@@ -58,6 +58,15 @@ struct PythonClientCompatibilityTests {
     /// Starts a real `visionary serve` with the fixed secret and runs one script of
     /// Tests/Compatibility against it with the URL and both API keys; every check must pass.
     func runScript(_ name: String, environment extra: [String: String] = [:]) async throws {
+        try await Self.withServer(environment: extra) { python, server in
+            try await Self.run(name, python: python, on: server)
+        }
+    }
+
+    /// A real `visionary serve` with the fixed secret for `body`, given the client's python; it
+    /// must stop cleanly afterwards. Without `VISIONARY_PYTHON_CLIENT` the test fails, saying how
+    /// to set it.
+    static func withServer(environment extra: [String: String] = [:], _ body: (String, ServerProcess) async throws -> Void) async throws {
         guard let python = ProcessInfo.processInfo.environment["VISIONARY_PYTHON_CLIENT"], !python.isEmpty else {
             Issue.record("""
                 VISIONARY_PYTHON_CLIENT is not set: it names the python of the virtualenv holding the \
@@ -68,7 +77,7 @@ struct PythonClientCompatibilityTests {
             return
         }
         let server = try ServerProcess(environment: [
-            "VISIONARY_JWT_SECRET": Self.secret,
+            "VISIONARY_JWT_SECRET": secret,
             "VISIONARY_AUTH_BCRYPT_COST": "4",
             "VISIONARY_AUTH_RATE_LIMIT_PER_ADDRESS": "1000000",
             "VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL": "1000000",
@@ -77,10 +86,17 @@ struct PythonClientCompatibilityTests {
         ].merging(extra) { _, new in new })
         defer { server.cleanUp() }
         try await server.waitForHealth()
+        try await body(python, server)
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
 
-        let keys = APIKeys(secret: Self.secret)
+    /// Runs one script of Tests/Compatibility against `server` with the URL and both API keys;
+    /// every check must pass.
+    static func run(_ name: String, python: String, on server: ServerProcess) async throws {
+        let keys = APIKeys(secret: secret)
         let run = try await PythonScript.run(
-            python: python, script: Self.script(name),
+            python: python, script: script(name),
             arguments: ["http://127.0.0.1:\(server.port)", keys.anon, keys.serviceRole]
         )
 
@@ -94,9 +110,6 @@ struct PythonClientCompatibilityTests {
             \(String(server.output().suffix(6000)))
             """
         )
-
-        server.signal(SIGTERM)
-        #expect(try await server.waitForExit() == 0)
     }
 
     /// A file of Tests/Compatibility, found from this source file's place in the repository.
