@@ -33,7 +33,7 @@ public struct RESTService: Sendable {
     /// The response to a parsed request, or the error it deserves.
     func respond(to request: ApiRequest, caller: Caller) async throws -> RESTResponse {
         let role = caller.role
-        guard let cache = cache.cache else { throw RESTError.schemaCacheUnavailable }
+        guard let cache = await cache.loaded() else { throw RESTError.schemaCacheUnavailable }
         if request.target == .schemaDescription {
             let schema = request.profile ?? "public"
             guard schema == "public" else { throw RESTError.unacceptableSchema(schema, exposed: ["public"]) }

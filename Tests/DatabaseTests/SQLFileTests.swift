@@ -27,22 +27,22 @@ struct SQLFileTests {
         let folder = try #require(Self.folder)
         let prelude = try String(contentsOf: folder.appendingPathComponent("prelude.sql"), encoding: .utf8)
         let script = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-        let database = try await TestCluster.shared.makeDatabase()
-        try await TestCluster.withConnection(database) { connection in
-            for statement in SQLScript.statements(in: prelude) {
-                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: TestCluster.logger)
-            }
-            try await connection.execute("BEGIN", logger: TestCluster.logger)
-            for (index, statement) in SQLScript.statements(in: script).enumerated() {
-                do {
+        try await TestCluster.shared.withDatabase { database in
+            try await TestCluster.withConnection(database) { connection in
+                for statement in SQLScript.statements(in: prelude) {
                     try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: TestCluster.logger)
-                } catch {
-                    Issue.record("\(file), statement \(index + 1): \(DatabaseErrorText.describe(error))\n  \(statement.prefix(400))")
-                    break
                 }
+                try await connection.execute("BEGIN", logger: TestCluster.logger)
+                for (index, statement) in SQLScript.statements(in: script).enumerated() {
+                    do {
+                        try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: TestCluster.logger)
+                    } catch {
+                        Issue.record("\(file), statement \(index + 1): \(DatabaseErrorText.describe(error))\n  \(statement.prefix(400))")
+                        break
+                    }
+                }
+                try await connection.execute("ROLLBACK", logger: TestCluster.logger)
             }
-            try await connection.execute("ROLLBACK", logger: TestCluster.logger)
         }
-        try await TestCluster.shared.dropDatabase(database)
     }
 }

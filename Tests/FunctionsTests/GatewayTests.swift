@@ -218,7 +218,9 @@ extension FunctionsDocumentationTests {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("README.md"), encoding: .utf8)
         let app = try await TestApp.make()
-        for function in app.parts.functions.map(\.documentation) {
+        let functions = app.parts.functions.map(\.documentation)
+        try await TestCluster.shared.dropDatabase(app.database)
+        for function in functions {
             let heading = "#### `\(function.name)`"
             let start = try #require(readme.range(of: heading), "README has a section \(heading)")
             let rest = readme[start.upperBound...]
@@ -228,6 +230,5 @@ extension FunctionsDocumentationTests {
                         "README section \(function.name) documents action \(action.name)")
             }
         }
-        try await TestCluster.shared.dropDatabase(app.database)
     }
 }

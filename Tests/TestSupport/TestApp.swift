@@ -11,7 +11,9 @@ import Tokens
 import VisionaryApp
 
 /// A server under test: the real application on its own freshly migrated database, with a
-/// fixed JWT secret and a low bcrypt cost, reached over real HTTP by `app.test(.live)`.
+/// fixed JWT secret and a low bcrypt cost, reached over real HTTP by `app.test(.live)`. Every
+/// `make` is followed by one `run`, which drops the database (and frees its place in the test
+/// cluster) however the body ends.
 public struct TestApp: Sendable {
     public static let secret = "test-secret-with-at-least-32-characters-0123456789"
     public let database: DatabaseEndpoint
@@ -34,9 +36,14 @@ public struct TestApp: Sendable {
         // A busy machine may leave the test client's kept-alive connection quiet for a while.
         config.httpIdleTimeoutSeconds = 3_600
         adjust(&config)
-        return TestApp(
-            database: database,
-            parts: try await ApplicationParts.make(config: config, secret: secret, owner: database, logger: TestCluster.logger))
+        do {
+            return TestApp(
+                database: database,
+                parts: try await ApplicationParts.make(config: config, secret: secret, owner: database, logger: TestCluster.logger))
+        } catch {
+            try? await TestCluster.shared.dropDatabase(database)
+            throw error
+        }
     }
 
     /// Runs `body` against the live server, then drops the database.

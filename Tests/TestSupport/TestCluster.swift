@@ -7,11 +7,25 @@ import PostgresNIO
 /// One embedded PostgreSQL for the whole test run, in a private temp folder, started on first
 /// use and stopped when the test process exits (it is a supervised child). Tests get databases
 /// of their own, copied from a template that is migrated once.
+///
+/// The whole suite runs at once, but only `VISIONARY_TEST_DATABASES` databases (default: eight
+/// per core) exist at a time: a test waits in `makeDatabase` until another drops its own, so a
+/// two-core machine is not asked to copy, migrate-check and serve hundreds of them in the same
+/// seconds (start-up work then runs past its deadlines).
 public actor TestCluster {
     public static let shared = TestCluster()
 
     private var started: Task<Started, any Error>?
     private var counter = 0
+    private var leased: Set<String> = []
+    private nonisolated let gate = ConcurrencyGate(limit: TestCluster.databaseLimit)
+
+    static let databaseLimit: Int = {
+        if let text = ProcessInfo.processInfo.environment["VISIONARY_TEST_DATABASES"], let limit = Int(text), limit > 0 {
+            return limit
+        }
+        return 8 * ProcessInfo.processInfo.activeProcessorCount
+    }()
 
     struct Started: Sendable {
         let postgres: SupervisedPostgres
@@ -51,11 +65,14 @@ public actor TestCluster {
         return try await task.value
     }
 
-    /// A new database with every migration applied (`migrated: false`: an empty one).
+    /// A new database with every migration applied (`migrated: false`: an empty one). It holds
+    /// one of the cluster's places until `dropDatabase`.
     public func makeDatabase(migrated: Bool = true) async throws -> DatabaseEndpoint {
         let started = try await start()
+        await gate.enter()
         counter += 1
         let name = "test_\(counter)"
+        leased.insert(name)
         let template = migrated ? Self.templateName : "template0"
         do {
             try await Self.withConnection(started.admin) { connection in
@@ -63,18 +80,41 @@ public actor TestCluster {
                     PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: Self.logger)
             }
         } catch {
+            release(name)
             throw TestClusterError(message: "could not create database \(name): \(DatabaseErrorText.describe(error)); \(String(reflecting: error))")
         }
         return started.admin.with(database: name)
     }
 
-    /// Drops a database made by `makeDatabase`.
+    /// Drops a database made by `makeDatabase` and gives its place back.
     public func dropDatabase(_ endpoint: DatabaseEndpoint) async throws {
+        defer { release(endpoint.database) }
         let started = try await start()
         try await Self.withConnection(started.admin) { connection in
             try await connection.execute(
                 PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(endpoint.database) WITH (FORCE)"), logger: Self.logger)
         }
+    }
+
+    /// Runs `body` on a new database (see `makeDatabase`) and drops it afterwards, however
+    /// `body` ends.
+    public func withDatabase<T: Sendable>(
+        migrated: Bool = true, _ body: @Sendable (DatabaseEndpoint) async throws -> T
+    ) async throws -> T {
+        let database = try await makeDatabase(migrated: migrated)
+        do {
+            let result = try await body(database)
+            try await dropDatabase(database)
+            return result
+        } catch {
+            try? await dropDatabase(database)
+            throw error
+        }
+    }
+
+    private func release(_ name: String) {
+        guard leased.remove(name) != nil else { return }
+        gate.leave()
     }
 
     static let templateName = "visionary_template"
