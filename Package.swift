@@ -245,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "RESTTests",
             dependencies: [
-                "AppConfig", "Database", "RESTAPI", "TestSupport", "Tokens", "VisionaryApp",
+                "AppConfig", "Database", "RESTAPI", "SchemaCache", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -15,10 +15,15 @@ public final class SchemaCacheStore: Sendable {
     }
 
     private let state: Mutex<State>
-    let loader: SchemaCacheLoader
+    private let load: @Sendable () async throws -> SchemaCache
 
-    public init(loader: SchemaCacheLoader) {
-        self.loader = loader
+    public convenience init(loader: SchemaCacheLoader) {
+        self.init { try await loader.load() }
+    }
+
+    /// - Parameter load: reads the cache afresh (the catalog, in the server).
+    public init(load: @escaping @Sendable () async throws -> SchemaCache) {
+        self.load = load
         self.state = Mutex(State())
     }
 
@@ -26,18 +31,18 @@ public final class SchemaCacheStore: Sendable {
 
     /// Reads the catalog again and swaps the cache in.
     public func reload() async throws {
-        let fresh = try await loader.load()
+        let fresh = try await load()
         state.withLock { $0.cache = fresh }
     }
 
     /// The cache; when none has loaded yet, the outcome of one more load (shared with the
     /// requests waiting for it): nil when that fails too.
-    func loaded() async -> SchemaCache? {
+    public func loaded() async -> SchemaCache? {
         let attempt = state.withLock { state -> Task<SchemaCache?, Never>? in
             if state.cache != nil { return nil }
             if let attempt = state.attempt { return attempt }
-            let loader = loader
-            let attempt = Task { try? await loader.load() }
+            let load = load
+            let attempt = Task { try? await load() }
             state.attempt = attempt
             return attempt
         }
