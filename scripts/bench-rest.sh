@@ -196,7 +196,10 @@ while IFS= read -r -d '' define; do pgbench_defines+=(-D "$define"); done \
   < <(python3 -c 'import json, sys; sys.stdout.write("".join(d + "\0" for d in json.load(open(sys.argv[1]))))' "$work/pgbench-defines.json")
 run_pgbench() { # query mode (extended | prepared), script, extra pgbench args...
   local mode=$1 script=$2; shift 2
-  PGPASSWORD=$db_password PGSSLMODE=disable PGAPPNAME=visionary-bench "$pg_bin/pgbench" -n -M "$mode" \
+  # TIME_OUTPUT=file: also write pgbench's own CPU seconds (user, system) there.
+  local timer=()
+  [[ -n ${TIME_OUTPUT:-} ]] && timer=(/usr/bin/time -f "%U %S" -o "$TIME_OUTPUT")
+  PGPASSWORD=$db_password PGSSLMODE=disable PGAPPNAME=visionary-bench "${timer[@]}" "$pg_bin/pgbench" -n -M "$mode" \
     -h "$db_host" -p "$db_port" -U authenticator "${pgbench_defines[@]}" -f "$script" "$@" "$db_name"
 }
 
@@ -239,7 +242,8 @@ echo
 "$pipeline" --schema "$work/schema-cache.json" --iterations "$iterations"
 echo
 
-# CPU time (clock ticks) of the server process, and of its descendants (the embedded PostgreSQL).
+# CPU time (clock ticks) of the server process, and of its descendants (the embedded PostgreSQL,
+# with its ended backends).
 cpu_ticks() {
   python3 - "$server" <<'PY'
 import os, sys
@@ -251,7 +255,9 @@ for entry in os.listdir("/proc"):
             fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        children.setdefault(int(fields[1]), []).append((int(entry), int(fields[11]) + int(fields[12])))
+        # Its own time and that of its children that have ended (backends of pgbench's
+        # connections end with the run; the postmaster reaps them).
+        children.setdefault(int(fields[1]), []).append((int(entry), sum(int(f) for f in fields[11:15])))
 def own(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
@@ -277,14 +283,18 @@ for round in $(seq 1 "$runs"); do
   if [[ -n ${BENCH_PROFILE:-} && $round -eq 1 ]]; then
     perf record -q -F 999 -g -p "$server" -o "$BENCH_PROFILE" 2>/dev/null & profiler=$!
   fi
-  BENCH_CHECK=0 wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" -s scripts/bench/rest-read.lua "$base" >"$out/wrk.out"
+  BENCH_CHECK=0 /usr/bin/time -f "%U %S" -o "$out/wrk.cpu" \
+    wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" -s scripts/bench/rest-read.lua "$base" >"$out/wrk.out"
   [[ -n $profiler ]] && { kill -INT "$profiler"; wait "$profiler" || true; }
   read -r server_after database_after < <(cpu_ticks)
   echo "$server_before $server_after $database_before $database_after $(getconf CLK_TCK)" >"$out/cpu.out"
   [[ $round -eq 1 ]] && { grep -h "rest failures" "$work/warmup.out" | sed 's/^/warm-up /' >>"$out/wrk.out" || true; }
   wrk --latency -t"$threads" -c"$connections" -d"${seconds}s" "$base/health" >"$out/health.out"
-  (cd "$out" && run_pgbench prepared "$work/statement.sql" -c "$connections" -j "$threads" -T "$seconds" -l --log-prefix="$out/txlog" >"$out/pgbench.out" 2>&1) \
+  read -r _ pgbench_database_before < <(cpu_ticks)
+  (cd "$out" && TIME_OUTPUT="$out/pgbench.cpu" run_pgbench prepared "$work/statement.sql" -c "$connections" -j "$threads" -T "$seconds" -l --log-prefix="$out/txlog" >"$out/pgbench.out" 2>&1) \
     || { cat "$out/pgbench.out" >&2; exit 1; }
+  read -r _ pgbench_database_after < <(cpu_ticks)
+  echo "$pgbench_database_before $pgbench_database_after" >"$out/pgbench-cpu.out"
   run_pgbench extended "$work/transaction.sql" -c "$connections" -j "$threads" -T "$seconds" -r >"$out/pgbench-four.out" 2>&1 \
     || { cat "$out/pgbench-four.out" >&2; exit 1; }
 done
@@ -325,7 +335,12 @@ for round_number in range(1, runs + 1):
     requests = int(next(line.split()[0] for line in wrk.splitlines() if "requests in" in line))
     server_us = (server_after - server_before) / tick / requests * 1e6 if requests else float("nan")
     database_us = (database_after - database_before) / tick / requests * 1e6 if requests else float("nan")
-    rounds.append(dict(rps=rps, p50=p50, p99=p99, tps=tps, tp50=percentile(latencies, 50), tp99=percentile(latencies, 99),
+    pgbench_before, pgbench_after = map(int, open(f"{out}/pgbench-cpu.out").read().split())
+    transactions = len(latencies)
+    pgbench_database_us = (pgbench_after - pgbench_before) / tick / transactions * 1e6 if transactions else float("nan")
+    wrk_us = sum(map(float, open(f"{out}/wrk.cpu").read().split()[-2:])) / requests * 1e6 if requests else float("nan")
+    pgbench_us = sum(map(float, open(f"{out}/pgbench.cpu").read().split()[-2:])) / transactions * 1e6 if transactions else float("nan")
+    rounds.append(dict(pgbench_database_us=pgbench_database_us, wrk_us=wrk_us, pgbench_us=pgbench_us, rps=rps, p50=p50, p99=p99, tps=tps, tp50=percentile(latencies, 50), tp99=percentile(latencies, 99),
                        four=four_tps, health=health_rps, hp50=health_p50, hp99=health_p99, ratio=rps / tps,
                        server_us=server_us, database_us=database_us, cpu_us=server_us + database_us))
 
@@ -345,6 +360,8 @@ print(f"ratio server / pgbench: {ratio:.2f}   (target >= 0.6: {'met' if ratio >=
 print(f"ratio server / the four-statement transaction: {median('rps') / median('four'):.2f}   (context)")
 print(f"CPU per request during the server runs: server {median('server_us'):.0f} µs, database {median('database_us'):.0f} µs, "
       f"together {median('cpu_us'):.0f} µs")
+print(f"CPU per transaction during the pgbench runs: database {median('pgbench_database_us'):.0f} µs")
+print(f"CPU of the load generators: wrk {median('wrk_us'):.0f} µs per request, pgbench {median('pgbench_us'):.0f} µs per transaction")
 # Counters that stayed at zero are no news.
 for line in problems:
     if "rest failures: 0, empty bodies: 0" not in line and "failed transactions: 0 (" not in line: print("  " + line)
