@@ -10,7 +10,7 @@ SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test check bench fuzz schema build postgres python-client s3-test-server clean
+.PHONY: run test check bench fuzz schema build postgres python-client s3-test-server typescript clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
@@ -24,6 +24,10 @@ python-client:
 s3-test-server:
 	@scripts/install-s3-test-server.sh >/dev/null
 
+# Installs the TypeScript compiler (Debian's node-typescript, pinned and checked) the generated types are compiled with.
+typescript:
+	@scripts/install-typescript.sh >/dev/null
+
 build:
 	$(SWIFT) build -c $(CONFIGURATION) --product visionary
 
@@ -31,10 +35,11 @@ run: postgres build
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
 	  "$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/visionary" serve $(SERVE_ARGS)
 
-test: postgres python-client s3-test-server
+test: postgres python-client s3-test-server typescript
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
 	  VISIONARY_PYTHON_CLIENT="$$(scripts/install-python-client.sh | tail -n 1)" \
-	  VISIONARY_S3_TEST_SERVER="$$(scripts/install-s3-test-server.sh | tail -n 1)" $(SWIFT) test
+	  VISIONARY_S3_TEST_SERVER="$$(scripts/install-s3-test-server.sh | tail -n 1)" \
+	  VISIONARY_TSC="$$(scripts/install-typescript.sh | tail -n 1)" $(SWIFT) test
 
 # The fast inner loop: the pure suites of Checks/ (REST query, engine, errors, multipart), without
 # building the database suites.

@@ -46,7 +46,7 @@ let package = Package(
             name: "VisionaryApp",
             dependencies: [
                 "AppConfig", "AuthAPI", "Database", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "ObjectStore", "RESTAPI",
-                "StorageAPI", "Tokens",
+                "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -54,6 +54,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Types for clients (TypeScript) from the schema cache and the catalog's CHECKs; pure.
+        .target(name: "TypeGeneration", dependencies: ["SchemaCache"], swiftSettings: swiftSettings),
         // The only importer of PostgresNIO: embedded cluster, migrations, connections.
         .target(
             name: "Database",
@@ -240,6 +242,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TypeGenerationTests",
+            dependencies: ["AppConfig", "Database", "SchemaCache", "TestSupport", "TypeGeneration", "VisionaryApp"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

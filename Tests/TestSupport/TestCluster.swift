@@ -124,7 +124,7 @@ public actor TestCluster {
             try await connection.execute(PostgresQuery(unsafeSQL: "CREATE DATABASE \(templateName)"), logger: logger)
         }
         let template = admin.with(database: templateName)
-        try await template.withClient(logger: logger) { client in
+        _ = try await template.withClient(logger: logger) { client in
             try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(client)
         }
     }

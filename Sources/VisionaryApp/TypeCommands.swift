@@ -1,0 +1,38 @@
+import AppConfig
+import Database
+import SchemaCache
+import TypeGeneration
+
+/// The work behind `visionary gen types`: the types of the exposed schema, read from the live
+/// (migrated) database.
+public enum TypeCommands {
+    /// `visionary gen types --lang typescript`: the `Database` type, as Supabase's generator
+    /// writes it, with CHECK-constrained columns as unions of their strings. Pending migrations
+    /// are applied first unless migrating is switched off (`VISIONARY_MIGRATE=false`), so the
+    /// types are those of the schema the server would serve.
+    public static func typescript(config: AppConfig) async throws -> String {
+        let logger = makeLogger(config)
+        let database = try await DatabaseHandle.open(config: config, logger: logger)
+        do {
+            let types = try await database.endpoint.withPool(logger: logger) { pool in
+                if config.migrateOnStart { _ = try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(pool) }
+                let runner = SQLRunner(pool: pool, logger: logger)
+                let cache = try await SchemaCacheLoader(database: runner).load()
+                return typescript(cache: cache, catalog: try await TypeCatalogLoader(database: runner).load())
+            }
+            await database.close()
+            return types
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    /// The TypeScript types of the `public` schema from what the catalog says of it.
+    public static func typescript(cache: SchemaCache, catalog: TypeCatalog) -> String {
+        let choices = catalog.checks.compactMap { ColumnChoices.parse(definition: $0.definition, schema: $0.schema, table: $0.table) }
+        let enums = Dictionary(
+            catalog.enums.filter { $0.schema == "public" }.map { ($0.name, $0.labels) }, uniquingKeysWith: { first, _ in first })
+        return TypeScriptTypes(cache: cache, enums: enums, choices: choices).render()
+    }
+}
