@@ -246,7 +246,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TypeGenerationTests",
-            dependencies: ["AppConfig", "Database", "SchemaCache", "TestSupport", "TypeGeneration", "VisionaryApp"],
+            dependencies: ["AppConfig", "Core", "Database", "SchemaCache", "TestSupport", "TypeGeneration", "VisionaryApp"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

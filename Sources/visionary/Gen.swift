@@ -9,20 +9,19 @@ struct Gen: AsyncParsableCommand {
 
     struct Types: AsyncParsableCommand {
         enum Language: String, ExpressibleByArgument, CaseIterable {
-            case typescript
+            case typescript, swift
         }
 
         static let configuration = CommandConfiguration(
-            abstract: "Print the types of the public schema (TypeScript: the Database type of Supabase's generator).")
+            abstract: "Print the types of the public schema (TypeScript: the Database type of Supabase's generator; Swift: Codable structs).")
         @OptionGroup var options: ConfigOptions
-        @Option(name: .customLong("lang"), help: "The language: typescript.")
+        @Option(name: .customLong("lang"), help: "The language: typescript or swift.")
         var language: Language = .typescript
 
         func run() async throws {
             try await reportingErrors {
-                switch language {
-                case .typescript: print(try await TypeCommands.typescript(config: try options.config()), terminator: "")
-                }
+                let language = TypeCommands.Language(rawValue: language.rawValue) ?? .typescript
+                print(try await TypeCommands.generate(language, config: try options.config()), terminator: "")
             }
         }
     }

@@ -41,7 +41,7 @@ struct TypeScriptTypesTests {
             try await database.withPool(logger: TestCluster.logger) { pool in
                 let runner = SQLRunner(pool: pool, logger: TestCluster.logger)
                 let cache = try await SchemaCacheLoader(database: runner).load()
-                return TypeCommands.typescript(cache: cache, catalog: try await TypeCatalogLoader(database: runner).load())
+                return TypeCommands.generate(.typescript, cache: cache, catalog: try await TypeCatalogLoader(database: runner).load())
             }
         }
         for table in ["team_leaderboards", "shared_goals", "partner_connections", "partner_invitations", "print_orders", "profiles"] {
