@@ -97,6 +97,27 @@ public struct Migrator: Sendable {
         }
     }
 
+    /// The versions of `migrations` the database has not applied, in order (all of them when it
+    /// has never been migrated), and those it applied with other contents.
+    public func outstanding(_ pool: DatabasePool) async throws -> (pending: [Int], changed: [Int]) {
+        let recorded = try await pool.client.withConnection { connection -> [Int: String] in
+            let exists = try await connection.query(
+                "SELECT to_regclass('internal.schema_migrations') IS NOT NULL", logger: logger
+            ).collect().first?.decode(Bool.self) ?? false
+            guard exists else { return [:] }
+            var recorded: [Int: String] = [:]
+            for try await (version, checksum) in try await connection.query(
+                "SELECT version, checksum FROM internal.schema_migrations", logger: logger
+            ).decode((Int, String).self) {
+                recorded[version] = checksum
+            }
+            return recorded
+        }
+        return (
+            migrations.filter { recorded[$0.version] == nil }.map(\.version),
+            migrations.filter { migration in recorded[migration.version].map { $0 != migration.checksum } ?? false }.map(\.version))
+    }
+
     private func migrateLocked(_ connection: PostgresConnection) async throws -> [Int] {
         try await connection.execute("CREATE SCHEMA IF NOT EXISTS internal", logger: logger)
         try await connection.execute("""

@@ -97,7 +97,8 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     // A layer every request passes through: only when its lines would be written.
     if logger.logLevel <= .debug { router.add(middleware: LogRequestsMiddleware(.debug)) }
     router.add(middleware: CORSMiddleware())
-    HealthRoutes(database: parts.ownerDatabase, logger: logger).register(on: router)
+    HealthRoutes(database: parts.ownerDatabase, migrations: parts.migrations, schemaCache: parts.schemaCache, logger: logger)
+        .register(on: router)
     AuthRoutes(service: parts.auth, callers: parts.callers).register(on: router)
     RESTRoutes(service: parts.rest).register(on: router)
     FunctionsRoutes(functions: parts.functions, callers: parts.callers).register(on: router)

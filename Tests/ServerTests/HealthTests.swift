@@ -1,6 +1,7 @@
 import Tokens
 import AppConfig
 import Database
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -45,6 +46,61 @@ struct HealthTests {
         try await app.test(.live) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
+            }
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body)
+                    == #"{"status":"unavailable","database":"unreachable","migrations":"unknown","schema_cache":"not loaded"}"#)
+            }
+        }
+    }
+
+    @Test("GET /ready answers 200 when the database answers, the migrations are current and the schema cache is loaded")
+    func ready() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            for method in [HTTPRequest.Method.get, .head] {
+                try await client.execute(uri: "/ready", method: method) { response in
+                    #expect(response.status == .ok)
+                    if method == .get {
+                        #expect(String(buffer: response.body)
+                            == #"{"status":"ready","database":"ok","migrations":"current","schema_cache":"loaded"}"#)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("GET /ready answers 503 naming a pending migration, and one edited after it was applied, while /health stays 200")
+    func notReady() async throws {
+        let bundled = try Migration.bundled()
+        let last = try #require(bundled.last)
+        try await TestCluster.shared.withDatabase(migrated: false) { database in
+            _ = try await database.withClient(logger: TestCluster.logger) { client in
+                try await Migrator(migrations: Array(bundled.dropLast()), logger: TestCluster.logger).migrate(client)
+            }
+            var config = AppConfig()
+            config.port = 0
+            config.migrateOnStart = false
+            let app = buildApplication(
+                try await ApplicationParts.make(config: config, secret: TestApp.secret, owner: database, logger: TestCluster.logger),
+                logger: TestCluster.logger)
+            try await app.test(.live) { client in
+                try await client.execute(uri: "/health", method: .get) { response in
+                    #expect(response.status == .ok)
+                }
+                try await client.execute(uri: "/ready", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(String(buffer: response.body)
+                        == #"{"status":"unavailable","database":"ok","migrations":"pending: \#(last.version)","schema_cache":"loaded"}"#)
+                }
+                try await TestCluster.withConnection(database) { connection in
+                    _ = try await connection.query("UPDATE internal.schema_migrations SET checksum = 'edited' WHERE version = 1", logger: TestCluster.logger).collect()
+                }
+                try await client.execute(uri: "/ready", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(String(buffer: response.body).contains(#""migrations":"changed: 1""#))
+                }
             }
         }
     }
