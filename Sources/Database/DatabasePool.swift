@@ -55,9 +55,12 @@ extension DatabaseEndpoint {
     /// (`visionary db reset` on an external database, before migrating afresh).
     public func dropSchemas(logger: Logger) async throws {
         try await withClient(logger: logger) { client in
-            try await client.execute(
-                "DROP SCHEMA IF EXISTS public, auth, storage, internal, extensions CASCADE", logger: logger)
-            try await client.execute("CREATE SCHEMA public", logger: logger)
+            for statement in Self.droppingSchemas { try await client.execute(PostgresQuery(unsafeSQL: statement), logger: logger) }
         }
     }
+
+    /// The statements of `dropSchemas` (fixed text, no values).
+    public static let droppingSchemas = [
+        "DROP SCHEMA IF EXISTS public, auth, storage, internal, extensions CASCADE", "CREATE SCHEMA public",
+    ]
 }

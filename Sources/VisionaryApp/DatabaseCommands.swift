@@ -75,6 +75,65 @@ public enum DatabaseCommands {
         return "cannot run \(psql): \(String(cString: strerror(errno)))"
     }
 
+    /// `visionary db dump`: the whole database in pg_dump's custom format, to `file`, or to
+    /// standard output when it is nil (starting the embedded PostgreSQL if needed). Returns what
+    /// to print (nothing when the dump went to standard output).
+    public static func dump(config: AppConfig, to file: String?) async throws -> String {
+        let endpoint = try await runningEndpoint(config: config, logger: makeLogger(config))
+        try runTool("pg_dump", on: endpoint, config: config, ["--format=custom"] + (file.map { ["--file=" + $0] } ?? []))
+        return file.map { "dumped the database to \($0)" } ?? ""
+    }
+
+    /// `visionary db restore FILE`: replaces everything in the database with a dump of
+    /// `visionary db dump`, then applies the migrations the dump predates (unless migrating is
+    /// switched off). Dropping the old schemas and replaying the dump are one transaction: a dump
+    /// that fails part-way leaves the database as it was. The API roles, which belong to the
+    /// cluster, are made first by migrating, so a fresh data folder can take a dump.
+    public static func restore(config: AppConfig, from file: String) async throws -> String {
+        guard FileManager.default.isReadableFile(atPath: file) else { throw DatabaseCommandError("cannot read \(file)") }
+        let logger = makeLogger(config)
+        let endpoint = try await runningEndpoint(config: config, logger: logger)
+        _ = try await applyMigrations(config: config, logger: logger)
+        // The dump as SQL, in a folder only this user can read (it holds every row).
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("visionary-restore-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let script = folder + "/restore.sql"
+        try runTool("pg_restore", config: config, ["--file=" + script, file])
+        try runTool("psql", on: endpoint, config: config, [
+            "--single-transaction", "--set=ON_ERROR_STOP=1", "--quiet", "--output=/dev/null",
+            "--command=" + DatabaseEndpoint.droppingSchemas.joined(separator: "; "), "--file=" + script,
+        ])
+        let applied = config.migrateOnStart ? try await applyMigrations(config: config, logger: logger) : []
+        return "restored the database from \(file)" + (applied.isEmpty ? "" : "; applied migrations \(applied.map(String.init).joined(separator: ", "))")
+    }
+
+    /// Runs one of PostgreSQL's tools (from the embedded binaries when present, else the PATH)
+    /// with this process's standard streams, connected to `endpoint` when one is given; throws
+    /// when it fails. The password goes in the environment, never in the arguments every local
+    /// user can list.
+    static func runTool(_ name: String, on endpoint: DatabaseEndpoint? = nil, config: AppConfig, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: toolPath(name, config: config))
+        var environment = ProcessInfo.processInfo.environment
+        if let endpoint {
+            process.arguments = [
+                "--host=\(endpoint.host)", "--port=\(endpoint.port)", "--username=\(endpoint.username)", "--dbname=\(endpoint.database)",
+                "--no-password",
+            ] + arguments
+            environment["PGPASSWORD"] = endpoint.password
+            environment["PGSSLMODE"] = endpoint.tls == .disable ? "disable" : "verify-full"
+        } else {
+            process.arguments = arguments
+        }
+        // The notices of a restore's cascading drops are no news.
+        environment["PGOPTIONS"] = "-c client_min_messages=warning"
+        process.environment = environment
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw DatabaseCommandError("\(name) failed (exit status \(process.terminationStatus))") }
+    }
+
     /// Applies pending migrations to the configured database; returns the versions applied.
     static func applyMigrations(config: AppConfig, logger: Logger) async throws -> [Int] {
         let database = try await DatabaseHandle.open(config: config, logger: logger)
@@ -99,11 +158,25 @@ public enum DatabaseCommands {
 
     /// psql from the embedded binaries when present, else from the PATH.
     static func psqlPath(config: AppConfig) -> String {
-        if let bin = try? EmbeddedCluster.findBinaries(config: config) { return bin + "/psql" }
+        toolPath("psql", config: config)
+    }
+
+    /// A PostgreSQL tool from the embedded binaries when present, else from the PATH.
+    static func toolPath(_ name: String, config: AppConfig) -> String {
+        if let bin = try? EmbeddedCluster.findBinaries(config: config) { return bin + "/" + name }
         for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let candidate = "\(folder)/psql"
+            let candidate = "\(folder)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        return "/usr/bin/psql"
+        return "/usr/bin/" + name
+    }
+}
+
+/// A database command that cannot go on, in words for the operator.
+struct DatabaseCommandError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

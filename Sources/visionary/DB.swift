@@ -5,8 +5,8 @@ import VisionaryApp
 /// `visionary db …`: the database the server uses.
 struct DB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage the database: start, stop, status, url, reset, psql.",
-        subcommands: [Start.self, Stop.self, Status.self, URLCommand.self, Reset.self, PSQL.self])
+        abstract: "Manage the database: start, stop, status, url, reset, psql, dump, restore.",
+        subcommands: [Start.self, Stop.self, Status.self, URLCommand.self, Reset.self, PSQL.self, Dump.self, Restore.self])
 
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start the embedded PostgreSQL in the background.")
@@ -85,6 +85,39 @@ struct DB: AsyncParsableCommand {
                 let passthrough = psqlArguments.first == "--" ? Array(psqlArguments.dropFirst()) : psqlArguments
                 // Returns only when psql could not be started.
                 throw ValidationError(try await DatabaseCommands.psql(config: try options.config(), arguments: passthrough))
+            }
+        }
+    }
+
+    struct Dump: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the whole database in pg_dump's custom format (to standard output without --file).")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The file to write.") var file: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                let said = try await DatabaseCommands.dump(config: try options.config(), to: file)
+                if !said.isEmpty { print(said) }
+            }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace everything in the database with a dump of `db dump`, then migrate.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The dump to restore.") var file: String
+        @Flag(help: "Required when DATABASE_URL points at an external database.")
+        var yes = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let config = try options.config()
+                if config.databaseURL != nil && !yes {
+                    throw ValidationError("db restore replaces every schema of the external database; add --yes to confirm")
+                }
+                print(try await DatabaseCommands.restore(config: config, from: file))
             }
         }
     }
