@@ -44,6 +44,11 @@ public struct AppConfig: Sendable, Equatable {
     /// half; all of them with an outside one. A request then stays on one thread from socket to
     /// database and back, instead of waking another thread at each step.
     public var eventLoopThreads: Int?
+    /// Whether `serve` also runs the background worker and scheduler (`VISIONARY_WORKER`); off,
+    /// they run only in `visionary worker` processes.
+    public var workerEnabled = true
+    /// Jobs a worker runs at once (`VISIONARY_WORKER_CONCURRENCY`).
+    public var workerConcurrency = 4
     /// The address clients reach the server at (`VISIONARY_PUBLIC_URL`): the one source of every
     /// absolute URL the server makes (token issuer, mail links, redirects). Nil: the listen address.
     public var publicURL: String?
@@ -114,6 +119,8 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_REST_STATEMENT_TIMEOUT_MS", 100...3_600_000, into: &restStatementTimeoutMilliseconds)
         try integer("VISIONARY_HTTP_IDLE_TIMEOUT", 1...3_600, into: &httpIdleTimeoutSeconds)
         try integer("VISIONARY_EVENT_LOOP_THREADS", 1...1_024, into: &eventLoopThreads)
+        try integer("VISIONARY_WORKER_CONCURRENCY", 1...64, into: &workerConcurrency)
+        if let raw = value("VISIONARY_WORKER") { workerEnabled = try Self.flag(raw, name: "VISIONARY_WORKER") }
         if let raw = value("VISIONARY_REST_AGGREGATES_ENABLED") {
             restAggregatesEnabled = try Self.flag(raw, name: "VISIONARY_REST_AGGREGATES_ENABLED")
         }
@@ -191,6 +198,8 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),
             ("VISIONARY_HTTP_IDLE_TIMEOUT", String(httpIdleTimeoutSeconds)),
             ("VISIONARY_EVENT_LOOP_THREADS", eventLoopThreads.map(String.init) ?? "(half the processors with the embedded database, else all)"),
+            ("VISIONARY_WORKER", String(workerEnabled)),
+            ("VISIONARY_WORKER_CONCURRENCY", String(workerConcurrency)),
             ("VISIONARY_JWT_EXPIRY", String(auth.accessTokenLifetime)),
             ("VISIONARY_JWT_LEEWAY", String(auth.expiryLeeway)),
             ("VISIONARY_AUTH_AUTOCONFIRM", String(auth.autoconfirm)),

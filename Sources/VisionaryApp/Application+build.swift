@@ -90,8 +90,9 @@ public struct ApplicationParts: Sendable {
 }
 
 /// Builds the HTTP application: CORS outermost, then the API surfaces, each behind its own edge
-/// (one error middleware, one caller middleware), the database pools as services, and the start-up work that must finish before the
-/// port opens: migrations (when enabled), the API login, and the schema cache.
+/// (one error middleware, one caller middleware), the database pools as services, the start-up work that must finish before the
+/// port opens: migrations (when enabled), the API login, and the schema cache; and after it the background worker and scheduler
+/// (`VISIONARY_WORKER`).
 public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)
     // A layer every request passes through: only when its lines would be written.
@@ -132,6 +133,12 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: StorageSweeper.channel, logger: logger) { _ in
         sweeper.nudge()
     })
+    // The background worker and scheduler start once the schema is migrated.
+    let (ready, readiness) = AsyncStream<Void>.makeStream()
+    if parts.config.workerEnabled {
+        app.addServices(BackgroundWork(
+            database: SQLRunner(pool: parts.ownerDatabase, logger: logger), config: parts.config, ready: ready, logger: logger))
+    }
     let migrator = parts.config.migrateOnStart ? Migrator(migrations: parts.migrations, logger: logger) : nil
     app.beforeServerStarts {
         if let migrator {
@@ -156,6 +163,8 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
             // The port still opens (health and Auth work); REST answers 503 until a reload succeeds.
             logger.error("could not load the schema cache", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
         }
+        readiness.yield()
+        readiness.finish()
     }
     return app
 }

@@ -35,6 +35,8 @@ public struct TestApp: Sendable {
         config.storage.localDirectory = NSTemporaryDirectory() + "visionary-test-\(UUID().uuidString)"
         // A busy machine may leave the test client's kept-alive connection quiet for a while.
         config.httpIdleTimeoutSeconds = 3_600
+        // Scheduled upkeep would change rows under the tests' feet; the job tests run it themselves.
+        config.workerEnabled = false
         adjust(&config)
         do {
             return TestApp(

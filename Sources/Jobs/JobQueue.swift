@@ -1,0 +1,99 @@
+import Core
+import Database
+import Foundation
+
+/// The queue's operations (`internal.jobs`, migration 0043) on the owner's connections: enqueue,
+/// claim under a lease, finish, fail, release, and the operator's list, retry and discard.
+/// Every time is the caller's (its `JobClock`), never the database's.
+public struct JobQueue: Sendable {
+    public let database: SQLRunner
+
+    public init(database: SQLRunner) {
+        self.database = database
+    }
+
+    /// Adds a job, or returns the job of the same kind already enqueued with `idempotencyKey`.
+    @discardableResult
+    public func enqueue(
+        kind: String, payload: String = "{}", runAt: Date, now: Date, idempotencyKey: String? = nil, maxAttempts: Int = 5
+    ) async throws -> UUID {
+        let text = try await database.text(SQLStatement(
+            "SELECT internal.enqueue_job($1, $2::jsonb, $3::timestamptz, $4::timestamptz, $5, $6::integer)::text",
+            [.text(kind), .json(payload), .text(Self.timestamp(runAt)), .text(Self.timestamp(now)),
+             idempotencyKey.map(SQLValue.text) ?? .null, .int(maxAttempts)]))
+        guard let text, let id = UUID(uuidString: text) else { throw JobQueueError.noAnswer }
+        return id
+    }
+
+    /// Takes up to `limit` due jobs of `kinds` for `worker`, leased for `lease`.
+    public func claim(worker: String, kinds: [String], now: Date, lease: Duration, limit: Int) async throws -> [Job] {
+        let text = try await database.text(SQLStatement(
+            """
+            SELECT coalesce(json_agg(json_build_object(
+              'id', j.id, 'kind', j.kind, 'payload', j.payload::text, 'attempts', j.attempts,
+              'max_attempts', j.max_attempts, 'idempotency_key', j.idempotency_key)), '[]')::text
+            FROM internal.claim_jobs($1, $2, $3::timestamptz, $4::integer, $5::integer) AS j
+            """,
+            [.text(worker), .textArray(kinds), .text(Self.timestamp(now)), .int(Int(lease.components.seconds)), .int(limit)]))
+        return try JSONDecoder().decode([Job].self, from: Data((text ?? "[]").utf8))
+    }
+
+    /// The job succeeded; false when `worker` no longer held it (its outcome is dropped).
+    @discardableResult
+    public func finish(_ id: UUID, worker: String, now: Date) async throws -> Bool {
+        try await flag("SELECT internal.finish_job($1::uuid, $2, $3::timestamptz)::text", [.text(id.uuidString), .text(worker), .text(Self.timestamp(now))])
+    }
+
+    /// The attempt failed: the job's new state (`queued` until `retryAt`, or `dead`), or nil
+    /// when `worker` no longer held it.
+    @discardableResult
+    public func fail(_ id: UUID, worker: String, error: String, retryAt: Date, now: Date) async throws -> String? {
+        try await database.text(SQLStatement(
+            "SELECT internal.fail_job($1::uuid, $2, $3, $4::timestamptz, $5::timestamptz)",
+            [.text(id.uuidString), .text(worker), .text(error), .text(Self.timestamp(retryAt)), .text(Self.timestamp(now))]))
+    }
+
+    /// Queues the job again without counting the attempt (the worker is stopping).
+    @discardableResult
+    public func release(_ id: UUID, worker: String) async throws -> Bool {
+        try await flag("SELECT internal.release_job($1::uuid, $2)::text", [.text(id.uuidString), .text(worker)])
+    }
+
+    /// Queues a dead letter again with its attempts reset; false when it is not a dead letter.
+    public func retry(_ id: UUID, now: Date) async throws -> Bool {
+        try await flag("SELECT internal.retry_job($1::uuid, $2::timestamptz)::text", [.text(id.uuidString), .text(Self.timestamp(now))])
+    }
+
+    /// Deletes a dead letter or a waiting job; false when there is none such.
+    public func discard(_ id: UUID) async throws -> Bool {
+        try await flag("SELECT internal.discard_job($1::uuid)::text", [.text(id.uuidString)])
+    }
+
+    /// Jobs in `state` (every state when nil), the most recent first, at most `limit`.
+    public func list(state: String?, limit: Int) async throws -> [JobRecord] {
+        let text = try await database.text(SQLStatement(
+            """
+            SELECT coalesce(json_agg(json_build_object(
+              'id', j.id, 'kind', j.kind, 'state', j.state, 'attempts', j.attempts, 'max_attempts', j.max_attempts,
+              'run_at', j.run_at, 'last_error', j.last_error, 'idempotency_key', j.idempotency_key)
+              ORDER BY j.created_at DESC, j.id), '[]')::text
+            FROM (SELECT * FROM internal.jobs WHERE $1::text IS NULL OR state = $1 ORDER BY created_at DESC, id LIMIT $2::integer) AS j
+            """,
+            [state.map(SQLValue.text) ?? .null, .int(limit)]))
+        return try JSONDecoder().decode([JobRecord].self, from: Data((text ?? "[]").utf8))
+    }
+
+    private func flag(_ sql: String, _ binds: [SQLValue]) async throws -> Bool {
+        try await database.text(SQLStatement(sql, binds)) == "true"
+    }
+
+    /// A time as PostgreSQL reads a timestamptz (UTC, to the millisecond).
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+public enum JobQueueError: Error, Equatable {
+    /// The database answered a statement that always returns a row with none.
+    case noAnswer
+}
