@@ -29,6 +29,26 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
+-- auth.clear_expired(): names the table
+CREATE OR REPLACE FUNCTION auth.clear_expired()
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_sessions integer;
+  v_windows integer;
+BEGIN
+  DELETE FROM auth.sessions WHERE not_after IS NOT NULL AND not_after < now();
+  GET DIAGNOSTICS v_sessions = ROW_COUNT;
+  DELETE FROM auth.rate_limits WHERE window_start < now() - interval '2 days';
+  GET DIAGNOSTICS v_windows = ROW_COUNT;
+  RETURN jsonb_build_object('sessions', v_sessions, 'rate_limit_windows', v_windows);
+END;
+$function$;
+COMMENT ON FUNCTION auth.clear_expired() IS 'Background job: deletes sessions past not_after and rate-limit windows older than two days; returns how many of each.';
+GRANT EXECUTE ON FUNCTION auth.clear_expired() TO postgres;
+
 -- auth.hit_rate_limit(p_bucket text, p_window_seconds integer): names the table
 CREATE OR REPLACE FUNCTION auth.hit_rate_limit(p_bucket text, p_window_seconds integer)
  RETURNS integer

@@ -10,6 +10,7 @@ public enum MaintenanceJobs {
         ("partner-invitations.expire", "public.expire_partner_invitations()", .seconds(3_600)),
         ("habits.refresh-streaks", "public.refresh_habit_streaks()", .seconds(86_400)),
         ("retention.purge", "public.purge_soft_deleted()", .seconds(86_400)),
+        ("auth.clear-expired", "auth.clear_expired()", .seconds(3_600)),
     ]
 
     public static func handlers(database: SQLRunner) -> [JobHandler] {
