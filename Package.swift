@@ -258,7 +258,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobsTests",
-            dependencies: ["Database", "Jobs", "TestSupport"],
+            dependencies: ["Core", "Database", "Jobs", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

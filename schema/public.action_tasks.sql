@@ -61,6 +61,58 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
+-- internal.compute_weekly_review(p_user uuid, p_week_start date): names the table
+CREATE OR REPLACE FUNCTION internal.compute_weekly_review(p_user uuid, p_week_start date)
+ RETURNS uuid
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_week_end constant date := p_week_start + 6;
+  v_from constant timestamptz := p_week_start::timestamptz;
+  v_until constant timestamptz := (p_week_start + 7)::timestamptz;
+  v_id uuid;
+BEGIN
+  WITH habit_weeks AS (
+    SELECT h.title,
+           CASE h.frequency WHEN 'daily' THEN 7 WHEN 'weekdays' THEN 5 WHEN 'weekly' THEN 1
+                            ELSE jsonb_array_length(h.custom_days) END AS asked,
+           (SELECT count(*) FROM public.habit_completions c
+            WHERE c.habit_id = h.id AND c.completed_on BETWEEN p_week_start AND v_week_end)::integer AS done
+    FROM public.habits h
+    WHERE h.user_id = p_user AND h.is_active AND h.created_at < v_until
+  ),
+  tasks AS (
+    SELECT t.title, t.is_completed AND t.updated_at >= v_from AND t.updated_at < v_until AS completed_in_week
+    FROM public.action_tasks t
+    WHERE t.user_id = p_user AND t.created_at < v_until AND (NOT t.is_completed OR t.updated_at >= v_from)
+  ),
+  figures AS (
+    SELECT
+      (SELECT CASE WHEN sum(asked) > 0 THEN least(1.0, sum(least(done, asked))::double precision / sum(asked)) END FROM habit_weeks) AS rate,
+      (SELECT count(*) FILTER (WHERE completed_in_week) FROM tasks)::integer AS tasks_completed,
+      (SELECT count(*) FROM tasks)::integer AS tasks_total,
+      (SELECT avg(c.mood_rating)::double precision FROM public.habit_completions c
+       WHERE c.user_id = p_user AND c.completed_on BETWEEN p_week_start AND v_week_end AND c.mood_rating IS NOT NULL) AS mood,
+      coalesce((SELECT jsonb_agg(w ORDER BY w) FROM (
+        SELECT title AS w FROM tasks WHERE completed_in_week
+        UNION ALL SELECT title FROM habit_weeks WHERE asked > 0 AND done >= asked) AS wins), '[]'::jsonb) AS wins,
+      coalesce((SELECT jsonb_agg(b ORDER BY b) FROM (
+        SELECT title AS b FROM tasks WHERE NOT completed_in_week
+        UNION ALL SELECT title FROM habit_weeks WHERE asked > 0 AND done = 0) AS blockers), '[]'::jsonb) AS blockers
+  )
+  INSERT INTO public.weekly_reviews (user_id, week_start, week_end, wins, blockers, habit_completion_rate, tasks_completed, tasks_total, mood_average)
+  SELECT p_user, p_week_start, v_week_end, f.wins, f.blockers, f.rate, f.tasks_completed, f.tasks_total, f.mood FROM figures f
+  ON CONFLICT (user_id, week_start) DO UPDATE
+  SET wins = excluded.wins, blockers = excluded.blockers, habit_completion_rate = excluded.habit_completion_rate,
+      tasks_completed = excluded.tasks_completed, tasks_total = excluded.tasks_total, mood_average = excluded.mood_average
+  RETURNING id INTO v_id;
+  RETURN v_id;
+END;
+$function$;
+COMMENT ON FUNCTION internal.compute_weekly_review(p_user uuid, p_week_start date) IS 'Background job weekly-review: computes (or recomputes) a user''s weekly review figures for the week starting p_week_start; returns its id.';
+GRANT EXECUTE ON FUNCTION internal.compute_weekly_review(p_user uuid, p_week_start date) TO postgres;
+
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()
  RETURNS trigger

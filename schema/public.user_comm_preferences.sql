@@ -69,6 +69,37 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
+-- internal.enqueue_weekly_reviews(p_now timestamp with time zone): names the table
+CREATE OR REPLACE FUNCTION internal.enqueue_weekly_reviews(p_now timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_count integer := 0;
+  v_row record;
+BEGIN
+  FOR v_row IN
+    WITH zones AS MATERIALIZED (SELECT name FROM pg_catalog.pg_timezone_names),
+    local AS (
+      SELECT p.user_id, p.weekly_review_day, p.weekly_review_time, p_now AT TIME ZONE coalesce(z.name, 'UTC') AS local_time
+      FROM public.user_comm_preferences p LEFT JOIN zones z ON z.name = p.timezone)
+    SELECT l.user_id, l.local_time::date - 7 AS week_start
+    FROM local l
+    WHERE lower(to_char(l.local_time, 'FMday')) = lower(l.weekly_review_day)
+      AND extract(hour FROM l.local_time) = extract(hour FROM l.weekly_review_time)
+  LOOP
+    PERFORM internal.enqueue_job(
+      'weekly-review', jsonb_build_object('user_id', v_row.user_id, 'week_start', v_row.week_start), p_now, p_now,
+      'user ' || v_row.user_id || ' week ' || v_row.week_start);
+    v_count := v_count + 1;
+  END LOOP;
+  RETURN v_count;
+END;
+$function$;
+COMMENT ON FUNCTION internal.enqueue_weekly_reviews(p_now timestamp with time zone) IS 'Background job weekly-reviews.schedule: enqueues the weekly-review job of each user whose review weekday and hour it is at p_now in their timezone.';
+GRANT EXECUTE ON FUNCTION internal.enqueue_weekly_reviews(p_now timestamp with time zone) TO postgres;
+
 -- internal.habit_completion_day_rules(): names the table
 CREATE OR REPLACE FUNCTION internal.habit_completion_day_rules()
  RETURNS trigger

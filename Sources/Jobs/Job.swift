@@ -9,11 +9,14 @@ public struct Job: Sendable, Equatable, Decodable {
     public var attempts: Int
     public var maxAttempts: Int
     public var idempotencyKey: String?
+    /// When the job was due, as PostgreSQL writes a timestamptz (a scheduled job's period start).
+    public var runAt: String
 
     enum CodingKeys: String, CodingKey {
         case id, kind, payload, attempts
         case maxAttempts = "max_attempts"
         case idempotencyKey = "idempotency_key"
+        case runAt = "run_at"
     }
 }
 

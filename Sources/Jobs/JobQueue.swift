@@ -31,7 +31,7 @@ public struct JobQueue: Sendable {
             """
             SELECT coalesce(json_agg(json_build_object(
               'id', j.id, 'kind', j.kind, 'payload', j.payload::text, 'attempts', j.attempts,
-              'max_attempts', j.max_attempts, 'idempotency_key', j.idempotency_key)), '[]')::text
+              'max_attempts', j.max_attempts, 'idempotency_key', j.idempotency_key, 'run_at', j.run_at)), '[]')::text
             FROM internal.claim_jobs($1, $2, $3::timestamptz, $4::integer, $5::integer) AS j
             """,
             [.text(worker), .textArray(kinds), .text(Self.timestamp(now)), .int(Int(lease.components.seconds)), .int(limit)]))

@@ -1,3 +1,4 @@
+import Core
 import Database
 import Foundation
 import Jobs
@@ -155,10 +156,34 @@ struct JobWorkerTests {
             #expect(try await queue.list(state: "queued", limit: 100).count == MaintenanceJobs.schedule.count + hourly, "one more per hourly entry")
 
             // The upkeep jobs call the migrations' functions without error.
-            let worker = Self.worker(queue, "upkeep", clock, concurrency: 8, MaintenanceJobs.handlers(database: queue.database))
+            let worker = Self.worker(queue, "upkeep", clock, concurrency: 32, MaintenanceJobs.handlers(database: queue.database))
             #expect(await worker.runOnce() == MaintenanceJobs.schedule.count + hourly)
             #expect(try await queue.list(state: "succeeded", limit: 100).count == MaintenanceJobs.schedule.count + hourly)
             #expect(try await queue.list(state: "dead", limit: 100).isEmpty)
+        }
+    }
+
+    @Test("a user's weekly review is written at their weekday and hour: scheduled, enqueued, computed")
+    func weeklyReview() async throws {
+        try await Self.withQueue { (queue) async throws in
+            // Monday 2026-11-30, 09:15 in Tokyo.
+            let clock = ManualClock(Date(timeIntervalSince1970: 1_795_997_700))
+            let user = UUID()
+            try await queue.database.execute(SQLStatement("""
+                WITH u AS (INSERT INTO auth.users (id, email) VALUES ($1::uuid, 'weekly@jobs.test') RETURNING id)
+                INSERT INTO public.user_comm_preferences (user_id, timezone, weekly_review_day, weekly_review_time)
+                SELECT id, 'Asia/Tokyo', 'monday', '09:00' FROM u
+                """, [.text(user.uuidString)]))
+            let scheduler = JobScheduler(
+                queue: queue, entries: [.init(kind: "weekly-reviews.schedule", every: .seconds(3_600))], clock: clock.clock, logger: TestCluster.logger)
+            await scheduler.tick()
+            let worker = Self.worker(queue, "w", clock, MaintenanceJobs.handlers(database: queue.database))
+            #expect(await worker.runOnce() == 1, "the hour's schedule job")
+            #expect(await worker.runOnce() == 1, "the user's review job")
+            let week = try await queue.database.text(SQLStatement(
+                "SELECT week_start::text || ' ' || week_end::text FROM public.weekly_reviews WHERE user_id = $1::uuid", [.text(user.uuidString)]))
+            #expect(week == "2026-11-23 2026-11-29")
+            #expect(try await queue.list(state: "dead", limit: 10).isEmpty)
         }
     }
 
