@@ -46,6 +46,7 @@ CREATE INDEX jobs_due_idx ON internal.jobs USING btree (run_at) WHERE (state = '
 CREATE UNIQUE INDEX jobs_idempotency_key_key ON internal.jobs USING btree (kind, idempotency_key);
 CREATE INDEX jobs_lease_idx ON internal.jobs USING btree (leased_until) WHERE (state = 'running'::text);
 CREATE UNIQUE INDEX jobs_pkey ON internal.jobs USING btree (id);
+CREATE INDEX jobs_succeeded_idx ON internal.jobs USING btree (finished_at) WHERE (state = 'succeeded'::text);
 
 -- Row-level security
 ALTER TABLE internal.jobs DISABLE ROW LEVEL SECURITY;
@@ -164,6 +165,18 @@ AS $function$
 $function$;
 COMMENT ON FUNCTION internal.finish_job(p_id uuid, p_worker text, p_now timestamp with time zone) IS NULL;
 GRANT EXECUTE ON FUNCTION internal.finish_job(p_id uuid, p_worker text, p_now timestamp with time zone) TO postgres;
+
+-- internal.prune_jobs(p_before timestamp with time zone): names the table
+CREATE OR REPLACE FUNCTION internal.prune_jobs(p_before timestamp with time zone)
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  WITH pruned AS (DELETE FROM internal.jobs WHERE state = 'succeeded' AND finished_at < p_before RETURNING 1)
+  SELECT count(*)::integer FROM pruned;
+$function$;
+COMMENT ON FUNCTION internal.prune_jobs(p_before timestamp with time zone) IS 'Background job jobs.prune: deletes the jobs that succeeded before p_before.';
+GRANT EXECUTE ON FUNCTION internal.prune_jobs(p_before timestamp with time zone) TO postgres;
 
 -- internal.release_job(p_id uuid, p_worker text): names the table
 CREATE OR REPLACE FUNCTION internal.release_job(p_id uuid, p_worker text)

@@ -62,6 +62,57 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
+-- internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[], p_limit integer): names the table
+CREATE OR REPLACE FUNCTION internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[] DEFAULT '{}'::text[], p_limit integer DEFAULT 500)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_checkin record;
+  v_sent integer := 0;
+  v_skipped integer := 0;
+  v_reason text;
+BEGIN
+  FOR v_checkin IN
+    SELECT c.id, c.user_id, c.channel, c.checkin_type, c.content, u.email
+    FROM public.scheduled_checkins c
+    JOIN auth.users u ON u.id = c.user_id
+    WHERE c.status = 'pending' AND c.scheduled_for <= p_now AND NOT (c.channel = ANY (p_configured))
+    ORDER BY c.scheduled_for, c.id
+    LIMIT greatest(p_limit, 0)
+    FOR UPDATE OF c SKIP LOCKED
+  LOOP
+    v_reason := CASE
+      WHEN v_checkin.channel = 'email' AND v_checkin.email IS NULL THEN 'the user has no email address'
+      WHEN v_checkin.channel NOT IN ('email', 'push') THEN 'no ' || v_checkin.channel || ' provider is configured'
+    END;
+    IF v_reason IS NOT NULL THEN
+      UPDATE public.scheduled_checkins
+      SET status = 'skipped', response = response || jsonb_build_object('skipped_reason', v_reason, 'skipped_at', p_now)
+      WHERE id = v_checkin.id;
+      v_skipped := v_skipped + 1;
+      CONTINUE;
+    END IF;
+    IF v_checkin.channel = 'email' THEN
+      INSERT INTO auth.mail_outbox (recipient, template, payload)
+      VALUES (v_checkin.email, 'checkin', jsonb_build_object(
+        'checkin_id', v_checkin.id, 'checkin_type', v_checkin.checkin_type, 'content', v_checkin.content));
+    ELSE
+      INSERT INTO internal.push_outbox (user_id, checkin_id, checkin_type, content, created_at)
+      VALUES (v_checkin.user_id, v_checkin.id, v_checkin.checkin_type, v_checkin.content, p_now);
+    END IF;
+    UPDATE public.scheduled_checkins
+    SET status = 'sent', response = response || jsonb_build_object('sent_at', p_now)
+    WHERE id = v_checkin.id;
+    v_sent := v_sent + 1;
+  END LOOP;
+  RETURN jsonb_build_object('sent', v_sent, 'skipped', v_skipped);
+END;
+$function$;
+COMMENT ON FUNCTION internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[], p_limit integer) IS 'Background job checkins.deliver: sends due pending check-ins through their channel (email and push outboxes) or marks them skipped with the reason; returns {sent, skipped}.';
+GRANT EXECUTE ON FUNCTION internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[], p_limit integer) TO postgres;
+
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()
  RETURNS trigger

@@ -2,31 +2,56 @@ import Core
 import Database
 import Foundation
 
-/// The database's own upkeep and the users' weekly reviews as jobs, each one call of a function
-/// of the migrations, run as the schema owner.
+/// The database's own upkeep, check-in delivery and the users' weekly reviews as jobs, each one
+/// call of a function of the migrations, run as the schema owner.
 public enum MaintenanceJobs {
-    /// The scheduled kinds with the function each calls (with no arguments) and how often.
-    static let upkeep: [(kind: String, function: String, every: Duration)] = [
-        ("leaderboards.refresh", "public.refresh_team_leaderboards()", .seconds(3_600)),
-        ("partner-invitations.expire", "public.expire_partner_invitations()", .seconds(3_600)),
-        ("habits.refresh-streaks", "public.refresh_habit_streaks()", .seconds(86_400)),
-        ("retention.purge", "public.purge_soft_deleted()", .seconds(86_400)),
-        ("auth.clear-expired", "auth.clear_expired()", .seconds(3_600)),
+    /// A scheduled kind: how often, and the statement its job runs (given the job, whose due
+    /// time is the start of its period, so a late run still serves the period it was for).
+    struct Scheduled: Sendable {
+        let kind: String
+        let every: Duration
+        let statement: @Sendable (Job) -> SQLStatement
+
+        /// A kind that calls `function` (fixed text, never input) with no arguments.
+        init(_ kind: String, every: Duration, calling function: String) {
+            self.init(kind, every: every) { _ in SQLStatement("SELECT \(function)") }
+        }
+
+        init(_ kind: String, every: Duration, statement: @escaping @Sendable (Job) -> SQLStatement) {
+            self.kind = kind
+            self.every = every
+            self.statement = statement
+        }
+    }
+
+    static let hour = Duration.seconds(3_600)
+    static let day = Duration.seconds(86_400)
+
+    static let scheduled: [Scheduled] = [
+        Scheduled("leaderboards.refresh", every: hour, calling: "public.refresh_team_leaderboards()"),
+        Scheduled("partner-invitations.expire", every: hour, calling: "public.expire_partner_invitations()"),
+        Scheduled("habits.refresh-streaks", every: day, calling: "public.refresh_habit_streaks()"),
+        Scheduled("retention.purge", every: day, calling: "public.purge_soft_deleted()"),
+        Scheduled("auth.clear-expired", every: hour, calling: "auth.clear_expired()"),
+        // The weekly-review jobs of the users whose review hour began at the job's due time.
+        Scheduled("weekly-reviews.schedule", every: hour) { job in
+            SQLStatement("SELECT internal.enqueue_weekly_reviews($1::timestamptz)", [.text(job.runAt)])
+        },
+        // Check-ins due by the minute the job is for; sms, voice and call have no provider yet.
+        Scheduled("checkins.deliver", every: .seconds(60)) { job in
+            SQLStatement("SELECT internal.deliver_due_checkins($1::timestamptz)", [.text(job.runAt)])
+        },
+        // Succeeded jobs are kept a week.
+        Scheduled("jobs.prune", every: day) { job in
+            SQLStatement("SELECT internal.prune_jobs($1::timestamptz - interval '7 days')", [.text(job.runAt)])
+        },
     ]
 
     public static func handlers(database: SQLRunner) -> [JobHandler] {
-        upkeep.map { work in
-            JobHandler(kind: work.kind) { _ in
-                // The function names are the fixed text above, never input.
-                try await database.execute(SQLStatement("SELECT \(work.function)"))
-            }
+        scheduled.map { work in
+            JobHandler(kind: work.kind) { job in try await database.execute(work.statement(job)) }
         } + [
-            // Hourly: the weekly-review jobs of the users whose moment the hour that began at
-            // the job's due time is (a late run still serves the hour it was scheduled for).
-            JobHandler(kind: "weekly-reviews.schedule") { job in
-                try await database.execute(SQLStatement("SELECT internal.enqueue_weekly_reviews($1::timestamptz)", [.text(job.runAt)]))
-            },
-            // One user's week, as the schedule job enqueued it.
+            // One user's week, as weekly-reviews.schedule enqueued it.
             JobHandler(kind: "weekly-review") { job in
                 let week = try JSONDecoder().decode(WeeklyReview.self, from: Data(job.payload.utf8))
                 try await database.execute(SQLStatement(
@@ -36,7 +61,7 @@ public enum MaintenanceJobs {
     }
 
     public static var schedule: [JobScheduler.Entry] {
-        upkeep.map { JobScheduler.Entry(kind: $0.kind, every: $0.every) } + [JobScheduler.Entry(kind: "weekly-reviews.schedule", every: .seconds(3_600))]
+        scheduled.map { JobScheduler.Entry(kind: $0.kind, every: $0.every) }
     }
 
     /// The payload of a weekly-review job.
