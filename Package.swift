@@ -258,7 +258,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobsTests",
-            dependencies: ["Core", "Database", "Jobs", "TestSupport"],
+            dependencies: ["AppConfig", "Core", "Database", "Jobs", "TestSupport", "VisionaryApp"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
