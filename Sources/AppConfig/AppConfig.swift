@@ -49,6 +49,8 @@ public struct AppConfig: Sendable, Equatable {
     public var workerEnabled = true
     /// Jobs a worker runs at once (`VISIONARY_WORKER_CONCURRENCY`).
     public var workerConcurrency = 4
+    /// The bearer token that opens `/metrics` to callers beyond loopback (`VISIONARY_METRICS_TOKEN`).
+    public var metricsToken: String?
     /// The address clients reach the server at (`VISIONARY_PUBLIC_URL`): the one source of every
     /// absolute URL the server makes (token issuer, mail links, redirects). Nil: the listen address.
     public var publicURL: String?
@@ -121,6 +123,7 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_EVENT_LOOP_THREADS", 1...1_024, into: &eventLoopThreads)
         try integer("VISIONARY_WORKER_CONCURRENCY", 1...64, into: &workerConcurrency)
         if let raw = value("VISIONARY_WORKER") { workerEnabled = try Self.flag(raw, name: "VISIONARY_WORKER") }
+        if let token = value("VISIONARY_METRICS_TOKEN"), !token.isEmpty { metricsToken = token }
         if let raw = value("VISIONARY_REST_AGGREGATES_ENABLED") {
             restAggregatesEnabled = try Self.flag(raw, name: "VISIONARY_REST_AGGREGATES_ENABLED")
         }
@@ -200,6 +203,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_EVENT_LOOP_THREADS", eventLoopThreads.map(String.init) ?? "(half the processors with the embedded database, else all)"),
             ("VISIONARY_WORKER", String(workerEnabled)),
             ("VISIONARY_WORKER_CONCURRENCY", String(workerConcurrency)),
+            ("VISIONARY_METRICS_TOKEN", metricsToken == nil ? "(none: /metrics answers loopback only)" : "(set, redacted)"),
             ("VISIONARY_JWT_EXPIRY", String(auth.accessTokenLifetime)),
             ("VISIONARY_JWT_LEEWAY", String(auth.expiryLeeway)),
             ("VISIONARY_AUTH_AUTOCONFIRM", String(auth.autoconfirm)),

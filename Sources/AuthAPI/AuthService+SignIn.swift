@@ -96,6 +96,7 @@ extension AuthService {
         let pair: [SQLValue] = [.text(email.isEmpty ? phone : email), .text(client.address ?? "")]
         if let wait = try await database.text(SQLStatement("SELECT auth.sign_in_wait($1, $2)::text", pair)).flatMap({ Int($0) }),
            wait > 0 {
+            AuthMetrics.rateLimited("sign_in_backoff")
             throw AuthError.rateLimited(retryAfter: wait)
         }
         let row = email.isEmpty ? nil : try await database.text(SQLStatement("""
@@ -110,13 +111,18 @@ extension AuthService {
             try await database.execute(SQLStatement(
                 "SELECT auth.record_sign_in_failure($1, $2, $3::int, $4::int)",
                 pair + [.int(settings.signInFreeFailures), .int(settings.signInMaxBackoff)]))
+            AuthMetrics.signIn("failed")
             throw AuthError.invalidCredentials
         }
         try await database.execute(SQLStatement("SELECT auth.clear_sign_in_failures($1, $2)", pair))
-        guard !credentials.banned else { throw AuthError.userBanned }
-        guard credentials.confirmed else { throw AuthError.emailNotConfirmed }
+        guard !credentials.banned, credentials.confirmed else {
+            AuthMetrics.signIn("refused")
+            throw credentials.banned ? AuthError.userBanned : AuthError.emailNotConfirmed
+        }
         let user = try JSONDecoder().decode(StoredUser.self, from: Data(try Self.encode(credentials.user).utf8))
-        return try await openSession(userID: user.id, method: "password", client: client)
+        let session = try await openSession(userID: user.id, method: "password", client: client)
+        AuthMetrics.signIn("succeeded")
+        return session
     }
 
     // MARK: Refresh

@@ -105,6 +105,7 @@ public struct AuthService: Sendable {
             let hits = try await database.text(SQLStatement(
                 "SELECT auth.hit_rate_limit($1, $2::int)::text", [.text(bucket), .int(settings.rateLimitWindow)]))
             if let hits, let count = Int(hits), count > limit {
+                AuthMetrics.rateLimited(action)
                 let elapsed = Int(now().timeIntervalSince1970) % settings.rateLimitWindow
                 throw AuthError.rateLimited(retryAfter: max(1, settings.rateLimitWindow - elapsed))
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Runs the jobs it has handlers for: takes up to `concurrency` due jobs at a time under a lease,
@@ -98,12 +99,15 @@ public struct JobWorker: Service {
                 switch outcome {
                 case .finished:
                     try await queue.finish(job.id, worker: name, now: clock.now())
+                    JobWorker.count(job, "succeeded")
                 case .released:
                     try await queue.release(job.id, worker: name)
+                    JobWorker.count(job, "released")
                 case .failed(let reason):
                     let now = clock.now()
                     let wait = retry.delay(afterAttempt: job.attempts, random: Double.random(in: 0..<1))
                     let state = try await queue.fail(job.id, worker: name, error: reason, retryAt: now.addingTimeInterval(wait.seconds), now: now)
+                    JobWorker.count(job, state == "dead" ? "dead" : "failed")
                     let level: Logger.Level = state == "dead" ? .error : .warning
                     logger.log(level: level, "job failed", metadata: [
                         "kind": "\(job.kind)", "job": "\(job.id)", "attempt": "\(job.attempts)", "state": "\(state ?? "taken over")",
@@ -114,6 +118,11 @@ public struct JobWorker: Service {
                 logger.error("could not record a job's outcome", metadata: ["job": "\(job.id)", "error": "\(error)"])
             }
         }.value
+    }
+
+    /// `visionary_jobs_total{kind, outcome}`: succeeded, failed (to be retried), dead, released.
+    static func count(_ job: Job, _ outcome: String) {
+        Counter(label: "visionary_jobs_total", dimensions: [("kind", job.kind), ("outcome", outcome)]).increment()
     }
 
     enum Outcome {

@@ -9,6 +9,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ObjectStore
+import Prometheus
 import RESTAPI
 import StorageAPI
 import Tokens
@@ -35,6 +36,8 @@ public struct ApplicationParts: Sendable {
     public var callers: CallerResolver
     /// Called once the port is open, with the address clients should use.
     public var onListening: @Sendable (String) async -> Void
+    /// What `/metrics` shows: the metrics backend `visionary serve` installs writes here.
+    public var metrics = PrometheusCollectorRegistry()
 
     /// Every part for a configuration whose database (owner login) is `owner`.
     public static func make(
@@ -97,7 +100,13 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     let router = Router(context: AppRequestContext.self)
     // A layer every request passes through: only when its lines would be written.
     if logger.logLevel <= .debug { router.add(middleware: LogRequestsMiddleware(.debug)) }
+    // Requests by route template, method and status, with their durations.
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: CORSMiddleware())
+    MetricsRoutes(
+        registry: parts.metrics, token: parts.config.metricsToken, database: SQLRunner(pool: parts.ownerDatabase, logger: logger),
+        logger: logger
+    ).register(on: router)
     HealthRoutes(database: parts.ownerDatabase, migrations: parts.migrations, schemaCache: parts.schemaCache, logger: logger)
         .register(on: router)
     AuthRoutes(service: parts.auth, callers: parts.callers).register(on: router)

@@ -4,6 +4,8 @@ import Database
 import Hummingbird
 import Logging
 import Foundation
+import Metrics
+import Prometheus
 
 /// `visionary serve`: resolves the database (starting the embedded cluster when no
 /// `DATABASE_URL` is set), serves until SIGINT/SIGTERM, then stops what it started.
@@ -26,6 +28,8 @@ public enum VisionaryServer {
 
                         """.utf8))
                 })
+            // The process's metrics backend, once: /metrics shows what it collects.
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: parts.metrics))
             try await buildApplication(parts, logger: logger).runService()
         } catch {
             await database.close()

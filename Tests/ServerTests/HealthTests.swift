@@ -105,3 +105,32 @@ struct HealthTests {
         }
     }
 }
+
+/// Who may read `/metrics`, and what an in-process server shows there.
+@Suite("Metrics")
+struct MetricsTests {
+    @Test("loopback callers, and others only with the configured bearer token", arguments: [
+        ("127.0.0.1", nil, nil, true), ("127.8.9.10", nil, nil, true), ("::1", nil, nil, true), ("::ffff:127.0.0.1", nil, nil, true),
+        ("10.0.0.7", nil, nil, false), ("10.0.0.7", "Bearer scrape-token", nil, false), ("10.0.0.7", "Bearer scrape-token", "scrape-token", true),
+        ("10.0.0.7", "Bearer scrape-tokeN", "scrape-token", false), ("10.0.0.7", "scrape-token", "scrape-token", false),
+        ("10.0.0.7", "Bearer ", "", false), ("2001:db8::1", "Bearer scrape-token", "scrape-token", true), (nil, nil, "scrape-token", false),
+        ("1127.0.0.1", nil, nil, false),
+    ] as [(String?, String?, String?, Bool)])
+    func access(peer: String?, authorization: String?, token: String?, allowed: Bool) {
+        #expect(MetricsAccess.allows(peer: peer, authorization: authorization, token: token) == allowed)
+    }
+
+    @Test("GET /metrics answers Prometheus text with the job queue's gauges")
+    func scrape() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"visionary_jobs_queue_depth{state="queued"} 0.0"#), "\(text)")
+                #expect(text.contains("# TYPE visionary_jobs_oldest_due_age_seconds gauge"))
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@ import AppConfig
 import Foundation
 import Testing
 import TestSupport
+import Tokens
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -15,6 +16,41 @@ struct ServeLifecycleTests {
         let server = try ServerProcess()
         defer { server.cleanUp() }
         try await server.waitForHealth()
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+        #expect(try await server.postgresGone())
+    }
+
+    @Test("/metrics of a running server: requests by route and status, failed sign-ins, the upkeep jobs it ran; the worker stops with it")
+    func metrics() async throws {
+        let secret = "metrics-test-secret-with-at-least-32-characters"
+        let server = try ServerProcess(environment: ["VISIONARY_JWT_SECRET": secret, "VISIONARY_METRICS_TOKEN": "scrape-token"])
+        defer { server.cleanUp() }
+        try await server.waitForHealth()
+        let base = "http://127.0.0.1:\(server.port)"
+        var signIn = URLRequest(url: URL(string: base + "/auth/v1/token?grant_type=password")!)
+        signIn.httpMethod = "POST"
+        signIn.setValue(APIKeys(secret: secret).anon, forHTTPHeaderField: "apikey")
+        signIn.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        signIn.httpBody = Data(#"{"email":"nobody@metrics.test","password":"wrong-password"}"#.utf8)
+        let (_, refused) = try await URLSession.shared.data(for: signIn)
+        #expect((refused as? HTTPURLResponse)?.statusCode == 400)
+
+        // The upkeep jobs run as the server starts; their counts show once they are done.
+        var text = ""
+        for _ in 0..<40 {
+            let (body, response) = try await URLSession.shared.data(from: URL(string: base + "/metrics")!)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            text = String(decoding: body, as: UTF8.self)
+            if text.contains(#"visionary_jobs_total{kind="leaderboards.refresh",outcome="succeeded"} 1"#) { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(text.contains(#"hb_requests{http_route="/health",http_request_method="GET",http_response_status_code="200"}"#), "\(text.prefix(3000))")
+        #expect(text.contains(#"http_server_request_duration_count{http_route="/auth/v1/token",http_request_method="POST",http_response_status_code="400"} 1"#))
+        #expect(text.contains(#"visionary_auth_sign_ins_total{outcome="failed"} 1"#))
+        #expect(text.contains(#"visionary_jobs_total{kind="leaderboards.refresh",outcome="succeeded"} 1"#))
+        #expect(text.contains(#"visionary_jobs_queue_depth{state="dead"} 0.0"#))
+
         server.signal(SIGTERM)
         #expect(try await server.waitForExit() == 0)
         #expect(try await server.postgresGone())

@@ -1,0 +1,79 @@
+import Core
+import Crypto
+import Database
+import Foundation
+import HTTPSupport
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// `GET /metrics`: the process's metrics in Prometheus's text format — HTTP requests by route
+/// template, method and status with their durations (Hummingbird's metrics middleware), jobs by
+/// kind and outcome, Auth's sign-ins and rate-limit refusals — and, read at each scrape, the job
+/// queue's depth by state and the age of its oldest due job. Answered to loopback callers, and to
+/// any caller bearing `VISIONARY_METRICS_TOKEN`; 403 to others.
+struct MetricsRoutes {
+    let registry: PrometheusCollectorRegistry
+    let token: String?
+    let database: SQLRunner
+    let logger: Logger
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("metrics") { request, context in try await answer(request, context: context) }
+    }
+
+    func answer(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard MetricsAccess.allows(peer: context.remoteAddress, authorization: request.headers[.authorization], token: token) else {
+            return .json(#"{"message":"metrics are served to loopback callers and to the bearer of the metrics token"}"#, status: .forbidden)
+        }
+        await readQueue()
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+
+    /// The queue's depth by state and the age of its oldest due job, as gauges; left as they
+    /// were when the database does not answer.
+    func readQueue() async {
+        struct Queue: Decodable {
+            let queued: Double
+            let running: Double
+            let dead: Double
+            let oldest: Double
+        }
+        do {
+            let text = try await database.text(SQLStatement("""
+                SELECT json_build_object(
+                  'queued', count(*) FILTER (WHERE state = 'queued'), 'running', count(*) FILTER (WHERE state = 'running'),
+                  'dead', count(*) FILTER (WHERE state = 'dead'),
+                  'oldest', coalesce(extract(epoch FROM now() - min(run_at) FILTER (WHERE state = 'queued' AND run_at <= now())), 0))::text
+                FROM internal.jobs WHERE state <> 'succeeded'
+                """))
+            let queue = try JSONDecoder().decode(Queue.self, from: Data((text ?? "").utf8))
+            for (state, depth) in [("queued", queue.queued), ("running", queue.running), ("dead", queue.dead)] {
+                registry.makeGauge(name: "visionary_jobs_queue_depth", labels: [("state", state)]).set(to: depth)
+            }
+            registry.makeGauge(name: "visionary_jobs_oldest_due_age_seconds").set(to: max(queue.oldest, 0))
+        } catch {
+            logger.warning("metrics: could not read the job queue", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
+    }
+}
+
+/// Who may read `/metrics`.
+public enum MetricsAccess {
+    /// A loopback caller (127.0.0.0/8, ::1), or one whose `Authorization` is `Bearer <token>`
+    /// with the configured token (compared in constant time).
+    public static func allows(peer: String?, authorization: String?, token: String?) -> Bool {
+        if let peer, isLoopback(peer) { return true }
+        guard let token, !token.isEmpty, let authorization, authorization.hasPrefix("Bearer ") else { return false }
+        let presented = SHA256.hash(data: Data(authorization.dropFirst("Bearer ".count).utf8))
+        let expected = SHA256.hash(data: Data(token.utf8))
+        return presented == expected
+    }
+
+    static func isLoopback(_ address: String) -> Bool {
+        address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
+    }
+}
