@@ -8,7 +8,7 @@ import PostgresNIO
 /// use and stopped when the test process exits (it is a supervised child). Tests get databases
 /// of their own, copied from a template that is migrated once.
 ///
-/// The whole suite runs at once, but only `VISIONARY_TEST_DATABASES` databases (default: eight
+/// The whole suite runs at once, but only `VISIONARY_TEST_DATABASES` databases (default: four
 /// per core) exist at a time: a test waits in `makeDatabase` until another drops its own, so a
 /// two-core machine is not asked to copy, migrate-check and serve hundreds of them in the same
 /// seconds (start-up work then runs past its deadlines).
@@ -24,7 +24,7 @@ public actor TestCluster {
         if let text = ProcessInfo.processInfo.environment["VISIONARY_TEST_DATABASES"], let limit = Int(text), limit > 0 {
             return limit
         }
-        return 8 * ProcessInfo.processInfo.activeProcessorCount
+        return 4 * ProcessInfo.processInfo.activeProcessorCount
     }()
 
     struct Started: Sendable {
