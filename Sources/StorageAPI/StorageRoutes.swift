@@ -187,7 +187,10 @@ public struct StorageRoutes: Sendable {
         let store = service.store
         let chosen = range
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
-            try await store.read(version, range: chosen) { chunk in try await writer.write(chunk) }
+            try await store.read(version, range: chosen) { chunk in
+                try await writer.write(chunk)
+                StorageMetrics.bytes("out", chunk.readableBytes)
+            }
             try await writer.finish(nil)
         })
     }

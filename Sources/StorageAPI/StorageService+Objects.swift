@@ -48,10 +48,12 @@ extension StorageService {
             bucket: target.bucket, name: target.name, owner: target.owner, version: Self.newVersion(),
             eTag: received.written.md5, size: received.written.size, mimeType: received.mimeType,
             cacheControl: received.cacheControl, userMetadata: received.userMetadata, upsert: target.upsert)
-        return try await commit(target.caller, writing: writer, as: write.version) { tx in
+        let id = try await commit(target.caller, writing: writer, as: write.version) { tx in
             guard let id = try await tx.text(StorageSQL.writeObject(write)) else { throw StorageError.internalError }
             return id
         }
+        StorageMetrics.bytes("in", received.written.size)
+        return id
     }
 
     /// Runs `body` (the row change) as `caller`, then publishes the staged bytes under `version`

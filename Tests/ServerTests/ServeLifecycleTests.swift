@@ -21,7 +21,7 @@ struct ServeLifecycleTests {
         #expect(try await server.postgresGone())
     }
 
-    @Test("/metrics of a running server: requests by route and status, failed sign-ins, the upkeep jobs it ran; the worker stops with it")
+    @Test("/metrics of a running server: requests by route and status, failed sign-ins, storage bytes, the upkeep jobs it ran; the worker stops with it")
     func metrics() async throws {
         let secret = "metrics-test-secret-with-at-least-32-characters"
         let server = try ServerProcess(environment: ["VISIONARY_JWT_SECRET": secret, "VISIONARY_METRICS_TOKEN": "scrape-token"])
@@ -35,6 +35,17 @@ struct ServeLifecycleTests {
         signIn.httpBody = Data(#"{"email":"nobody@metrics.test","password":"wrong-password"}"#.utf8)
         let (_, refused) = try await URLSession.shared.data(for: signIn)
         #expect((refused as? HTTPURLResponse)?.statusCode == 400)
+        // 13 bytes stored, then sent back.
+        var upload = URLRequest(url: URL(string: base + "/storage/v1/object/visions/metrics.txt")!)
+        upload.httpMethod = "POST"
+        upload.setValue(APIKeys(secret: secret).serviceRole, forHTTPHeaderField: "apikey")
+        upload.setValue("Bearer " + APIKeys(secret: secret).serviceRole, forHTTPHeaderField: "Authorization")
+        upload.setValue("text/plain", forHTTPHeaderField: "Content-Type")
+        upload.httpBody = Data("hello metrics".utf8)
+        let (_, stored) = try await URLSession.shared.data(for: upload)
+        #expect((stored as? HTTPURLResponse)?.statusCode == 200)
+        let (sent, _) = try await URLSession.shared.data(from: URL(string: base + "/storage/v1/object/public/visions/metrics.txt")!)
+        #expect(String(decoding: sent, as: UTF8.self) == "hello metrics")
 
         // The upkeep jobs run as the server starts; their counts show once they are done.
         var text = ""
@@ -50,6 +61,8 @@ struct ServeLifecycleTests {
         #expect(text.contains(#"visionary_auth_sign_ins_total{outcome="failed"} 1"#))
         #expect(text.contains(#"visionary_jobs_total{kind="leaderboards.refresh",outcome="succeeded"} 1"#))
         #expect(text.contains(#"visionary_jobs_queue_depth{state="dead"} 0.0"#))
+        #expect(text.contains(#"visionary_storage_bytes_total{direction="in"} 13"#))
+        #expect(text.contains(#"visionary_storage_bytes_total{direction="out"} 13"#))
 
         server.signal(SIGTERM)
         #expect(try await server.waitForExit() == 0)
