@@ -11,9 +11,9 @@ import Prometheus
 /// `GET /metrics`: the process's metrics in Prometheus's text format — HTTP requests by route
 /// template, method and status with their durations (Hummingbird's metrics middleware), jobs by
 /// kind and outcome, Auth's sign-ins and rate-limit refusals, Storage's bytes in and out — and,
-/// read at each scrape, the job
-/// queue's depth by state and the age of its oldest due job. Answered to loopback callers, and to
-/// any caller bearing `VISIONARY_METRICS_TOKEN`; 403 to others.
+/// read at each scrape, the job queue's depth by state and the age of its oldest due job.
+/// Answered to loopback callers, and to any caller bearing `VISIONARY_METRICS_TOKEN`; 403 to
+/// others.
 struct MetricsRoutes {
     let registry: PrometheusCollectorRegistry
     let token: String?
