@@ -73,7 +73,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Types for clients (TypeScript) from the schema cache and the catalog's CHECKs; pure.
-        .target(name: "TypeGeneration", dependencies: ["SchemaCache"], swiftSettings: swiftSettings),
+        .target(name: "TypeGeneration", dependencies: ["Core", "SchemaCache"], swiftSettings: swiftSettings),
         // The only importer of PostgresNIO: embedded cluster, migrations, connections.
         .target(
             name: "Database",
@@ -105,6 +105,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -83,6 +83,32 @@ public struct JobQueue: Sendable {
         return try JSONDecoder().decode([JobRecord].self, from: Data((text ?? "[]").utf8))
     }
 
+    /// How many jobs wait, run and lie dead, and how long the oldest due job has waited.
+    public struct Depth: Sendable, Equatable, Decodable {
+        public var queued: Int
+        public var running: Int
+        public var dead: Int
+        /// Seconds since the oldest job that is due and not yet taken became due; 0 when none.
+        public var oldestDueAge: Double
+
+        enum CodingKeys: String, CodingKey {
+            case queued, running, dead
+            case oldestDueAge = "oldest_due_age"
+        }
+    }
+
+    /// The queue's depth, now.
+    public func depth() async throws -> Depth {
+        let text = try await database.text(SQLStatement("""
+            SELECT json_build_object(
+              'queued', count(*) FILTER (WHERE state = 'queued'), 'running', count(*) FILTER (WHERE state = 'running'),
+              'dead', count(*) FILTER (WHERE state = 'dead'),
+              'oldest_due_age', coalesce(extract(epoch FROM now() - min(run_at) FILTER (WHERE state = 'queued' AND run_at <= now())), 0))::text
+            FROM internal.jobs WHERE state <> 'succeeded'
+            """))
+        return try JSONDecoder().decode(Depth.self, from: Data((text ?? "").utf8))
+    }
+
     private func flag(_ sql: String, _ binds: [SQLValue]) async throws -> Bool {
         try await database.text(SQLStatement(sql, binds)) == "true"
     }

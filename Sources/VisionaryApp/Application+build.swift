@@ -6,6 +6,7 @@ import Foundation
 import FunctionsAPI
 import HTTPSupport
 import Hummingbird
+import Jobs
 import Logging
 import NIOCore
 import ObjectStore
@@ -101,11 +102,11 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     // A layer every request passes through: only when its lines would be written.
     if logger.logLevel <= .debug { router.add(middleware: LogRequestsMiddleware(.debug)) }
     // Requests by route template, method and status, with their durations.
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: CORSMiddleware())
     MetricsRoutes(
-        registry: parts.metrics, token: parts.config.metricsToken, database: SQLRunner(pool: parts.ownerDatabase, logger: logger),
-        logger: logger
+        registry: parts.metrics, token: parts.config.metricsToken,
+        queue: JobQueue(database: SQLRunner(pool: parts.ownerDatabase, logger: logger)), logger: logger
     ).register(on: router)
     HealthRoutes(database: parts.ownerDatabase, migrations: parts.migrations, schemaCache: parts.schemaCache, logger: logger)
         .register(on: router)

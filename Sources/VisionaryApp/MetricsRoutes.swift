@@ -1,15 +1,15 @@
-import Core
 import Crypto
 import Database
 import Foundation
 import HTTPSupport
 import Hummingbird
+import Jobs
 import Logging
 import NIOCore
 import Prometheus
 
 /// `GET /metrics`: the process's metrics in Prometheus's text format — HTTP requests by route
-/// template, method and status with their durations (Hummingbird's metrics middleware), jobs by
+/// template, method and status with their durations (`RequestMetricsMiddleware`), jobs by
 /// kind and outcome, Auth's sign-ins and rate-limit refusals, Storage's bytes in and out — and,
 /// read at each scrape, the job queue's depth by state and the age of its oldest due job.
 /// Answered to loopback callers, and to any caller bearing `VISIONARY_METRICS_TOKEN`; 403 to
@@ -17,7 +17,7 @@ import Prometheus
 struct MetricsRoutes {
     let registry: PrometheusCollectorRegistry
     let token: String?
-    let database: SQLRunner
+    let queue: JobQueue
     let logger: Logger
 
     func register(on router: Router<AppRequestContext>) {
@@ -37,25 +37,12 @@ struct MetricsRoutes {
     /// The queue's depth by state and the age of its oldest due job, as gauges; left as they
     /// were when the database does not answer.
     func readQueue() async {
-        struct Queue: Decodable {
-            let queued: Double
-            let running: Double
-            let dead: Double
-            let oldest: Double
-        }
         do {
-            let text = try await database.text(SQLStatement("""
-                SELECT json_build_object(
-                  'queued', count(*) FILTER (WHERE state = 'queued'), 'running', count(*) FILTER (WHERE state = 'running'),
-                  'dead', count(*) FILTER (WHERE state = 'dead'),
-                  'oldest', coalesce(extract(epoch FROM now() - min(run_at) FILTER (WHERE state = 'queued' AND run_at <= now())), 0))::text
-                FROM internal.jobs WHERE state <> 'succeeded'
-                """))
-            let queue = try JSONDecoder().decode(Queue.self, from: Data((text ?? "").utf8))
-            for (state, depth) in [("queued", queue.queued), ("running", queue.running), ("dead", queue.dead)] {
-                registry.makeGauge(name: "visionary_jobs_queue_depth", labels: [("state", state)]).set(to: depth)
+            let depth = try await queue.depth()
+            for (state, count) in [("queued", depth.queued), ("running", depth.running), ("dead", depth.dead)] {
+                registry.makeGauge(name: "visionary_jobs_queue_depth", labels: [("state", state)]).set(to: Double(count))
             }
-            registry.makeGauge(name: "visionary_jobs_oldest_due_age_seconds").set(to: max(queue.oldest, 0))
+            registry.makeGauge(name: "visionary_jobs_oldest_due_age_seconds").set(to: max(depth.oldestDueAge, 0))
         } catch {
             logger.warning("metrics: could not read the job queue", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
         }
