@@ -38,20 +38,31 @@ public final class SchemaCacheStore: Sendable {
     /// The cache; when none has loaded yet, the outcome of one more load (shared with the
     /// requests waiting for it): nil when that fails too.
     public func loaded() async -> SchemaCache? {
-        let attempt = state.withLock { state -> Task<SchemaCache?, Never>? in
-            if state.cache != nil { return nil }
-            if let attempt = state.attempt { return attempt }
+        // One lock per request on the common path, where the cache is there.
+        let found = state.withLock { state -> Lookup in
+            if let cache = state.cache { return .cached(cache) }
+            if let attempt = state.attempt { return .loading(attempt) }
             let load = load
             let attempt = Task { try? await load() }
             state.attempt = attempt
-            return attempt
+            return .loading(attempt)
         }
-        guard let attempt else { return cache }
+        let attempt: Task<SchemaCache?, Never>
+        switch found {
+        case .cached(let cache): return cache
+        case .loading(let pending): attempt = pending
+        }
         let fresh = await attempt.value
         state.withLock { state in
             if state.cache == nil, let fresh { state.cache = fresh }
             if state.attempt == attempt { state.attempt = nil }
         }
         return fresh ?? cache
+    }
+
+    /// What the lock found: the cache, or the load to wait for.
+    private enum Lookup {
+        case cached(SchemaCache)
+        case loading(Task<SchemaCache?, Never>)
     }
 }
