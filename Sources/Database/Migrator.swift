@@ -104,14 +104,7 @@ public struct Migrator: Sendable {
             let exists = try await connection.query(
                 "SELECT to_regclass('internal.schema_migrations') IS NOT NULL", logger: logger
             ).collect().first?.decode(Bool.self) ?? false
-            guard exists else { return [:] }
-            var recorded: [Int: String] = [:]
-            for try await (version, checksum) in try await connection.query(
-                "SELECT version, checksum FROM internal.schema_migrations", logger: logger
-            ).decode((Int, String).self) {
-                recorded[version] = checksum
-            }
-            return recorded
+            return exists ? try await recordedChecksums(connection) : [:]
         }
         return (
             migrations.filter { recorded[$0.version] == nil }.map(\.version),
@@ -128,13 +121,7 @@ public struct Migrator: Sendable {
               applied_at timestamptz NOT NULL DEFAULT now()
             )
             """, logger: logger)
-        var recorded: [Int: String] = [:]
-        for try await (version, checksum) in try await connection.query(
-            "SELECT version, checksum FROM internal.schema_migrations", logger: logger
-        ).decode((Int, String).self) {
-            recorded[version] = checksum
-        }
-
+        let recorded = try await recordedChecksums(connection)
         var applied: [Int] = []
         for migration in migrations {
             if let checksum = recorded[migration.version] {
@@ -147,6 +134,17 @@ public struct Migrator: Sendable {
             applied.append(migration.version)
         }
         return applied
+    }
+
+    /// The checksum of every applied migration, by version.
+    private func recordedChecksums(_ connection: PostgresConnection) async throws -> [Int: String] {
+        var recorded: [Int: String] = [:]
+        for try await (version, checksum) in try await connection.query(
+            "SELECT version, checksum FROM internal.schema_migrations", logger: logger
+        ).decode((Int, String).self) {
+            recorded[version] = checksum
+        }
+        return recorded
     }
 
     private func apply(_ migration: Migration, on connection: PostgresConnection) async throws {

@@ -1,4 +1,5 @@
 import Database
+import HTTPSupport
 import Hummingbird
 import Logging
 import RESTAPI
@@ -25,7 +26,7 @@ struct HealthRoutes {
     @Sendable func health() async throws -> Response {
         let healthy = await databaseAnswers()
         let body = healthy ? #"{"status":"ok","database":"ok"}"# : #"{"status":"unavailable","database":"unreachable"}"#
-        return Self.json(body, ok: healthy)
+        return .json(body, status: healthy ? .ok : .serviceUnavailable)
     }
 
     @Sendable func ready() async throws -> Response {
@@ -38,14 +39,7 @@ struct HealthRoutes {
             {"status":"\(isReady ? "ready" : "unavailable")","database":"\(reachable ? "ok" : "unreachable")",\
             "migrations":"\(migrationState)","schema_cache":"\(loaded ? "loaded" : "not loaded")"}
             """
-        return Self.json(body, ok: isReady)
-    }
-
-    static func json(_ body: String, ok: Bool) -> Response {
-        Response(
-            status: ok ? .ok : .serviceUnavailable,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+        return .json(body, status: isReady ? .ok : .serviceUnavailable)
     }
 
     /// `current`, `pending: 41, 42`, `changed: 7` (an applied migration edited since), or
