@@ -28,7 +28,7 @@ struct BackgroundWork: Service {
             for await _ in ready { return true }
             return false
         }
-        guard started == true else { return }
+        guard started else { return }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await worker.run() }
             group.addTask { try await scheduler.run() }

@@ -69,7 +69,7 @@ public enum DatabaseCommands {
     /// be started: why.
     public static func psql(config: AppConfig, arguments: [String]) async throws -> String {
         let endpoint = try await runningEndpoint(config: config, logger: makeLogger(config))
-        let psql = psqlPath(config: config)
+        let psql = toolPath("psql", config: config)
         let cArguments = ([psql, "--dbname=" + endpoint.url] + arguments).map { strdup($0) } + [nil]
         execv(psql, cArguments)
         return "cannot run \(psql): \(String(cString: strerror(errno)))"
@@ -136,17 +136,19 @@ public enum DatabaseCommands {
 
     /// Applies pending migrations to the configured database; returns the versions applied.
     static func applyMigrations(config: AppConfig, logger: Logger) async throws -> [Int] {
-        let database = try await DatabaseHandle.open(config: config, logger: logger)
-        do {
-            let applied = try await database.endpoint.withPool(logger: logger) { pool in
+        try await DatabaseHandle.using(config: config, logger: logger) { endpoint in
+            try await endpoint.withPool(logger: logger) { pool in
                 try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(pool)
             }
-            await database.close()
-            return applied
-        } catch {
-            await database.close()
-            throw error
         }
+    }
+
+    /// Runs `body` with the schema owner's statements on the database (starting the embedded
+    /// PostgreSQL in the background if it is down), for the commands that read or change rows.
+    static func withOwnerRunner<T: Sendable>(config: AppConfig, _ body: @Sendable (SQLRunner) async throws -> T) async throws -> T {
+        let logger = makeLogger(config)
+        let endpoint = try await runningEndpoint(config: config, logger: logger)
+        return try await endpoint.withPool(logger: logger) { pool in try await body(SQLRunner(pool: pool, logger: logger)) }
     }
 
     /// The database's endpoint, starting the embedded cluster in the background if it is down.
@@ -154,11 +156,6 @@ public enum DatabaseCommands {
         if let url = config.databaseURL { return try DatabaseEndpoint(url: url) }
         let cluster = try EmbeddedCluster.locate(config: config)
         return try cluster.endpoint(port: try await cluster.startDetached(logger: logger))
-    }
-
-    /// psql from the embedded binaries when present, else from the PATH.
-    static func psqlPath(config: AppConfig) -> String {
-        toolPath("psql", config: config)
     }
 
     /// A PostgreSQL tool from the embedded binaries when present, else from the PATH.

@@ -13,9 +13,8 @@ public enum JobCommands {
     /// migrating is switched off.
     public static func worker(config: AppConfig) async throws {
         let logger = makeLogger(config)
-        let database = try await DatabaseHandle.open(config: config, logger: logger)
-        do {
-            let pool = try DatabasePool(endpoint: database.endpoint, maximumConnections: config.workerConcurrency + 2, logger: logger)
+        try await DatabaseHandle.using(config: config, logger: logger) { endpoint in
+            let pool = try DatabasePool(endpoint: endpoint, maximumConnections: config.workerConcurrency + 2, logger: logger)
             let (ready, readiness) = AsyncStream<Void>.makeStream()
             let work = BackgroundWork(database: SQLRunner(pool: pool, logger: logger), config: config, ready: ready, logger: logger)
             let migrations = config.migrateOnStart ? try Migration.bundled() : []
@@ -25,11 +24,7 @@ public enum JobCommands {
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             logger.info("worker started", metadata: ["worker": "\(work.worker.name)", "concurrency": "\(config.workerConcurrency)"])
             try await group.run()
-        } catch {
-            await database.close()
-            throw error
         }
-        await database.close()
     }
 
     /// `visionary jobs list`: the most recent jobs (of `state` when given), one line each.
@@ -57,11 +52,7 @@ public enum JobCommands {
     }
 
     static func withQueue<T: Sendable>(_ config: AppConfig, _ body: @Sendable (JobQueue) async throws -> T) async throws -> T {
-        let logger = makeLogger(config)
-        let endpoint = try await DatabaseCommands.runningEndpoint(config: config, logger: logger)
-        return try await endpoint.withPool(logger: logger) { pool in
-            try await body(JobQueue(database: SQLRunner(pool: pool, logger: logger)))
-        }
+        try await DatabaseCommands.withOwnerRunner(config: config) { runner in try await body(JobQueue(database: runner)) }
     }
 }
 

@@ -11,10 +11,8 @@ public enum MailCommands {
     /// template, and whether it went out; with `payload`, the values the template is filled with
     /// (they may hold sign-in links: for the operator's eyes only).
     public static func list(config: AppConfig, pendingOnly: Bool, limit: Int, payload: Bool) async throws -> String {
-        let logger = makeLogger(config)
-        let endpoint = try await DatabaseCommands.runningEndpoint(config: config, logger: logger)
-        let text = try await endpoint.withPool(logger: logger) { pool in
-            try await SQLRunner(pool: pool, logger: logger).text(SQLStatement(
+        let text = try await DatabaseCommands.withOwnerRunner(config: config) { runner in
+            try await runner.text(SQLStatement(
                 """
                 SELECT coalesce(json_agg(json_build_object(
                   'created_at', to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'recipient', m.recipient,

@@ -18,19 +18,13 @@ public enum TypeCommands {
     /// server would serve.
     public static func generate(_ language: Language, config: AppConfig) async throws -> String {
         let logger = makeLogger(config)
-        let database = try await DatabaseHandle.open(config: config, logger: logger)
-        do {
-            let types = try await database.endpoint.withPool(logger: logger) { pool in
+        return try await DatabaseHandle.using(config: config, logger: logger) { endpoint in
+            try await endpoint.withPool(logger: logger) { pool in
                 if config.migrateOnStart { _ = try await Migrator(migrations: try Migration.bundled(), logger: logger).migrate(pool) }
                 let runner = SQLRunner(pool: pool, logger: logger)
                 let cache = try await SchemaCacheLoader(database: runner).load()
                 return generate(language, cache: cache, catalog: try await TypeCatalogLoader(database: runner).load())
             }
-            await database.close()
-            return types
-        } catch {
-            await database.close()
-            throw error
         }
     }
 

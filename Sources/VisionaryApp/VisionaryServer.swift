@@ -13,10 +13,9 @@ public enum VisionaryServer {
     public static func run(config: AppConfig, logger: Logger) async throws {
         let secrets = try ProjectSecrets.load(config: config)
         let keys = APIKeys(secret: secrets.jwtSecret)
-        let database = try await DatabaseHandle.open(config: config, logger: logger)
-        do {
+        try await DatabaseHandle.using(config: config, logger: logger) { endpoint in
             let parts = try await ApplicationParts.make(
-                config: config, secret: secrets.jwtSecret, owner: database.endpoint, logger: logger,
+                config: config, secret: secrets.jwtSecret, owner: endpoint, logger: logger,
                 onListening: { url in
                     // Written unbuffered, so a log file or pipe shows it at once.
                     FileHandle.standardOutput.write(Data("""
@@ -24,18 +23,14 @@ public enum VisionaryServer {
                           API URL:          \(url)
                           anon key:         \(keys.anon)
                           service_role key: \(keys.serviceRole)
-                          database:         \(AppConfig.redactingPassword(database.endpoint.url))
+                          database:         \(AppConfig.redactingPassword(endpoint.url))
 
                         """.utf8))
                 })
             // The process's metrics backend, once: /metrics shows what it collects.
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: parts.metrics))
             try await buildApplication(parts, logger: logger).runService()
-        } catch {
-            await database.close()
-            throw error
         }
-        await database.close()
     }
 }
 
@@ -63,5 +58,21 @@ public struct DatabaseHandle: Sendable {
     /// Stops the embedded PostgreSQL if this process started it.
     public func close() async {
         await supervised?.stop()
+    }
+
+    /// Runs `body` on the database's endpoint (see `open`), then stops what `open` started,
+    /// however `body` ends.
+    public static func using<T: Sendable>(
+        config: AppConfig, logger: Logger, _ body: (DatabaseEndpoint) async throws -> T
+    ) async throws -> T {
+        let database = try await open(config: config, logger: logger)
+        do {
+            let result = try await body(database.endpoint)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
+        }
     }
 }

@@ -66,9 +66,7 @@ struct DB: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let config = try options.config()
-                if config.databaseURL != nil && !yes {
-                    throw ValidationError("db reset drops every schema of the external database; add --yes to confirm")
-                }
+                try confirmExternal(config, yes: yes, "db reset drops every schema of the external database")
                 print(try await DatabaseCommands.reset(config: config))
             }
         }
@@ -114,11 +112,15 @@ struct DB: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let config = try options.config()
-                if config.databaseURL != nil && !yes {
-                    throw ValidationError("db restore replaces every schema of the external database; add --yes to confirm")
-                }
+                try confirmExternal(config, yes: yes, "db restore replaces every schema of the external database")
                 print(try await DatabaseCommands.restore(config: config, from: file))
             }
         }
     }
+}
+
+/// A command that destroys data goes on against an external database (`DATABASE_URL`) only
+/// with `--yes`; `consequence` says what it would do.
+func confirmExternal(_ config: AppConfig, yes: Bool, _ consequence: String) throws {
+    if config.databaseURL != nil && !yes { throw ValidationError("\(consequence); add --yes to confirm") }
 }
