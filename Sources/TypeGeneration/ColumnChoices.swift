@@ -60,3 +60,17 @@ public struct ColumnChoices: Sendable, Equatable {
 
     nonisolated(unsafe) private static let literal = /'((?:[^']|'')*)'::[a-z ]+/
 }
+
+/// The choices of one schema's columns, looked up by table and column.
+struct ChoicesByColumn: Sendable {
+    private let values: [String: [String]]
+
+    init(_ choices: [ColumnChoices], schema: String) {
+        values = Dictionary(
+            choices.filter { $0.schema == schema }.map { ("\($0.table).\($0.column)", $0.values) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    subscript(table: String, column: String) -> [String]? {
+        values["\(table).\(column)"]
+    }
+}

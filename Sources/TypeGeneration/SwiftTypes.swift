@@ -8,12 +8,11 @@ import SchemaCache
 /// values.
 public struct SwiftTypes: Sendable {
     let relations: [Relation]
-    let choices: [String: [String]]
+    let choices: ChoicesByColumn
 
     public init(cache: SchemaCache, schema: String = "public", choices: [ColumnChoices] = []) {
         relations = cache.relations.filter { $0.schema == schema }.sorted { $0.name < $1.name }
-        self.choices = Dictionary(
-            choices.filter { $0.schema == schema }.map { ("\($0.table).\($0.column)", $0.values) }, uniquingKeysWith: { first, _ in first })
+        self.choices = ChoicesByColumn(choices, schema: schema)
     }
 
     public func render() -> String {
@@ -32,7 +31,7 @@ public struct SwiftTypes: Sendable {
         out += "public struct \(SwiftName.typeName(ofTable: relation.name)): Codable, Sendable, Hashable {\n"
         var nested: [String: String] = [:]
         for column in relation.columns {
-            guard let values = choices["\(relation.name).\(column.name)"], !column.type.hasSuffix("[]") else { continue }
+            guard let values = choices[relation.name, column.name], !column.type.hasSuffix("[]") else { continue }
             let name = SwiftName.typeName(ofColumn: column.name)
             nested[column.name] = name
             out += "    public enum \(name): String, Codable, Sendable, CaseIterable {\n"

@@ -1,3 +1,4 @@
+import Core
 import SchemaCache
 
 /// The `Database` type of one schema in the shape Supabase's generator writes (`supabase gen
@@ -10,7 +11,7 @@ public struct TypeScriptTypes: Sendable {
     let relations: [Relation]
     let routines: [Routine]
     let enums: [String: [String]]
-    let choices: [String: [String]]
+    let choices: ChoicesByColumn
 
     /// - Parameters:
     ///   - enums: the schema's enum types by name, each with its labels in order.
@@ -20,8 +21,7 @@ public struct TypeScriptTypes: Sendable {
         relations = cache.relations.filter { $0.schema == schema }.sorted { $0.name < $1.name }
         routines = cache.routines.filter { $0.schema == schema }.sorted { $0.name < $1.name }
         self.enums = enums
-        self.choices = Dictionary(
-            choices.filter { $0.schema == schema }.map { ("\($0.table).\($0.column)", $0.values) }, uniquingKeysWith: { first, _ in first })
+        self.choices = ChoicesByColumn(choices, schema: schema)
     }
 
     public func render() -> String {
@@ -127,7 +127,7 @@ public struct TypeScriptTypes: Sendable {
     }
 
     private func type(of column: Column, in relation: Relation) -> String {
-        if let values = choices["\(relation.name).\(column.name)"] {
+        if let values = choices[relation.name, column.name] {
             return column.type.hasSuffix("[]") ? "(\(Self.union(values)))[]" : Self.union(values)
         }
         return Self.scalar(column.type, enums: enums)
@@ -183,24 +183,9 @@ enum TypeScriptName {
         return identifier && name.allSatisfy(\.isASCII) ? name : string(name)
     }
 
-    /// A double-quoted string literal.
+    /// A double-quoted string literal: JSON's, with the line and paragraph separators escaped
+    /// too (older engines end a string at them).
     static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar == "\u{2028}" || scalar == "\u{2029}" {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        text.jsonQuoted.replacing("\u{2028}", with: "\\u2028").replacing("\u{2029}", with: "\\u2029")
     }
 }
