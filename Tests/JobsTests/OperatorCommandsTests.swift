@@ -10,17 +10,10 @@ import VisionaryApp
 /// What `visionary jobs …` and `visionary mail list` print and do, on a database of their own.
 @Suite("Jobs and mail: the operator's commands")
 struct OperatorCommandsTests {
-    static func config(_ database: DatabaseEndpoint) -> AppConfig {
-        var config = AppConfig()
-        config.databaseURL = database.url
-        config.logLevel = "error"
-        return config
-    }
-
     @Test("jobs list shows dead letters with their error; retry and discard act on dead letters only")
     func jobs() async throws {
         try await TestCluster.shared.withDatabase { database in
-            let config = Self.config(database)
+            let config = TestCluster.commandConfig(on: database)
             let now = Date()
             let (dead, waiting) = try await database.withPool(logger: TestCluster.logger) { pool in
                 let queue = JobQueue(database: SQLRunner(pool: pool, logger: TestCluster.logger))
@@ -47,7 +40,7 @@ struct OperatorCommandsTests {
     @Test("mail list shows the outbox, waiting messages alone with --pending, values only when asked")
     func mail() async throws {
         try await TestCluster.shared.withDatabase { database in
-            let config = Self.config(database)
+            let config = TestCluster.commandConfig(on: database)
             #expect(try await MailCommands.list(config: config, pendingOnly: false, limit: 10, payload: false) == "the outbox is empty")
             try await database.withPool(logger: TestCluster.logger) { pool in
                 try await SQLRunner(pool: pool, logger: TestCluster.logger).execute(SQLStatement("""

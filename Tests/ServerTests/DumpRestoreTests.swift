@@ -17,7 +17,7 @@ struct DumpRestoreTests {
         let dump = folder + "/backup.dump"
 
         try await TestCluster.shared.withDatabase { database in
-            let config = Self.config(database)
+            let config = TestCluster.commandConfig(on: database)
             try await Self.sql(database, """
                 INSERT INTO auth.users (id, email) VALUES ('00000000-0000-4000-8000-0000000000a1', 'kept@dump.test');
                 INSERT INTO public.vision_boards (user_id, prompt, image_url) VALUES ('00000000-0000-4000-8000-0000000000a1', 'a house by the sea', 'visions/a1.png')
@@ -44,19 +44,11 @@ struct DumpRestoreTests {
 
         // Into a database that was never migrated.
         try await TestCluster.shared.withDatabase(migrated: false) { empty in
-            _ = try await DatabaseCommands.restore(config: Self.config(empty), from: dump)
+            _ = try await DatabaseCommands.restore(config: TestCluster.commandConfig(on: empty), from: dump)
             let state = try await Self.state(empty)
             #expect(state.contains("kept@dump.test"))
             #expect(state.contains("a house by the sea"))
         }
-    }
-
-    static func config(_ database: DatabaseEndpoint) -> AppConfig {
-        var config = AppConfig()
-        config.databaseURL = database.url
-        config.postgresBinDirectory = ProcessInfo.processInfo.environment["VISIONARY_PG_BIN"]
-        config.logLevel = "error"
-        return config
     }
 
     static func sql(_ database: DatabaseEndpoint, _ statements: String) async throws {

@@ -14,11 +14,7 @@ struct HealthTests {
     @Test("GET /health answers 200 once the schema is migrated")
     func healthy() async throws {
         let database = try await TestCluster.shared.makeDatabase(migrated: false)
-        var config = AppConfig()
-        config.port = 0
-        let app = buildApplication(
-            try await ApplicationParts.make(config: config, secret: TestApp.secret, owner: database, logger: TestCluster.logger),
-            logger: TestCluster.logger)
+        let app = try await Self.application(on: database, migrating: true)
         try await app.test(.live) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
@@ -32,6 +28,16 @@ struct HealthTests {
         }
         #expect(tables == (try Migration.bundled()).count)
         try await TestCluster.shared.dropDatabase(database)
+    }
+
+    /// The server on `database`, on a free port, migrating it before the port opens or not.
+    static func application(on database: DatabaseEndpoint, migrating: Bool) async throws -> some ApplicationProtocol {
+        var config = AppConfig()
+        config.port = 0
+        config.migrateOnStart = migrating
+        return buildApplication(
+            try await ApplicationParts.make(config: config, secret: TestApp.secret, owner: database, logger: TestCluster.logger),
+            logger: TestCluster.logger)
     }
 
     @Test("GET /health answers 503 when the database cannot be reached")
@@ -79,12 +85,7 @@ struct HealthTests {
             _ = try await database.withClient(logger: TestCluster.logger) { client in
                 try await Migrator(migrations: Array(bundled.dropLast()), logger: TestCluster.logger).migrate(client)
             }
-            var config = AppConfig()
-            config.port = 0
-            config.migrateOnStart = false
-            let app = buildApplication(
-                try await ApplicationParts.make(config: config, secret: TestApp.secret, owner: database, logger: TestCluster.logger),
-                logger: TestCluster.logger)
+            let app = try await Self.application(on: database, migrating: false)
             try await app.test(.live) { client in
                 try await client.execute(uri: "/health", method: .get) { response in
                     #expect(response.status == .ok)

@@ -39,6 +39,16 @@ public actor TestCluster {
         return logger
     }()
 
+    /// A configuration for the commands (`visionary db …`, `jobs …`) run on a test database: its
+    /// URL, the test cluster's binaries, and only errors logged.
+    public static func commandConfig(on database: DatabaseEndpoint) -> AppConfig {
+        var config = AppConfig()
+        config.databaseURL = database.url
+        config.postgresBinDirectory = ProcessInfo.processInfo.environment["VISIONARY_PG_BIN"]
+        config.logLevel = "error"
+        return config
+    }
+
     /// A configuration for servers under test: the test cluster's binaries and a data folder.
     public static func config(dataDirectory: String) -> AppConfig {
         var config = AppConfig()
