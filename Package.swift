@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "ObjectStore", "RESTAPI",
+                "AppConfig", "AuthAPI", "Database", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "RESTAPI",
                 "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -62,6 +62,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Background work: the job queue's operations and the worker that runs them.
+        // Mail: the outbox's templates, the SMTP client and the mail.send job.
+        .target(
+            name: "Mail",
+            dependencies: [
+                "AppConfig", "Core", "Database", "Jobs",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Jobs",
             dependencies: [
@@ -262,6 +273,14 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailTests",
+            dependencies: [
+                "AppConfig", "Core", "Database", "Jobs", "Mail", "TestSupport", "Tokens", "VisionaryApp",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

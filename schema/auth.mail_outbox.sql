@@ -9,9 +9,11 @@ CREATE TABLE auth.mail_outbox (
   attempts integer DEFAULT 0 NOT NULL,
   last_error text,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  failed_at timestamp with time zone
 );
 COMMENT ON TABLE auth.mail_outbox IS 'Mail queued by the Auth API (recovery, confirmation), sent by a worker or relay.';
+COMMENT ON COLUMN auth.mail_outbox.failed_at IS 'When the relay refused the message for good (last_error says why); it is not tried again.';
 
 -- Constraints
 ALTER TABLE auth.mail_outbox ADD CONSTRAINT mail_outbox_pkey PRIMARY KEY (id);
@@ -28,6 +30,7 @@ ALTER TABLE auth.mail_outbox NO FORCE ROW LEVEL SECURITY;
 -- none
 
 -- Triggers
+CREATE TRIGGER enqueue_delivery AFTER INSERT ON auth.mail_outbox FOR EACH ROW WHEN (new.sent_at IS NULL) EXECUTE FUNCTION internal.enqueue_mail_delivery();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON auth.mail_outbox FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 -- Grants
@@ -86,6 +89,40 @@ END;
 $function$;
 COMMENT ON FUNCTION internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[], p_limit integer) IS 'Background job checkins.deliver: sends due pending check-ins through their channel (email and push outboxes) or marks them skipped with the reason; returns {sent, skipped}.';
 GRANT EXECUTE ON FUNCTION internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[], p_limit integer) TO postgres;
+
+-- internal.enqueue_mail_delivery(): trigger function
+CREATE OR REPLACE FUNCTION internal.enqueue_mail_delivery()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  PERFORM internal.enqueue_job('mail.send', jsonb_build_object('id', NEW.id), now(), now(), 'mail:' || NEW.id::text, 8);
+  RETURN NULL;
+END;
+$function$;
+COMMENT ON FUNCTION internal.enqueue_mail_delivery() IS 'Trigger: a message written to the mail outbox enqueues its mail.send job.';
+GRANT EXECUTE ON FUNCTION internal.enqueue_mail_delivery() TO postgres;
+
+-- internal.record_mail_attempt(p_id uuid, p_at timestamp with time zone, p_error text, p_permanent boolean): names the table
+CREATE OR REPLACE FUNCTION internal.record_mail_attempt(p_id uuid, p_at timestamp with time zone, p_error text DEFAULT NULL::text, p_permanent boolean DEFAULT false)
+ RETURNS boolean
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  WITH recorded AS (
+    UPDATE auth.mail_outbox
+    SET attempts = attempts + 1,
+        sent_at = CASE WHEN p_error IS NULL THEN p_at END,
+        last_error = left(p_error, 1000),
+        failed_at = CASE WHEN p_error IS NOT NULL AND p_permanent THEN p_at END
+    WHERE id = p_id AND sent_at IS NULL AND failed_at IS NULL
+    RETURNING 1)
+  SELECT EXISTS (SELECT FROM recorded);
+$function$;
+COMMENT ON FUNCTION internal.record_mail_attempt(p_id uuid, p_at timestamp with time zone, p_error text, p_permanent boolean) IS 'Background job mail.send: records one attempt at handing a message to the relay.';
+GRANT EXECUTE ON FUNCTION internal.record_mail_attempt(p_id uuid, p_at timestamp with time zone, p_error text, p_permanent boolean) TO postgres;
 
 -- public.add_team_member(p_team_id uuid, p_email text, p_role text): names the table
 CREATE OR REPLACE FUNCTION public.add_team_member(p_team_id uuid, p_email text, p_role text DEFAULT 'member'::text)

@@ -61,6 +61,10 @@ public struct AppConfig: Sendable, Equatable {
     public var auth = AuthSettings()
     /// The Storage API's store and limits (`VISIONARY_STORAGE_*`).
     public var storage = StorageSettings()
+    /// The mail relay and Twilio (`VISIONARY_SMTP_*`, `VISIONARY_MAIL_FROM`, `VISIONARY_TWILIO_*`).
+    public var messaging = MessagingSettings()
+    /// `text` (default) or `json`: one JSON object per log line (`VISIONARY_LOG_FORMAT`).
+    public var logFormat = LogFormat.text
     /// The working directory relative paths are resolved against.
     public var workingDirectory: String = "."
 
@@ -129,7 +133,12 @@ public struct AppConfig: Sendable, Equatable {
         }
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
+        if let raw = value("VISIONARY_LOG_FORMAT") {
+            guard let format = LogFormat(rawValue: raw.lowercased()) else { throw .invalid("VISIONARY_LOG_FORMAT", raw, "text or json") }
+            logFormat = format
+        }
         try storage.read(value)
+        try messaging.read(value)
         try validate()
     }
 
@@ -192,6 +201,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_DB_PORT", embeddedDatabasePort == 0 ? "0 (a free port)" : String(embeddedDatabasePort)),
             ("VISIONARY_MIGRATE", String(migrateOnStart)),
             ("VISIONARY_LOG_LEVEL", logLevel),
+            ("VISIONARY_LOG_FORMAT", logFormat.rawValue),
             ("VISIONARY_PUBLIC_URL", resolvedPublicURL),
             ("VISIONARY_REDIRECT_ALLOW_LIST", redirectAllowList.isEmpty ? "(none: only the public URL)" : redirectAllowList.joined(separator: ",")),
             ("VISIONARY_DB_POOL_SIZE", String(databasePoolSize)),
@@ -217,7 +227,15 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_AUTH_SIGNIN_FREE_FAILURES", String(auth.signInFreeFailures)),
             ("VISIONARY_AUTH_SIGNIN_MAX_BACKOFF", String(auth.signInMaxBackoff)),
         ]
-        return general + storage.redacted
+        return general + storage.redacted + messaging.redacted
+    }
+
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable, Equatable {
+        /// `timestamp level label: message key=value …`, for people.
+        case text
+        /// One JSON object per line, for log collectors.
+        case json
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -114,7 +114,7 @@ public struct JobQueue: Sendable {
     }
 
     /// A time as PostgreSQL reads a timestamptz (UTC, to the millisecond).
-    static func timestamp(_ date: Date) -> String {
+    public static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }

@@ -1,5 +1,6 @@
 import AppConfig
 import AuthAPI
+import Core
 import Database
 import DomainFunctions
 import Foundation
@@ -177,24 +178,4 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         readiness.finish()
     }
     return app
-}
-
-/// Runs `body`, giving up with `DeadlineExceeded` after `limit` (an unreachable database must
-/// not hold start-up forever).
-func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw DeadlineExceeded(limit: limit) }
-        return value
-    }
-}
-
-struct DeadlineExceeded: Error, CustomStringConvertible {
-    let limit: Duration
-    var description: String { "no answer within \(limit)" }
 }

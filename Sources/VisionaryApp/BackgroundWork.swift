@@ -2,6 +2,7 @@ import AppConfig
 import Database
 import Jobs
 import Logging
+import Mail
 import ServiceLifecycle
 
 /// The worker and the scheduler of a process, started once the database is ready for them
@@ -12,14 +13,24 @@ struct BackgroundWork: Service {
     let scheduler: JobScheduler
     let ready: AsyncStream<Void>
 
-    /// The upkeep jobs of `MaintenanceJobs` and their schedule, on the owner's connections.
+    /// The upkeep jobs of `MaintenanceJobs` and their schedule, on the owner's connections, and
+    /// the outside services' jobs of those configured: `mail.send` with a mail relay.
     init(database: SQLRunner, config: AppConfig, ready: AsyncStream<Void>, logger: Logger) {
         let queue = JobQueue(database: database)
         worker = JobWorker(
-            queue: queue, handlers: MaintenanceJobs.handlers(database: database),
+            queue: queue, handlers: Self.handlers(database: database, config: config),
             settings: JobWorker.Settings(concurrency: config.workerConcurrency), logger: logger)
         scheduler = JobScheduler(queue: queue, entries: MaintenanceJobs.schedule, logger: logger)
         self.ready = ready
+    }
+
+    static func handlers(database: SQLRunner, config: AppConfig) -> [JobHandler] {
+        var handlers = MaintenanceJobs.handlers(database: database)
+        if let relay = config.messaging.smtp {
+            let client = SMTPClient(relay: relay, trustRootsFile: config.messaging.smtpCAFile)
+            handlers.append(MailDelivery(database: database, client: client, from: config.messaging.mailFrom).handler)
+        }
+        return handlers
     }
 
     func run() async throws {

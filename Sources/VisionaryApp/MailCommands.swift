@@ -16,16 +16,16 @@ public enum MailCommands {
                 """
                 SELECT coalesce(json_agg(json_build_object(
                   'created_at', to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'recipient', m.recipient,
-                  'template', m.template, 'sent', m.sent_at IS NOT NULL, 'attempts', m.attempts, 'last_error', m.last_error,
+                  'template', m.template, 'sent', m.sent_at IS NOT NULL, 'failed', m.failed_at IS NOT NULL, 'attempts', m.attempts, 'last_error', m.last_error,
                   'payload', m.payload::text) ORDER BY m.created_at DESC, m.id), '[]')::text
-                FROM (SELECT * FROM auth.mail_outbox WHERE NOT $1 OR sent_at IS NULL ORDER BY created_at DESC, id LIMIT $2::integer) AS m
+                FROM (SELECT * FROM auth.mail_outbox WHERE NOT $1 OR (sent_at IS NULL AND failed_at IS NULL) ORDER BY created_at DESC, id LIMIT $2::integer) AS m
                 """, [.bool(pendingOnly), .int(limit)]))
         }
         let messages = try JSONDecoder().decode([Message].self, from: Data((text ?? "[]").utf8))
         guard !messages.isEmpty else { return pendingOnly ? "no mail waiting" : "the outbox is empty" }
         return messages.map { message in
             var line = "\(message.createdAt)  \(message.recipient)  \(message.template)  "
-            line += message.sent ? "sent" : "waiting" + (message.attempts > 0 ? " (\(message.attempts) attempts)" : "")
+            line += message.sent ? "sent" : (message.failed ? "refused" : "waiting") + (message.attempts > 0 ? " (\(message.attempts) attempts)" : "")
             if let error = message.lastError { line += "  error: \(error.prefix(200))" }
             if payload { line += "\n    \(message.payload)" }
             return line
@@ -37,12 +37,13 @@ public enum MailCommands {
         let recipient: String
         let template: String
         let sent: Bool
+        let failed: Bool
         let attempts: Int
         let lastError: String?
         let payload: String
 
         enum CodingKeys: String, CodingKey {
-            case recipient, template, sent, attempts, payload
+            case recipient, template, sent, failed, attempts, payload
             case createdAt = "created_at"
             case lastError = "last_error"
         }
