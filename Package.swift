@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "visionary", targets: ["visionary"]),
         // The pure modules, for Checks/ (`make check`: their tests without the database suites).
         .library(name: "Core", targets: ["Core"]),
+        .library(name: "Doctor", targets: ["Doctor"]),
         .library(name: "MultipartForm", targets: ["MultipartForm"]),
         .library(name: "RESTEngine", targets: ["RESTEngine"]),
         .library(name: "RESTErrors", targets: ["RESTErrors"]),
@@ -47,7 +48,7 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "ObjectStore", "RESTAPI",
+                "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "ObjectStore", "RESTAPI",
                 "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -74,11 +75,13 @@ let package = Package(
         ),
         // Types for clients (TypeScript) from the schema cache and the catalog's CHECKs; pure.
         .target(name: "TypeGeneration", dependencies: ["Core", "SchemaCache"], swiftSettings: swiftSettings),
+        // The live database report (`visionary doctor`): catalog facts, the rules that grade them, Markdown and JSON; pure.
+        .target(name: "Doctor", dependencies: ["Core"], swiftSettings: swiftSettings),
         // The only importer of PostgresNIO: embedded cluster, migrations, connections.
         .target(
             name: "Database",
             dependencies: [
-                "AppConfig", "Core", "SchemaCache",
+                "AppConfig", "Core", "Doctor", "SchemaCache",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -273,6 +276,11 @@ let package = Package(
         .testTarget(
             name: "TypeGenerationTests",
             dependencies: ["AppConfig", "Core", "Database", "SchemaCache", "TestSupport", "TypeGeneration", "VisionaryApp"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DoctorTests",
+            dependencies: ["AppConfig", "Core", "Database", "Doctor", "TestSupport", "VisionaryApp", "visionary"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
