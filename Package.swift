@@ -13,7 +13,6 @@ let package = Package(
         .executable(name: "visionary", targets: ["visionary"]),
         // The pure modules, for Checks/ (`make check`: their tests without the database suites).
         .library(name: "Core", targets: ["Core"]),
-        .library(name: "Doctor", targets: ["Doctor"]),
         .library(name: "MultipartForm", targets: ["MultipartForm"]),
         .library(name: "RESTEngine", targets: ["RESTEngine"]),
         .library(name: "RESTErrors", targets: ["RESTErrors"]),
