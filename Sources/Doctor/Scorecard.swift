@@ -74,9 +74,8 @@ public struct Scorecard: Sendable, Equatable {
         let statusColumns = facts.tables.flatMap { table in
             table.columns.filter { IssueFinder.isStatusName($0.name) && IssueFinder.textTypes.contains($0.baseType) }.map { (table, $0) }
         }
-        let finder = IssueFinder(facts: facts, schemas: schemas, bundledMigrations: [])
         add("CHECKs on status columns", "Every text status/state column is limited by a CHECK, an enum or a foreign key.",
-            statusColumns.map { $0.1.isEnum || finder.isConstrained($0.1.name, of: $0.0) }, failing(.uncheckedStatus))
+            statusColumns.map { $0.1.isEnum || facts.constrains($0.1.name, of: $0.0) }, failing(.uncheckedStatus))
         add("Timestamps", "Every table of an exposed schema has created_at and updated_at.",
             exposedTables.map { $0.column("created_at") != nil && $0.column("updated_at") != nil }, failing(.missingTimestamps))
         let withUpdatedAt = facts.tables.filter { $0.column("updated_at") != nil }

@@ -18,7 +18,7 @@ extension IssueFinder {
                         rule: .plaintextSecret, schema: table.schema, location: location, detail: "\(column.type), not ciphertext"))
                 }
                 if Self.isStatusName(column.name), Self.textTypes.contains(column.baseType), !column.isEnum,
-                    !isConstrained(column.name, of: table)
+                    !facts.constrains(column.name, of: table)
                 {
                     findings.append(Finding(
                         rule: .uncheckedStatus, schema: table.schema, location: location, detail: "\(column.type) without a CHECK"))
@@ -33,12 +33,6 @@ extension IssueFinder {
             }
         }
         return findings
-    }
-
-    /// Whether a CHECK or foreign key of the table reads the column.
-    func isConstrained(_ column: String, of table: DatabaseFacts.Table) -> Bool {
-        facts.checks.contains { $0.schema == table.schema && $0.table == table.name && $0.columns.contains(column) }
-            || facts.foreignKeys.contains { $0.schema == table.schema && $0.table == table.name && $0.columns.contains(column) }
     }
 
     func tableFindings() -> [Finding] {
@@ -75,6 +69,14 @@ extension IssueFinder {
             }
         }
         return findings
+    }
+}
+
+extension DatabaseFacts {
+    /// Whether a CHECK or foreign key of the table reads the column.
+    public func constrains(_ column: String, of table: Table) -> Bool {
+        checks.contains { $0.schema == table.schema && $0.table == table.name && $0.columns.contains(column) }
+            || foreignKeys.contains { $0.schema == table.schema && $0.table == table.name && $0.columns.contains(column) }
     }
 }
 
