@@ -47,8 +47,8 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "RESTAPI",
-                "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
+                "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore",
+                "RESTAPI", "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,11 +85,13 @@ let package = Package(
         ),
         // Types for clients (TypeScript) from the schema cache and the catalog's CHECKs; pure.
         .target(name: "TypeGeneration", dependencies: ["Core", "SchemaCache"], swiftSettings: swiftSettings),
+        // The live database report (`visionary doctor`): catalog facts, the rules that grade them, Markdown and JSON; pure.
+        .target(name: "Doctor", dependencies: ["Core"], swiftSettings: swiftSettings),
         // The only importer of PostgresNIO: embedded cluster, migrations, connections.
         .target(
             name: "Database",
             dependencies: [
-                "AppConfig", "Core", "SchemaCache",
+                "AppConfig", "Core", "Doctor", "SchemaCache",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -292,6 +294,11 @@ let package = Package(
         .testTarget(
             name: "TypeGenerationTests",
             dependencies: ["AppConfig", "Core", "Database", "SchemaCache", "TestSupport", "TypeGeneration", "VisionaryApp"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DoctorTests",
+            dependencies: ["AppConfig", "Core", "Database", "Doctor", "TestSupport", "VisionaryApp", "visionary"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
