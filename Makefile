@@ -10,7 +10,7 @@ SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test check bench fuzz schema build postgres python-client s3-test-server smtp-test-server typescript clean
+.PHONY: run test check bench fuzz schema build postgres python-client s3-test-server smtp-test-server typescript promtool clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
@@ -28,6 +28,10 @@ s3-test-server:
 smtp-test-server:
 	@scripts/install-smtp-test-server.sh >/dev/null
 
+# Installs promtool (Debian's prometheus package, pinned and checked), which checks ops/alerts.yml.
+promtool:
+	@scripts/install-promtool.sh >/dev/null
+
 # Installs the TypeScript compiler (Debian's node-typescript, pinned and checked) the generated types are compiled with.
 typescript:
 	@scripts/install-typescript.sh >/dev/null
@@ -39,12 +43,13 @@ run: postgres build
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
 	  "$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/visionary" serve $(SERVE_ARGS)
 
-test: postgres python-client s3-test-server smtp-test-server typescript
+test: postgres python-client s3-test-server smtp-test-server typescript promtool
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
 	  VISIONARY_PYTHON_CLIENT="$$(scripts/install-python-client.sh | tail -n 1)" \
 	  VISIONARY_S3_TEST_SERVER="$$(scripts/install-s3-test-server.sh | tail -n 1)" \
 	  VISIONARY_SMTP_TEST_SERVER="$$(scripts/install-smtp-test-server.sh | tail -n 1)" \
-	  VISIONARY_TSC="$$(scripts/install-typescript.sh | tail -n 1)" $(SWIFT) test
+	  VISIONARY_TSC="$$(scripts/install-typescript.sh | tail -n 1)" \
+	  VISIONARY_PROMTOOL="$$(scripts/install-promtool.sh | tail -n 1)" $(SWIFT) test
 
 # The fast inner loop: the pure suites of Checks/ (REST query, engine, errors, multipart), without
 # building the database suites.

@@ -20,9 +20,11 @@ ALTER TABLE auth.refresh_tokens ADD CONSTRAINT refresh_tokens_token_hash_key UNI
 ALTER TABLE auth.refresh_tokens ADD CONSTRAINT refresh_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 -- Indexes
+CREATE INDEX refresh_tokens_parent_id_idx ON auth.refresh_tokens USING btree (parent_id);
 CREATE UNIQUE INDEX refresh_tokens_pkey ON auth.refresh_tokens USING btree (id);
 CREATE INDEX refresh_tokens_session_id_idx ON auth.refresh_tokens USING btree (session_id);
 CREATE UNIQUE INDEX refresh_tokens_token_hash_key ON auth.refresh_tokens USING btree (token_hash);
+CREATE INDEX refresh_tokens_user_id_idx ON auth.refresh_tokens USING btree (user_id);
 
 -- Row-level security
 ALTER TABLE auth.refresh_tokens DISABLE ROW LEVEL SECURITY;

@@ -32,7 +32,7 @@ ALTER TABLE public.documents ADD CONSTRAINT documents_user_id_fkey FOREIGN KEY (
 -- Indexes
 CREATE INDEX documents_deleted_at_idx ON public.documents USING btree (deleted_at) WHERE (deleted_at IS NOT NULL);
 CREATE UNIQUE INDEX documents_pkey ON public.documents USING btree (id);
-CREATE INDEX documents_user_id_live_idx ON public.documents USING btree (user_id) WHERE (deleted_at IS NULL);
+CREATE INDEX documents_user_id_idx ON public.documents USING btree (user_id);
 
 -- Row-level security
 ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;

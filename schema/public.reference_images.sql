@@ -25,7 +25,7 @@ ALTER TABLE public.reference_images ADD CONSTRAINT reference_images_user_id_fkey
 -- Indexes
 CREATE INDEX reference_images_deleted_at_idx ON public.reference_images USING btree (deleted_at) WHERE (deleted_at IS NOT NULL);
 CREATE UNIQUE INDEX reference_images_pkey ON public.reference_images USING btree (id);
-CREATE INDEX reference_images_user_id_live_idx ON public.reference_images USING btree (user_id) WHERE (deleted_at IS NULL);
+CREATE INDEX reference_images_user_id_idx ON public.reference_images USING btree (user_id);
 
 -- Row-level security
 ALTER TABLE public.reference_images ENABLE ROW LEVEL SECURITY;

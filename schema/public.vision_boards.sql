@@ -27,7 +27,7 @@ ALTER TABLE public.vision_boards ADD CONSTRAINT vision_boards_user_id_fkey FOREI
 -- Indexes
 CREATE INDEX vision_boards_deleted_at_idx ON public.vision_boards USING btree (deleted_at) WHERE (deleted_at IS NOT NULL);
 CREATE UNIQUE INDEX vision_boards_pkey ON public.vision_boards USING btree (id);
-CREATE INDEX vision_boards_user_id_live_idx ON public.vision_boards USING btree (user_id) WHERE (deleted_at IS NULL);
+CREATE INDEX vision_boards_user_id_idx ON public.vision_boards USING btree (user_id);
 
 -- Row-level security
 ALTER TABLE public.vision_boards ENABLE ROW LEVEL SECURITY;

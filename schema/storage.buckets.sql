@@ -28,6 +28,7 @@ ALTER TABLE storage.buckets ADD CONSTRAINT buckets_pkey PRIMARY KEY (id);
 
 -- Indexes
 CREATE UNIQUE INDEX buckets_name_key ON storage.buckets USING btree (name);
+CREATE INDEX buckets_owner_idx ON storage.buckets USING btree (owner);
 CREATE UNIQUE INDEX buckets_pkey ON storage.buckets USING btree (id);
 
 -- Row-level security

@@ -11,7 +11,8 @@ import Prometheus
 /// `GET /metrics`: the process's metrics in Prometheus's text format — HTTP requests by route
 /// template, method and status with their durations (`RequestMetricsMiddleware`), jobs by
 /// kind and outcome, Auth's sign-ins and rate-limit refusals, Storage's bytes in and out — and,
-/// read at each scrape, the job queue's depth by state and the age of its oldest due job.
+/// read at each scrape, the job queue's depth by state, the age of its oldest due job, and
+/// whether the database answered. `ops/alerts.yml` holds alerting rules over them.
 /// Answered to loopback callers, and to any caller bearing `VISIONARY_METRICS_TOKEN`; 403 to
 /// others.
 struct MetricsRoutes {
@@ -34,16 +35,19 @@ struct MetricsRoutes {
             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
     }
 
-    /// The queue's depth by state and the age of its oldest due job, as gauges; left as they
-    /// were when the database does not answer.
+    /// The queue's depth by state and the age of its oldest due job, as gauges (left as they
+    /// were when the database does not answer), and whether it answered (`visionary_database_up`).
     func readQueue() async {
+        let up = registry.makeGauge(name: "visionary_database_up")
         do {
             let depth = try await queue.depth()
             for (state, count) in [("queued", depth.queued), ("running", depth.running), ("dead", depth.dead)] {
                 registry.makeGauge(name: "visionary_jobs_queue_depth", labels: [("state", state)]).set(to: Double(count))
             }
             registry.makeGauge(name: "visionary_jobs_oldest_due_age_seconds").set(to: max(depth.oldestDueAge, 0))
+            up.set(to: 1)
         } catch {
+            up.set(to: 0)
             logger.warning("metrics: could not read the job queue", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
         }
     }

@@ -63,6 +63,12 @@ struct ServeLifecycleTests {
         #expect(text.contains(#"visionary_jobs_queue_depth{state="dead"} 0.0"#))
         #expect(text.contains(#"visionary_storage_bytes_total{direction="in"} 13"#))
         #expect(text.contains(#"visionary_storage_bytes_total{direction="out"} 13"#))
+        #expect(text.contains("visionary_database_up 1.0"))
+        // Every series the alerting rules watch is one the server writes.
+        let rules = try String(contentsOfFile: AlertRulesTests.rulesFile, encoding: .utf8)
+        for name in AlertRulesTests.metricNames(in: rules) where name != "up" {
+            #expect(text.contains("\n\(name){") || text.contains("\n\(name) "), "ops/alerts.yml watches \(name), which /metrics does not show")
+        }
 
         server.signal(SIGTERM)
         #expect(try await server.waitForExit() == 0)

@@ -148,12 +148,16 @@ SELECT tests.assert_eq(
   NULL::text[], 'policies calling auth.uid() outside a sub-select');
 
 -- Every foreign key that an account or board deletion follows has an index on its referencing
--- columns (leading), so deletions never scan whole tables.
+-- columns (leading), so deletions never scan whole tables (in auth and storage too). A partial
+-- index counts only when its predicate is the column's IS NOT NULL, which the cascade's equality
+-- implies; a live-rows index (deleted_at IS NULL) cannot serve the cascade.
 SELECT tests.assert_eq(
   (SELECT array_agg(c.conrelid::regclass::text || '(' || a.attname || ')' ORDER BY 1)
    FROM pg_constraint c
    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-   WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace AND array_length(c.conkey, 1) = 1
+   WHERE c.contype = 'f' AND c.connamespace IN ('public'::regnamespace, 'auth'::regnamespace, 'storage'::regnamespace)
+     AND array_length(c.conkey, 1) = 1
      AND NOT EXISTS (
-       SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])),
+       SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1]
+         AND (i.indpred IS NULL OR pg_get_expr(i.indpred, i.indrelid) = '(' || quote_ident(a.attname) || ' IS NOT NULL)'))),
   NULL::text[], 'foreign keys without an index on their column');
