@@ -100,6 +100,8 @@ public struct ApplicationParts: Sendable {
 /// (`VISIONARY_WORKER`).
 public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)
+    // Outermost: every answer, errors included, carries its request id and Server-Timing.
+    router.add(middleware: RequestTraceMiddleware())
     // A layer every request passes through: only when its lines would be written.
     if logger.logLevel <= .debug { router.add(middleware: LogRequestsMiddleware(.debug)) }
     // Requests by route template, method and status, with their durations.
