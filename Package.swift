@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore",
+                "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "Phone",
                 "RESTAPI", "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -62,6 +62,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Background work: the job queue's operations and the worker that runs them.
+        // Phone: Twilio texts and calls, and the phone check-ins job.
+        .target(
+            name: "Phone",
+            dependencies: [
+                "AppConfig", "Core", "Database", "Jobs",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Mail: the outbox's templates, the SMTP client and the mail.send job.
         .target(
             name: "Mail",
@@ -279,9 +291,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "MailTests",
+            name: "MessagingTests",
             dependencies: [
-                "AppConfig", "Core", "Database", "Jobs", "Mail", "TestSupport", "Tokens", "VisionaryApp",
+                "AppConfig", "Core", "Database", "Jobs", "Mail", "Phone", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

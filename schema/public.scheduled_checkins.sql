@@ -62,6 +62,51 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
+-- internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer): names the table
+CREATE OR REPLACE FUNCTION internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer DEFAULT 100)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_checkin record;
+  v_reason text;
+  v_claimed jsonb := '[]'::jsonb;
+BEGIN
+  FOR v_checkin IN
+    SELECT c.id, c.channel, c.checkin_type, c.content, p.phone_number, p.phone_verified, p.call_enabled, p.voice_enabled
+    FROM public.scheduled_checkins c
+    LEFT JOIN public.user_comm_preferences p ON p.user_id = c.user_id
+    WHERE c.status = 'pending' AND c.scheduled_for <= p_now AND c.channel IN ('sms', 'voice', 'call')
+    ORDER BY c.scheduled_for, c.id
+    LIMIT greatest(p_limit, 0)
+    FOR UPDATE OF c SKIP LOCKED
+  LOOP
+    v_reason := CASE
+      WHEN v_checkin.phone_number IS NULL OR btrim(v_checkin.phone_number) = '' THEN 'the user has no phone number'
+      WHEN NOT v_checkin.phone_verified THEN 'the user''s phone number is not verified'
+      WHEN v_checkin.channel = 'call' AND NOT v_checkin.call_enabled THEN 'the user has not allowed calls'
+      WHEN v_checkin.channel = 'voice' AND NOT v_checkin.voice_enabled THEN 'the user has not enabled voice'
+    END;
+    IF v_reason IS NOT NULL THEN
+      UPDATE public.scheduled_checkins
+      SET status = 'skipped', response = response || jsonb_build_object('skipped_reason', v_reason, 'skipped_at', p_now)
+      WHERE id = v_checkin.id;
+      CONTINUE;
+    END IF;
+    UPDATE public.scheduled_checkins
+    SET status = 'sent', response = response || jsonb_build_object('sent_at', p_now)
+    WHERE id = v_checkin.id;
+    v_claimed := v_claimed || jsonb_build_object(
+      'id', v_checkin.id, 'channel', v_checkin.channel, 'checkin_type', v_checkin.checkin_type,
+      'content', v_checkin.content, 'phone_number', v_checkin.phone_number);
+  END LOOP;
+  RETURN v_claimed;
+END;
+$function$;
+COMMENT ON FUNCTION internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer) IS 'Background job checkins.deliver-phone: claims due sms, voice and call check-ins for the provider, or skips them with the reason.';
+GRANT EXECUTE ON FUNCTION internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer) TO postgres;
+
 -- internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[], p_limit integer): names the table
 CREATE OR REPLACE FUNCTION internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[] DEFAULT '{}'::text[], p_limit integer DEFAULT 500)
  RETURNS jsonb
@@ -112,6 +157,22 @@ END;
 $function$;
 COMMENT ON FUNCTION internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[], p_limit integer) IS 'Background job checkins.deliver: sends due pending check-ins through their channel (email and push outboxes) or marks them skipped with the reason; returns {sent, skipped}.';
 GRANT EXECUTE ON FUNCTION internal.deliver_due_checkins(p_now timestamp with time zone, p_configured text[], p_limit integer) TO postgres;
+
+-- internal.record_phone_checkin(p_id uuid, p_provider_id text, p_error text, p_at timestamp with time zone): names the table
+CREATE OR REPLACE FUNCTION internal.record_phone_checkin(p_id uuid, p_provider_id text, p_error text, p_at timestamp with time zone)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  UPDATE public.scheduled_checkins
+  SET status = CASE WHEN p_error IS NULL THEN 'sent' ELSE 'failed' END,
+      response = response || CASE WHEN p_error IS NULL
+        THEN jsonb_build_object('provider_id', p_provider_id)
+        ELSE jsonb_build_object('error', left(p_error, 500), 'failed_at', p_at) END
+  WHERE id = p_id AND status = 'sent';
+$function$;
+COMMENT ON FUNCTION internal.record_phone_checkin(p_id uuid, p_provider_id text, p_error text, p_at timestamp with time zone) IS 'Background job checkins.deliver-phone: records the provider''s answer for a claimed check-in.';
+GRANT EXECUTE ON FUNCTION internal.record_phone_checkin(p_id uuid, p_provider_id text, p_error text, p_at timestamp with time zone) TO postgres;
 
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()

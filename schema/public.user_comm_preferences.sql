@@ -20,7 +20,7 @@ COMMENT ON TABLE public.user_comm_preferences IS 'How and when the agent may con
 COMMENT ON COLUMN public.user_comm_preferences.id IS 'Primary key.';
 COMMENT ON COLUMN public.user_comm_preferences.user_id IS 'Owner (references auth.users, deleted with the user); one row per user.';
 COMMENT ON COLUMN public.user_comm_preferences.phone_number IS 'Phone number for calls and SMS.';
-COMMENT ON COLUMN public.user_comm_preferences.phone_verified IS 'Whether the phone number was verified.';
+COMMENT ON COLUMN public.user_comm_preferences.phone_verified IS 'Whether the phone number was verified; set by the server only, cleared when the number changes.';
 COMMENT ON COLUMN public.user_comm_preferences.preferred_channel IS 'Preferred channel: voice, sms, email, push or in_app.';
 COMMENT ON COLUMN public.user_comm_preferences.preferred_times IS 'Parts of the day the user may be contacted: {morning, afternoon, evening}.';
 COMMENT ON COLUMN public.user_comm_preferences.timezone IS 'IANA time zone name, validated against pg_timezone_names; defines the user''s local calendar day (habit_completions.completed_on).';
@@ -58,6 +58,7 @@ CREATE POLICY user_comm_preferences_update_own ON public.user_comm_preferences A
   WITH CHECK (user_id = (( SELECT auth.uid() AS uid)));
 
 -- Triggers
+CREATE TRIGGER guard_phone_verification BEFORE INSERT OR UPDATE ON public.user_comm_preferences FOR EACH ROW EXECUTE FUNCTION internal.guard_phone_verification();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.user_comm_preferences FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 CREATE TRIGGER validate_timezone BEFORE INSERT OR UPDATE OF timezone ON public.user_comm_preferences FOR EACH ROW EXECUTE FUNCTION internal.validate_timezone();
 
@@ -68,6 +69,51 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.user_comm_preferences TO service_role;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
+
+-- internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer): names the table
+CREATE OR REPLACE FUNCTION internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer DEFAULT 100)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_checkin record;
+  v_reason text;
+  v_claimed jsonb := '[]'::jsonb;
+BEGIN
+  FOR v_checkin IN
+    SELECT c.id, c.channel, c.checkin_type, c.content, p.phone_number, p.phone_verified, p.call_enabled, p.voice_enabled
+    FROM public.scheduled_checkins c
+    LEFT JOIN public.user_comm_preferences p ON p.user_id = c.user_id
+    WHERE c.status = 'pending' AND c.scheduled_for <= p_now AND c.channel IN ('sms', 'voice', 'call')
+    ORDER BY c.scheduled_for, c.id
+    LIMIT greatest(p_limit, 0)
+    FOR UPDATE OF c SKIP LOCKED
+  LOOP
+    v_reason := CASE
+      WHEN v_checkin.phone_number IS NULL OR btrim(v_checkin.phone_number) = '' THEN 'the user has no phone number'
+      WHEN NOT v_checkin.phone_verified THEN 'the user''s phone number is not verified'
+      WHEN v_checkin.channel = 'call' AND NOT v_checkin.call_enabled THEN 'the user has not allowed calls'
+      WHEN v_checkin.channel = 'voice' AND NOT v_checkin.voice_enabled THEN 'the user has not enabled voice'
+    END;
+    IF v_reason IS NOT NULL THEN
+      UPDATE public.scheduled_checkins
+      SET status = 'skipped', response = response || jsonb_build_object('skipped_reason', v_reason, 'skipped_at', p_now)
+      WHERE id = v_checkin.id;
+      CONTINUE;
+    END IF;
+    UPDATE public.scheduled_checkins
+    SET status = 'sent', response = response || jsonb_build_object('sent_at', p_now)
+    WHERE id = v_checkin.id;
+    v_claimed := v_claimed || jsonb_build_object(
+      'id', v_checkin.id, 'channel', v_checkin.channel, 'checkin_type', v_checkin.checkin_type,
+      'content', v_checkin.content, 'phone_number', v_checkin.phone_number);
+  END LOOP;
+  RETURN v_claimed;
+END;
+$function$;
+COMMENT ON FUNCTION internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer) IS 'Background job checkins.deliver-phone: claims due sms, voice and call check-ins for the provider, or skips them with the reason.';
+GRANT EXECUTE ON FUNCTION internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer) TO postgres;
 
 -- internal.enqueue_weekly_reviews(p_now timestamp with time zone): names the table
 CREATE OR REPLACE FUNCTION internal.enqueue_weekly_reviews(p_now timestamp with time zone)
@@ -99,6 +145,34 @@ END;
 $function$;
 COMMENT ON FUNCTION internal.enqueue_weekly_reviews(p_now timestamp with time zone) IS 'Background job weekly-reviews.schedule: enqueues the weekly-review job of each user whose review weekday and hour it is at p_now in their timezone.';
 GRANT EXECUTE ON FUNCTION internal.enqueue_weekly_reviews(p_now timestamp with time zone) TO postgres;
+
+-- internal.guard_phone_verification(): trigger function
+CREATE OR REPLACE FUNCTION internal.guard_phone_verification()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF current_user NOT IN ('authenticated', 'anon') THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.phone_verified THEN
+      RAISE EXCEPTION 'a phone number is verified by the server, not set by the client' USING ERRCODE = '42501';
+    END IF;
+  ELSIF NEW.phone_number IS DISTINCT FROM OLD.phone_number THEN
+    IF NEW.phone_verified AND NOT OLD.phone_verified THEN
+      RAISE EXCEPTION 'a phone number is verified by the server, not set by the client' USING ERRCODE = '42501';
+    END IF;
+    NEW.phone_verified := false;
+  ELSIF NEW.phone_verified AND NOT OLD.phone_verified THEN
+    RAISE EXCEPTION 'a phone number is verified by the server, not set by the client' USING ERRCODE = '42501';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+COMMENT ON FUNCTION internal.guard_phone_verification() IS 'Trigger: clients cannot verify a phone number themselves, and a changed number is unverified.';
+GRANT EXECUTE ON FUNCTION internal.guard_phone_verification() TO postgres;
 
 -- internal.habit_completion_day_rules(): names the table
 CREATE OR REPLACE FUNCTION internal.habit_completion_day_rules()

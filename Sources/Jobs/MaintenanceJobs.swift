@@ -27,7 +27,9 @@ public enum MaintenanceJobs {
     static let hour = Duration.seconds(3_600)
     static let day = Duration.seconds(86_400)
 
-    static let scheduled: [Scheduled] = [
+    /// The scheduled kinds; `phoneChannels` are the check-in channels a phone provider delivers
+    /// (`checkins.deliver` leaves them to its job instead of skipping them).
+    static func scheduled(phoneChannels: [String]) -> [Scheduled] { [
         Scheduled("leaderboards.refresh", every: hour, calling: "public.refresh_team_leaderboards()"),
         Scheduled("partner-invitations.expire", every: hour, calling: "public.expire_partner_invitations()"),
         Scheduled("habits.refresh-streaks", every: day, calling: "public.refresh_habit_streaks()"),
@@ -37,18 +39,19 @@ public enum MaintenanceJobs {
         Scheduled("weekly-reviews.schedule", every: hour) { job in
             SQLStatement("SELECT internal.enqueue_weekly_reviews($1::timestamptz)", [.text(job.runAt)])
         },
-        // Check-ins due by the minute the job is for; sms, voice and call have no provider yet.
+        // Check-ins due by the minute the job is for; sms, voice and call are skipped unless a
+        // phone provider delivers them.
         Scheduled("checkins.deliver", every: .seconds(60)) { job in
-            SQLStatement("SELECT internal.deliver_due_checkins($1::timestamptz)", [.text(job.runAt)])
+            SQLStatement("SELECT internal.deliver_due_checkins($1::timestamptz, $2)", [.text(job.runAt), .textArray(phoneChannels)])
         },
         // Succeeded jobs are kept a week.
         Scheduled("jobs.prune", every: day) { job in
             SQLStatement("SELECT internal.prune_jobs($1::timestamptz - interval '7 days')", [.text(job.runAt)])
         },
-    ]
+    ] }
 
-    public static func handlers(database: SQLRunner) -> [JobHandler] {
-        scheduled.map { work in
+    public static func handlers(database: SQLRunner, phoneChannels: [String] = []) -> [JobHandler] {
+        scheduled(phoneChannels: phoneChannels).map { work in
             JobHandler(kind: work.kind) { job in try await database.execute(work.statement(job)) }
         } + [
             // One user's week, as weekly-reviews.schedule enqueued it.
@@ -61,7 +64,7 @@ public enum MaintenanceJobs {
     }
 
     public static var schedule: [JobScheduler.Entry] {
-        scheduled.map { JobScheduler.Entry(kind: $0.kind, every: $0.every) }
+        scheduled(phoneChannels: []).map { JobScheduler.Entry(kind: $0.kind, every: $0.every) }
     }
 
     /// The payload of a weekly-review job.

@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+/// A loopback server that speaks the part of Twilio's REST API the server uses — form posts to
+/// `/2010-04-01/Accounts/{sid}/Messages.json` and `Calls.json` with Basic credentials — and
+/// keeps what it was sent. Wrong credentials answer 401, a `To` of `refusedNumber` 400, both
+/// with Twilio's JSON error shape.
+public final class TwilioTestServer: Sendable {
+    public static let refusedNumber = "+15550006666"
+
+    public struct Received: Sendable, Equatable {
+        public let resource: String
+        public let form: [String: String]
+    }
+
+    public let port: Int
+    let task: Task<Void, any Error>
+    let log: Log
+
+    final class Log: Sendable {
+        let items = Mutex<[Received]>([])
+    }
+
+    public init(accountSID: String, authToken: String) async throws {
+        let log = Log()
+        let expected = "Basic " + Data("\(accountSID):\(authToken)".utf8).base64EncodedString()
+        let router = Router()
+        router.post("2010-04-01/Accounts/:sid/:resource") { request, context -> Response in
+            guard request.headers[.authorization] == expected, context.parameters.get("sid") == accountSID else {
+                return Self.json(#"{"code":20003,"message":"Authenticate","status":401}"#, status: .unauthorized)
+            }
+            let resource = context.parameters.get("resource") ?? ""
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            var form: [String: String] = [:]
+            for pair in String(buffer: body).split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+                form[parts[0]] = parts.count > 1 ? parts[1] : ""
+            }
+            log.items.withLock { $0.append(Received(resource: resource, form: form)) }
+            if form["To"] == Self.refusedNumber {
+                return Self.json(#"{"code":21211,"message":"The 'To' number is not a valid phone number.","status":400}"#, status: .badRequest)
+            }
+            let prefix = resource == "Calls.json" ? "CA" : "SM"
+            return Self.json(#"{"sid":"\#(prefix)\#(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())","status":"queued"}"#, status: .created)
+        }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "twilio-test-server")
+        logger.logLevel = .error
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var port = 0
+        for await value in ports { port = value; break }
+        self.port = port
+        self.log = log
+    }
+
+    /// What arrived so far, in order.
+    public var requests: [Received] { log.items.withLock { $0 } }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public func stop() { task.cancel() }
+
+    static func json(_ text: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
