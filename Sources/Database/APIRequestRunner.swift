@@ -16,15 +16,19 @@ import PostgresNIO
 /// connections carry `search_path` and `statement_timeout` from their start-up parameters.
 public struct APIRequestRunner: Sendable {
     let client: PostgresClient
+    let leases: ConnectionLeases
     let logger: Logger
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
+        self.leases = ConnectionLeases(size: 0)
         self.logger = logger
     }
 
     public init(pool: DatabasePool, logger: Logger) {
-        self.init(client: pool.client, logger: logger)
+        self.client = pool.client
+        self.leases = pool.leases
+        self.logger = logger
     }
 
     /// The session settings of every API connection, as start-up parameters.
@@ -44,17 +48,19 @@ public struct APIRequestRunner: Sendable {
                 role: role, claims: claims, user: user, session: session, readOnly: readOnly, statement: direct.sql,
                 parameters: direct.parameters)
             let row = try await DatabaseError.raised(in: role) { () -> [String?] in
-                var first: [String?] = []
-                for try await row in try await client.execute(call, logger: logger) where first.isEmpty {
-                    first = row
+                try await leases.withConnection(client) { connection in
+                    var first: [String?] = []
+                    for try await row in try await connection.execute(call, logger: logger) where first.isEmpty {
+                        first = row
+                    }
+                    return first
                 }
-                return first
             }
             try check(row)
             return row
         }
         return try await DatabaseError.raised(in: role) {
-            try await client.withConnection { connection in
+            try await leases.withConnection(client) { connection in
                 try await inTransaction(
                     connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
                 ) {
@@ -81,7 +87,7 @@ public struct APIRequestRunner: Sendable {
         _ body: (SQLTransaction) async throws -> T
     ) async throws -> T {
         try await DatabaseError.raised(in: role) {
-            try await client.withConnection { connection in
+            try await leases.withConnection(client) { connection in
                 try await inTransaction(
                     connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
                 ) {

@@ -9,6 +9,8 @@ import ServiceLifecycle
 /// `NotificationListener`, `Migrator`, `AuthenticatorLogin`.
 public struct DatabasePool: Service {
     let client: PostgresClient
+    /// The pool's connections in use and waited for right now (`/metrics`).
+    public let leases: ConnectionLeases
 
     /// - Parameters:
     ///   - maximumConnections: the pool's size (PostgresNIO's default when nil).
@@ -24,6 +26,7 @@ public struct DatabasePool: Service {
         var configuration = try endpoint.clientConfiguration(maximumConnections: maximumConnections, sessionSettings: sessionSettings)
         configuration.options.minimumConnections = min(max(0, keptOpen), configuration.options.maximumConnections)
         configuration.options.keepAliveBehavior = nil
+        leases = ConnectionLeases(size: configuration.options.maximumConnections)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 

@@ -6,36 +6,46 @@ import PostgresNIO
 /// come back as JSON text built by PostgreSQL, failures as `DatabaseError`.
 public struct SQLRunner: Sendable {
     let client: PostgresClient
+    let leases: ConnectionLeases
     let logger: Logger
 
     public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
+        self.init(client: client, leases: ConnectionLeases(size: 0), logger: logger)
     }
 
     public init(pool: DatabasePool, logger: Logger) {
-        self.init(client: pool.client, logger: logger)
+        self.init(client: pool.client, leases: pool.leases, logger: logger)
+    }
+
+    init(client: PostgresClient, leases: ConnectionLeases, logger: Logger) {
+        self.client = client
+        self.leases = leases
+        self.logger = logger
     }
 
     /// The first column of the first row, as text (statements select one `::text` JSON value);
     /// nil when there is no row.
     public func text(_ statement: SQLStatement) async throws -> String? {
         try await DatabaseError.translating {
-            try await SQLTransaction.firstText(try await client.query(statement.postgresQuery, logger: logger))
+            try await leases.withConnection(client) { connection in
+                try await SQLTransaction.firstText(try await connection.query(statement.postgresQuery, logger: logger))
+            }
         }
     }
 
     /// Runs a statement for its effect.
     public func execute(_ statement: SQLStatement) async throws {
         try await DatabaseError.translating {
-            try await client.execute(statement.postgresQuery, logger: logger)
+            try await leases.withConnection(client) { connection in
+                try await connection.execute(statement.postgresQuery, logger: logger)
+            }
         }
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     public func transaction<T: Sendable>(_ body: (SQLTransaction) async throws -> T) async throws -> T {
         try await DatabaseError.translating {
-            try await client.withConnection { connection in
+            try await leases.withConnection(client) { connection in
                 let transaction = SQLTransaction(connection: connection, logger: logger)
                 try await transaction.execute(SQLStatement("BEGIN"))
                 do {

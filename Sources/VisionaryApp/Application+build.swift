@@ -109,7 +109,8 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     router.add(middleware: CORSMiddleware())
     MetricsRoutes(
         registry: parts.metrics, token: parts.config.metricsToken,
-        queue: JobQueue(database: SQLRunner(pool: parts.ownerDatabase, logger: logger)), logger: logger
+        queue: JobQueue(database: SQLRunner(pool: parts.ownerDatabase, logger: logger)),
+        pools: [("owner", parts.ownerDatabase), ("api", parts.apiDatabase)], logger: logger
     ).register(on: router)
     HealthRoutes(database: parts.ownerDatabase, migrations: parts.migrations, schemaCache: parts.schemaCache, logger: logger)
         .register(on: router)

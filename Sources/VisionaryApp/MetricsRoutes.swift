@@ -12,13 +12,16 @@ import Prometheus
 /// template, method and status with their durations (`RequestMetricsMiddleware`), jobs by
 /// kind and outcome, Auth's sign-ins and rate-limit refusals, Storage's bytes in and out — and,
 /// read at each scrape, the job queue's depth by state, the age of its oldest due job, and
-/// whether the database answered. `ops/alerts.yml` holds alerting rules over them.
+/// whether the database answered; each pool's size, connections in use and statements waiting
+/// for one. `ops/alerts.yml` holds alerting rules over them.
 /// Answered to loopback callers, and to any caller bearing `VISIONARY_METRICS_TOKEN`; 403 to
 /// others.
 struct MetricsRoutes {
     let registry: PrometheusCollectorRegistry
     let token: String?
     let queue: JobQueue
+    /// The pools whose connections in use and waited for are reported, by name.
+    let pools: [(name: String, pool: DatabasePool)]
     let logger: Logger
 
     func register(on router: Router<AppRequestContext>) {
@@ -30,9 +33,19 @@ struct MetricsRoutes {
             return .json(#"{"message":"metrics are served to loopback callers and to the bearer of the metrics token"}"#, status: .forbidden)
         }
         await readQueue()
+        readPools()
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+
+    /// Each pool's size and its connections in use and waited for right now.
+    func readPools() {
+        for (name, pool) in pools {
+            registry.makeGauge(name: "visionary_db_pool_connections", labels: [("pool", name), ("state", "in_use")]).set(to: Double(pool.leases.inUse))
+            registry.makeGauge(name: "visionary_db_pool_connections", labels: [("pool", name), ("state", "waiting")]).set(to: Double(pool.leases.waiting))
+            registry.makeGauge(name: "visionary_db_pool_size", labels: [("pool", name)]).set(to: Double(pool.leases.size))
+        }
     }
 
     /// The queue's depth by state and the age of its oldest due job, as gauges (left as they

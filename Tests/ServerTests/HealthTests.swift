@@ -131,6 +131,11 @@ struct MetricsTests {
                 let text = String(buffer: response.body)
                 #expect(text.contains(#"visionary_jobs_queue_depth{state="queued"} 0.0"#), "\(text)")
                 #expect(text.contains("# TYPE visionary_jobs_oldest_due_age_seconds gauge"))
+                #expect(text.contains(#"visionary_db_pool_size{pool="api"} 6.0"#), "the test server's pools have 6 connections")
+                #expect(text.contains(#"visionary_db_pool_connections{pool="api",state="waiting"} 0.0"#))
+                // The scrape itself holds an owner connection while it reads the queue, and
+                // the schema listener holds one for good: both were in use, none is now.
+                #expect(text.contains(#"visionary_db_pool_connections{pool="owner",state="in_use"} "#))
             }
         }
     }
