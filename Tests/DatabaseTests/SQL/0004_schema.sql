@@ -117,9 +117,10 @@ SELECT tests.assert(EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = 'public'
                     format('index on %s %s', i.t, i.def))
   FROM (VALUES ('profiles', 'UNIQUE INDEX%(stripe_customer_id) WHERE (stripe_customer_id IS NOT NULL)'),
                ('credit_ledger', '(user_id, created_at DESC)'),
-               ('vision_boards', '(user_id) WHERE (deleted_at IS NULL)'),
-               ('reference_images', '(user_id) WHERE (deleted_at IS NULL)'),
-               ('documents', '(user_id) WHERE (deleted_at IS NULL)'),
+               -- Full, not the spec's live-rows partial ones: a user's deletion cascades through them (0048).
+               ('vision_boards', 'btree (user_id)'),
+               ('reference_images', 'btree (user_id)'),
+               ('documents', 'btree (user_id)'),
                ('action_tasks', '(user_id, created_at)'),
                ('poster_orders', '(user_id, created_at DESC)'),
                ('poster_orders', '(status)'),
