@@ -134,18 +134,6 @@ struct LiveDatabaseTests {
     static func visionary(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("visionary")
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("visionary-doctor-\(UUID().uuidString).out")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        let output = try FileHandle(forWritingTo: outputFile)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments + ["--log-level", "error"]
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        try output.close()
-        return (process.terminationStatus, (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "")
+        return try await Program.run(executable.path, arguments + ["--log-level", "error"])
     }
 }

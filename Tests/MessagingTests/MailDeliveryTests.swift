@@ -109,7 +109,7 @@ struct MailDeliveryTests {
 
     @Test("STARTTLS when the relay offers it: the credentials and the message go encrypted to a relay trusted by its CA file")
     func startTLS() async throws {
-        let certificate = try SMTPTestServer.makeCertificate()
+        let certificate = try await SMTPTestServer.makeCertificate()
         let server = try await SMTPTestServer(credentials: ("mailer", "tls-password"), certificate: certificate)
         defer { server.stop() }
         try await Self.withRunner { database in

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The alerting rules of `ops/alerts.yml`, checked and unit-tested with promtool.
 ///
@@ -26,22 +27,12 @@ struct AlertRulesTests {
         return names
     }
 
-    static func promtool(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// promtool's exit status and output; `file`'s folder is the working directory.
+    static func promtool(_ command: [String], file: String) async throws -> (status: Int32, output: String) {
         guard let path = ProcessInfo.processInfo.environment["VISIONARY_PROMTOOL"], !path.isEmpty else {
             throw PromtoolMissing()
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: arguments.last.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? folder)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        // Polled, not waitUntilExit (which spins off the main thread on Linux).
-        while process.isRunning { usleep(10_000) }
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        return try await Program.run(path, command + [file], in: URL(fileURLWithPath: file).deletingLastPathComponent())
     }
 
     struct PromtoolMissing: Error, CustomStringConvertible {
@@ -51,22 +42,22 @@ struct AlertRulesTests {
     }
 
     @Test("promtool accepts the rules, and their unit tests pass: each alert fires on its signal and not on a healthy series")
-    func checked() throws {
-        let check = try Self.promtool(["check", "rules", Self.rulesFile])
+    func checked() async throws {
+        let check = try await Self.promtool(["check", "rules"], file: Self.rulesFile)
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("SUCCESS: 6 rules found"), "\(check.output)")
-        let test = try Self.promtool(["test", "rules", Self.folder + "/alerts-test.yml"])
+        let test = try await Self.promtool(["test", "rules"], file: Self.folder + "/alerts-test.yml")
         #expect(test.status == 0, "\(test.output)")
     }
 
     @Test("promtool refuses a broken copy of the rules, so the check above can fail")
-    func brokenRulesRefused() throws {
+    func brokenRulesRefused() async throws {
         let rules = try String(contentsOfFile: Self.rulesFile, encoding: .utf8)
         let copy = NSTemporaryDirectory() + "visionary-alerts-\(UUID().uuidString).yml"
         try rules.replacingOccurrences(of: "visionary_jobs_oldest_due_age_seconds > 600", with: "visionary_jobs_oldest_due_age_seconds >")
             .write(toFile: copy, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: copy) }
-        let check = try Self.promtool(["check", "rules", copy])
+        let check = try await Self.promtool(["check", "rules"], file: copy)
         #expect(check.status != 0)
     }
 

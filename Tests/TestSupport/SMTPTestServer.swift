@@ -83,22 +83,15 @@ public final class SMTPTestServer: @unchecked Sendable {
 
     /// A self-signed certificate for `localhost` and 127.0.0.1 made by `openssl`, in a new
     /// folder: the files of the certificate (also the trust root to give the client) and its key.
-    public static func makeCertificate() throws -> (cert: String, key: String) {
+    public static func makeCertificate() async throws -> (cert: String, key: String) {
         let folder = NSTemporaryDirectory() + "visionary-smtp-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = [
+        let openssl = try await Program.run("/usr/bin/env", [
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem",
-        ]
-        openssl.standardOutput = FileHandle.nullDevice
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        // Polled, not waitUntilExit (which spins off the main thread on Linux).
-        while openssl.isRunning { usleep(20_000) }
-        guard openssl.terminationStatus == 0 else { throw S3TestServer.Unavailable(description: "openssl could not make a test certificate") }
+        ])
+        guard openssl.status == 0 else { throw S3TestServer.Unavailable(description: "openssl could not make a test certificate") }
         return (folder + "/cert.pem", folder + "/key.pem")
     }
 }

@@ -36,10 +36,10 @@ struct SwiftTypesTests {
         try rows.write(to: folder.appendingPathComponent("rows.json"), atomically: true, encoding: .utf8)
         try Self.main.write(to: folder.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
 
-        let build = try await TypeScriptTypesTests.run(
+        let build = try await Program.run(
             "/usr/bin/env", ["swiftc", "-Onone", "Database.swift", "main.swift", "-o", "decode"], in: folder)
         #expect(build.status == 0, "swiftc:\n\(build.output)")
-        let decoded = try await TypeScriptTypesTests.run(folder.appendingPathComponent("decode").path, ["rows.json"], in: folder)
+        let decoded = try await Program.run(folder.appendingPathComponent("decode").path, ["rows.json"], in: folder)
         #expect(decoded.status == 0, "\(decoded.output)")
         let counts = try JSONSerialization.jsonObject(with: Data(rows.utf8)) as? [String: [Any]] ?? [:]
         let expected = "products \(counts["products"]?.count ?? -1), themes \(counts["themes"]?.count ?? -1)"
@@ -49,7 +49,7 @@ struct SwiftTypesTests {
         // A value the CHECK does not list does not compile.
         try (Self.main + "\nlet yearly: TeamLeaderboard.PeriodType = .yearly\n")
             .write(to: folder.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
-        let refused = try await TypeScriptTypesTests.run("/usr/bin/env", ["swiftc", "-typecheck", "Database.swift", "main.swift"], in: folder)
+        let refused = try await Program.run("/usr/bin/env", ["swiftc", "-typecheck", "Database.swift", "main.swift"], in: folder)
         #expect(refused.status != 0)
         #expect(refused.output.contains("yearly"), "\(refused.output)")
     }

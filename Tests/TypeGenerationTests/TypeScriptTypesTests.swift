@@ -55,14 +55,14 @@ struct TypeScriptTypesTests {
         try types.write(to: folder.appendingPathComponent("database.ts"), atomically: true, encoding: .utf8)
         try Self.client.write(to: folder.appendingPathComponent("client.ts"), atomically: true, encoding: .utf8)
 
-        let run = try await Self.run("/usr/bin/env", ["node", tsc, "--strict", "--noEmit", "--target", "es2020", "client.ts"], in: folder)
+        let run = try await Program.run("/usr/bin/env", ["node", tsc, "--strict", "--noEmit", "--target", "es2020", "client.ts"], in: folder)
         #expect(run.status == 0, "tsc --strict:\n\(run.output)")
         #expect(!run.output.contains("error"), "\(run.output)")
 
         // The same client with one expected error removed must fail: the check has teeth.
         let loose = Self.client.replacingOccurrences(of: "// @ts-expect-error a status the CHECK does not list\n", with: "")
         try loose.write(to: folder.appendingPathComponent("client.ts"), atomically: true, encoding: .utf8)
-        let refused = try await Self.run("/usr/bin/env", ["node", tsc, "--strict", "--noEmit", "--target", "es2020", "client.ts"], in: folder)
+        let refused = try await Program.run("/usr/bin/env", ["node", tsc, "--strict", "--noEmit", "--target", "es2020", "client.ts"], in: folder)
         #expect(refused.status != 0)
         #expect(refused.output.contains(#""yearly""#), "\(refused.output)")
     }
@@ -100,22 +100,4 @@ struct TypeScriptTypesTests {
 
         export const used = [period, rank, name, yearly, order, shipped, incomplete, unknown, goal, connection, invitation, credits, noArgs]
         """
-
-    /// Runs a program in `folder`, off the cooperative pool, with its output and status.
-    static func run(_ program: String, _ arguments: [String], in folder: URL) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        return try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { process in
-                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                continuation.resume(returning: (process.terminationStatus, output))
-            }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-    }
 }
