@@ -23,6 +23,26 @@ extension String {
 }
 
 extension String {
+    /// The string safe as HTML or XML text and inside a double- or single-quoted attribute:
+    /// `&` `<` `>` `"` `'` as character references, everything else verbatim.
+    public var markupEscaped: String {
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for character in self {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
+
+extension String {
     /// The string between two `quote` characters, each `quote` inside doubled: SQL identifiers
     /// (`"`), SQL string literals (`'`) and CSV fields (`"`). `quote` must be ASCII.
     public func enclosed(in quote: Unicode.Scalar) -> String {

@@ -37,14 +37,14 @@ public enum MailTemplates {
             var text = paragraphs
             if let code { text.append(code) }
             if let action { text.append("\(action.label): \(action.url)") }
-            var html = paragraphs.map { "<p>\(MailTemplates.escaped($0))</p>" }
-            if let code { html.append("<p style=\"font-size:24px;letter-spacing:4px\"><strong>\(MailTemplates.escaped(code))</strong></p>") }
+            var html = paragraphs.map { "<p>\($0.markupEscaped)</p>" }
+            if let code { html.append("<p style=\"font-size:24px;letter-spacing:4px\"><strong>\(code.markupEscaped)</strong></p>") }
             if let action {
-                html.append("<p><a href=\"\(MailTemplates.escaped(action.url))\">\(MailTemplates.escaped(action.label))</a></p>")
+                html.append("<p><a href=\"\(action.url.markupEscaped)\">\(action.label.markupEscaped)</a></p>")
             }
             let body = """
                 <!doctype html>
-                <html><head><meta charset="utf-8"><title>\(MailTemplates.escaped(subject))</title></head>
+                <html><head><meta charset="utf-8"><title>\(subject.markupEscaped)</title></head>
                 <body style="font-family:sans-serif;line-height:1.5">
                 \(html.joined(separator: "\n"))
                 <p style="color:#777;font-size:12px">Visionary</p>
@@ -165,23 +165,6 @@ public enum MailTemplates {
             guard let timestamp, timestamp.count >= 10 else { return "" }
             return " until \(timestamp.prefix(10))"
         }
-    }
-
-    /// Text safe inside HTML elements and double-quoted attributes.
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }
 

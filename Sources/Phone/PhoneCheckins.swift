@@ -11,6 +11,8 @@ import Jobs
 public struct PhoneCheckins: Sendable {
     public static let kind = "checkins.deliver-phone"
     public static let every = Duration.seconds(60)
+    /// The check-in channels it delivers (`checkins.deliver` leaves them to it).
+    public static let channels = ["sms", "voice", "call"]
 
     let database: SQLRunner
     let twilio: TwilioClient

@@ -41,18 +41,7 @@ public struct TwilioClient: Sendable {
 
     /// `<Response><Say>…</Say></Response>`, the text XML-escaped.
     public static func twiml(saying text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            default: escaped.append(character)
-            }
-        }
-        return #"<?xml version="1.0" encoding="UTF-8"?><Response><Say>\#(escaped)</Say></Response>"#
+        #"<?xml version="1.0" encoding="UTF-8"?><Response><Say>\#(text.markupEscaped)</Say></Response>"#
     }
 
     func post(_ resource: String, _ fields: KeyValuePairs<String, String>) async throws -> Accepted {
@@ -64,7 +53,8 @@ public struct TwilioClient: Sendable {
         let credentials = Data("\(account.accountSID):\(account.authToken)".utf8).base64EncodedString()
         request.headers.add(name: "Authorization", value: "Basic \(credentials)")
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        let form = fields.map { "\(Self.formEncoded($0.key))=\(Self.formEncoded($0.value))" }.joined(separator: "&")
+        // Form encoding as RFC 3986 percent-encoding: every form decoder reads `%20` as a space.
+        let form = fields.map { "\($0.key.percentEncoded(keepingSlash: false))=\($0.value.percentEncoded(keepingSlash: false))" }.joined(separator: "&")
         request.body = .bytes(ByteBuffer(string: form))
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 256 * 1024)
@@ -77,20 +67,5 @@ public struct TwilioClient: Sendable {
 
     struct TwilioError: Decodable {
         let message: String?
-    }
-
-    /// `application/x-www-form-urlencoded`: unreserved characters as they are, the rest as `%XX`.
-    static func formEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(Character(Unicode.Scalar(byte)))
-            default:
-                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
-            }
-        }
-        return out
     }
 }

@@ -27,7 +27,7 @@ struct BackgroundWork: Service {
     }
 
     static func handlers(database: SQLRunner, config: AppConfig) -> [JobHandler] {
-        var handlers = MaintenanceJobs.handlers(database: database, phoneChannels: config.messaging.twilio == nil ? [] : ["sms", "voice", "call"])
+        var handlers = MaintenanceJobs.handlers(database: database, phoneChannels: config.messaging.twilio == nil ? [] : PhoneCheckins.channels)
         if let twilio = config.messaging.twilio {
             handlers.append(PhoneCheckins(database: database, twilio: TwilioClient(account: twilio)).handler)
         }
