@@ -89,15 +89,17 @@ public struct DoctorReport: Sendable, Equatable {
     public func count(_ severity: Severity) -> Int { findings.count(severity) }
 
     public init(facts: DatabaseFacts, bundledMigrations: [BundledMigration], schemas: [ServedSchema] = ServedSchema.served) {
-        let findings = IssueFinder(facts: facts, schemas: schemas, bundledMigrations: bundledMigrations).findings()
+        let finder = IssueFinder(facts: facts, schemas: schemas, bundledMigrations: bundledMigrations)
+        let findings = finder.findings()
         database = facts.database
         serverVersion = facts.serverVersion
         capturedAt = facts.capturedAt
         statsResetAt = facts.statsResetAt
         self.findings = findings
-        migrations = MigrationStatus(applied: facts.appliedMigrations, bundled: bundledMigrations)
-        scorecard = Scorecard(facts: facts, schemas: schemas, findings: findings)
-        indexAnalysis = IndexAnalysis(indexes: facts.indexes, foreignKeys: facts.foreignKeys)
+        migrations = finder.migrations
+        let indexAnalysis = IndexAnalysis(indexes: facts.indexes, foreignKeys: facts.foreignKeys)
+        self.indexAnalysis = indexAnalysis
+        scorecard = Scorecard(facts: facts, schemas: schemas, findings: findings, indexes: indexAnalysis)
 
         let schemaNames = schemas.map(\.name) + Set(facts.tables.map(\.schema)).subtracting(schemas.map(\.name)).sorted()
         self.schemas = schemaNames.map { name in

@@ -13,7 +13,7 @@ public enum IndexCategory: String, Sendable, CaseIterable {
     public static func of(_ index: DatabaseFacts.Index, foreignKeys: [DatabaseFacts.ForeignKey]) -> IndexCategory {
         if index.isPrimary { return .primaryKey }
         if index.isUnique { return .unique }
-        if ["hnsw", "ivfflat"].contains(index.method) { return .vector }
+        if index.isVector { return .vector }
         if ["gin", "gist"].contains(index.method) { return .textSearch }
         let servesKey = foreignKeys.contains { key in
             key.schema == index.schema && key.table == index.table
@@ -59,7 +59,7 @@ public struct IndexAnalysis: Sendable, Equatable {
                 category: category, count: members.count, unscanned: members.filter { $0.scans == 0 }.count,
                 indexes: members.map(\.qualifiedName).sorted())
         }
-        vectorIndexes = indexes.filter { ["hnsw", "ivfflat"].contains($0.method) }.map { index in
+        vectorIndexes = indexes.filter(\.isVector).map { index in
             let defaults = index.method == "hnsw" ? "m=16, ef_construction=64" : "lists=100"
             return VectorIndex(
                 name: index.qualifiedName, table: index.qualifiedTable, method: index.method,
@@ -67,4 +67,9 @@ public struct IndexAnalysis: Sendable, Equatable {
                 parameters: index.options.isEmpty ? "defaults (\(defaults))" : index.options.joined(separator: ", "))
         }
     }
+}
+
+extension DatabaseFacts.Index {
+    /// Whether it is a vector similarity index (pgvector's HNSW or IVFFlat).
+    var isVector: Bool { method == "hnsw" || method == "ivfflat" }
 }

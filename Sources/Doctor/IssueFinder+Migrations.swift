@@ -1,7 +1,7 @@
 /// Rules on the migration history: what the server bundles against what the database recorded.
 extension IssueFinder {
     func migrationFindings() -> [Finding] {
-        let status = MigrationStatus(applied: facts.appliedMigrations, bundled: bundledMigrations)
+        let status = migrations
         var findings: [Finding] = []
         for version in status.changed {
             findings.append(Finding(

@@ -4,12 +4,13 @@
 public struct IssueFinder: Sendable {
     public let facts: DatabaseFacts
     public let schemas: [ServedSchema]
-    public let bundledMigrations: [BundledMigration]
+    /// The bundled migrations against those the database recorded, compared once.
+    public let migrations: MigrationStatus
 
     public init(facts: DatabaseFacts, schemas: [ServedSchema] = ServedSchema.served, bundledMigrations: [BundledMigration]) {
         self.facts = facts
         self.schemas = schemas
-        self.bundledMigrations = bundledMigrations
+        migrations = MigrationStatus(applied: facts.appliedMigrations, bundled: bundledMigrations)
     }
 
     /// Every finding, most severe first.

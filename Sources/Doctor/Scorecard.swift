@@ -34,7 +34,8 @@ public struct Scorecard: Sendable, Equatable {
         }
     }
 
-    public init(facts: DatabaseFacts, schemas: [ServedSchema], findings: [Finding]) {
+    /// - Parameter indexes: the indexes by category (their vector indexes are graded here).
+    public init(facts: DatabaseFacts, schemas: [ServedSchema], findings: [Finding], indexes: IndexAnalysis) {
         let exposedTables = facts.tables.filter { schemas.isExposed($0.schema) }
         let reachable = facts.tables.filter { schemas.isExposed($0.schema) || $0.isGrantedToClients }
         var practices: [Practice] = []
@@ -91,12 +92,11 @@ public struct Scorecard: Sendable, Equatable {
         let vectorColumns = facts.tables.flatMap { table in
             table.columns.filter { $0.baseType == "vector" || $0.baseType == "halfvec" }.map { (table, $0) }
         }
-        let vectorIndexes = IndexAnalysis(indexes: facts.indexes, foreignKeys: []).vectorIndexes
         add("Vector indexes", "Every vector column has an HNSW or IVFFlat index (type and parameters shown).",
             vectorColumns.map { table, column in
-                facts.indexes.contains { $0.schema == table.schema && $0.table == table.name && ["hnsw", "ivfflat"].contains($0.method) && $0.keyColumns.contains(column.name) }
+                facts.indexes.contains { $0.schema == table.schema && $0.table == table.name && $0.isVector && $0.keyColumns.contains(column.name) }
             },
-            vectorIndexes.map { "\($0.name): \($0.method) \($0.operatorClass), \($0.parameters)" }.joined(separator: "; "))
+            indexes.vectorIndexes.map { "\($0.name): \($0.method) \($0.operatorClass), \($0.parameters)" }.joined(separator: "; "))
         let definers = facts.functions.filter(\.isSecurityDefiner)
         add("Definer search_path", "Every SECURITY DEFINER function sets its search_path.", definers.map(\.fixesSearchPath), failing(.definerSearchPath))
         add("No EXECUTE for PUBLIC", "No function is executable by PUBLIC.", facts.functions.map { !$0.publicExecute }, failing(.publicExecute))

@@ -60,7 +60,7 @@ struct RuleTests {
     @Test("a table that follows every rule yields no finding, and every practice grades A")
     func cleanTable() {
         #expect(Self.findings(Self.clean) == [])
-        let card = Scorecard(facts: Self.clean, schemas: ServedSchema.served, findings: [])
+        let card = Scorecard(facts: Self.clean, schemas: ServedSchema.served, findings: [], indexes: IndexAnalysis(indexes: Self.clean.indexes, foreignKeys: Self.clean.foreignKeys))
         #expect(card.practices.filter { $0.percent != nil }.allSatisfy { $0.grade == "A" }, "\(card.practices.map { ($0.name, $0.grade) })")
         #expect(card.overallGrade == "A")
     }
@@ -107,7 +107,7 @@ struct RuleTests {
         #expect(found.map(\.rule) == [.grantWithoutPolicy])
         #expect(found.first?.severity == .info)
         #expect(found.first?.detail == "anon holds INSERT, no INSERT policy admits anon")
-        let practice = Scorecard(facts: facts, schemas: ServedSchema.served, findings: found).practices.first { $0.name == "Policies per operation" }
+        let practice = Scorecard(facts: facts, schemas: ServedSchema.served, findings: found, indexes: IndexAnalysis(indexes: facts.indexes, foreignKeys: facts.foreignKeys)).practices.first { $0.name == "Policies per operation" }
         #expect(practice?.passed == 4 && practice?.applicable == 5 && practice?.grade == "C")
         #expect(practice?.detail == "no policy: public.notes anon INSERT")
     }
@@ -347,7 +347,7 @@ struct RuleTests {
         let facts = Self.facts(
             tables: [Self.goodTable(), open], policies: Self.ownPolicies("notes") + Self.ownPolicies("open"),
             keys: [Self.userKey("notes"), Self.userKey("open")], indexes: Self.indexes("notes") + Self.indexes("open"))
-        let card = Scorecard(facts: facts, schemas: ServedSchema.served, findings: Self.findings(facts))
+        let card = Scorecard(facts: facts, schemas: ServedSchema.served, findings: Self.findings(facts), indexes: IndexAnalysis(indexes: facts.indexes, foreignKeys: facts.foreignKeys))
         let rls = card.practices.first { $0.name == "Row-level security" }
         #expect(rls?.passed == 1 && rls?.applicable == 2 && rls?.grade == "D")
         #expect(rls?.detail == "failing: public.open")
