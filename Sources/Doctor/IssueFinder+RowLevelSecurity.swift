@@ -31,9 +31,7 @@ extension IssueFinder {
         }
         for policy in facts.policies {
             let location = "\(policy.qualifiedTable) (policy \(policy.name))"
-            if policy.isWrite, policy.roles != [ServedSchema.serviceRole],
-                let clause = [("USING", policy.using), ("WITH CHECK", policy.withCheck)].first(where: { $0.1 == "true" })?.0
-            {
+            if let clause = policy.alwaysTrueClause {
                 findings.append(Finding(
                     rule: .alwaysTrueWritePolicy, schema: policy.schema, location: location,
                     detail: "\(policy.command) for \(policy.roles.joined(separator: ", ")) with \(clause) (true)"))
@@ -76,4 +74,11 @@ extension DatabaseFacts.Policy {
 
     /// INSERT, UPDATE, DELETE or ALL.
     public var isWrite: Bool { command != "SELECT" }
+
+    /// For a write policy of a client role, the clause that is `(true)` (`USING` or `WITH
+    /// CHECK`): it admits every row. Nil otherwise.
+    public var alwaysTrueClause: String? {
+        guard isWrite, roles != [ServedSchema.serviceRole] else { return nil }
+        return [("USING", using), ("WITH CHECK", withCheck)].first { $0.1 == "true" }?.0
+    }
 }

@@ -63,9 +63,8 @@ public struct Scorecard: Sendable, Equatable {
         add("Policies per operation", "Every operation granted to a client role on an RLS table has a policy for that role and operation.",
             grantedOperations.map(\.admitted), refused.isEmpty ? "" : "no policy: " + refused.joined(separator: ", "))
         let writePolicies = facts.policies.filter { $0.isWrite && $0.roles != [ServedSchema.serviceRole] }
-        let alwaysTrue = Set(findings.filter { $0.rule == .alwaysTrueWritePolicy }.map(\.location))
         add("Restricted write policies", "No write policy for a client role is USING (true) or WITH CHECK (true).",
-            writePolicies.map { !alwaysTrue.contains("\($0.qualifiedTable) (policy \($0.name))") }, failing(.alwaysTrueWritePolicy))
+            writePolicies.map { $0.alwaysTrueClause == nil }, failing(.alwaysTrueWritePolicy))
         add("Primary keys", "Every table has a primary key.", facts.tables.map { !$0.primaryKey.isEmpty }, failing(.missingPrimaryKey))
         add("Indexed foreign keys", "Every foreign key has an index leading with its columns.",
             facts.foreignKeys.map { ForeignKeyCoverage.coveringIndex(of: $0, among: facts.indexes) != nil }, failing(.unindexedForeignKey))
