@@ -61,13 +61,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Background work: the job queue's operations and the worker that runs them.
-        // Phone: Twilio texts and calls, and the phone check-ins job.
+        // Phone: Twilio texts and calls, phone verification, and the phone check-ins job.
         .target(
             name: "Phone",
             dependencies: [
                 "AppConfig", "Core", "Database", "Jobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,6 +85,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Background work: the job queue's operations and the worker that runs them.
         .target(
             name: "Jobs",
             dependencies: [
@@ -163,7 +164,7 @@ let package = Package(
         // The app's domain operations as functions: thin handlers over the SQL of the migrations.
         .target(
             name: "DomainFunctions",
-            dependencies: ["Core", "Database", "FunctionsAPI", "Tokens"],
+            dependencies: ["Core", "Database", "FunctionsAPI", "Phone", "Tokens"],
             swiftSettings: swiftSettings
         ),
         // Object bytes behind one protocol: local files (temp file, fsync, rename) or S3 (SigV4).
@@ -328,7 +329,7 @@ let package = Package(
         .testTarget(
             name: "FunctionsTests",
             dependencies: [
-                "Core", "Database", "FunctionsAPI", "TestSupport", "Tokens", "VisionaryApp",
+                "AppConfig", "Core", "Database", "FunctionsAPI", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

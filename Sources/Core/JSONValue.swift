@@ -1,3 +1,5 @@
+import Foundation
+
 /// Any JSON value, for the parts of requests and tokens whose shape is the user's (metadata).
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
@@ -49,5 +51,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     public subscript(key: String) -> JSONValue? {
         objectValue?[key]
+    }
+
+    /// The value as compact JSON text with sorted keys (for a `jsonb` parameter).
+    public var jsonText: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 }

@@ -10,12 +10,15 @@ enum Access: Sendable {
     case user
     /// The service_role key (server-side callers: webhooks, jobs).
     case serviceRole
+    /// A signed-in user acting for themselves, or the server naming the user it acts for.
+    case userOrServer
 
     var label: String? {
         switch self {
         case .anyone: "anyone with a valid key"
         case .user: nil
         case .serviceRole: "service_role only"
+        case .userOrServer: "a signed-in user, or service_role naming userId"
         }
     }
 }
@@ -75,6 +78,10 @@ struct ActionFunction: EdgeFunction {
         case .serviceRole:
             guard request.caller.role == "service_role" else {
                 throw FunctionError.forbidden("\(documentation.name) '\(name)' is for the server only (service_role key)")
+            }
+        case .userOrServer:
+            guard request.caller.subject != nil || request.caller.role == "service_role" else {
+                throw FunctionError.unauthorized("\(documentation.name) '\(name)' acts for a user: send the user's access token as the bearer")
             }
         }
         return try await action.run(input)

@@ -156,24 +156,18 @@ struct ActionInput: Sendable {
     func object(_ name: String) throws(FunctionError) -> String? {
         guard let value = value(name) else { return nil }
         guard case .object = value else { throw .invalid("`\(name)` must be a JSON object") }
-        return Self.serialise(value)
+        return value.jsonText
     }
 
     /// The listed members that are present (explicit nulls included), as a JSON object text.
     func patch(_ names: [String]) -> String {
         var members: [String: JSONValue] = [:]
         for name in names { if let value = values[name] { members[name] = value } }
-        return Self.serialise(.object(members))
+        return JSONValue.object(members).jsonText
     }
 
     /// A bound of a range as people write it (no trailing `.0`).
     static func plain(_ number: Double) -> String {
         number.rounded() == number && abs(number) < 1e15 ? String(Int(number)) : String(number)
-    }
-
-    static func serialise(_ value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 }

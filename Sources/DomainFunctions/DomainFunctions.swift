@@ -1,10 +1,12 @@
 import Database
 import FunctionsAPI
+import Phone
 
 /// The app's server-side operations as functions for the gateway, each acting with its
-/// caller's rights through `runner`.
+/// caller's rights through `runner` — but for texts, calls and phone verification, whose rules
+/// `phone` applies as the server for the user the caller's token names.
 public enum DomainFunctions {
-    public static func all(runner: APIRequestRunner) -> [any EdgeFunction] {
+    public static func all(runner: APIRequestRunner, phone: PhoneService) -> [any EdgeFunction] {
         let database = CallerDatabase(runner: runner)
         return [
             HabitService.function(database),
@@ -16,6 +18,6 @@ public enum DomainFunctions {
             OnboardingThemes.function(database),
             AmiePromptBuilder.function(database),
             Restore.function(database),
-        ]
+        ] + PhoneFunctions.all(phone)
     }
 }

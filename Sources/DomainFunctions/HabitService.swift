@@ -196,7 +196,7 @@ enum HabitService {
     static func patch(_ input: ActionInput, _ names: [(member: String, column: String)]) -> String {
         var members: [String: JSONValue] = [:]
         for (member, column) in names { members[column] = input.values[member] }
-        return ActionInput.serialise(.object(members))
+        return JSONValue.object(members).jsonText
     }
 
     /// The habit fields present in the input have the right types and values.

@@ -107,7 +107,7 @@ enum OnboardingThemes {
                 for (member, column) in profileFields { patch[column] = input.values[member] }
                 return .json(try await database.json(input.caller, """
                     SELECT jsonb_build_object('success', true, 'profile', public.update_identity_profile($1::jsonb))::text
-                    """, [.json(ActionInput.serialise(.object(patch)))]) ?? "null")
+                    """, [.json(JSONValue.object(patch).jsonText)]) ?? "null")
             },
         ])
     }
@@ -141,6 +141,6 @@ enum OnboardingThemes {
             }
         }
         guard !answers.isEmpty else { throw .invalid("`responses` answers no question") }
-        return ActionInput.serialise(.array(answers))
+        return JSONValue.array(answers).jsonText
     }
 }

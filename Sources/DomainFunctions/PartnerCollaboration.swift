@@ -207,6 +207,6 @@ enum PartnerCollaboration {
             put("increment", "increment", try input.decimal("increment", in: -1e10...1e10))
             put("status", "status", try input.choice("status", ["active", "cancelled"]))
         }
-        return ActionInput.serialise(.object(patch))
+        return JSONValue.object(patch).jsonText
     }
 }

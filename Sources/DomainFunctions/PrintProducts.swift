@@ -240,6 +240,6 @@ enum PrintProducts {
         var content: [String: JSONValue] = ["vision_board_ids": .array(boards.map(JSONValue.string))]
         // No habitIds: the SQL takes the caller's active habits, as the app's screen promises.
         if let habits = try input.uuids("habitIds", max: 100) { content["habit_ids"] = .array(habits.map(JSONValue.string)) }
-        return (ActionInput.serialise(.object(customization)), ActionInput.serialise(.object(content)))
+        return (JSONValue.object(customization).jsonText, JSONValue.object(content).jsonText)
     }
 }

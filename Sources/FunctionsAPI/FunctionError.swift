@@ -61,6 +61,15 @@ public struct FunctionError: Error, Sendable, Equatable, CustomStringConvertible
     public static func payloadTooLarge(limit: Int) -> FunctionError {
         FunctionError(status: 413, code: "payload_too_large", message: "The request body is larger than \(limit) bytes")
     }
+    /// The outside service a function needs is not configured on this server (`feature`
+    /// names it in the code: `phone_not_configured`, …).
+    public static func notConfigured(_ feature: String, _ message: String) -> FunctionError {
+        FunctionError(status: 503, code: "\(feature)_not_configured", message: message)
+    }
+    /// The outside service a function relayed to refused or could not be reached.
+    public static func upstream(_ message: String) -> FunctionError {
+        FunctionError(status: 502, code: "upstream_error", message: message)
+    }
     /// The database cannot be reached; the request may succeed later.
     public static let unavailable = FunctionError(
         status: 503, code: "unavailable", message: "The database is unavailable; try again shortly")

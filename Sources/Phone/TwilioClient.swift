@@ -35,13 +35,16 @@ public struct TwilioClient: Sendable {
         try await post("Messages.json", ["To": number, "From": account.from, "Body": String(body.prefix(1_600))])
     }
 
-    public func call(_ number: String, saying text: String) async throws -> Accepted {
-        try await post("Calls.json", ["To": number, "From": account.from, "Twiml": Self.twiml(saying: text)])
+    /// Places a call that speaks `text`, in `voice` (a Twilio voice name such as `Polly.Joanna`)
+    /// or Twilio's default.
+    public func call(_ number: String, saying text: String, voice: String? = nil) async throws -> Accepted {
+        try await post("Calls.json", ["To": number, "From": account.from, "Twiml": Self.twiml(saying: text, voice: voice)])
     }
 
-    /// `<Response><Say>…</Say></Response>`, the text XML-escaped.
-    public static func twiml(saying text: String) -> String {
-        #"<?xml version="1.0" encoding="UTF-8"?><Response><Say>\#(text.markupEscaped)</Say></Response>"#
+    /// `<Response><Say>…</Say></Response>`, the text and the voice XML-escaped.
+    public static func twiml(saying text: String, voice: String? = nil) -> String {
+        let attribute = voice.map { " voice=\"\($0.markupEscaped)\"" } ?? ""
+        return #"<?xml version="1.0" encoding="UTF-8"?><Response><Say\#(attribute)>\#(text.markupEscaped)</Say></Response>"#
     }
 
     func post(_ resource: String, _ fields: KeyValuePairs<String, String>) async throws -> Accepted {

@@ -11,6 +11,7 @@ import Jobs
 import Logging
 import NIOCore
 import ObjectStore
+import Phone
 import Prometheus
 import RESTAPI
 import StorageAPI
@@ -64,7 +65,10 @@ public struct ApplicationParts: Sendable {
         let schemaCache = SchemaCacheStore(loader: SchemaCacheLoader(database: ownerRunner))
         let runner = APIRequestRunner(pool: apiDatabase, logger: logger)
         let callers = CallerResolver(secret: secret, keys: keys, leeway: TimeInterval(settings.expiryLeeway))
-        let functions = DomainFunctions.all(runner: runner)
+        let phone = PhoneService(
+            database: ownerRunner, twilio: config.messaging.twilio.map { TwilioClient(account: $0) },
+            codeKey: PhoneService.codeKey(projectSecret: secret))
+        let functions = DomainFunctions.all(runner: runner, phone: phone)
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
             aggregatesEnabled: config.restAggregatesEnabled,

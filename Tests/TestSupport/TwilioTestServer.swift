@@ -47,7 +47,7 @@ public final class TwilioTestServer: Sendable {
         }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "twilio-test-server")
-        logger.logLevel = .error
+        logger.logLevel = .critical
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
