@@ -121,6 +121,9 @@ public struct Migrator: Sendable {
               applied_at timestamptz NOT NULL DEFAULT now()
             )
             """, logger: logger)
+        try await connection.execute(
+            "COMMENT ON TABLE internal.schema_migrations IS 'The migrations applied to this database: version, name, SHA-256 of the script, and when.'",
+            logger: logger)
         let recorded = try await recordedChecksums(connection)
         var applied: [Int] = []
         for migration in migrations {

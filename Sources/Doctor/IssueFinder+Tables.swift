@@ -47,13 +47,15 @@ extension IssueFinder {
                     rule: .updatedAtWithoutTrigger, schema: table.schema, location: table.qualifiedName,
                     detail: "updated_at, but no BEFORE UPDATE row trigger sets it"))
             }
-            if exposed {
+            if Self.owesTimestamps(table, schemas) {
                 let missing = ["created_at", "updated_at"].filter { table.column($0) == nil }
                 if !missing.isEmpty {
                     findings.append(Finding(
                         rule: .missingTimestamps, schema: table.schema, location: table.qualifiedName,
                         detail: "no " + missing.joined(separator: " or ")))
                 }
+            }
+            if exposed {
                 let uncommented = table.columns.filter { ($0.comment ?? "").isBlank }.map(\.name)
                 if !uncommented.isEmpty {
                     findings.append(Finding(
@@ -69,6 +71,14 @@ extension IssueFinder {
             }
         }
         return findings
+    }
+}
+
+extension IssueFinder {
+    /// Whether the timestamps rule asks `table` for created_at and updated_at: a table of an
+    /// exposed schema that a client role may use (a server-only queue is not sorted or synced).
+    static func owesTimestamps(_ table: DatabaseFacts.Table, _ schemas: [ServedSchema]) -> Bool {
+        schemas.isExposed(table.schema) && table.isGrantedToClients
     }
 }
 

@@ -2,15 +2,13 @@ import Core
 
 /// A JSON value whose objects keep their keys in order, written as indented text: the shape of
 /// the `--json` report, without Foundation.
-indirect enum JSONDocument: Sendable, Equatable {
+indirect enum JSONDocument: Sendable {
     case null
     case bool(Bool)
     case number(Int)
     case string(String)
     case array([JSONDocument])
     case object([(String, JSONDocument)])
-
-    static func == (lhs: JSONDocument, rhs: JSONDocument) -> Bool { lhs.text() == rhs.text() }
 
     static func optional(_ value: String?) -> JSONDocument { value.map(JSONDocument.string) ?? .null }
     static func optional(_ value: Int?) -> JSONDocument { value.map(JSONDocument.number) ?? .null }

@@ -153,7 +153,7 @@ public struct Rule: Sendable, Equatable {
             remedy: "ADD CONSTRAINT … CHECK (status IN ('…', '…'))."),
         Rule(
             id: .missingTimestamps, severity: .low, title: "Table without created_at and updated_at",
-            statement: "Every table of an exposed schema has created_at and updated_at (timestamptz).",
+            statement: "Every table of an exposed schema that a client role may use has created_at and updated_at (timestamptz).",
             rationale: "Clients sort and sync by them; support needs to know when a row appeared and changed.",
             remedy: "ADD COLUMN created_at / updated_at timestamptz NOT NULL DEFAULT now(), with the updated_at trigger."),
         Rule(

@@ -76,8 +76,9 @@ public struct Scorecard: Sendable, Equatable {
         }
         add("CHECKs on status columns", "Every text status/state column is limited by a CHECK, an enum or a foreign key.",
             statusColumns.map { $0.1.isEnum || facts.constrains($0.1.name, of: $0.0) }, failing(.uncheckedStatus))
-        add("Timestamps", "Every table of an exposed schema has created_at and updated_at.",
-            exposedTables.map { $0.column("created_at") != nil && $0.column("updated_at") != nil }, failing(.missingTimestamps))
+        add("Timestamps", "Every table of an exposed schema that client roles use has created_at and updated_at.",
+            facts.tables.filter { IssueFinder.owesTimestamps($0, schemas) }.map { $0.column("created_at") != nil && $0.column("updated_at") != nil },
+            failing(.missingTimestamps))
         let withUpdatedAt = facts.tables.filter { $0.column("updated_at") != nil }
         add("updated_at triggers", "Every table with updated_at has a BEFORE UPDATE row trigger that sets it.",
             withUpdatedAt.map(\.hasUpdatedAtTrigger), failing(.updatedAtWithoutTrigger))

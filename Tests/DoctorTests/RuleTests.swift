@@ -273,6 +273,20 @@ struct RuleTests {
         #expect(found.first { $0.rule == .missingTimestamps }?.detail == "no created_at or updated_at")
     }
 
+    @Test("a table no client role may use owes no timestamps: a server-only queue is neither sorted nor synced by clients")
+    func serverOnlyTimestamps() {
+        var queue = Self.goodTable("queue", schema: "storage")
+        queue.columns = [Column(name: "id", type: "uuid", comment: "c"), Column(name: "deleted_at", type: "timestamptz", comment: "c")]
+        queue.triggers = []
+        var granted = queue
+        granted.name = "granted"
+        queue.clientPrivileges = ["anon": [], "authenticated": []]
+        let facts = Self.facts(
+            tables: [queue, granted], policies: Self.ownPolicies("queue", schema: "storage") + Self.ownPolicies("granted", schema: "storage"),
+            indexes: Self.indexes("queue", schema: "storage") + Self.indexes("granted", schema: "storage"))
+        #expect(Self.findings(facts).filter { $0.rule == .missingTimestamps }.map(\.location) == ["storage.granted"])
+    }
+
     @Test("a seeded catalogue with no rows is MEDIUM; rows, or a catalogue absent from the database, are fine")
     func seeds() {
         var themes = Self.goodTable("motivational_themes")
