@@ -6,7 +6,7 @@ CREATE TABLE internal.schema_migrations (
   checksum text NOT NULL,
   applied_at timestamp with time zone DEFAULT now() NOT NULL
 );
-COMMENT ON TABLE internal.schema_migrations IS NULL;
+COMMENT ON TABLE internal.schema_migrations IS 'The migrations applied to this database: version, name, SHA-256 of the script, and when.';
 
 -- Constraints
 ALTER TABLE internal.schema_migrations ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);

@@ -174,6 +174,19 @@ $function$;
 COMMENT ON FUNCTION internal.record_phone_checkin(p_id uuid, p_provider_id text, p_error text, p_at timestamp with time zone) IS 'Background job checkins.deliver-phone: records the provider''s answer for a claimed check-in.';
 GRANT EXECUTE ON FUNCTION internal.record_phone_checkin(p_id uuid, p_provider_id text, p_error text, p_at timestamp with time zone) TO postgres;
 
+-- internal.record_phone_message(p_user uuid, p_channel text, p_content jsonb, p_provider_id text, p_status text): names the table
+CREATE OR REPLACE FUNCTION internal.record_phone_message(p_user uuid, p_channel text, p_content jsonb, p_provider_id text, p_status text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  INSERT INTO public.scheduled_checkins (user_id, checkin_type, scheduled_for, channel, status, content, response)
+  VALUES (p_user, 'custom', now(), p_channel, 'sent', p_content,
+          jsonb_build_object('provider_id', p_provider_id, 'provider_status', p_status, 'sent_at', now()));
+$function$;
+COMMENT ON FUNCTION internal.record_phone_message(p_user uuid, p_channel text, p_content jsonb, p_provider_id text, p_status text) IS 'Server only (send-sms, make-call): records a text or call sent on request as a sent check-in.';
+GRANT EXECUTE ON FUNCTION internal.record_phone_message(p_user uuid, p_channel text, p_content jsonb, p_provider_id text, p_status text) TO postgres;
+
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()
  RETURNS trigger

@@ -70,6 +70,55 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
+-- internal.begin_phone_verification(p_user uuid, p_number text, p_code_hash bytea): names the table
+CREATE OR REPLACE FUNCTION internal.begin_phone_verification(p_user uuid, p_number text, p_code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_prefs record;
+  v_number text;
+  v_last timestamptz;
+BEGIN
+  SELECT phone_number, phone_verified INTO v_prefs FROM public.user_comm_preferences WHERE user_id = p_user;
+  IF p_number IS NULL THEN
+    IF v_prefs.phone_number IS NULL OR btrim(v_prefs.phone_number) = '' THEN
+      RAISE EXCEPTION 'you have no phone number: send phone_number, or set it in your communication preferences' USING ERRCODE = 'P0001';
+    END IF;
+    v_number := internal.e164(v_prefs.phone_number);
+  ELSE
+    v_number := internal.e164(p_number);
+  END IF;
+  IF v_number IS NULL THEN
+    RAISE EXCEPTION 'the phone number must be in international form: + and country code, 7 to 15 digits' USING ERRCODE = '22023';
+  END IF;
+  IF v_prefs.phone_verified AND internal.e164(v_prefs.phone_number) = v_number THEN
+    RETURN jsonb_build_object('phone_number', v_number, 'already_verified', true);
+  END IF;
+
+  SELECT sent_at INTO v_last FROM internal.phone_verifications WHERE user_id = p_user;
+  IF v_last > now() - interval '60 seconds' THEN
+    RAISE EXCEPTION 'a code was sent less than a minute ago; wait before asking for another' USING ERRCODE = 'PT429';
+  END IF;
+  IF auth.hit_rate_limit('phone_code:' || p_user::text, 3600) > 5 THEN
+    RAISE EXCEPTION 'too many codes asked for in the last hour; try again later' USING ERRCODE = 'PT429';
+  END IF;
+  IF auth.hit_rate_limit('phone_code_number:' || v_number, 3600) > 5 THEN
+    RAISE EXCEPTION 'too many codes sent to this number in the last hour; try again later' USING ERRCODE = 'PT429';
+  END IF;
+
+  INSERT INTO internal.phone_verifications AS v (user_id, phone_number, code_hash, attempts, sent_at, expires_at)
+  VALUES (p_user, v_number, p_code_hash, 0, now(), now() + interval '10 minutes')
+  ON CONFLICT (user_id) DO UPDATE
+    SET phone_number = EXCLUDED.phone_number, code_hash = EXCLUDED.code_hash, attempts = 0,
+        sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at;
+  RETURN jsonb_build_object('phone_number', v_number, 'expires_at', now() + interval '10 minutes');
+END;
+$function$;
+COMMENT ON FUNCTION internal.begin_phone_verification(p_user uuid, p_number text, p_code_hash bytea) IS 'Server only (verify-phone start): keeps the hash of a new code for the user''s number, within the per-user and per-number allowances (PT429 beyond).';
+GRANT EXECUTE ON FUNCTION internal.begin_phone_verification(p_user uuid, p_number text, p_code_hash bytea) TO postgres;
+
 -- internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer): names the table
 CREATE OR REPLACE FUNCTION internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer DEFAULT 100)
  RETURNS jsonb
@@ -114,6 +163,41 @@ END;
 $function$;
 COMMENT ON FUNCTION internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer) IS 'Background job checkins.deliver-phone: claims due sms, voice and call check-ins for the provider, or skips them with the reason.';
 GRANT EXECUTE ON FUNCTION internal.claim_phone_checkins(p_now timestamp with time zone, p_limit integer) TO postgres;
+
+-- internal.confirm_phone_verification(p_user uuid, p_code_hash bytea): names the table
+CREATE OR REPLACE FUNCTION internal.confirm_phone_verification(p_user uuid, p_code_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_pending internal.phone_verifications;
+BEGIN
+  SELECT * INTO v_pending FROM internal.phone_verifications WHERE user_id = p_user FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('outcome', 'none');
+  END IF;
+  IF v_pending.expires_at <= now() THEN
+    DELETE FROM internal.phone_verifications WHERE user_id = p_user;
+    RETURN jsonb_build_object('outcome', 'expired');
+  END IF;
+  IF v_pending.code_hash IS DISTINCT FROM p_code_hash THEN
+    IF v_pending.attempts + 1 >= 5 THEN
+      DELETE FROM internal.phone_verifications WHERE user_id = p_user;
+      RETURN jsonb_build_object('outcome', 'exhausted');
+    END IF;
+    UPDATE internal.phone_verifications SET attempts = attempts + 1 WHERE user_id = p_user;
+    RETURN jsonb_build_object('outcome', 'wrong', 'attempts_left', 5 - v_pending.attempts - 1);
+  END IF;
+  DELETE FROM internal.phone_verifications WHERE user_id = p_user;
+  INSERT INTO public.user_comm_preferences AS p (user_id, phone_number, phone_verified)
+  VALUES (p_user, v_pending.phone_number, true)
+  ON CONFLICT (user_id) DO UPDATE SET phone_number = EXCLUDED.phone_number, phone_verified = true;
+  RETURN jsonb_build_object('outcome', 'verified', 'phone_number', v_pending.phone_number);
+END;
+$function$;
+COMMENT ON FUNCTION internal.confirm_phone_verification(p_user uuid, p_code_hash bytea) IS 'Server only (verify-phone confirm): checks a code''s hash; a match verifies the number, a miss spends one of 5 tries.';
+GRANT EXECUTE ON FUNCTION internal.confirm_phone_verification(p_user uuid, p_code_hash bytea) TO postgres;
 
 -- internal.enqueue_weekly_reviews(p_now timestamp with time zone): names the table
 CREATE OR REPLACE FUNCTION internal.enqueue_weekly_reviews(p_now timestamp with time zone)
@@ -203,6 +287,39 @@ END
 $function$;
 COMMENT ON FUNCTION internal.habit_completion_day_rules() IS 'Trigger: end users may check off only today or the 7 days before (owner''s local days).';
 GRANT EXECUTE ON FUNCTION internal.habit_completion_day_rules() TO postgres;
+
+-- internal.phone_recipient(p_user uuid, p_channel text): names the table
+CREATE OR REPLACE FUNCTION internal.phone_recipient(p_user uuid, p_channel text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_prefs record;
+  v_allowance integer := CASE p_channel WHEN 'sms' THEN 10 ELSE 3 END;
+BEGIN
+  IF p_channel NOT IN ('sms', 'call') THEN
+    RAISE EXCEPTION 'unknown phone channel %', p_channel USING ERRCODE = '22023';
+  END IF;
+  SELECT phone_number, phone_verified, call_enabled INTO v_prefs FROM public.user_comm_preferences WHERE user_id = p_user;
+  IF v_prefs.phone_number IS NULL OR btrim(v_prefs.phone_number) = '' THEN
+    RAISE EXCEPTION 'you have no phone number in your communication preferences' USING ERRCODE = 'P0001';
+  END IF;
+  IF NOT v_prefs.phone_verified THEN
+    RAISE EXCEPTION 'your phone number is not verified: verify it with verify-phone first' USING ERRCODE = 'P0001';
+  END IF;
+  IF p_channel = 'call' AND NOT v_prefs.call_enabled THEN
+    RAISE EXCEPTION 'calls are not enabled in your communication preferences' USING ERRCODE = 'P0001';
+  END IF;
+  IF auth.hit_rate_limit('phone_' || p_channel || ':' || p_user::text, 3600) > v_allowance THEN
+    RAISE EXCEPTION 'too many % in the last hour (% allowed); try again later',
+      CASE p_channel WHEN 'sms' THEN 'texts' ELSE 'calls' END, v_allowance USING ERRCODE = 'PT429';
+  END IF;
+  RETURN coalesce(internal.e164(v_prefs.phone_number), v_prefs.phone_number);
+END;
+$function$;
+COMMENT ON FUNCTION internal.phone_recipient(p_user uuid, p_channel text) IS 'Server only (send-sms, make-call): the user''s verified number for a text or call, within the hourly allowance.';
+GRANT EXECUTE ON FUNCTION internal.phone_recipient(p_user uuid, p_channel text) TO postgres;
 
 -- internal.user_timezone(p_user_id uuid): names the table
 CREATE OR REPLACE FUNCTION internal.user_timezone(p_user_id uuid)
