@@ -20,14 +20,21 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let merged = Self.merge(metadata, provider: metadataProvider, event: event.metadata)
         let line = Self.line(
             time: Date(), level: event.level, label: label, message: event.message.description, source: event.source, metadata: merged)
         output(line + "\n")
     }
 
+    /// A line's metadata: the logger's, then the provider's, then the event's, later ones winning.
+    static func merge(_ metadata: Logger.Metadata, provider: Logger.MetadataProvider?, event: Logger.Metadata?) -> Logger.Metadata {
+        var merged = metadata
+        if let provided = provider?.get() { merged.merge(provided) { _, new in new } }
+        if let event { merged.merge(event) { _, new in new } }
+        return merged
+    }
+
+    /// Writes a finished line to standard error in one `write` (lines never interleave).
     static let standardError: @Sendable (String) -> Void = { line in
         Array(line.utf8).withUnsafeBytes { buffer in
             var offset = 0

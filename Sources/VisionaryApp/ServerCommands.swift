@@ -37,7 +37,7 @@ public enum ServerCommands {
 /// The process's logger, at the configured level (info when the level is not one it knows).
 func makeLogger(_ config: AppConfig) -> Logger {
     var logger = switch config.logFormat {
-    case .text: Logger(label: "visionary")
+    case .text: Logger(label: "visionary", factory: { TextLogHandler(label: $0) })
     case .json: Logger(label: "visionary", factory: { JSONLogHandler(label: $0) })
     }
     logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info

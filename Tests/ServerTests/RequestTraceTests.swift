@@ -84,4 +84,34 @@ struct RequestTraceTests {
         #expect((try JSONSerialization.jsonObject(with: Data(clash.utf8)) as? [String: Any])?["level"] as? String == "error",
                 "metadata cannot replace a fixed field")
     }
+
+    @Test("text log lines: UTC time, level, label, the request's id and other metadata sorted, source, message")
+    func textLines() async throws {
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "visionary") { label in
+            TextLogHandler(label: label, output: { line in lines.withLock { $0.append(line) } })
+        }
+        logger.logLevel = .info
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestTraceMiddleware())
+        router.get("work") { _, context in
+            context.logger.debug("not written")
+            context.logger.info("did work", metadata: ["user": "ann"])
+            return "done"
+        }
+        let application = Application(router: router, logger: logger)
+        try await application.test(.router) { client in
+            var headers = HTTPFields()
+            headers[HTTPField.Name("X-Request-Id")!] = "req-7"
+            try await client.execute(uri: "/work", method: .get, headers: headers) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        let logged = lines.withLock { $0 }.filter { $0.contains("did work") || $0.contains("not written") }
+        #expect(logged.count == 1, "\(logged)")
+        let line = try #require(logged.first)
+        #expect(line.firstMatch(of: #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000 info visionary: /#) != nil, "\(line)")
+        #expect(line.contains("request_id=req-7 user=ann [") && line.hasSuffix("] did work\n"), "\(line)")
+        #expect(TextLogHandler.timestamp(Date(timeIntervalSince1970: 1_796_303_172)) == "2026-12-03T13:06:12+0000")
+    }
 }
