@@ -48,6 +48,7 @@ let package = Package(
             name: "VisionaryApp",
             dependencies: [
                 "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "Phone",
+                "Plaid", "Secrets",
                 "RESTAPI", "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -68,6 +69,27 @@ let package = Package(
                 "AppConfig", "Core", "Database", "Jobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Secrets: the key ring that seals tokens at rest, and their re-encryption.
+        .target(
+            name: "Secrets",
+            dependencies: [
+                "Core", "Database",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Plaid: its API client and bank links with sealed access tokens.
+        .target(
+            name: "Plaid",
+            dependencies: [
+                "AppConfig", "Core", "Database", "Secrets",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -164,7 +186,7 @@ let package = Package(
         // The app's domain operations as functions: thin handlers over the SQL of the migrations.
         .target(
             name: "DomainFunctions",
-            dependencies: ["Core", "Database", "FunctionsAPI", "Phone", "Tokens"],
+            dependencies: ["Core", "Database", "FunctionsAPI", "Phone", "Plaid", "Secrets", "Tokens"],
             swiftSettings: swiftSettings
         ),
         // Object bytes behind one protocol: local files (temp file, fsync, rename) or S3 (SigV4).
@@ -247,7 +269,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "Tokens", "VisionaryApp",
+                "AppConfig", "AuthAPI", "Database", "Secrets", "Tokens", "VisionaryApp",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -262,7 +284,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "AppConfig", "AuthAPI", "Core", "Database", "FunctionsAPI", "HTTPSupport", "PasswordHashing", "RESTAPI", "RESTErrors",
-                "Tokens",
+                "Secrets", "Tokens",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -272,7 +294,7 @@ let package = Package(
         .testTarget(
             name: "DatabaseTests",
             dependencies: [
-                "Database", "SchemaCache", "TestSupport",
+                "Core", "Database", "SchemaCache", "Secrets", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

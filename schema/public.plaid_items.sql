@@ -8,7 +8,8 @@ CREATE TABLE public.plaid_items (
   institution_id text,
   status text DEFAULT 'ACTIVE'::text NOT NULL,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  plaid_item_id text
 );
 COMMENT ON TABLE public.plaid_items IS 'Bank connections made through Plaid.';
 COMMENT ON COLUMN public.plaid_items.id IS 'Primary key.';
@@ -16,17 +17,21 @@ COMMENT ON COLUMN public.plaid_items.user_id IS 'Owner (references auth.users, d
 COMMENT ON COLUMN public.plaid_items.access_token_encrypted IS 'Plaid access token as AES-256-GCM ciphertext made by the server (12-byte nonce, ciphertext, 16-byte tag); never readable by client roles.';
 COMMENT ON COLUMN public.plaid_items.token_key_version IS 'Version of the server-held key that encrypted the token.';
 COMMENT ON COLUMN public.plaid_items.institution_id IS 'Plaid institution id.';
-COMMENT ON COLUMN public.plaid_items.status IS 'Link status (ACTIVE by default).';
+COMMENT ON COLUMN public.plaid_items.status IS 'ACTIVE; LOGIN_REQUIRED when Plaid needs the user to sign in to the bank again; ERROR.';
 COMMENT ON COLUMN public.plaid_items.created_at IS 'Moment the bank was linked.';
 COMMENT ON COLUMN public.plaid_items.updated_at IS 'Moment of the last change (maintained by trigger).';
+COMMENT ON COLUMN public.plaid_items.plaid_item_id IS 'Plaid''s id of the linked item (set by the server; not readable by client roles).';
 
 -- Constraints
 ALTER TABLE public.plaid_items ADD CONSTRAINT plaid_items_access_token_encrypted_check CHECK (octet_length(access_token_encrypted) > 28);
 ALTER TABLE public.plaid_items ADD CONSTRAINT plaid_items_pkey PRIMARY KEY (id);
+ALTER TABLE public.plaid_items ADD CONSTRAINT plaid_items_plaid_item_id_key UNIQUE (plaid_item_id);
+ALTER TABLE public.plaid_items ADD CONSTRAINT plaid_items_status_check CHECK (status = ANY (ARRAY['ACTIVE'::text, 'LOGIN_REQUIRED'::text, 'ERROR'::text]));
 ALTER TABLE public.plaid_items ADD CONSTRAINT plaid_items_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 -- Indexes
 CREATE UNIQUE INDEX plaid_items_pkey ON public.plaid_items USING btree (id);
+CREATE UNIQUE INDEX plaid_items_plaid_item_id_key ON public.plaid_items USING btree (plaid_item_id);
 CREATE INDEX plaid_items_user_id_idx ON public.plaid_items USING btree (user_id);
 
 -- Row-level security

@@ -63,6 +63,8 @@ public struct AppConfig: Sendable, Equatable {
     public var storage = StorageSettings()
     /// The mail relay and Twilio (`VISIONARY_SMTP_*`, `VISIONARY_MAIL_FROM`, `VISIONARY_TWILIO_*`).
     public var messaging = MessagingSettings()
+    /// Connected accounts (Plaid, …) and the keys their tokens are sealed with.
+    public var integrations = IntegrationSettings()
     /// `text` (default) or `json`: one JSON object per log line (`VISIONARY_LOG_FORMAT`).
     public var logFormat = LogFormat.text
     /// The working directory relative paths are resolved against.
@@ -139,6 +141,7 @@ public struct AppConfig: Sendable, Equatable {
         }
         try storage.read(value)
         try messaging.read(value)
+        try integrations.read(value)
         try validate()
     }
 
@@ -227,7 +230,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_AUTH_SIGNIN_FREE_FAILURES", String(auth.signInFreeFailures)),
             ("VISIONARY_AUTH_SIGNIN_MAX_BACKOFF", String(auth.signInMaxBackoff)),
         ]
-        return general + storage.redacted + messaging.redacted
+        return general + storage.redacted + messaging.redacted + integrations.redacted
     }
 
     /// How log lines are written.

@@ -1,12 +1,13 @@
 import Database
 import FunctionsAPI
 import Phone
+import Plaid
 
 /// The app's server-side operations as functions for the gateway, each acting with its
-/// caller's rights through `runner` — but for texts, calls and phone verification, whose rules
-/// `phone` applies as the server for the user the caller's token names.
+/// caller's rights through `runner` — but for texts, calls and phone verification (`phone`) and
+/// bank links (`plaid`), which act as the server for the user the caller's token names.
 public enum DomainFunctions {
-    public static func all(runner: APIRequestRunner, phone: PhoneService) -> [any EdgeFunction] {
+    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService) -> [any EdgeFunction] {
         let database = CallerDatabase(runner: runner)
         return [
             HabitService.function(database),
@@ -18,6 +19,6 @@ public enum DomainFunctions {
             OnboardingThemes.function(database),
             AmiePromptBuilder.function(database),
             Restore.function(database),
-        ] + PhoneFunctions.all(phone)
+        ] + PhoneFunctions.all(phone) + BankFunctions.all(plaid)
     }
 }

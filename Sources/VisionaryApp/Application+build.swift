@@ -12,8 +12,10 @@ import Logging
 import NIOCore
 import ObjectStore
 import Phone
+import Plaid
 import Prometheus
 import RESTAPI
+import Secrets
 import StorageAPI
 import Tokens
 
@@ -22,6 +24,8 @@ public struct ApplicationParts: Sendable {
     public var config: AppConfig
     public var keys: APIKeys
     public var jwtSecret: String
+    /// The keys tokens at rest are sealed with.
+    public var keyRing: KeyRing
     /// Pool of connections as the schema owner (migrations, Auth, schema cache); never API requests.
     public var ownerDatabase: DatabasePool
     /// Pool of connections as `authenticator`, which only switches into the API roles.
@@ -44,7 +48,7 @@ public struct ApplicationParts: Sendable {
 
     /// Every part for a configuration whose database (owner login) is `owner`.
     public static func make(
-        config: AppConfig, secret: String, owner: DatabaseEndpoint, logger: Logger,
+        config: AppConfig, secret: String, keyRing: KeyRing, owner: DatabaseEndpoint, logger: Logger,
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) async throws -> ApplicationParts {
         let ownerDatabase = try DatabasePool(
@@ -68,7 +72,8 @@ public struct ApplicationParts: Sendable {
         let phone = PhoneService(
             database: ownerRunner, twilio: config.messaging.twilio.map { TwilioClient(account: $0) },
             codeKey: PhoneService.codeKey(projectSecret: secret))
-        let functions = DomainFunctions.all(runner: runner, phone: phone)
+        let plaid = PlaidService(database: ownerRunner, ring: keyRing, plaid: config.integrations.plaid.map { PlaidClient(account: $0) })
+        let functions = DomainFunctions.all(runner: runner, phone: phone, plaid: plaid)
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
             aggregatesEnabled: config.restAggregatesEnabled,
@@ -78,7 +83,7 @@ public struct ApplicationParts: Sendable {
         let storage = StorageService(
             runner: runner, callers: callers, store: store, projectSecret: secret, settings: config.storage, logger: logger)
         return ApplicationParts(
-            config: config, keys: keys, jwtSecret: secret, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
+            config: config, keys: keys, jwtSecret: secret, keyRing: keyRing, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
             migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, functions: functions,
             storage: storage, storageSweeper: sweeper, callers: callers, onListening: onListening)
     }
@@ -162,6 +167,18 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         if let migrator {
             let applied = try await migrator.migrate(parts.ownerDatabase)
             logger.info("schema is up to date", metadata: ["applied": "\(applied)"])
+        }
+        // A stored secret the key ring cannot open would fail on first use: refuse to start instead.
+        // (A database that cannot be asked is not a reason to stop: health reports it.)
+        do {
+            try await withDeadline(.seconds(15)) {
+                try await SecretStore(database: SQLRunner(pool: parts.ownerDatabase, logger: logger), ring: parts.keyRing)
+                    .checkKeysCoverStoredSecrets()
+            }
+        } catch let error as KeyRingError {
+            throw error
+        } catch {
+            logger.warning("could not check the stored secrets' key versions", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
         }
         do {
             try await withDeadline(.seconds(15)) {

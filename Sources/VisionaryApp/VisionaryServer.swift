@@ -15,7 +15,7 @@ public enum VisionaryServer {
         let keys = APIKeys(secret: secrets.jwtSecret)
         try await DatabaseHandle.using(config: config, logger: logger) { endpoint in
             let parts = try await ApplicationParts.make(
-                config: config, secret: secrets.jwtSecret, owner: endpoint, logger: logger,
+                config: config, secret: secrets.jwtSecret, keyRing: secrets.keyRing, owner: endpoint, logger: logger,
                 onListening: { url in
                     // Written unbuffered, so a log file or pipe shows it at once.
                     FileHandle.standardOutput.write(Data("""

@@ -36,7 +36,7 @@ struct HealthTests {
         config.port = 0
         config.migrateOnStart = migrating
         return buildApplication(
-            try await ApplicationParts.make(config: config, secret: TestApp.secret, owner: database, logger: TestCluster.logger),
+            try await ApplicationParts.make(config: config, secret: TestApp.secret, keyRing: TestApp.keyRing, owner: database, logger: TestCluster.logger),
             logger: TestCluster.logger)
     }
 
@@ -46,7 +46,7 @@ struct HealthTests {
         config.port = 0
         config.migrateOnStart = false
         let nowhere = DatabaseEndpoint(host: "127.0.0.1", port: 1, username: "nobody", password: nil, database: "none")
-        var parts = try await ApplicationParts.make(config: config, secret: TestApp.secret, owner: nowhere, logger: TestCluster.logger)
+        var parts = try await ApplicationParts.make(config: config, secret: TestApp.secret, keyRing: TestApp.keyRing, owner: nowhere, logger: TestCluster.logger)
         parts.migrations = []
         let app = buildApplication(parts, logger: TestCluster.logger)
         try await app.test(.live) { client in

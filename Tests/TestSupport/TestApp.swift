@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresNIO
+import Secrets
 import Tokens
 import VisionaryApp
 
@@ -16,6 +17,9 @@ import VisionaryApp
 /// cluster) however the body ends.
 public struct TestApp: Sendable {
     public static let secret = "test-secret-with-at-least-32-characters-0123456789"
+    /// The encryption keys of every test server: versions 1 and 2, 2 the newest.
+    public static let encryptionKeys = "1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,2:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
+    public static let keyRing = try! KeyRing(parsing: encryptionKeys)
     public let database: DatabaseEndpoint
     public let keys = APIKeys(secret: TestApp.secret)
     public let parts: ApplicationParts
@@ -41,7 +45,7 @@ public struct TestApp: Sendable {
         do {
             return TestApp(
                 database: database,
-                parts: try await ApplicationParts.make(config: config, secret: secret, owner: database, logger: TestCluster.logger))
+                parts: try await ApplicationParts.make(config: config, secret: secret, keyRing: keyRing, owner: database, logger: TestCluster.logger))
         } catch {
             try? await TestCluster.shared.dropDatabase(database)
             throw error

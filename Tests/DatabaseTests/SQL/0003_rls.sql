@@ -90,7 +90,7 @@ SELECT pg_temp.check_isolation(t.name, t.id::uuid, t.upd, t.upd_granted, t.del_g
      '(user_id, title, type) VALUES (%L, ''t'', ''ADMIN'')'),
     ('poster_orders', '00000000-0000-0000-0003-000000000005', 'status = ''cancelled''', true, false,
      '(user_id, total_price) VALUES (%L, 1)'),
-    ('plaid_items', '00000000-0000-0000-0003-000000000006', 'status = ''REVOKED''', false, true,
+    ('plaid_items', '00000000-0000-0000-0003-000000000006', 'status = ''LOGIN_REQUIRED''', false, true,
      '(user_id, access_token_encrypted, token_key_version) VALUES (%L, decode(repeat(''ab'', 40), ''hex''), 1)')
   ) AS t (name, id, upd, upd_granted, del_granted, ins);
 
