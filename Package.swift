@@ -375,7 +375,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "AppConfig", "Tokens", "Database", "TestSupport", "VisionaryApp", "visionary",
+                "AppConfig", "Core", "Database", "Tokens", "TestSupport", "VisionaryApp", "visionary",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

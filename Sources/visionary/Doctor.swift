@@ -16,7 +16,6 @@ struct Doctor: AsyncParsableCommand {
     var file: String?
 
     func run() async throws {
-        var status: Int32 = 0
         try await reportingErrors {
             let report = try await DoctorCommand.report(config: try options.config())
             let text = DoctorCommand.render(report, as: json ? .json : .markdown)
@@ -25,8 +24,8 @@ struct Doctor: AsyncParsableCommand {
             } else {
                 print(text, terminator: "")
             }
-            status = DoctorCommand.exitStatus(of: report)
+            let status = DoctorCommand.exitStatus(of: report)
+            if status != 0 { throw ExitCode(status) }
         }
-        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -1,4 +1,6 @@
 import AppConfig
+import Core
+import Database
 import Foundation
 import Testing
 import TestSupport
@@ -95,6 +97,32 @@ struct ServeLifecycleTests {
         #expect(status != 0)
         #expect(try await server.postgresGone())
         blocker.close()
+    }
+
+    @Test("a server whose key ring lacks the key of a stored secret refuses to start, naming the version")
+    func missingKeyVersion() async throws {
+        let folder = NSTemporaryDirectory() + "visionary-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try ServerProcess(dataDirectory: folder)
+        try await first.waitForHealth()
+        #expect(FileManager.default.fileExists(atPath: folder + "/encryption-keys"), "the embedded default generated a key")
+        // A secret sealed under version 7, written while the first server's database runs.
+        let cluster = try EmbeddedCluster.locate(config: TestCluster.config(dataDirectory: folder))
+        let endpoint = try cluster.endpoint(port: try #require(cluster.runningPort()))
+        try await endpoint.withPool(logger: TestCluster.logger) { pool in
+            try await SQLRunner(pool: pool, logger: TestCluster.logger).execute(SQLStatement("""
+                WITH u AS (INSERT INTO auth.users (email) VALUES ('sealed@keys.test') RETURNING id)
+                INSERT INTO public.plaid_items (user_id, access_token_encrypted, token_key_version) SELECT id, decode(repeat('ab', 40), 'hex'), 7 FROM u
+                """))
+        }
+        first.signal(SIGTERM)
+        #expect(try await first.waitForExit() == 0)
+
+        let second = try ServerProcess(dataDirectory: folder)
+        defer { second.cleanUp() }
+        #expect(try await second.waitForExit() != 0)
+        #expect(second.output().contains("public.plaid_items: version 7"), "\(second.output().suffix(500))")
+        #expect(try await second.postgresGone())
     }
 
     @Test("data persists across restarts")
