@@ -80,7 +80,7 @@ struct RequestTraceTests {
         #expect(object["user"] as? String == "ann" && object["count"] as? String == "3")
         #expect((object["time"] as? String)?.hasSuffix("Z") == true)
 
-        let clash = JSONLogHandler.line(time: Date(), level: .error, label: "l", message: "m", source: "s", metadata: ["level": "debug"])
+        let clash = JSONLines.line(time: Date(), level: .error, label: "l", message: "m", source: "s", metadata: ["level": "debug"])
         #expect((try JSONSerialization.jsonObject(with: Data(clash.utf8)) as? [String: Any])?["level"] as? String == "error",
                 "metadata cannot replace a fixed field")
     }
@@ -112,6 +112,6 @@ struct RequestTraceTests {
         let line = try #require(logged.first)
         #expect(line.firstMatch(of: #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000 info visionary: /#) != nil, "\(line)")
         #expect(line.contains("request_id=req-7 user=ann [") && line.hasSuffix("] did work\n"), "\(line)")
-        #expect(TextLogHandler.timestamp(Date(timeIntervalSince1970: 1_796_303_172)) == "2026-12-03T13:06:12+0000")
+        #expect(TextLines.timestamp(Date(timeIntervalSince1970: 1_796_303_172)) == "2026-12-03T13:06:12+0000")
     }
 }

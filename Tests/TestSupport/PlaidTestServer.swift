@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import Synchronization
 
 /// A loopback server that speaks the part of Plaid's API bank linking uses — JSON posts to
@@ -20,8 +19,7 @@ public final class PlaidTestServer: Sendable {
         }
     }
 
-    public let port: Int
-    let task: Task<Void, any Error>
+    let server: LoopbackServer
     let state: State
 
     final class State: Sendable {
@@ -41,16 +39,7 @@ public final class PlaidTestServer: Sendable {
         router.post(":first/:second") { request, context in
             try await Self.answer(request, path: ["first", "second"].compactMap { context.parameters.get($0) }, clientID: clientID, secret: secret, state: state)
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "plaid-test-server")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var port = 0
-        for await value in ports { port = value; break }
-        self.port = port
+        server = await LoopbackServer.start(router, label: "plaid-test-server")
         self.state = state
     }
 
@@ -109,9 +98,10 @@ public final class PlaidTestServer: Sendable {
     /// Whether Plaid still holds the item of this access token (not removed).
     public func holds(_ accessToken: String) -> Bool { state.items.withLock { $0[accessToken] != nil } }
 
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var port: Int { server.port }
+    public var baseURL: String { server.baseURL }
 
-    public func stop() { task.cancel() }
+    public func stop() { server.stop() }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))

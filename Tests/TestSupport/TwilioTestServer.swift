@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import Synchronization
 
 /// A loopback server that speaks the part of Twilio's REST API the server uses — form posts to
@@ -15,8 +14,7 @@ public final class TwilioTestServer: Sendable {
         public let form: [String: String]
     }
 
-    public let port: Int
-    let task: Task<Void, any Error>
+    let server: LoopbackServer
     let log: Log
 
     final class Log: Sendable {
@@ -45,25 +43,17 @@ public final class TwilioTestServer: Sendable {
             let prefix = resource == "Calls.json" ? "CA" : "SM"
             return Self.json(#"{"sid":"\#(prefix)\#(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())","status":"queued"}"#, status: .created)
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "twilio-test-server")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var port = 0
-        for await value in ports { port = value; break }
-        self.port = port
+        server = await LoopbackServer.start(router, label: "twilio-test-server")
         self.log = log
     }
 
     /// What arrived so far, in order.
     public var requests: [Received] { log.items.withLock { $0 } }
 
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var port: Int { server.port }
+    public var baseURL: String { server.baseURL }
 
-    public func stop() { task.cancel() }
+    public func stop() { server.stop() }
 
     static func json(_ text: String, status: HTTPResponse.Status) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
