@@ -149,6 +149,15 @@ public struct StorageRoutes: Sendable {
         return try download(object, name: name, request: request, query: query)
     }
 
+    /// `Content-Disposition` as Supabase Storage writes it: `attachment;` for a bare `?download`,
+    /// else `attachment; filename=<name>; filename*=UTF-8''<name>`, the name URI-component encoded
+    /// (so no quote, semicolon or line break of a name reaches the header).
+    static func contentDisposition(download name: String) -> String {
+        guard !name.isEmpty else { return "attachment;" }
+        let encoded = name.uriComponentEncoded
+        return "attachment; filename=\(encoded); filename*=UTF-8''\(encoded)"
+    }
+
     func download(_ object: StorageService.StoredObject, name: String, request: Request, query: [String: String]) throws -> Response {
         var headers: HTTPFields = [
             .contentType: object.mimetype, .cacheControl: object.cacheControl, .lastModified: object.lastModified,
@@ -160,9 +169,7 @@ public struct StorageRoutes: Sendable {
         headers[.xContentTypeOptions] = "nosniff"
         headers[.contentSecurityPolicy] = ActiveContent.contentSecurityPolicy
         if let download = query["download"] ?? (ActiveContent.isActive(object.mimetype) ? "" : nil) {
-            let filename = download.isEmpty ? String(name.split(separator: "/").last ?? "") : download
-            let plain = String(filename.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
-            headers[.contentDisposition] = "attachment; filename=\"\(plain)\"; filename*=UTF-8''\(filename.percentEncoded(keepingSlash: false))"
+            headers[.contentDisposition] = Self.contentDisposition(download: download)
         }
         if let eTag = object.eTag, request.headers[.ifNoneMatch] == eTag {
             return Response(status: .notModified, headers: headers)

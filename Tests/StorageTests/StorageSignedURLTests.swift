@@ -21,7 +21,9 @@ struct StorageSignedURLTests {
             let download = try await h.send(.get, String(url.dropFirst()), bearer: nil)
             #expect(download.status == .ok)
             #expect(download.bytes == [4, 2])
-            #expect(try await h.send(.get, String(url.dropFirst()) + "&download=", bearer: nil).header("Content-Disposition")?.contains("photo 1.png") == true)
+            #expect(try await h.send(.get, String(url.dropFirst()) + "&download=", bearer: nil).header("Content-Disposition") == "attachment;")
+            #expect(try await h.send(.get, String(url.dropFirst()) + "&download=photo%201.png", bearer: nil).header("Content-Disposition")
+                    == "attachment; filename=photo%201.png; filename*=UTF-8''photo%201.png")
 
             let token = String(url[url.range(of: "token=")!.upperBound...])
             var tampered = Array(token)
