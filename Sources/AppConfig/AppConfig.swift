@@ -133,6 +133,7 @@ public struct AppConfig: Sendable, Equatable {
         if let raw = value("VISIONARY_REST_AGGREGATES_ENABLED") {
             restAggregatesEnabled = try Self.flag(raw, name: "VISIONARY_REST_AGGREGATES_ENABLED")
         }
+        if let raw = value("VISIONARY_JWT_REQUIRE_EXP") { auth.requireExpiry = try Self.flag(raw, name: "VISIONARY_JWT_REQUIRE_EXP") }
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
         if let raw = value("VISIONARY_LOG_FORMAT") {
@@ -219,6 +220,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_METRICS_TOKEN", metricsToken == nil ? "(none: /metrics answers loopback only)" : "(set, redacted)"),
             ("VISIONARY_JWT_EXPIRY", String(auth.accessTokenLifetime)),
             ("VISIONARY_JWT_LEEWAY", String(auth.expiryLeeway)),
+            ("VISIONARY_JWT_REQUIRE_EXP", String(auth.requireExpiry)),
             ("VISIONARY_AUTH_AUTOCONFIRM", String(auth.autoconfirm)),
             ("VISIONARY_AUTH_DISABLE_SIGNUP", String(auth.disableSignup)),
             ("VISIONARY_AUTH_MIN_PASSWORD_LENGTH", String(auth.minimumPasswordLength)),

@@ -4,6 +4,10 @@ public struct AuthSettings: Sendable, Equatable {
     public var accessTokenLifetime = 3600
     /// Clock skew tolerated when checking a token's `exp`, in seconds.
     public var expiryLeeway = 30
+    /// Whether a token must carry `exp` (`VISIONARY_JWT_REQUIRE_EXP`, default true): Supabase
+    /// accepts a signed token without one, a credential that never expires; `false` accepts them
+    /// for deployments migrating such keys.
+    public var requireExpiry = true
     /// Shortest password accepted (Supabase's default, 6).
     public var minimumPasswordLength = 6
     /// bcrypt cost of new password hashes.

@@ -30,7 +30,7 @@ public struct AuthRoutes: Sendable {
     static func caller(of request: Request, callers: CallerResolver) throws -> Caller? {
         let credentials = request.credentials
         let path = request.uri.path.hasSuffix("/") ? String(request.uri.path.dropLast()) : request.uri.path
-        if !keylessPaths.contains(path) { _ = try callers.keys.gate(credentials) }
+        if !keylessPaths.contains(path) { _ = try callers.gate(credentials) }
         guard let bearer = credentials.bearer else { return nil }
         do {
             return try callers.resolve(bearer: bearer, apiKey: nil)

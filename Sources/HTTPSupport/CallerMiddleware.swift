@@ -73,11 +73,11 @@ public enum APIKeyError: Error, Equatable {
     }
 }
 
-extension APIKeys {
+extension CallerResolver {
     /// The role of the request's API key, or why the gateway refuses it.
     public func gate(_ credentials: CallerMiddleware.Credentials) throws(APIKeyError) -> String {
         guard let key = credentials.apiKey, !key.isEmpty else { throw .missing }
-        guard let role = role(ofKey: key) else { throw .unknown }
+        guard let role = apiKeyRole(key) else { throw .unknown }
         return role
     }
 }

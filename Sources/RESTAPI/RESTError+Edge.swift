@@ -52,7 +52,8 @@ extension RESTError: ErrorCatalogue {
         case .badSignature: .badSignature
         case .wrongAudience: .notInAudience
         case .roleNotAllowed: .roleNotAllowed
-        case .missingExpiry, .malformed: .undecodable
+        case .missingExpiry: .missingExpiry
+        case .malformed: .undecodable
         }
     }
 

@@ -27,7 +27,7 @@ public struct RESTRoutes: Sendable {
             .add(middleware: ErrorMiddleware(RESTError.self, surface: "rest"))
             .add(middleware: CallerMiddleware { request in
                 let credentials = request.credentials
-                _ = try callers.keys.gate(credentials)
+                _ = try callers.gate(credentials)
                 return try callers.resolve(bearer: credentials.bearer, apiKey: credentials.apiKey)
             })
             .group(context: CallerRequestContext.self)

@@ -24,6 +24,8 @@ extension RESTError {
         /// The claims segment is not a JSON object.
         case unparsableClaims
         case expNotNumber
+        /// No `exp` claim, while `VISIONARY_JWT_REQUIRE_EXP` is true (the default).
+        case missingExpiry
         case nbfNotNumber
         case iatNotNumber
         case audNotStringOrArray
@@ -38,7 +40,7 @@ extension RESTError {
                  .sessionEnded:
                 "PGRST301"
             case .expired, .notYetValid, .issuedInFuture, .notInAudience, .unparsableClaims,
-                 .expNotNumber, .nbfNotNumber, .iatNotNumber, .audNotStringOrArray, .roleNotAllowed:
+                 .expNotNumber, .missingExpiry, .nbfNotNumber, .iatNotNumber, .audNotStringOrArray, .roleNotAllowed:
                 "PGRST303"
             }
         }
@@ -57,6 +59,7 @@ extension RESTError {
             case .notInAudience: "JWT not in audience"
             case .unparsableClaims: "Parsing claims failed"
             case .expNotNumber: "The JWT 'exp' claim must be a number"
+            case .missingExpiry: "The JWT has no 'exp' claim: tokens that never expire are refused (VISIONARY_JWT_REQUIRE_EXP)"
             case .nbfNotNumber: "The JWT 'nbf' claim must be a number"
             case .iatNotNumber: "The JWT 'iat' claim must be a number"
             case .audNotStringOrArray: "The JWT 'aud' claim must be a string or an array of strings"

@@ -44,6 +44,7 @@ public final class CallerResolver: Sendable {
     let signer: HS256
     public let keys: APIKeys
     let leeway: TimeInterval
+    let requireExpiry: Bool
     let now: @Sendable () -> Date
     let capacity: Int
     private let verified = Mutex<[String: Verified]>([:])
@@ -55,14 +56,26 @@ public final class CallerResolver: Sendable {
     }
 
     public init(
-        secret: String, keys: APIKeys, leeway: TimeInterval = 30, capacity: Int = 10_000,
+        secret: String, keys: APIKeys, leeway: TimeInterval = 30, requireExpiry: Bool = true, capacity: Int = 10_000,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         signer = HS256(secret: secret)
         self.keys = keys
         self.leeway = leeway
+        self.requireExpiry = requireExpiry
         self.capacity = capacity
         self.now = now
+    }
+
+    /// The role of an API key: one of the project's keys; or, when tokens without `exp` are
+    /// accepted (a deployment migrating keys that never expire), any token of the project for
+    /// `anon` or `service_role` that names no user.
+    public func apiKeyRole(_ key: String) -> String? {
+        if let role = keys.role(ofKey: key) { return role }
+        guard !requireExpiry, let caller = try? resolve(bearer: key, apiKey: nil), caller.subject == nil,
+              caller.role == "anon" || caller.role == "service_role"
+        else { return nil }
+        return caller.role
     }
 
     /// The caller, or why its token is refused.
@@ -77,8 +90,9 @@ public final class CallerResolver: Sendable {
             if let notBefore = known.notBefore, notBefore - leeway > time { throw .notYetValid }
             return known.caller
         }
-        let (claims, payload) = try signer.verifiedClaims(bearer, now: Date(timeIntervalSince1970: time), leeway: leeway)
-        guard case .number(let expiry)? = claims["exp"] else { throw .missingExpiry }
+        let (claims, payload) = try signer.verifiedClaims(bearer, now: Date(timeIntervalSince1970: time), leeway: leeway, requireExpiry: requireExpiry)
+        // No `exp` passed verification only when such tokens are accepted: it never expires.
+        let expiry: Double = if case .number(let value)? = claims["exp"] { value } else { .infinity }
         var notBefore: Double?
         if case .number(let value)? = claims["nbf"] { notBefore = value }
         let role = claims["role"]?.stringValue ?? "anon"

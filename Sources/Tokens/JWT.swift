@@ -30,8 +30,9 @@ public struct HS256: Sendable {
     }
 
     /// The claims of a valid token, and the payload's JSON bytes exactly as signed.
+    /// `requireExpiry` false accepts a token without `exp` (one that never expires).
     public func verifiedClaims(
-        _ token: String, now: Date, leeway: TimeInterval = 0, audience: String? = nil
+        _ token: String, now: Date, leeway: TimeInterval = 0, audience: String? = nil, requireExpiry: Bool = true
     ) throws(TokenError) -> (claims: [String: JSONValue], payload: Data) {
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .wrongPartCount(parts.count) }
@@ -49,8 +50,11 @@ public struct HS256: Sendable {
             throw .malformed
         }
         let time = now.timeIntervalSince1970
-        guard case .number(let exp)? = claims["exp"] else { throw .missingExpiry }
-        guard exp + leeway > time else { throw .expired }
+        switch claims["exp"] {
+        case .number(let exp)?: guard exp + leeway > time else { throw .expired }
+        case nil where !requireExpiry: break
+        default: throw .missingExpiry
+        }
         if case .number(let nbf)? = claims["nbf"], nbf - leeway > time { throw .notYetValid }
         if let audience {
             let matches: Bool

@@ -68,7 +68,8 @@ public struct ApplicationParts: Sendable {
         let keys = APIKeys(secret: secret)
         let schemaCache = SchemaCacheStore(loader: SchemaCacheLoader(database: ownerRunner))
         let runner = APIRequestRunner(pool: apiDatabase, logger: logger)
-        let callers = CallerResolver(secret: secret, keys: keys, leeway: TimeInterval(settings.expiryLeeway))
+        let callers = CallerResolver(
+            secret: secret, keys: keys, leeway: TimeInterval(settings.expiryLeeway), requireExpiry: settings.requireExpiry)
         let phone = PhoneService(
             database: ownerRunner, twilio: config.messaging.twilio.map { TwilioClient(account: $0) },
             codeKey: PhoneService.codeKey(projectSecret: secret))

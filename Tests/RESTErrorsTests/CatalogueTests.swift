@@ -158,6 +158,8 @@ let catalogueCases: [CatalogueCase] = [
     .init("JWT aud", .jwt(.notInAudience), 401, "PGRST303", "JWT not in audience"),
     .init("JWT claims", .jwt(.unparsableClaims), 401, "PGRST303", "Parsing claims failed"),
     .init("JWT exp type", .jwt(.expNotNumber), 401, "PGRST303", "The JWT 'exp' claim must be a number"),
+    .init("JWT no exp", .jwt(.missingExpiry), 401, "PGRST303",
+          "The JWT has no 'exp' claim: tokens that never expire are refused (VISIONARY_JWT_REQUIRE_EXP)"),
     .init("JWT nbf type", .jwt(.nbfNotNumber), 401, "PGRST303", "The JWT 'nbf' claim must be a number"),
     .init("JWT iat type", .jwt(.iatNotNumber), 401, "PGRST303", "The JWT 'iat' claim must be a number"),
     .init("JWT aud type", .jwt(.audNotStringOrArray), 401, "PGRST303",

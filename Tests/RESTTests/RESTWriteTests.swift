@@ -1,5 +1,7 @@
+import AppConfig
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import Testing
 import TestSupport
 import Tokens
@@ -180,6 +182,34 @@ struct RESTWriteTests {
             }
             #expect(try await rest.with(bearer: "a.b").send(.get, "vision_boards").code == "PGRST301")
             #expect(try await rest.with(bearer: user.token).send(.get, "vision_boards").status == .ok)
+
+            // A signed token without exp (the official clients' test service key) is refused, clearly, by default.
+            struct Forever: Encodable { var role = "service_role"; var iss = "supabase-demo" }
+            let forever = try HS256(secret: TestApp.secret).sign(Forever())
+            let refused = try await rest.with(bearer: forever).send(.get, "vision_boards")
+            #expect(try await RESTClient(client: client, apiKey: forever).with(bearer: forever).send(.get, "vision_boards").status == .unauthorized,
+                    "nor is it an API key")
+            #expect(refused.status == .unauthorized && refused.code == "PGRST303", "\(refused.body)")
+            #expect(refused.object["message"] as? String == "The JWT has no 'exp' claim: tokens that never expire are refused (VISIONARY_JWT_REQUIRE_EXP)")
+        }
+    }
+
+    @Test("VISIONARY_JWT_REQUIRE_EXP=false accepts a signed token without exp on REST, Storage and Functions; a forged one still fails")
+    func tokensWithoutExpiry() async throws {
+        let app = try await TestApp.make { $0.auth.requireExpiry = false }
+        try await app.run { client in
+            struct Forever: Encodable { var role = "service_role"; var iss = "supabase-demo" }
+            let forever = try HS256(secret: TestApp.secret).sign(Forever())
+            let forged = try HS256(secret: "an-attacker-secret-of-enough-length-0000").sign(Forever())
+            let headers: (String) -> HTTPFields = { [HTTPField.Name("apikey")!: $0, .authorization: "Bearer \($0)"] }
+            for uri in ["/rest/v1/vision_boards", "/storage/v1/bucket", "/functions/v1/restore?action=purge"] {
+                let accepted = try await client.execute(uri: uri, method: .get, headers: headers(forever))
+                #expect(accepted.status != .unauthorized && accepted.status != .forbidden, "\(uri): \(accepted.status)")
+                let refused = try await client.execute(uri: uri, method: .get, headers: headers(forged))
+                #expect(refused.status == .unauthorized || refused.status == .forbidden || refused.status == .badRequest, "\(uri): \(refused.status)")
+            }
+            let rest = try await client.execute(uri: "/rest/v1/vision_boards", method: .get, headers: headers(forever))
+            #expect(rest.status == .ok)
         }
     }
 }

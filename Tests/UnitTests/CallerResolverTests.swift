@@ -37,6 +37,27 @@ struct CallerResolverTests {
         #expect(claims?["exp"] as? Int == 2_000_000_060)
     }
 
+    @Test("a token without exp is refused by default, and accepted (for good) only when VISIONARY_JWT_REQUIRE_EXP is false")
+    func tokensWithoutExpiry() throws {
+        struct Forever: Encodable { var role = "service_role"; var iss = "supabase-demo" }
+        let keys = APIKeys(secret: secret)
+        let clock = Clock()
+        let forever = try HS256(secret: secret).sign(Forever())
+        let strict = CallerResolver(secret: secret, keys: keys, leeway: 0, now: { clock.now })
+        #expect(throws: TokenError.missingExpiry) { try strict.resolve(bearer: forever, apiKey: forever) }
+        let lenient = CallerResolver(secret: secret, keys: keys, leeway: 0, requireExpiry: false, now: { clock.now })
+        #expect(try lenient.resolve(bearer: forever, apiKey: forever).role == "service_role")
+        clock.advance(10 * 365 * 86_400)
+        #expect(try lenient.resolve(bearer: forever, apiKey: forever).role == "service_role", "still, from memory, years later")
+        // Lenient about a missing exp only: a wrong signature, a non-numeric or a passed exp still fail.
+        let forged = try HS256(secret: "another-secret-that-is-long-enough-0123456789").sign(Forever())
+        #expect(throws: TokenError.badSignature) { try lenient.resolve(bearer: forged, apiKey: nil) }
+        struct TextExpiry: Encodable { var role = "anon"; var exp = "never" }
+        #expect(throws: TokenError.missingExpiry) { try lenient.resolve(bearer: try HS256(secret: secret).sign(TextExpiry()), apiKey: nil) }
+        let expired = try HS256(secret: secret).sign(Claims(exp: Int(clock.now.timeIntervalSince1970) - 1))
+        #expect(throws: TokenError.expired) { try lenient.resolve(bearer: expired, apiKey: nil) }
+    }
+
     @Test("a remembered token still expires; a tampered one is never taken from memory")
     func remembered() throws {
         let keys = APIKeys(secret: secret)
