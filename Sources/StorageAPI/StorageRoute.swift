@@ -34,6 +34,8 @@ enum StorageRoute: Equatable, Sendable {
     case emptyBucket(id: String)
     /// `POST object/list/<bucket>`
     case listObjects(bucket: String)
+    /// `POST object/list-v2/<bucket>`: cursor-based listing.
+    case listObjectsV2(bucket: String)
     /// `POST object/move`
     case move
     /// `POST object/copy`
@@ -121,6 +123,7 @@ enum StorageRoute: Equatable, Sendable {
         let afterWord = rest.dropFirst()
         switch (method, word) {
         case (.post, "list") where rest.count == 2: return .listObjects(bucket: try ObjectPath.bucket(rest[1]))
+        case (.post, "list-v2") where rest.count == 2: return .listObjectsV2(bucket: try ObjectPath.bucket(rest[1]))
         case (.post, "move") where rest.count == 1: return .move
         case (.post, "copy") where rest.count == 1: return .copy
         case (.post, "sign") where rest.count == 2: return .signMany(bucket: try ObjectPath.bucket(rest[1]))
@@ -176,7 +179,7 @@ enum StorageRoute: Equatable, Sendable {
     var method: HTTPRequest.Method {
         switch self {
         case .listBuckets, .getBucket, .download, .info: .get
-        case .createBucket, .emptyBucket, .listObjects, .move, .copy, .signMany, .sign, .signUpload: .post
+        case .createBucket, .emptyBucket, .listObjects, .listObjectsV2, .move, .copy, .signMany, .sign, .signUpload: .post
         case .updateBucket, .uploadSigned: .put
         case .deleteBucket, .removeMany, .removeOne: .delete
         case .upload(_, _, let upsert): upsert ? .put : .post
@@ -195,6 +198,7 @@ enum StorageRoute: Equatable, Sendable {
         case .getBucket(let id), .updateBucket(let id), .deleteBucket(let id): rest = "bucket/" + id.percentEncoded(keepingSlash: false)
         case .emptyBucket(let id): rest = "bucket/" + id.percentEncoded(keepingSlash: false) + "/empty"
         case .listObjects(let bucket): rest = "object/list/" + bucket.percentEncoded(keepingSlash: false)
+        case .listObjectsV2(let bucket): rest = "object/list-v2/" + bucket.percentEncoded(keepingSlash: false)
         case .move: rest = "object/move"
         case .copy: rest = "object/copy"
         case .signMany(let bucket): rest = "object/sign/" + bucket.percentEncoded(keepingSlash: false)

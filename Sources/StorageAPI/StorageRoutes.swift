@@ -81,6 +81,7 @@ public struct StorageRoutes: Sendable {
         case .deleteBucket(let id): return .json(try await service.deleteBucket(caller, id: id))
         case .emptyBucket(let id): return .json(try await service.emptyBucket(caller, id: id))
         case .listObjects(let bucket): return .json(try await service.list(caller, bucket: bucket, body: try await json(request)))
+        case .listObjectsV2(let bucket): return .json(try await service.listV2(caller, bucket: bucket, body: try await json(request)))
         case .move: return .json(try await service.move(caller, try StorageService.transfer(try await json(request))))
         case .copy: return .json(try await service.copy(caller, try StorageService.transfer(try await json(request))))
         case .signMany(let bucket): return .json(try await service.signMany(caller, bucket: bucket, body: try await json(request)))

@@ -241,6 +241,53 @@ enum StorageSQL {
             ])
     }
 
+    /// One page (and one entry more) of a list-v2 listing, in its order, after its cursor:
+    /// objects as `{id, name, key, metadata, updated_at, created_at, last_accessed_at}`, and
+    /// with the delimiter one folder per common prefix (`name` ending with `/`, `id` null; its
+    /// times the earliest `created_at` inside when the order is by a time), each with the
+    /// `sort_name`, `sort_time` and `folder` the cursor is built from.
+    static func listV2(_ listing: StorageService.ListingV2) -> SQLStatement {
+        let direction = listing.ascending ? "ASC" : "DESC"
+        let comparison = listing.ascending ? ">" : "<"
+        let byName = listing.column == "name"
+        // Time orders compare at millisecond precision, as the cursor carries them.
+        let time = "date_trunc('milliseconds', coalesce(e.sort_time, 'epoch'::timestamptz))"
+        let order = byName ? #"e.sort_name COLLATE "C" \#(direction)"# : #"\#(time) \#(direction), e.sort_name COLLATE "C" \#(direction)"#
+        let after = byName
+            ? #"($6::text IS NULL OR e.sort_name COLLATE "C" \#(comparison) $6) AND $7::timestamptz IS NULL"#
+            : #"($6::text IS NULL OR (\#(time), e.sort_name COLLATE "C") \#(comparison) ($7::timestamptz, $6::text COLLATE "C"))"#
+        let levels = listing.prefix.filter { $0 == "/" }.count + 1
+        return SQLStatement(
+            """
+            WITH visible AS (
+              SELECT o.*, substr(o.name, length($3::text) + 1) AS rest FROM storage.objects o
+              WHERE o.bucket_id = $1 AND o.name LIKE $2 ESCAPE '\\'
+            ), entries AS (
+              SELECT id, name, name AS sort_name, metadata, updated_at, created_at, last_accessed_at,
+                CASE $5 WHEN 'updated_at' THEN updated_at WHEN 'created_at' THEN created_at END AS sort_time, false AS folder
+              FROM visible WHERE NOT $4 OR position('/' in rest) = 0
+              UNION ALL
+              SELECT NULL::uuid, f.folder || '/', f.folder, NULL::jsonb, CASE WHEN $5 <> 'name' THEN f.first END,
+                CASE WHEN $5 <> 'name' THEN f.first END, NULL::timestamptz, CASE WHEN $5 <> 'name' THEN f.first END, true
+              FROM (SELECT $3::text || split_part(rest, '/', 1) AS folder, min(created_at) AS first
+                    FROM visible WHERE $4 AND position('/' in rest) > 0 GROUP BY 1) f
+            ), page AS (
+              SELECT e.* FROM entries e WHERE \(after) ORDER BY \(order) LIMIT $8
+            )
+            SELECT coalesce(json_agg(json_build_object(
+              'id', p.id, 'name', p.name, 'key', split_part(p.name, '/', $9::integer), 'metadata', p.metadata,
+              'updated_at', \(iso("p.updated_at")), 'created_at', \(iso("p.created_at")), 'last_accessed_at', \(iso("p.last_accessed_at")),
+              'sort_name', p.sort_name, 'sort_time', to_char(p.sort_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'folder', p.folder)
+              ORDER BY \(order.replacingOccurrences(of: "e.", with: "p."))), '[]')::text
+            FROM page p
+            """,
+            [
+                .text(listing.bucket), .text(likeEscaped(listing.prefix) + "%"), .text(listing.prefix), .bool(listing.delimited),
+                .text(listing.column), listing.afterName.map(SQLValue.text) ?? .null, listing.afterTime.map(SQLValue.text) ?? .null,
+                .int(listing.limit + 1), .int(levels),
+            ])
+    }
+
     /// `text` as a literal inside a LIKE pattern (escape character `\`).
     static func likeEscaped(_ text: String) -> String {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")

@@ -13,7 +13,7 @@ struct StorageRouteTests {
     static func routes(bucket: String, name: String) -> [StorageRoute] {
         [
             .listBuckets, .createBucket, .getBucket(id: bucket), .updateBucket(id: bucket), .deleteBucket(id: bucket),
-            .emptyBucket(id: bucket), .listObjects(bucket: bucket), .move, .copy, .signMany(bucket: bucket),
+            .emptyBucket(id: bucket), .listObjects(bucket: bucket), .listObjectsV2(bucket: bucket), .move, .copy, .signMany(bucket: bucket),
             .sign(bucket: bucket, name: name), .download(.authenticated, bucket: bucket, name: name),
             .download(.public, bucket: bucket, name: name), .download(.signed, bucket: bucket, name: name),
             .signUpload(bucket: bucket, name: name), .uploadSigned(bucket: bucket, name: name),
@@ -91,6 +91,7 @@ struct StorageRouteTests {
             (.delete, "object/documents/", .removeMany(bucket: "documents")),
             (.delete, "object/documents/u/b.txt", .removeOne(bucket: "documents", name: "u/b.txt")),
             (.post, "object/list/documents", .listObjects(bucket: "documents")),
+            (.post, "object/list-v2/documents", .listObjectsV2(bucket: "documents")),
             (.post, "object/move", .move),
             (.post, "object/copy/", .copy),
             (.post, "object/sign/references", .signMany(bucket: "references")),
