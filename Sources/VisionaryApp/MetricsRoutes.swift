@@ -39,25 +39,31 @@ struct MetricsRoutes {
             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
     }
 
+    /// The registry's gauge of this name and labels, with its help line.
+    func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = []) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+    }
+
     /// Each pool's size and its connections in use and waited for right now.
     func readPools() {
         for (name, pool) in pools {
-            registry.makeGauge(name: "visionary_db_pool_connections", labels: [("pool", name), ("state", "in_use")]).set(to: Double(pool.leases.inUse))
-            registry.makeGauge(name: "visionary_db_pool_connections", labels: [("pool", name), ("state", "waiting")]).set(to: Double(pool.leases.waiting))
-            registry.makeGauge(name: "visionary_db_pool_size", labels: [("pool", name)]).set(to: Double(pool.leases.size))
+            let connections = "Database connections of the pool in use, and requests waiting for one."
+            gauge("visionary_db_pool_connections", connections, [("pool", name), ("state", "in_use")]).set(to: Double(pool.leases.inUse))
+            gauge("visionary_db_pool_connections", connections, [("pool", name), ("state", "waiting")]).set(to: Double(pool.leases.waiting))
+            gauge("visionary_db_pool_size", "Most connections the pool opens.", [("pool", name)]).set(to: Double(pool.leases.size))
         }
     }
 
     /// The queue's depth by state and the age of its oldest due job, as gauges (left as they
     /// were when the database does not answer), and whether it answered (`visionary_database_up`).
     func readQueue() async {
-        let up = registry.makeGauge(name: "visionary_database_up")
+        let up = gauge("visionary_database_up", "1 when the database answered the last scrape, else 0.")
         do {
             let depth = try await queue.depth()
             for (state, count) in [("queued", depth.queued), ("running", depth.running), ("dead", depth.dead)] {
-                registry.makeGauge(name: "visionary_jobs_queue_depth", labels: [("state", state)]).set(to: Double(count))
+                gauge("visionary_jobs_queue_depth", "Jobs in the queue by state.", [("state", state)]).set(to: Double(count))
             }
-            registry.makeGauge(name: "visionary_jobs_oldest_due_age_seconds").set(to: max(depth.oldestDueAge, 0))
+            gauge("visionary_jobs_oldest_due_age_seconds", "Seconds the oldest due job has waited.").set(to: max(depth.oldestDueAge, 0))
             up.set(to: 1)
         } catch {
             up.set(to: 0)
