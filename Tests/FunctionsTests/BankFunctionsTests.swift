@@ -2,6 +2,8 @@ import AppConfig
 import Core
 import Database
 import Foundation
+import Logging
+import Synchronization
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -12,8 +14,8 @@ import Tokens
 /// arrives, used only on the server, and never reaches a client, a dump or a log.
 @Suite("bank links: create-link-token, exchange-public-token, get-plaid-balances, plaid-unlink")
 struct BankFunctionsTests {
-    static func app(_ plaid: PlaidTestServer?) async throws -> TestApp {
-        try await TestApp.make { config in
+    static func app(_ plaid: PlaidTestServer?, logger: Logger = TestCluster.logger) async throws -> TestApp {
+        try await TestApp.make(logger: logger) { config in
             if let plaid { config.integrations.plaid = PlaidAccount(baseURL: plaid.baseURL, clientID: "client-1", secret: "plaid-secret") }
         }
     }
@@ -22,7 +24,9 @@ struct BankFunctionsTests {
     func linkBalancesUnlink() async throws {
         let plaid = try await PlaidTestServer(clientID: "client-1", secret: "plaid-secret")
         defer { plaid.stop() }
-        let app = try await Self.app(plaid)
+        // Every line the server logs, at the most talkative level.
+        let log = CapturedLog()
+        let app = try await Self.app(plaid, logger: log.logger)
         try await app.run { client in
             let ann = try await signUp(client, app: app, email: "ann@bank.test")
             let bob = try await signUp(client, app: app, email: "bob@bank.test")
@@ -106,6 +110,10 @@ struct BankFunctionsTests {
             #expect(dump.status == 0 && dump.output.contains("plaid_items"), "\(dump.output.prefix(300))")
             let found = plaid.issuedTokens.filter { dump.output.contains($0) }
             #expect(plaid.issuedTokens.count >= 5 && found.isEmpty, "\(found)")
+            // Nor in any line the server logged (requests, statements, failures).
+            let lines = log.lines
+            #expect(lines.count > 20 && lines.contains { $0.contains("exchange-public-token") }, "the log did capture the flow")
+            #expect(!plaid.issuedTokens.contains { token in lines.contains { $0.contains(token) } })
         }
     }
 
@@ -118,6 +126,34 @@ struct BankFunctionsTests {
                 let reply = try await ann.functions.call(function, nil, #"{"public_token":"public-1","item_id":"00000000-0000-4000-8000-000000000001"}"#)
                 #expect(reply.status == .serviceUnavailable && reply.code == "plaid_not_configured", "\(function): \(reply.body)")
             }
+        }
+    }
+}
+
+/// A logger at trace level whose lines are kept, for searching what a server logged.
+final class CapturedLog: Sendable {
+    private let captured = Mutex<[String]>([])
+
+    var lines: [String] { captured.withLock { $0 } }
+
+    func append(_ line: String) { captured.withLock { $0.append(line) } }
+
+    var logger: Logger {
+        var logger = Logger(label: "visionary") { [self] _ in Handler(log: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            log.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { _, new in new })")
         }
     }
 }

@@ -11,7 +11,7 @@ extension TestApp {
     func run(adding extra: [any EdgeFunction], _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         var parts = parts
         parts.functions += extra
-        let app = buildApplication(parts, logger: TestCluster.logger)
+        let app = buildApplication(parts, logger: logger)
         do {
             try await app.test(.live) { client in try await body(client) }
         } catch {

@@ -23,9 +23,12 @@ public struct TestApp: Sendable {
     public let database: DatabaseEndpoint
     public let keys = APIKeys(secret: TestApp.secret)
     public let parts: ApplicationParts
+    /// Where the server's log lines go (the test cluster's quiet logger unless a test listens).
+    public var logger: Logger = TestCluster.logger
 
+    /// - Parameter logger: the server's logger, for tests that read what it logs.
     /// - Parameter adjust: changes to the configuration (Auth settings, say) before building.
-    public static func make(_ adjust: (inout AppConfig) -> Void = { _ in }) async throws -> TestApp {
+    public static func make(logger: Logger = TestCluster.logger, _ adjust: (inout AppConfig) -> Void = { _ in }) async throws -> TestApp {
         let database = try await TestCluster.shared.makeDatabase()
         var config = AppConfig()
         config.port = 0
@@ -45,7 +48,8 @@ public struct TestApp: Sendable {
         do {
             return TestApp(
                 database: database,
-                parts: try await ApplicationParts.make(config: config, secret: secret, keyRing: keyRing, owner: database, logger: TestCluster.logger))
+                parts: try await ApplicationParts.make(config: config, secret: secret, keyRing: keyRing, owner: database, logger: logger),
+                logger: logger)
         } catch {
             try? await TestCluster.shared.dropDatabase(database)
             throw error
@@ -54,7 +58,7 @@ public struct TestApp: Sendable {
 
     /// Runs `body` against the live server, then drops the database.
     public func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = buildApplication(parts, logger: TestCluster.logger)
+        let app = buildApplication(parts, logger: logger)
         defer { try? FileManager.default.removeItem(atPath: parts.config.storage.localDirectory ?? "") }
         do {
             try await app.test(.live) { client in try await body(client) }
