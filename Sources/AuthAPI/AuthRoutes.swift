@@ -124,6 +124,9 @@ public struct AuthRoutes: Sendable {
         admin.get("{id}") { request, context in
             Response.json(try await service.adminGet(id: try context.parameters.require("id"), caller: context.caller))
         }
+        admin.get("{id}/factors") { _, context in
+            Response.json(try await service.adminFactors(id: try context.parameters.require("id"), caller: context.caller))
+        }
         admin.put("{id}") { request, context in
             let body = try await decode(AuthService.AdminAttributes.self, from: request)
             return Response.json(try await service.adminUpdate(id: try context.parameters.require("id"), body, caller: context.caller))

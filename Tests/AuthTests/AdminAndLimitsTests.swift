@@ -40,6 +40,9 @@ struct AdminAndLimitsTests {
             #expect(first.headers[.init("Link")!]?.hasPrefix(#"</admin/users?page=2&per_page=3>; rel="next""#) == true)
 
             #expect(try await admin.send(.get, "admin/users/\(id)", bearer: service).string("email") == "made@example.com")
+            let factors = try await admin.send(.get, "admin/users/\(id)/factors", bearer: service)
+            #expect(factors.status == .ok && factors.body == "[]", "no factors can be enrolled yet")
+            #expect(try await admin.send(.get, "admin/users/\(UUID().uuidString)/factors", bearer: service).code == "user_not_found")
             let updated = try await admin.send(.put, "admin/users/\(id)", json: #"{"user_metadata":{"n":null,"m":2}}"#, bearer: service)
             #expect(updated.json["user_metadata"] as? [String: Int] == ["m": 2])
             let unknown = try await admin.send(.get, "admin/users/\(UUID().uuidString)", bearer: service)
@@ -62,7 +65,8 @@ struct AdminAndLimitsTests {
             let user = try #require(try await auth.signUp("plain@example.com").string("access_token"))
             for bearer in [app.keys.anon, user] {
                 for (method, path) in [(HTTPRequest.Method.get, "admin/users"), (.post, "admin/users"),
-                                       (.get, "admin/users/\(UUID().uuidString)"), (.delete, "admin/users/\(UUID().uuidString)")] {
+                                       (.get, "admin/users/\(UUID().uuidString)"), (.delete, "admin/users/\(UUID().uuidString)"),
+                                       (.get, "admin/users/\(UUID().uuidString)/factors")] {
                     let reply = try await auth.send(method, path, json: #"{"email":"x@example.com"}"#, bearer: bearer)
                     #expect(reply.status == .forbidden, "\(method) \(path)")
                     #expect(reply.code == "not_admin", "\(method) \(path)")
