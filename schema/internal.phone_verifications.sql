@@ -6,9 +6,10 @@ CREATE TABLE internal.phone_verifications (
   code_hash bytea NOT NULL,
   attempts integer DEFAULT 0 NOT NULL,
   sent_at timestamp with time zone NOT NULL,
-  expires_at timestamp with time zone NOT NULL
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone
 );
-COMMENT ON TABLE internal.phone_verifications IS 'The one pending phone verification per user: the number, the keyed hash of the texted code, tries used and expiry.';
+COMMENT ON TABLE internal.phone_verifications IS 'The latest phone verification code per user: the number, the keyed hash of the texted code, tries used, expiry, and when it stopped counting (verified, expired or out of tries); kept after use, so the once-a-minute rule holds.';
 
 -- Constraints
 ALTER TABLE internal.phone_verifications ADD CONSTRAINT phone_verifications_attempts_check CHECK (attempts >= 0 AND attempts <= 5);
@@ -46,7 +47,6 @@ AS $function$
 DECLARE
   v_prefs record;
   v_number text;
-  v_last timestamptz;
 BEGIN
   SELECT phone_number, phone_verified INTO v_prefs FROM public.user_comm_preferences WHERE user_id = p_user;
   IF p_number IS NULL THEN
@@ -64,8 +64,15 @@ BEGIN
     RETURN jsonb_build_object('phone_number', v_number, 'already_verified', true);
   END IF;
 
-  SELECT sent_at INTO v_last FROM internal.phone_verifications WHERE user_id = p_user;
-  IF v_last > now() - interval '60 seconds' THEN
+  -- The new code replaces the last one only when that was sent a minute ago or more: one
+  -- statement, so two requests at once cannot both pass.
+  INSERT INTO internal.phone_verifications AS v (user_id, phone_number, code_hash, attempts, sent_at, expires_at, used_at)
+  VALUES (p_user, v_number, p_code_hash, 0, now(), now() + interval '10 minutes', NULL)
+  ON CONFLICT (user_id) DO UPDATE
+    SET phone_number = EXCLUDED.phone_number, code_hash = EXCLUDED.code_hash, attempts = 0,
+        sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at, used_at = NULL
+    WHERE v.sent_at <= now() - interval '60 seconds';
+  IF NOT FOUND THEN
     RAISE EXCEPTION 'a code was sent less than a minute ago; wait before asking for another' USING ERRCODE = 'PT429';
   END IF;
   IF auth.hit_rate_limit('phone_code:' || p_user::text, 3600) > 5 THEN
@@ -74,12 +81,6 @@ BEGIN
   IF auth.hit_rate_limit('phone_code_number:' || v_number, 3600) > 5 THEN
     RAISE EXCEPTION 'too many codes sent to this number in the last hour; try again later' USING ERRCODE = 'PT429';
   END IF;
-
-  INSERT INTO internal.phone_verifications AS v (user_id, phone_number, code_hash, attempts, sent_at, expires_at)
-  VALUES (p_user, v_number, p_code_hash, 0, now(), now() + interval '10 minutes')
-  ON CONFLICT (user_id) DO UPDATE
-    SET phone_number = EXCLUDED.phone_number, code_hash = EXCLUDED.code_hash, attempts = 0,
-        sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at;
   RETURN jsonb_build_object('phone_number', v_number, 'expires_at', now() + interval '10 minutes');
 END;
 $function$;
@@ -95,23 +96,23 @@ AS $function$
 DECLARE
   v_pending internal.phone_verifications;
 BEGIN
-  SELECT * INTO v_pending FROM internal.phone_verifications WHERE user_id = p_user FOR UPDATE;
+  SELECT * INTO v_pending FROM internal.phone_verifications WHERE user_id = p_user AND used_at IS NULL FOR UPDATE;
   IF NOT FOUND THEN
     RETURN jsonb_build_object('outcome', 'none');
   END IF;
   IF v_pending.expires_at <= now() THEN
-    DELETE FROM internal.phone_verifications WHERE user_id = p_user;
+    UPDATE internal.phone_verifications SET used_at = now() WHERE user_id = p_user;
     RETURN jsonb_build_object('outcome', 'expired');
   END IF;
   IF v_pending.code_hash IS DISTINCT FROM p_code_hash THEN
     IF v_pending.attempts + 1 >= 5 THEN
-      DELETE FROM internal.phone_verifications WHERE user_id = p_user;
+      UPDATE internal.phone_verifications SET attempts = 5, used_at = now() WHERE user_id = p_user;
       RETURN jsonb_build_object('outcome', 'exhausted');
     END IF;
     UPDATE internal.phone_verifications SET attempts = attempts + 1 WHERE user_id = p_user;
     RETURN jsonb_build_object('outcome', 'wrong', 'attempts_left', 5 - v_pending.attempts - 1);
   END IF;
-  DELETE FROM internal.phone_verifications WHERE user_id = p_user;
+  UPDATE internal.phone_verifications SET used_at = now() WHERE user_id = p_user;
   INSERT INTO public.user_comm_preferences AS p (user_id, phone_number, phone_verified)
   VALUES (p_user, v_pending.phone_number, true)
   ON CONFLICT (user_id) DO UPDATE SET phone_number = EXCLUDED.phone_number, phone_verified = true;

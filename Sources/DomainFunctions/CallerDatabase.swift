@@ -21,6 +21,13 @@ struct CallerDatabase: Sendable {
         return text
     }
 
+    /// Refuses (as every surface does) a token whose session has ended or whose user is banned or
+    /// deleted: for work done as the server on the caller's behalf, which never assumes the
+    /// caller's role and so would not meet that check otherwise.
+    func requireLiveCaller(_ caller: Caller) async throws {
+        _ = try await transaction(caller, readOnly: true) { try await $0.text(SQLStatement("SELECT 'live'")) }
+    }
+
     /// Several statements in one transaction as the caller.
     func transaction<T: Sendable>(_ caller: Caller, readOnly: Bool = false, _ body: (SQLTransaction) async throws -> T) async throws -> T {
         try await runner.transaction(

@@ -19,6 +19,6 @@ public enum DomainFunctions {
             OnboardingThemes.function(database),
             AmiePromptBuilder.function(database),
             Restore.function(database),
-        ] + PhoneFunctions.all(phone) + BankFunctions.all(plaid)
+        ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database)
     }
 }

@@ -10,8 +10,8 @@ import Tokens
 /// verification of that number by a texted code. The original functions sent to any `to` a
 /// request named; here `to`, when sent, must be that verified number.
 enum PhoneFunctions {
-    static func all(_ phone: PhoneService) -> [ActionFunction] {
-        [sendSMS(phone), makeCall(phone), verifyPhone(phone)]
+    static func all(_ phone: PhoneService, _ database: CallerDatabase) -> [ActionFunction] {
+        [sendSMS(phone, database), makeCall(phone, database), verifyPhone(phone, database)]
     }
 
     static let messageParameters = [
@@ -22,11 +22,12 @@ enum PhoneFunctions {
         ParameterDescription("templateData", "object", "the template's values (name, habitTitle, streak, …)"),
     ]
 
-    static func sendSMS(_ phone: PhoneService) -> ActionFunction {
+    static func sendSMS(_ phone: PhoneService, _ database: CallerDatabase) -> ActionFunction {
         ActionFunction(name: "send-sms", summary: "Texts the caller's own verified number (10 an hour).", defaultAction: "send", actions: [
             Action("send", "Texts `message` (or a template: \(PhoneTemplates.textNames.joined(separator: ", "))): {success, messageSid, status, to}.",
                    access: .userOrServer, parameters: messageParameters) { input in
                 let user = try recipientUser(input)
+                try await database.requireLiveCaller(input.caller)
                 let template = try input.choice("template", PhoneTemplates.textNames)
                 let fields = try templateData(input)
                 guard let body = try input.string("message", maxLength: 1_600).flatMap(nonEmpty) ?? template.flatMap({ PhoneTemplates.text($0, fields) })
@@ -40,12 +41,13 @@ enum PhoneFunctions {
         ])
     }
 
-    static func makeCall(_ phone: PhoneService) -> ActionFunction {
+    static func makeCall(_ phone: PhoneService, _ database: CallerDatabase) -> ActionFunction {
         ActionFunction(name: "make-call", summary: "Calls the caller's own verified number, when calls are allowed (3 an hour).", defaultAction: "call", actions: [
             Action("call", "Speaks `message` (or a template: \(PhoneTemplates.speechNames.joined(separator: ", "))) in `voiceType`: {success, callSid, status, to}.",
                    access: .userOrServer,
                    parameters: messageParameters + [ParameterDescription("voiceType", "string", "a Twilio voice, e.g. Polly.Joanna (the default)")]) { input in
                 let user = try recipientUser(input)
+                try await database.requireLiveCaller(input.caller)
                 let template = try input.choice("template", PhoneTemplates.speechNames)
                 let fields = try templateData(input)
                 let speech = try input.string("message", maxLength: 1_000).flatMap(nonEmpty)
@@ -63,7 +65,7 @@ enum PhoneFunctions {
         ])
     }
 
-    static func verifyPhone(_ phone: PhoneService) -> ActionFunction {
+    static func verifyPhone(_ phone: PhoneService, _ database: CallerDatabase) -> ActionFunction {
         ActionFunction(
             name: "verify-phone", summary: "Verifies the caller's phone number by a 6-digit code texted to it.",
             defaultAction: "start", inferAction: { $0.has("code") ? "confirm" : nil },
@@ -71,6 +73,7 @@ enum PhoneFunctions {
                 Action("start", "Texts a code (valid 10 minutes, 5 tries) to `phone_number`, or to the number in the caller's preferences; once a minute, 5 an hour.",
                        parameters: [ParameterDescription("phone_number", "string", "the number to verify, in international form (+ and country code)")]) { input in
                     let user = try signedInUser(input)
+                    try await database.requireLiveCaller(input.caller)
                     switch try await relay({ try await phone.startVerification(user: user, number: try input.string("phone_number", maxLength: 40)) }) {
                     case .sent(let number, let expiresAt):
                         return .json(#"{"success":true,"phone_number":\#(number.jsonQuoted),"expires_at":\#(expiresAt.jsonQuoted)}"#)
@@ -81,6 +84,7 @@ enum PhoneFunctions {
                 Action("confirm", "Checks the texted code; the number becomes the caller's verified number.",
                        parameters: [ParameterDescription("code", "string", required: true, "the 6 digits received")]) { input in
                     let user = try signedInUser(input)
+                    try await database.requireLiveCaller(input.caller)
                     let code = try input.text("code", maxLength: 20)
                     guard PhoneService.isCodeShaped(code) else { throw FunctionError.invalid("`code` must be the 6 digits received") }
                     switch try await phone.confirmVerification(user: user, code: code) {
@@ -103,7 +107,8 @@ enum PhoneFunctions {
     /// user the server names.
     static func recipientUser(_ input: ActionInput) throws(FunctionError) -> UUID {
         let named = try input.uuid("userId").flatMap { UUID(uuidString: $0) }
-        if let user = input.caller.userID {
+        guard input.caller.role == "service_role" else {
+            guard let user = input.caller.userID else { throw .unauthorized("send the user's access token as the bearer") }
             guard named == nil || named == user else { throw .forbidden("you may text or call only your own number") }
             return user
         }

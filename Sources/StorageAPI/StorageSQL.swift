@@ -267,7 +267,7 @@ enum StorageSQL {
                 CASE $5 WHEN 'updated_at' THEN updated_at WHEN 'created_at' THEN created_at END AS sort_time, false AS folder
               FROM visible WHERE NOT $4 OR position('/' in rest) = 0
               UNION ALL
-              SELECT NULL::uuid, f.folder || '/', f.folder, NULL::jsonb, CASE WHEN $5 <> 'name' THEN f.first END,
+              SELECT NULL::uuid, f.folder || '/', f.folder || '/', NULL::jsonb, CASE WHEN $5 <> 'name' THEN f.first END,
                 CASE WHEN $5 <> 'name' THEN f.first END, NULL::timestamptz, CASE WHEN $5 <> 'name' THEN f.first END, true
               FROM (SELECT $3::text || split_part(rest, '/', 1) AS folder, min(created_at) AS first
                     FROM visible WHERE $4 AND position('/' in rest) > 0 GROUP BY 1) f

@@ -16,7 +16,7 @@ extension StorageService {
         var delimited: Bool
         var column: String
         var ascending: Bool
-        /// The cursor's position: the last entry's name (a folder without its `/`), and for a
+        /// The cursor's position: the last entry's name (a folder's with its `/`), and for a
         /// timestamp order its value.
         var afterName: String?
         var afterTime: String?
@@ -113,7 +113,9 @@ extension StorageService {
             var lines = ["l:" + name, "o:" + (listing.ascending ? "asc" : "desc"), "c:" + listing.column]
             if listing.column != "name", let time = last["sort_time"]?.stringValue { lines.append("a:" + time) }
             answer["nextCursor"] = .string(Data(lines.joined(separator: "\n").utf8).base64EncodedString())
-            answer["nextCursorKey"] = .string(name)
+            // The key names a folder without its slash, as Supabase Storage's does; the cursor keeps
+            // it, so an object and a folder of the same name stay two entries.
+            answer["nextCursorKey"] = .string(last["folder"] == .bool(true) && name.hasSuffix("/") ? String(name.dropLast()) : name)
         }
         return JSONValue.object(answer).jsonText
     }

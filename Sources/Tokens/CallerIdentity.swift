@@ -81,7 +81,7 @@ public final class CallerResolver: Sendable {
     /// The caller, or why its token is refused.
     public func resolve(bearer: String?, apiKey: String?) throws(TokenError) -> Caller {
         guard let bearer, bearer != apiKey || keys.role(ofKey: bearer) == nil else {
-            return .apiKey(role: apiKey.flatMap(keys.role(ofKey:)) ?? "anon")
+            return .apiKey(role: apiKey.flatMap(apiKeyRole) ?? "anon")
         }
         if let role = keys.role(ofKey: bearer) { return .apiKey(role: role) }
         let time = now().timeIntervalSince1970

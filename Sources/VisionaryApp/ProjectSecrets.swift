@@ -25,7 +25,7 @@ public struct ProjectSecrets: Sendable {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw KeyRingError.malformed("\(path) cannot be read") }
             return try KeyRing(parsing: text)
         }
-        return try KeyRing(parsing: stored(config, "encryption-keys", valid: { _ in false }) { KeyRing.newEntry(version: 1) })
+        return try KeyRing(parsing: stored(config, "encryption-keys", valid: { (try? KeyRing(parsing: $0)) != nil }) { KeyRing.newEntry(version: 1) })
     }
 
     /// The trimmed contents of a data-folder file when `valid`, else `make()` written there first.
@@ -42,9 +42,23 @@ public struct ProjectSecrets: Sendable {
         } catch {
             throw EmbeddedClusterError.unwritable(folder)
         }
-        guard FileManager.default.createFile(atPath: path, contents: Data(value.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw EmbeddedClusterError.unwritable(folder)
+        // Created exclusively: of two processes starting at once, one writes and the other reads
+        // what it wrote, so both use the same secret.
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        if descriptor < 0 {
+            if errno == EEXIST, let other = try? String(contentsOfFile: path, encoding: .utf8) {
+                let existing = other.trimmingCharacters(in: .whitespacesAndNewlines)
+                if valid(existing) { return existing }
+            }
+            guard FileManager.default.createFile(atPath: path, contents: Data(value.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw EmbeddedClusterError.unwritable(folder)
+            }
+            return value
         }
+        let bytes = Array(value.utf8)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == bytes.count else { throw EmbeddedClusterError.unwritable(folder) }
         return value
     }
 }

@@ -36,8 +36,12 @@ public enum SecretsCommands {
         let current = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let updated = (current.isEmpty ? "" : current + ",") + entry
         _ = try KeyRing(parsing: updated)
-        try Data(updated.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        // Written beside it with mode 0600 from the start, then moved over it.
+        let staged = path + ".new"
+        try? FileManager.default.removeItem(atPath: staged)
+        guard FileManager.default.createFile(atPath: staged, contents: Data(updated.utf8), attributes: [.posixPermissions: 0o600]),
+              rename(staged, path) == 0
+        else { throw EmbeddedClusterError.unwritable(config.resolvedDataDirectory) }
         return "added key version \(ring.newest + 1) to \(path); \(next)"
     }
 

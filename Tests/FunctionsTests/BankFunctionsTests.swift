@@ -126,6 +126,14 @@ struct BankFunctionsTests {
                 let reply = try await ann.functions.call(function, nil, #"{"public_token":"public-1","item_id":"00000000-0000-4000-8000-000000000001"}"#)
                 #expect(reply.status == .serviceUnavailable && reply.code == "plaid_not_configured", "\(function): \(reply.body)")
             }
+            // A token whose session has ended acts no more, though the server acts for it.
+            let logout = try await client.execute(uri: "/auth/v1/logout", method: .post,
+                                                  headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(ann.token)"])
+            #expect(logout.status == .noContent)
+            for function in ["create-link-token", "exchange-public-token", "get-plaid-balances", "plaid-unlink"] {
+                let reply = try await ann.functions.call(function, nil, #"{"public_token":"public-1","item_id":"00000000-0000-4000-8000-000000000001"}"#)
+                #expect(reply.status == .unauthorized, "\(function): \(reply.body)")
+            }
         }
     }
 }

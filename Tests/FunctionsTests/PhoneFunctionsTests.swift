@@ -3,6 +3,7 @@ import Core
 import Database
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import Testing
 import TestSupport
 import Tokens
@@ -90,6 +91,8 @@ struct PhoneFunctionsTests {
             for _ in 0..<5 { last = try await bob.functions.call("verify-phone", "confirm", json(["code": other])) }
             #expect(last?.status == .tooManyRequests, "\(last?.body ?? "")")
             #expect(try await bob.functions.call("verify-phone", "confirm", json(["code": fresh])).status == .badRequest)
+            #expect(try await bob.functions.call("verify-phone", "start", #"{"phone_number":"+15550002222"}"#).status == .tooManyRequests,
+                    "a voided code does not restart the minute")
             #expect(try await Self.preferences(app, bob) == nil)
         }
     }
@@ -179,6 +182,13 @@ struct PhoneFunctionsTests {
             for (function, body) in [("send-sms", #"{"message":"hi"}"#), ("make-call", "{}"), ("verify-phone", #"{"phone_number":"+15550001111"}"#)] {
                 let reply = try await ann.functions.call(function, nil, body)
                 #expect(reply.status == .serviceUnavailable && reply.code == "phone_not_configured", "\(function): \(reply.body)")
+            }
+            // A token whose session has ended acts no more, though the server acts for it.
+            let logout = try await client.execute(uri: "/auth/v1/logout", method: .post,
+                                                  headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(ann.token)"])
+            #expect(logout.status == .noContent)
+            for function in ["send-sms", "make-call", "verify-phone"] {
+                #expect(try await ann.functions.call(function, nil, #"{"message":"hi"}"#).status == .unauthorized, "\(function)")
             }
         }
     }

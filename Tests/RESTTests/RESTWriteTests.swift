@@ -210,6 +210,10 @@ struct RESTWriteTests {
             }
             let rest = try await client.execute(uri: "/rest/v1/vision_boards", method: .get, headers: headers(forever))
             #expect(rest.status == .ok)
+            // Sent as the API key alone, it is still the service_role it names, not anon.
+            let keyOnly = try await client.execute(uri: "/rest/v1/profiles", method: .get, headers: [HTTPField.Name("apikey")!: forever])
+            let anon = try await client.execute(uri: "/rest/v1/profiles", method: .get, headers: [HTTPField.Name("apikey")!: app.keys.anon])
+            #expect(keyOnly.status == .ok && anon.status != .ok, "\(keyOnly.status) \(anon.status)")
         }
     }
 }

@@ -71,6 +71,22 @@ struct StorageListV2Tests {
                 let reply = try await h.json(.post, "object/list-v2/documents", bearer: user.token, body)
                 #expect(reply.status == .badRequest, "\(body): \(reply.status) \(reply.text)")
             }
+            // An object and a folder of the same name are two entries, on pages of one, either way.
+            for name in ["same/docs", "same/docs/a.txt"] {
+                #expect(try await h.upload("documents", "\(user.id)/\(name)", [1], bearer: user.token).status == .ok)
+            }
+            for order in ["asc", "desc"] {
+                var entries: [String] = [], cursor: String?, pages = 0
+                repeat {
+                    let body = #"{"prefix":"\#(user.id)/same/","with_delimiter":true,"limit":1,"sortBy":{"column":"name","order":"\#(order)"}"#
+                        + (cursor.map { #","cursor":"\#($0)""# } ?? "") + "}"
+                    let page = try await h.json(.post, "object/list-v2/documents", bearer: user.token, body)
+                    entries += Self.names(page, "objects") + Self.names(page, "folders")
+                    cursor = page.object["nextCursor"] as? String
+                    pages += 1
+                } while cursor != nil && pages < 5
+                #expect(entries.sorted() == ["\(user.id)/same/docs", "\(user.id)/same/docs/"], "\(order): \(entries)")
+            }
             let capped = try await h.json(.post, "object/list-v2/documents", bearer: user.token, #"{"limit":100000}"#)
             #expect(capped.status == .ok, "a limit above 1000 is 1000")
         }

@@ -14,9 +14,10 @@ CREATE TABLE internal.phone_verifications (
   code_hash bytea NOT NULL CHECK (octet_length(code_hash) = 32),
   attempts integer NOT NULL DEFAULT 0 CHECK (attempts BETWEEN 0 AND 5),
   sent_at timestamptz NOT NULL,
-  expires_at timestamptz NOT NULL CHECK (expires_at > sent_at)
+  expires_at timestamptz NOT NULL CHECK (expires_at > sent_at),
+  used_at timestamptz
 );
-COMMENT ON TABLE internal.phone_verifications IS 'The one pending phone verification per user: the number, the keyed hash of the texted code, tries used and expiry.';
+COMMENT ON TABLE internal.phone_verifications IS 'The latest phone verification code per user: the number, the keyed hash of the texted code, tries used, expiry, and when it stopped counting (verified, expired or out of tries); kept after use, so the once-a-minute rule holds.';
 
 -- The E.164 form of a number as people type it (spaces, dashes, dots and brackets dropped), or
 -- NULL when it is not one.
@@ -40,7 +41,6 @@ AS $$
 DECLARE
   v_prefs record;
   v_number text;
-  v_last timestamptz;
 BEGIN
   SELECT phone_number, phone_verified INTO v_prefs FROM public.user_comm_preferences WHERE user_id = p_user;
   IF p_number IS NULL THEN
@@ -58,8 +58,15 @@ BEGIN
     RETURN jsonb_build_object('phone_number', v_number, 'already_verified', true);
   END IF;
 
-  SELECT sent_at INTO v_last FROM internal.phone_verifications WHERE user_id = p_user;
-  IF v_last > now() - interval '60 seconds' THEN
+  -- The new code replaces the last one only when that was sent a minute ago or more: one
+  -- statement, so two requests at once cannot both pass.
+  INSERT INTO internal.phone_verifications AS v (user_id, phone_number, code_hash, attempts, sent_at, expires_at, used_at)
+  VALUES (p_user, v_number, p_code_hash, 0, now(), now() + interval '10 minutes', NULL)
+  ON CONFLICT (user_id) DO UPDATE
+    SET phone_number = EXCLUDED.phone_number, code_hash = EXCLUDED.code_hash, attempts = 0,
+        sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at, used_at = NULL
+    WHERE v.sent_at <= now() - interval '60 seconds';
+  IF NOT FOUND THEN
     RAISE EXCEPTION 'a code was sent less than a minute ago; wait before asking for another' USING ERRCODE = 'PT429';
   END IF;
   IF auth.hit_rate_limit('phone_code:' || p_user::text, 3600) > 5 THEN
@@ -68,12 +75,6 @@ BEGIN
   IF auth.hit_rate_limit('phone_code_number:' || v_number, 3600) > 5 THEN
     RAISE EXCEPTION 'too many codes sent to this number in the last hour; try again later' USING ERRCODE = 'PT429';
   END IF;
-
-  INSERT INTO internal.phone_verifications AS v (user_id, phone_number, code_hash, attempts, sent_at, expires_at)
-  VALUES (p_user, v_number, p_code_hash, 0, now(), now() + interval '10 minutes')
-  ON CONFLICT (user_id) DO UPDATE
-    SET phone_number = EXCLUDED.phone_number, code_hash = EXCLUDED.code_hash, attempts = 0,
-        sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at;
   RETURN jsonb_build_object('phone_number', v_number, 'expires_at', now() + interval '10 minutes');
 END;
 $$;
@@ -83,7 +84,7 @@ COMMENT ON FUNCTION internal.begin_phone_verification(uuid, text, bytea) IS 'Ser
 -- Checks a code's hash against the user's pending verification. Answers {outcome} — verified
 -- (the number becomes the user's verified number), wrong (with attempts_left), exhausted (the
 -- fifth wrong try: the code is void), expired or none — and never raises for a wrong code, so
--- the spent try is kept.
+-- the spent try is kept. A code that stops counting is marked used, not deleted.
 CREATE FUNCTION internal.confirm_phone_verification(p_user uuid, p_code_hash bytea) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = ''
@@ -91,23 +92,23 @@ AS $$
 DECLARE
   v_pending internal.phone_verifications;
 BEGIN
-  SELECT * INTO v_pending FROM internal.phone_verifications WHERE user_id = p_user FOR UPDATE;
+  SELECT * INTO v_pending FROM internal.phone_verifications WHERE user_id = p_user AND used_at IS NULL FOR UPDATE;
   IF NOT FOUND THEN
     RETURN jsonb_build_object('outcome', 'none');
   END IF;
   IF v_pending.expires_at <= now() THEN
-    DELETE FROM internal.phone_verifications WHERE user_id = p_user;
+    UPDATE internal.phone_verifications SET used_at = now() WHERE user_id = p_user;
     RETURN jsonb_build_object('outcome', 'expired');
   END IF;
   IF v_pending.code_hash IS DISTINCT FROM p_code_hash THEN
     IF v_pending.attempts + 1 >= 5 THEN
-      DELETE FROM internal.phone_verifications WHERE user_id = p_user;
+      UPDATE internal.phone_verifications SET attempts = 5, used_at = now() WHERE user_id = p_user;
       RETURN jsonb_build_object('outcome', 'exhausted');
     END IF;
     UPDATE internal.phone_verifications SET attempts = attempts + 1 WHERE user_id = p_user;
     RETURN jsonb_build_object('outcome', 'wrong', 'attempts_left', 5 - v_pending.attempts - 1);
   END IF;
-  DELETE FROM internal.phone_verifications WHERE user_id = p_user;
+  UPDATE internal.phone_verifications SET used_at = now() WHERE user_id = p_user;
   INSERT INTO public.user_comm_preferences AS p (user_id, phone_number, phone_verified)
   VALUES (p_user, v_pending.phone_number, true)
   ON CONFLICT (user_id) DO UPDATE SET phone_number = EXCLUDED.phone_number, phone_verified = true;

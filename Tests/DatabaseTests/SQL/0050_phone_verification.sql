@@ -34,16 +34,17 @@ SELECT tests.assert_eq(internal.begin_phone_verification(current_setting('t.ann'
   'true', 'a verified number needs no code');
 
 -- Five wrong tries void the code; an expired code is void.
-UPDATE internal.phone_verifications SET sent_at = sent_at - interval '2 minutes';
 SELECT internal.begin_phone_verification(current_setting('t.bob')::uuid, '+15550002222', sha256('222222'));
 SELECT internal.confirm_phone_verification(current_setting('t.bob')::uuid, sha256('000000')) FROM generate_series(1, 4);
 SELECT tests.assert_eq(internal.confirm_phone_verification(current_setting('t.bob')::uuid, sha256('000001')),
   '{"outcome": "exhausted"}'::jsonb, 'the fifth wrong try voids the code');
 SELECT tests.assert_eq(internal.confirm_phone_verification(current_setting('t.bob')::uuid, sha256('222222')),
   '{"outcome": "none"}'::jsonb, 'and the right code no longer works');
-UPDATE internal.phone_verifications SET sent_at = now() - interval '2 minutes' WHERE user_id = current_setting('t.bob')::uuid;
-INSERT INTO internal.phone_verifications (user_id, phone_number, code_hash, sent_at, expires_at)
-VALUES (current_setting('t.bob')::uuid, '+15550002222', sha256('333333'), now() - interval '11 minutes', now() - interval '1 minute');
+SELECT tests.assert_raises($$SELECT internal.begin_phone_verification(current_setting('t.bob')::uuid, '+15550002222', sha256('x'))$$,
+  'PT429', 'a voided code does not restart the minute');
+UPDATE internal.phone_verifications SET code_hash = sha256('333333'), attempts = 0, used_at = NULL,
+  sent_at = now() - interval '11 minutes', expires_at = now() - interval '1 minute'
+WHERE user_id = current_setting('t.bob')::uuid;
 SELECT tests.assert_eq(internal.confirm_phone_verification(current_setting('t.bob')::uuid, sha256('333333')),
   '{"outcome": "expired"}'::jsonb, 'an expired code is void');
 
