@@ -14,7 +14,7 @@ enum BankFunctions {
         [
             ActionFunction(name: "create-link-token", summary: "A Plaid Link token for the caller.", defaultAction: "create", actions: [
                 Action("create", "Plaid's `link_token` (and `expiration`) for opening Link.") { input in
-                    let token = try await relay { try await plaid.linkToken(user: try await liveUser(input, database)) }
+                    let token = try await relay { try await plaid.linkToken(user: try await database.liveUser(input.caller)) }
                     return .json(#"{"link_token":\#(token.linkToken.jsonQuoted),"expiration":\#(token.expiration?.jsonQuoted ?? "null")}"#)
                 },
             ]),
@@ -24,7 +24,7 @@ enum BankFunctions {
                                     ParameterDescription("metadata", "object", "Link's metadata; `institution.institution_id` is kept")]) { input in
                     let publicToken = try input.text("public_token", maxLength: 500)
                     let institution = try institutionID(input)
-                    let linked = try await relay { try await plaid.link(user: try await liveUser(input, database), publicToken: publicToken, institutionID: institution) }
+                    let linked = try await relay { try await plaid.link(user: try await database.liveUser(input.caller), publicToken: publicToken, institutionID: institution) }
                     return .json(#"{"success":true,"item_id":\#(linked.itemID.jsonQuoted),"id":\#(linked.id.uuidString.lowercased().jsonQuoted)}"#)
                 },
             ]),
@@ -32,14 +32,14 @@ enum BankFunctions {
                 Action("balances", "{balances: {<type>: [accounts]}, totals: {<type>: {current, available}}, items: [{id, institution_id, error}]}.",
                        parameters: [ParameterDescription("item_id", "string (uuid)", "one linked bank (a `plaid_items` id); all when absent")]) { input in
                     let item = try input.uuid("item_id").flatMap { UUID(uuidString: $0) }
-                    return .json(render(try await relay { try await plaid.balances(user: try await liveUser(input, database), item: item) }))
+                    return .json(render(try await relay { try await plaid.balances(user: try await database.liveUser(input.caller), item: item) }))
                 },
             ]),
             ActionFunction(name: "plaid-unlink", summary: "Unlinks a bank: removed at Plaid, then the row.", defaultAction: "unlink", actions: [
                 Action("unlink", "Removes the item at Plaid (its token stops working) and deletes the row: {success}.",
                        parameters: [ParameterDescription("item_id", "string (uuid)", required: true, "the `plaid_items` id")]) { input in
                     let item = try input.requiredUUID("item_id")
-                    guard try await relay({ try await plaid.unlink(user: try await liveUser(input, database), item: UUID(uuidString: item)!) }) else {
+                    guard try await relay({ try await plaid.unlink(user: try await database.liveUser(input.caller), item: UUID(uuidString: item)!) }) else {
                         throw FunctionError.notFound("you have no linked bank with that id")
                     }
                     return .json(#"{"success":true}"#)
@@ -48,17 +48,6 @@ enum BankFunctions {
         ]
     }
 
-    static func user(_ input: ActionInput) throws(FunctionError) -> UUID {
-        guard let user = input.caller.userID else { throw .unauthorized("send the user's access token as the bearer") }
-        return user
-    }
-
-    /// The signed-in caller, once the database has confirmed the token's session is live.
-    static func liveUser(_ input: ActionInput, _ database: CallerDatabase) async throws -> UUID {
-        let user = try user(input)
-        try await database.requireLiveCaller(input.caller)
-        return user
-    }
 
     static func institutionID(_ input: ActionInput) throws(FunctionError) -> String? {
         guard let metadata = input.value("metadata") else { return nil }

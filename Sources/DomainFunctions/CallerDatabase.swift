@@ -1,5 +1,6 @@
 import Core
 import Database
+import Foundation
 import FunctionsAPI
 import Tokens
 
@@ -26,6 +27,13 @@ struct CallerDatabase: Sendable {
     /// caller's role and so would not meet that check otherwise.
     func requireLiveCaller(_ caller: Caller) async throws {
         _ = try await transaction(caller, readOnly: true) { try await $0.text(SQLStatement("SELECT 'live'")) }
+    }
+
+    /// The signed-in caller's id, once the token's session is confirmed live (401 without a user).
+    func liveUser(_ caller: Caller) async throws -> UUID {
+        guard let user = caller.userID else { throw FunctionError.unauthorized("send the user's access token as the bearer") }
+        try await requireLiveCaller(caller)
+        return user
     }
 
     /// Several statements in one transaction as the caller.

@@ -72,8 +72,7 @@ enum PhoneFunctions {
             actions: [
                 Action("start", "Texts a code (valid 10 minutes, 5 tries) to `phone_number`, or to the number in the caller's preferences; once a minute, 5 an hour.",
                        parameters: [ParameterDescription("phone_number", "string", "the number to verify, in international form (+ and country code)")]) { input in
-                    let user = try signedInUser(input)
-                    try await database.requireLiveCaller(input.caller)
+                    let user = try await database.liveUser(input.caller)
                     switch try await relay({ try await phone.startVerification(user: user, number: try input.string("phone_number", maxLength: 40)) }) {
                     case .sent(let number, let expiresAt):
                         return .json(#"{"success":true,"phone_number":\#(number.jsonQuoted),"expires_at":\#(expiresAt.jsonQuoted)}"#)
@@ -83,8 +82,7 @@ enum PhoneFunctions {
                 },
                 Action("confirm", "Checks the texted code; the number becomes the caller's verified number.",
                        parameters: [ParameterDescription("code", "string", required: true, "the 6 digits received")]) { input in
-                    let user = try signedInUser(input)
-                    try await database.requireLiveCaller(input.caller)
+                    let user = try await database.liveUser(input.caller)
                     let code = try input.text("code", maxLength: 20)
                     guard PhoneService.isCodeShaped(code) else { throw FunctionError.invalid("`code` must be the 6 digits received") }
                     switch try await phone.confirmVerification(user: user, code: code) {
@@ -114,13 +112,6 @@ enum PhoneFunctions {
         }
         guard let named else { throw .invalid("`userId` is required with the service_role key") }
         return named
-    }
-
-    static func signedInUser(_ input: ActionInput) throws(FunctionError) -> UUID {
-        guard let user = input.caller.userID else {
-            throw .unauthorized("send the user's access token as the bearer")
-        }
-        return user
     }
 
     /// `templateData`: up to 30 members, each a string, number or boolean of at most 200 characters.
