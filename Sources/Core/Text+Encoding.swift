@@ -83,6 +83,32 @@ extension Sequence where Element == UInt8 {
     }
 }
 
+extension Array where Element == UInt8 {
+    /// The bytes lower- or upper-case hexadecimal text spells, two digits each; nil for an odd
+    /// length or any other character.
+    public init?(hexString text: String) {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        self = bytes
+    }
+}
+
 extension Collection<UInt8> {
     /// Whether these bytes of JSON text hold a NUL character — the escape `\u0000`, or a raw NUL
     /// byte — which PostgreSQL's `text` and `jsonb` cannot store. Escapes are read in order, so

@@ -67,7 +67,7 @@ extension PhoneService {
     /// verifies another's number.
     func codeHash(user: UUID, code: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(user.uuidString.lowercased()):\(code)".utf8), using: codeKey)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Array(mac).hexString
     }
 
     struct Started: Decodable {

@@ -1,3 +1,4 @@
+import Core
 import Crypto
 import Foundation
 
@@ -83,30 +84,12 @@ public struct SealedSecret: Sendable, Equatable {
     }
 
     /// The ciphertext as lower-case hex (how statements bind it: `decode($n, 'hex')`).
-    public var hex: String { ciphertext.map { String(format: "%02x", $0) }.joined() }
+    public var hex: String { ciphertext.hexString }
 
     /// The secret `encode(column, 'hex')` returned; nil when the text is not hex.
     public init?(hex: String, version: Int) {
-        let bytes = Array(hex.utf8)
-        guard bytes.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count / 2)
-        var index = 0
-        while index < bytes.count {
-            guard let high = Self.nibble(bytes[index]), let low = Self.nibble(bytes[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        self.init(ciphertext: out, version: version)
-    }
-
-    static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        guard let bytes = [UInt8](hexString: hex) else { return nil }
+        self.init(ciphertext: bytes, version: version)
     }
 }
 
