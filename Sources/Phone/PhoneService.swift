@@ -61,11 +61,19 @@ public struct PhoneService: Sendable {
         return twilio
     }
 
+    /// The user's verified number, counted against the allowance; a `requested` number must be
+    /// that one, as `internal.e164` reads it.
     func recipient(_ user: UUID, channel: String, requested: String?) async throws -> String {
-        guard let number = try await database.text(SQLStatement(
-            "SELECT internal.phone_recipient($1::uuid, $2)", [.text(user.uuidString), .text(channel)]))
-        else { throw PhoneRefusal("you have no phone number in your communication preferences") }
-        if let requested, Self.e164(requested) != number {
+        struct Answer: Decodable {
+            let number: String?
+            let requested: String?
+        }
+        let text = try await database.text(SQLStatement(
+            "SELECT jsonb_build_object('number', r, 'requested', internal.e164($3))::text FROM internal.phone_recipient($1::uuid, $2) AS r",
+            [.text(user.uuidString), .text(channel), requested.map(SQLValue.text) ?? .null])) ?? "{}"
+        let answer = try JSONDecoder().decode(Answer.self, from: Data(text.utf8))
+        guard let number = answer.number else { throw PhoneRefusal("you have no phone number in your communication preferences") }
+        if requested != nil, answer.requested != number {
             throw PhoneRefusal("texts and calls go only to your own verified number", forbidden: true)
         }
         return number
@@ -89,16 +97,6 @@ public struct PhoneService: Sendable {
         } catch {
             throw PhoneProviderFailure(message: "Twilio could not be reached")
         }
-    }
-
-    /// A number as people type it in E.164 form (separators dropped), or nil — as
-    /// `internal.e164` reads it.
-    public static func e164(_ text: String) -> String? {
-        let digits = text.trimmingCharacters(in: .whitespaces).filter { !" \t().-".contains($0) }
-        guard digits.hasPrefix("+"), (8...16).contains(digits.count) else { return nil }
-        let rest = digits.dropFirst()
-        guard rest.allSatisfy({ $0.isASCII && $0.isNumber }), rest.first != "0" else { return nil }
-        return digits
     }
 }
 
