@@ -48,7 +48,7 @@ let package = Package(
             name: "VisionaryApp",
             dependencies: [
                 "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "Phone",
-                "Plaid", "Secrets",
+                "Plaid", "Secrets", "Slack",
                 "RESTAPI", "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -90,6 +90,19 @@ let package = Package(
             dependencies: [
                 "AppConfig", "Core", "Database", "Secrets",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Slack: its Web API client, request signatures, and links with sealed bot tokens.
+        .target(
+            name: "Slack",
+            dependencies: [
+                "AppConfig", "Core", "Database", "Secrets", "Tokens",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -186,7 +199,7 @@ let package = Package(
         // The app's domain operations as functions: thin handlers over the SQL of the migrations.
         .target(
             name: "DomainFunctions",
-            dependencies: ["Core", "Database", "FunctionsAPI", "Phone", "Plaid", "Secrets", "Tokens"],
+            dependencies: ["Core", "Database", "FunctionsAPI", "Phone", "Plaid", "Secrets", "Slack", "Tokens"],
             swiftSettings: swiftSettings
         ),
         // Object bytes behind one protocol: local files (temp file, fsync, rename) or S3 (SigV4).
@@ -351,7 +364,7 @@ let package = Package(
         .testTarget(
             name: "FunctionsTests",
             dependencies: [
-                "AppConfig", "Core", "Database", "FunctionsAPI", "TestSupport", "Tokens", "VisionaryApp",
+                "AppConfig", "Core", "Database", "FunctionsAPI", "Slack", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -41,6 +41,7 @@ ALTER TABLE public.slack_installations ADD CONSTRAINT slack_installations_user_i
 ALTER TABLE public.slack_installations ADD CONSTRAINT slack_installations_user_id_team_id_key UNIQUE (user_id, team_id);
 
 -- Indexes
+CREATE UNIQUE INDEX slack_installations_active_chat_user_key ON public.slack_installations USING btree (team_id, authed_user_id) WHERE is_active;
 CREATE INDEX slack_installations_active_user_idx ON public.slack_installations USING btree (user_id) WHERE is_active;
 CREATE UNIQUE INDEX slack_installations_pkey ON public.slack_installations USING btree (id);
 CREATE INDEX slack_installations_team_id_idx ON public.slack_installations USING btree (team_id);

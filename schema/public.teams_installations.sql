@@ -5,7 +5,7 @@ CREATE TABLE public.teams_installations (
   user_id uuid DEFAULT auth.uid() NOT NULL,
   tenant_id text NOT NULL,
   tenant_name text,
-  service_url text NOT NULL,
+  service_url text,
   bot_id text,
   conversation_id text,
   access_token_encrypted bytea,
@@ -17,14 +17,17 @@ CREATE TABLE public.teams_installations (
   installed_at timestamp with time zone DEFAULT now() NOT NULL,
   disconnected_at timestamp with time zone,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  teams_user_id text,
+  teams_user_email text,
+  teams_display_name text
 );
 COMMENT ON TABLE public.teams_installations IS 'A user''s connection of the reminder bot to a Microsoft Teams tenant; tokens are stored only as ciphertext.';
 COMMENT ON COLUMN public.teams_installations.id IS 'Primary key.';
 COMMENT ON COLUMN public.teams_installations.user_id IS 'Owner: the user who installed the bot.';
 COMMENT ON COLUMN public.teams_installations.tenant_id IS 'Microsoft tenant id.';
 COMMENT ON COLUMN public.teams_installations.tenant_name IS 'Microsoft tenant name.';
-COMMENT ON COLUMN public.teams_installations.service_url IS 'Bot Framework service URL.';
+COMMENT ON COLUMN public.teams_installations.service_url IS 'Bot Framework service URL of the conversation; known once the bot has heard from the user.';
 COMMENT ON COLUMN public.teams_installations.bot_id IS 'Bot id in the tenant.';
 COMMENT ON COLUMN public.teams_installations.conversation_id IS 'Conversation used for proactive messages.';
 COMMENT ON COLUMN public.teams_installations.access_token_encrypted IS 'Access token as AES-256-GCM ciphertext (12-byte nonce, ciphertext, 16-byte tag); never selectable by client roles.';
@@ -37,6 +40,9 @@ COMMENT ON COLUMN public.teams_installations.installed_at IS 'When the bot was i
 COMMENT ON COLUMN public.teams_installations.disconnected_at IS 'When the bot was disconnected.';
 COMMENT ON COLUMN public.teams_installations.created_at IS 'Row creation moment.';
 COMMENT ON COLUMN public.teams_installations.updated_at IS 'Moment of the last update (maintained by trigger).';
+COMMENT ON COLUMN public.teams_installations.teams_user_id IS 'Azure AD object id of the Teams user who signed in (the `from.aadObjectId` of their messages).';
+COMMENT ON COLUMN public.teams_installations.teams_user_email IS 'Mail (or user principal name) of the Teams user, from Microsoft Graph.';
+COMMENT ON COLUMN public.teams_installations.teams_display_name IS 'Display name of the Teams user, from Microsoft Graph.';
 
 -- Constraints
 ALTER TABLE public.teams_installations ADD CONSTRAINT teams_installations_access_token_ciphertext CHECK (octet_length(access_token_encrypted) > 28);
@@ -47,6 +53,7 @@ ALTER TABLE public.teams_installations ADD CONSTRAINT teams_installations_user_i
 ALTER TABLE public.teams_installations ADD CONSTRAINT teams_installations_user_id_tenant_id_key UNIQUE (user_id, tenant_id);
 
 -- Indexes
+CREATE UNIQUE INDEX teams_installations_active_chat_user_key ON public.teams_installations USING btree (teams_user_id) WHERE is_active;
 CREATE INDEX teams_installations_active_user_idx ON public.teams_installations USING btree (user_id) WHERE is_active;
 CREATE UNIQUE INDEX teams_installations_pkey ON public.teams_installations USING btree (id);
 CREATE INDEX teams_installations_tenant_id_idx ON public.teams_installations USING btree (tenant_id);
@@ -73,7 +80,7 @@ ALTER TABLE public.teams_installations OWNER TO postgres;
 GRANT DELETE ON public.teams_installations TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.teams_installations TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.teams_installations TO service_role;
-GRANT SELECT (id, user_id, tenant_id, tenant_name, service_url, bot_id, conversation_id, token_key_version, token_expires_at, is_active, settings, installed_at, disconnected_at, created_at, updated_at) ON public.teams_installations TO authenticated;
+GRANT SELECT (id, user_id, tenant_id, tenant_name, service_url, bot_id, conversation_id, token_key_version, token_expires_at, is_active, settings, installed_at, disconnected_at, created_at, updated_at, teams_user_id, teams_user_email, teams_display_name) ON public.teams_installations TO authenticated;
 GRANT UPDATE (is_active, settings, disconnected_at) ON public.teams_installations TO authenticated;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it

@@ -6,6 +6,11 @@ public struct IntegrationSettings: Sendable, Equatable {
     public var encryptionKeys: String?
     /// `VISIONARY_PLAID_*`: the Plaid account banks are linked through; nil when not configured.
     public var plaid: PlaidAccount?
+    /// `VISIONARY_SLACK_*`: the Slack app the reminder bot runs as; nil when not configured.
+    public var slack: SlackApp?
+    /// `VISIONARY_TEAMS_*`, `VISIONARY_MICROSOFT_LOGIN_BASE_URL`, `VISIONARY_GRAPH_BASE_URL`: the
+    /// Bot Framework app the Teams bot runs as; nil when not configured.
+    public var teams: TeamsApp?
 
     public init() {}
 
@@ -16,18 +21,43 @@ public struct IntegrationSettings: Sendable, Equatable {
             }
             encryptionKeys = keys
         }
-        let clientID = value("VISIONARY_PLAID_CLIENT_ID"), secret = value("VISIONARY_PLAID_SECRET")
-        if clientID != nil || secret != nil {
-            guard let clientID, let secret else {
-                throw .invalid(clientID == nil ? "VISIONARY_PLAID_CLIENT_ID" : "VISIONARY_PLAID_SECRET", "(unset)",
-                               "a value: Plaid needs a client id and a secret")
-            }
-            let baseURL = value("VISIONARY_PLAID_BASE_URL") ?? PlaidAccount.sandboxURL
-            guard baseURL.lowercased().hasPrefix("https://") || baseURL.lowercased().hasPrefix("http://") else {
-                throw .invalid("VISIONARY_PLAID_BASE_URL", baseURL, "an http:// or https:// URL")
-            }
-            plaid = PlaidAccount(baseURL: baseURL, clientID: clientID, secret: secret)
+        if let credentials = try Self.allOrNone(["VISIONARY_PLAID_CLIENT_ID", "VISIONARY_PLAID_SECRET"], value, service: "Plaid") {
+            plaid = PlaidAccount(baseURL: try Self.url("VISIONARY_PLAID_BASE_URL", value, default: PlaidAccount.sandboxURL),
+                                 clientID: credentials[0], secret: credentials[1])
         }
+        if let credentials = try Self.allOrNone(
+            ["VISIONARY_SLACK_CLIENT_ID", "VISIONARY_SLACK_CLIENT_SECRET", "VISIONARY_SLACK_SIGNING_SECRET"], value, service: "Slack") {
+            slack = SlackApp(baseURL: try Self.url("VISIONARY_SLACK_BASE_URL", value, default: SlackApp.defaultURL),
+                             clientID: credentials[0], clientSecret: credentials[1], signingSecret: credentials[2])
+        }
+        if let credentials = try Self.allOrNone(["VISIONARY_TEAMS_APP_ID", "VISIONARY_TEAMS_APP_PASSWORD"], value, service: "Teams") {
+            teams = TeamsApp(
+                appID: credentials[0], appPassword: credentials[1],
+                openIDMetadataURL: try Self.url("VISIONARY_TEAMS_OPENID_METADATA_URL", value, default: TeamsApp.botFrameworkMetadataURL),
+                loginBaseURL: try Self.url("VISIONARY_MICROSOFT_LOGIN_BASE_URL", value, default: TeamsApp.microsoftLoginURL),
+                graphBaseURL: try Self.url("VISIONARY_GRAPH_BASE_URL", value, default: TeamsApp.graphURL))
+        }
+    }
+
+    /// The values of settings that come together (a service's credentials): all of them, or nil
+    /// when none is set; some but not all is an error naming the first one missing.
+    static func allOrNone(_ names: [String], _ value: (String) -> String?, service: String) throws(ConfigError) -> [String]? {
+        let values = names.map(value)
+        guard values.contains(where: { $0 != nil }) else { return nil }
+        if let missing = zip(names, values).first(where: { $0.1 == nil })?.0 {
+            throw .invalid(missing, "(unset)", "a value: \(service) needs " + names.joined(separator: ", "))
+        }
+        return values.compactMap { $0 }
+    }
+
+    /// An http(s) URL setting, without trailing slashes.
+    static func url(_ name: String, _ value: (String) -> String?, default fallback: String) throws(ConfigError) -> String {
+        var url = value(name) ?? fallback
+        guard url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://") else {
+            throw .invalid(name, url, "an http:// or https:// URL")
+        }
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
     }
 
     /// The versions `version:…` entries name (for printing without the keys); empty when an
@@ -48,6 +78,15 @@ public struct IntegrationSettings: Sendable, Equatable {
             ("VISIONARY_PLAID_BASE_URL", plaid?.baseURL ?? "(Plaid not configured: bank linking answers 503)"),
             ("VISIONARY_PLAID_CLIENT_ID", plaid?.clientID ?? "(none)"),
             ("VISIONARY_PLAID_SECRET", plaid == nil ? "(none)" : "(set, redacted)"),
+            ("VISIONARY_SLACK_BASE_URL", slack?.baseURL ?? "(Slack not configured: slack-bot answers 503)"),
+            ("VISIONARY_SLACK_CLIENT_ID", slack?.clientID ?? "(none)"),
+            ("VISIONARY_SLACK_CLIENT_SECRET", slack == nil ? "(none)" : "(set, redacted)"),
+            ("VISIONARY_SLACK_SIGNING_SECRET", slack == nil ? "(none)" : "(set, redacted)"),
+            ("VISIONARY_TEAMS_APP_ID", teams?.appID ?? "(Teams not configured: teams-bot answers 503)"),
+            ("VISIONARY_TEAMS_APP_PASSWORD", teams == nil ? "(none)" : "(set, redacted)"),
+            ("VISIONARY_TEAMS_OPENID_METADATA_URL", teams?.openIDMetadataURL ?? "(none)"),
+            ("VISIONARY_MICROSOFT_LOGIN_BASE_URL", teams?.loginBaseURL ?? "(none)"),
+            ("VISIONARY_GRAPH_BASE_URL", teams?.graphBaseURL ?? "(none)"),
         ]
     }
 }
@@ -67,5 +106,54 @@ public struct PlaidAccount: Sendable, Equatable {
         self.baseURL = baseURL
         self.clientID = clientID
         self.secret = secret
+    }
+}
+
+/// The Slack app the reminder bot runs as (`VISIONARY_SLACK_*`).
+public struct SlackApp: Sendable, Equatable {
+    public static let defaultURL = "https://slack.com"
+
+    /// `VISIONARY_SLACK_BASE_URL`: where `/api/<method>` and `/oauth/v2/authorize` live.
+    public var baseURL: String
+    public var clientID: String
+    /// `VISIONARY_SLACK_CLIENT_SECRET` (redacted when printed).
+    public var clientSecret: String
+    /// `VISIONARY_SLACK_SIGNING_SECRET`: what Slack signs its requests with (redacted when printed).
+    public var signingSecret: String
+
+    public init(baseURL: String = SlackApp.defaultURL, clientID: String, clientSecret: String, signingSecret: String) {
+        self.baseURL = baseURL
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.signingSecret = signingSecret
+    }
+}
+
+/// The Bot Framework app the Teams bot runs as, and the Microsoft services it uses.
+public struct TeamsApp: Sendable, Equatable {
+    public static let botFrameworkMetadataURL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    public static let microsoftLoginURL = "https://login.microsoftonline.com"
+    public static let graphURL = "https://graph.microsoft.com"
+
+    /// `VISIONARY_TEAMS_APP_ID`: the bot's Microsoft app id (the audience of Bot Framework's tokens).
+    public var appID: String
+    /// `VISIONARY_TEAMS_APP_PASSWORD`: its client secret (redacted when printed).
+    public var appPassword: String
+    /// `VISIONARY_TEAMS_OPENID_METADATA_URL`: the OpenID metadata naming the keys Bot Framework signs with.
+    public var openIDMetadataURL: String
+    /// `VISIONARY_MICROSOFT_LOGIN_BASE_URL`: the Microsoft identity platform (authorize and token endpoints).
+    public var loginBaseURL: String
+    /// `VISIONARY_GRAPH_BASE_URL`: Microsoft Graph, which names the user who signed in.
+    public var graphBaseURL: String
+
+    public init(
+        appID: String, appPassword: String, openIDMetadataURL: String = TeamsApp.botFrameworkMetadataURL,
+        loginBaseURL: String = TeamsApp.microsoftLoginURL, graphBaseURL: String = TeamsApp.graphURL
+    ) {
+        self.appID = appID
+        self.appPassword = appPassword
+        self.openIDMetadataURL = openIDMetadataURL
+        self.loginBaseURL = loginBaseURL
+        self.graphBaseURL = graphBaseURL
     }
 }

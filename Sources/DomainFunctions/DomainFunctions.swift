@@ -2,12 +2,14 @@ import Database
 import FunctionsAPI
 import Phone
 import Plaid
+import Slack
 
 /// The app's server-side operations as functions for the gateway, each acting with its
 /// caller's rights through `runner` — but for texts, calls and phone verification (`phone`) and
-/// bank links (`plaid`), which act as the server for the user the caller's token names.
+/// bank links (`plaid`) and the chat bots (`slack`), which act as the server for the user the
+/// caller's token (or a verified link) names.
 public enum DomainFunctions {
-    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService) -> [any EdgeFunction] {
+    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService) -> [any EdgeFunction] {
         let database = CallerDatabase(runner: runner)
         return [
             HabitService.function(database),
@@ -19,6 +21,7 @@ public enum DomainFunctions {
             OnboardingThemes.function(database),
             AmiePromptBuilder.function(database),
             Restore.function(database),
+            SlackBot(slack: slack, database: database),
         ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database)
     }
 }

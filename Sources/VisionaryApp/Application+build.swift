@@ -16,6 +16,7 @@ import Plaid
 import Prometheus
 import RESTAPI
 import Secrets
+import Slack
 import StorageAPI
 import Tokens
 
@@ -74,7 +75,10 @@ public struct ApplicationParts: Sendable {
             database: ownerRunner, twilio: config.messaging.twilio.map { TwilioClient(account: $0) },
             codeKey: PhoneService.codeKey(projectSecret: secret))
         let plaid = PlaidService(database: ownerRunner, ring: keyRing, plaid: config.integrations.plaid.map { PlaidClient(account: $0) })
-        let functions = DomainFunctions.all(runner: runner, phone: phone, plaid: plaid)
+        let slack = SlackService(
+            database: ownerRunner, ring: keyRing, states: OAuthStates(projectSecret: secret), app: config.integrations.slack,
+            publicURL: config.resolvedPublicURL)
+        let functions = DomainFunctions.all(runner: runner, phone: phone, plaid: plaid, slack: slack)
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
             aggregatesEnabled: config.restAggregatesEnabled,

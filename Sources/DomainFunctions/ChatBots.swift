@@ -1,0 +1,90 @@
+import Core
+import Foundation
+import FunctionsAPI
+import Tokens
+
+/// What the Slack and Teams bots share: how a request names its endpoint, the signed-in
+/// endpoints over a user's link (`status`, `settings`), and the pages an install ends on.
+enum ChatBots {
+    /// The endpoint a request asks for: `?endpoint=`, else the JSON body's `action` (as the app
+    /// sends it), else `status`.
+    static func endpoint(of request: FunctionRequest) -> String {
+        if let endpoint = request.queryValue("endpoint") { return endpoint }
+        if request.header("content-type")?.lowercased().hasPrefix("application/json") ?? true,
+           case .object(let members)? = try? JSONDecoder().decode(JSONValue.self, from: Data(request.body)),
+           case .string(let action)? = members["action"] {
+            return action
+        }
+        return "status"
+    }
+
+    /// `status`: `{success, connected, installation}` with the caller's active link, read as the
+    /// caller; `fields` builds the installation's members from the row `i`.
+    static func status(_ database: CallerDatabase, _ caller: Caller, table: String, fields: String) async throws -> FunctionResponse {
+        .json(try await database.json(caller, readOnly: true, """
+            SELECT jsonb_build_object('success', true, 'connected', count(*) > 0,
+                     'installation', (array_agg(\(fields) ORDER BY i.installed_at DESC))[1])::text
+              FROM public.\(table) i WHERE i.user_id = auth.uid() AND i.is_active
+            """) ?? "null")
+    }
+
+    /// `settings`: the reminder settings the app sends (`morningReminder`, `eveningSummary`,
+    /// `goalReminders`, `reminderTime`), each optional and checked, merged into the caller's
+    /// active links as the caller; 404 without one.
+    static func updateSettings(_ database: CallerDatabase, _ input: ActionInput, table: String) async throws -> FunctionResponse {
+        var settings: [String: JSONValue] = [:]
+        for (member, key) in [("morningReminder", "morning_reminder"), ("eveningSummary", "evening_summary"), ("goalReminders", "goal_reminders")] {
+            if let flag = try input.bool(member) { settings[key] = .bool(flag) }
+        }
+        if let time = try input.string("reminderTime", maxLength: 5) {
+            guard time.count == 5, let hours = Int(time.prefix(2)), let minutes = Int(time.suffix(2)), time.dropFirst(2).first == ":",
+                  (0...23).contains(hours), (0...59).contains(minutes)
+            else { throw FunctionError.invalid("`reminderTime` must be a time of day as HH:MM") }
+            settings["reminder_time"] = .string(time)
+        }
+        let updated = try await database.json(input.caller, """
+            WITH changed AS (
+              UPDATE public.\(table) SET settings = settings || $1::jsonb WHERE user_id = auth.uid() AND is_active RETURNING settings)
+            SELECT (SELECT settings FROM changed LIMIT 1)::text
+            """, [.text(JSONValue.object(settings).jsonText)])
+        guard let updated else { throw FunctionError.notFound("you have no active link to update") }
+        return .json(#"{"success":true,"message":"Settings updated","settings":\#(updated)}"#)
+    }
+
+    /// The page a browser shows when an install ends (in the pop-up the app opened).
+    static func page(status: Int = 200, title: String, _ message: String) -> FunctionResponse {
+        let html = """
+            <!doctype html><html><head><meta charset="utf-8"><title>\(title.htmlEscaped)</title></head>
+            <body><h1>\(title.htmlEscaped)</h1><p>\(message.htmlEscaped)</p>\
+            <script>setTimeout(function () { window.close(); }, 5000);</script></body></html>
+            """
+        return FunctionResponse(status: status, headers: [("Content-Type", "text/html; charset=utf-8"),
+                                                          ("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'")],
+                                body: Array(html.utf8))
+    }
+
+    /// The page for an install that failed with `error`.
+    static func failurePage(_ error: any Error, service: String) -> FunctionResponse {
+        let refusal = FunctionError(translating: error) ?? FunctionError.upstream("\(service) could not be reached")
+        return page(status: refusal.status, title: "\(service) was not connected", refusal.message)
+    }
+}
+
+extension String {
+    /// The text with `& < > " '` escaped for HTML.
+    var htmlEscaped: String {
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for character in self {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
