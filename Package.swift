@@ -48,7 +48,7 @@ let package = Package(
             name: "VisionaryApp",
             dependencies: [
                 "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "Phone",
-                "Plaid", "Secrets", "Slack",
+                "Plaid", "Secrets", "Slack", "Teams",
                 "RESTAPI", "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -109,6 +109,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Teams: Microsoft's sign-in, Graph and Bot Framework clients, Bot Framework token
+        // verification, and Teams links with sealed tokens.
+        .target(
+            name: "Teams",
+            dependencies: [
+                "AppConfig", "Core", "Database", "Secrets", "Tokens",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Mail: the outbox's templates, the SMTP client and the mail.send job.
         .target(
             name: "Mail",
@@ -155,6 +168,7 @@ let package = Package(
             dependencies: [
                 "Core",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -199,7 +213,7 @@ let package = Package(
         // The app's domain operations as functions: thin handlers over the SQL of the migrations.
         .target(
             name: "DomainFunctions",
-            dependencies: ["Core", "Database", "FunctionsAPI", "Phone", "Plaid", "Secrets", "Slack", "Tokens"],
+            dependencies: ["Core", "Database", "FunctionsAPI", "Phone", "Plaid", "Secrets", "Slack", "Teams", "Tokens"],
             swiftSettings: swiftSettings
         ),
         // Object bytes behind one protocol: local files (temp file, fsync, rename) or S3 (SigV4).
@@ -364,7 +378,7 @@ let package = Package(
         .testTarget(
             name: "FunctionsTests",
             dependencies: [
-                "AppConfig", "Core", "Database", "FunctionsAPI", "Slack", "TestSupport", "Tokens", "VisionaryApp",
+                "AppConfig", "Core", "Database", "FunctionsAPI", "Slack", "Teams", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -3,13 +3,14 @@ import FunctionsAPI
 import Phone
 import Plaid
 import Slack
+import Teams
 
 /// The app's server-side operations as functions for the gateway, each acting with its
 /// caller's rights through `runner` — but for texts, calls and phone verification (`phone`) and
-/// bank links (`plaid`) and the chat bots (`slack`), which act as the server for the user the
+/// bank links (`plaid`) and the chat bots (`slack`, `teams`), which act as the server for the user the
 /// caller's token (or a verified link) names.
 public enum DomainFunctions {
-    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService) -> [any EdgeFunction] {
+    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService) -> [any EdgeFunction] {
         let database = CallerDatabase(runner: runner)
         return [
             HabitService.function(database),
@@ -22,6 +23,7 @@ public enum DomainFunctions {
             AmiePromptBuilder.function(database),
             Restore.function(database),
             SlackBot(slack: slack, database: database),
+            TeamsBot(teams: teams, database: database),
         ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database)
     }
 }

@@ -50,7 +50,7 @@ extension RESTError: ErrorCatalogue {
         case .notYetValid: .notYetValid
         case .unsupportedAlgorithm: .unsupportedAlgorithm
         case .badSignature: .badSignature
-        case .wrongAudience: .notInAudience
+        case .wrongAudience, .wrongIssuer: .notInAudience
         case .roleNotAllowed: .roleNotAllowed
         case .missingExpiry: .missingExpiry
         case .malformed: .undecodable

@@ -88,6 +88,7 @@ public struct StorageError: Error, Sendable, Equatable {
         case .notYetValid: return "jwt not active"
         case .missingExpiry: return "jwt must have an exp claim"
         case .wrongAudience: return "jwt audience invalid"
+        case .wrongIssuer: return "jwt issuer invalid"
         case .roleNotAllowed: return "jwt role invalid"
         }
     }

@@ -107,6 +107,8 @@ public enum TokenError: Error, Equatable, Sendable {
     case expired
     case notYetValid
     case wrongAudience
+    /// The `iss` claim is not the expected issuer (tokens of other parties).
+    case wrongIssuer
     /// The `role` claim names a role other than `anon`, `authenticated` or `service_role`.
     case roleNotAllowed
 }

@@ -18,6 +18,7 @@ import RESTAPI
 import Secrets
 import Slack
 import StorageAPI
+import Teams
 import Tokens
 
 /// What the HTTP application is built from: each piece already made, so tests can pass their own.
@@ -75,10 +76,12 @@ public struct ApplicationParts: Sendable {
             database: ownerRunner, twilio: config.messaging.twilio.map { TwilioClient(account: $0) },
             codeKey: PhoneService.codeKey(projectSecret: secret))
         let plaid = PlaidService(database: ownerRunner, ring: keyRing, plaid: config.integrations.plaid.map { PlaidClient(account: $0) })
+        let states = OAuthStates(projectSecret: secret)
         let slack = SlackService(
-            database: ownerRunner, ring: keyRing, states: OAuthStates(projectSecret: secret), app: config.integrations.slack,
-            publicURL: config.resolvedPublicURL)
-        let functions = DomainFunctions.all(runner: runner, phone: phone, plaid: plaid, slack: slack)
+            database: ownerRunner, ring: keyRing, states: states, app: config.integrations.slack, publicURL: config.resolvedPublicURL)
+        let teams = TeamsService(
+            database: ownerRunner, ring: keyRing, states: states, app: config.integrations.teams, publicURL: config.resolvedPublicURL)
+        let functions = DomainFunctions.all(runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams)
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
             aggregatesEnabled: config.restAggregatesEnabled,
@@ -165,7 +168,8 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     let (ready, readiness) = AsyncStream<Void>.makeStream()
     if parts.config.workerEnabled {
         app.addServices(BackgroundWork(
-            database: SQLRunner(pool: parts.ownerDatabase, logger: logger), config: parts.config, ready: ready, logger: logger))
+            database: SQLRunner(pool: parts.ownerDatabase, logger: logger), config: parts.config, keyRing: parts.keyRing, ready: ready,
+            logger: logger))
     }
     let migrator = parts.config.migrateOnStart ? Migrator(migrations: parts.migrations, logger: logger) : nil
     app.beforeServerStarts {

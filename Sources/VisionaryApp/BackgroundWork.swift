@@ -4,6 +4,8 @@ import Jobs
 import Logging
 import Mail
 import Phone
+import Secrets
+import Teams
 import ServiceLifecycle
 
 /// The worker and the scheduler of a process, started once the database is ready for them
@@ -16,17 +18,18 @@ struct BackgroundWork: Service {
 
     /// The upkeep jobs of `MaintenanceJobs` and their schedule, on the owner's connections, and
     /// the outside services' jobs of those configured: `mail.send` with a mail relay,
-    /// `checkins.deliver-phone` with Twilio.
-    init(database: SQLRunner, config: AppConfig, ready: AsyncStream<Void>, logger: Logger) {
+    /// `checkins.deliver-phone` with Twilio, `teams.refresh-tokens` with Teams (its tokens opened
+    /// and sealed with `keyRing`).
+    init(database: SQLRunner, config: AppConfig, keyRing: KeyRing, ready: AsyncStream<Void>, logger: Logger) {
         let queue = JobQueue(database: database)
         worker = JobWorker(
-            queue: queue, handlers: Self.handlers(database: database, config: config),
+            queue: queue, handlers: Self.handlers(database: database, config: config, keyRing: keyRing),
             settings: JobWorker.Settings(concurrency: config.workerConcurrency), logger: logger)
         scheduler = JobScheduler(queue: queue, entries: Self.schedule(config: config), logger: logger)
         self.ready = ready
     }
 
-    static func handlers(database: SQLRunner, config: AppConfig) -> [JobHandler] {
+    static func handlers(database: SQLRunner, config: AppConfig, keyRing: KeyRing) -> [JobHandler] {
         var handlers = MaintenanceJobs.handlers(database: database, phoneChannels: config.messaging.twilio == nil ? [] : PhoneCheckins.channels)
         if let twilio = config.messaging.twilio {
             handlers.append(PhoneCheckins(database: database, twilio: TwilioClient(account: twilio)).handler)
@@ -35,11 +38,18 @@ struct BackgroundWork: Service {
             let client = SMTPClient(relay: relay, trustRootsFile: config.messaging.smtpCAFile)
             handlers.append(MailDelivery(database: database, client: client, from: config.messaging.mailFrom).handler)
         }
+        if let teams = config.integrations.teams {
+            let tokens = TeamsTokens(database: database, ring: keyRing, microsoft: MicrosoftClient(app: teams))
+            // Tokens expiring before the run after next are refreshed now.
+            handlers.append(JobHandler(kind: TeamsTokens.kind) { _ in _ = try await tokens.refreshExpiring(within: 2 * 900) })
+        }
         return handlers
     }
 
     static func schedule(config: AppConfig) -> [JobScheduler.Entry] {
-        MaintenanceJobs.schedule + (config.messaging.twilio == nil ? [] : [JobScheduler.Entry(kind: PhoneCheckins.kind, every: PhoneCheckins.every)])
+        MaintenanceJobs.schedule
+            + (config.messaging.twilio == nil ? [] : [JobScheduler.Entry(kind: PhoneCheckins.kind, every: PhoneCheckins.every)])
+            + (config.integrations.teams == nil ? [] : [JobScheduler.Entry(kind: TeamsTokens.kind, every: TeamsTokens.every)])
     }
 
     func run() async throws {

@@ -16,7 +16,8 @@ public enum JobCommands {
         try await DatabaseHandle.using(config: config, logger: logger) { endpoint in
             let pool = try DatabasePool(endpoint: endpoint, maximumConnections: config.workerConcurrency + 2, logger: logger)
             let (ready, readiness) = AsyncStream<Void>.makeStream()
-            let work = BackgroundWork(database: SQLRunner(pool: pool, logger: logger), config: config, ready: ready, logger: logger)
+            let work = BackgroundWork(
+                database: SQLRunner(pool: pool, logger: logger), config: config, keyRing: try ProjectSecrets.keyRing(config), ready: ready, logger: logger)
             let migrations = config.migrateOnStart ? try Migration.bundled() : []
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: pool), .init(service: StartWork(pool: pool, migrations: migrations, readiness: readiness, logger: logger)),

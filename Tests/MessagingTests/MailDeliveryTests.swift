@@ -148,7 +148,7 @@ struct MailDeliveryTests {
             }
             let database = SQLRunner(pool: app.parts.ownerDatabase, logger: TestCluster.logger)
             let worker = JobWorker(
-                queue: JobQueue(database: database), handlers: BackgroundWork.handlers(database: database, config: app.parts.config),
+                queue: JobQueue(database: database), handlers: BackgroundWork.handlers(database: database, config: app.parts.config, keyRing: TestApp.keyRing),
                 logger: TestCluster.logger)
             #expect(await worker.runOnce() >= 1)
             let mail = try #require(try server.received().first { $0.rcptTos == ["eve@example.com"] })

@@ -42,7 +42,7 @@ struct PhoneCheckinsTests {
     static func run(_ kind: String, _ database: SQLRunner, config: AppConfig) async throws {
         let queue = JobQueue(database: database)
         try await queue.enqueue(kind: kind, runAt: Date(), now: Date())
-        let worker = JobWorker(queue: queue, handlers: BackgroundWork.handlers(database: database, config: config), logger: TestCluster.logger)
+        let worker = JobWorker(queue: queue, handlers: BackgroundWork.handlers(database: database, config: config, keyRing: TestApp.keyRing), logger: TestCluster.logger)
         #expect(await worker.runOnce() == 1)
     }
 

@@ -1,0 +1,153 @@
+import AppConfig
+import Core
+import Database
+import Foundation
+import Secrets
+import Tokens
+
+/// The Microsoft Teams links of users. A link is made by a delegated Microsoft sign-in finished
+/// against a state the server signed: it names the Teams user (Graph's id is the `aadObjectId`
+/// of their messages); its access and refresh tokens are sealed with the key ring into
+/// `teams_installations`, each bound to its row and column, and kept fresh by the
+/// `teams.refresh-tokens` job. Messages go out with the bot's own credentials, to the
+/// conversation and service URL the Bot Framework last gave in a verified activity. Works as the
+/// owner (client roles can neither read the ciphertexts nor insert links).
+public struct TeamsService: Sendable {
+    let database: SQLRunner
+    let ring: KeyRing
+    let states: OAuthStates
+    let microsoft: MicrosoftClient?
+    let authentication: BotFrameworkAuthentication?
+    /// Where Microsoft sends people back after signing in: `VISIONARY_PUBLIC_URL` + the function's path.
+    public let redirectURI: String
+
+    public static let table = "public.teams_installations"
+
+    /// `app` nil: Teams is not configured, and every call throws `TeamsNotConfigured`.
+    public init(database: SQLRunner, ring: KeyRing, states: OAuthStates, app: TeamsApp?, publicURL: String) {
+        self.database = database
+        self.ring = ring
+        self.states = states
+        microsoft = app.map { MicrosoftClient(app: $0) }
+        authentication = app.map { BotFrameworkAuthentication(app: $0) }
+        redirectURI = publicURL + "/functions/v1/teams-bot?endpoint=oauth"
+    }
+
+    func client() throws(TeamsNotConfigured) -> MicrosoftClient {
+        guard let microsoft else { throw TeamsNotConfigured() }
+        return microsoft
+    }
+
+    /// Where to send `user` to sign in with Microsoft: the authorize URL with a state bound to them.
+    public func installURL(user: UUID, now: Date) throws -> String {
+        try client().authorizeURL(state: states.issue(user: user, provider: "teams", now: now), redirectURI: redirectURI)
+    }
+
+    /// Finishes the sign-in: the state must be one this server issued (unexpired, unused); the
+    /// code is redeemed, Graph names the Teams user, and the tokens are sealed to the user's link
+    /// for that tenant. The same Teams user's links to other accounts end. Answers the user's name.
+    public func finishInstall(code: String, state: String, now: Date) async throws -> String {
+        let microsoft = try client()
+        let (user, nonce): (UUID, String)
+        do {
+            (user, nonce) = try states.verify(state, provider: "teams", now: now)
+        } catch .expired {
+            throw TeamsRefusal("this sign-in link has expired: start again from the app")
+        } catch {
+            throw TeamsRefusal("this sign-in link was not issued by this server: start from the app")
+        }
+        guard try await database.text(SQLStatement(
+            "SELECT internal.first_sighting('oauth_state', $1, interval '15 minutes')::text", [.text(nonce)])) == "true"
+        else { throw TeamsRefusal("this sign-in link was used already: start again from the app") }
+        let tokens = try await microsoft.redeem(code: code, redirectURI: redirectURI)
+        let profile = try await microsoft.me(accessToken: tokens.accessToken)
+        let tenant = tokens.tenantID ?? "common"
+        try await database.transaction { transaction in
+            try await transaction.execute(SQLStatement("""
+                UPDATE public.teams_installations SET is_active = false, disconnected_at = now()
+                 WHERE teams_user_id = $1 AND user_id <> $2::uuid AND is_active
+                """, [.text(profile.id), .text(user.uuidString)]))
+            let existing = try await transaction.text(SQLStatement(
+                "SELECT id::text FROM public.teams_installations WHERE user_id = $1::uuid AND tenant_id = $2 FOR UPDATE",
+                [.text(user.uuidString), .text(tenant)]))
+            let id = existing.flatMap(UUID.init(uuidString:)) ?? UUID()
+            let sealed = try TeamsTokens.seal(tokens, row: id, ring: ring)
+            try await transaction.execute(SQLStatement("""
+                INSERT INTO public.teams_installations AS t
+                       (id, user_id, tenant_id, teams_user_id, teams_user_email, teams_display_name,
+                        access_token_encrypted, refresh_token_encrypted, token_key_version, token_expires_at)
+                VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, decode($7, 'hex'), decode($8, 'hex'), $9::integer,
+                        now() + make_interval(secs => $10::integer))
+                ON CONFLICT (id) DO UPDATE SET
+                  teams_user_id = excluded.teams_user_id, teams_user_email = excluded.teams_user_email,
+                  teams_display_name = excluded.teams_display_name, access_token_encrypted = excluded.access_token_encrypted,
+                  refresh_token_encrypted = excluded.refresh_token_encrypted, token_key_version = excluded.token_key_version,
+                  token_expires_at = excluded.token_expires_at, is_active = true, installed_at = now(), disconnected_at = NULL
+                """, [.text(id.uuidString), .text(user.uuidString), .text(tenant), .text(profile.id),
+                      (profile.mail ?? profile.userPrincipalName).map(SQLValue.text) ?? .null, profile.displayName.map(SQLValue.text) ?? .null,
+                      .text(sealed.access.hex), sealed.refresh.map { .text($0.hex) } ?? .null, .int(sealed.access.version),
+                      .int(min(max(tokens.expiresIn, 0), 86_400))]))
+        }
+        return profile.displayName ?? profile.mail ?? "your Microsoft account"
+    }
+
+    /// Admits a request as the Bot Framework's (see `BotFrameworkAuthentication`).
+    public func admit(authorization: String?, serviceURL: String?, now: Date) async throws {
+        guard let authentication else { throw TeamsNotConfigured() }
+        _ = try await authentication.verify(authorization: authorization, serviceURL: serviceURL, now: now)
+    }
+
+    /// The Visionary user a Teams user acts as (their active link), and the conversation their
+    /// message came from remembered on it for the bot's later messages.
+    public func linkedUser(teamsUser: String, serviceURL: String, conversationID: String, botID: String?) async throws -> UUID? {
+        try await database.text(SQLStatement("""
+            UPDATE public.teams_installations SET service_url = $2, conversation_id = $3, bot_id = coalesce($4, bot_id)
+             WHERE teams_user_id = $1 AND is_active
+            RETURNING user_id::text
+            """, [.text(teamsUser), .text(serviceURL), .text(conversationID), botID.map(SQLValue.text) ?? .null])).flatMap(UUID.init(uuidString:))
+    }
+
+    /// Replies into the conversation a verified activity came from.
+    public func reply(serviceURL: String, conversationID: String, activity: JSONValue) async throws {
+        try await client().send(serviceURL: serviceURL, conversationID: conversationID, activity: activity)
+    }
+
+    /// Sends to the user's Teams conversation with the bot; false when the user has no active
+    /// link, or the bot has not heard from them yet (no conversation to write to).
+    public func post(to user: UUID, activity: JSONValue) async throws -> Bool {
+        let microsoft = try client()
+        let text = try await database.text(SQLStatement("""
+            SELECT jsonb_build_object('service_url', service_url, 'conversation_id', conversation_id)::text
+              FROM public.teams_installations
+             WHERE user_id = $1::uuid AND is_active AND service_url IS NOT NULL AND conversation_id IS NOT NULL
+             ORDER BY installed_at DESC LIMIT 1
+            """, [.text(user.uuidString)]))
+        guard let text, case .object(let row)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+              let serviceURL = row["service_url"]?.stringValue, let conversation = row["conversation_id"]?.stringValue
+        else { return false }
+        try await microsoft.send(serviceURL: serviceURL, conversationID: conversation, activity: activity)
+        return true
+    }
+
+    /// Ends the user's links (Microsoft has no revocation call for a delegated token: the sealed
+    /// tokens go with the rows). False when the user had none.
+    public func disconnect(user: UUID) async throws -> Bool {
+        try await database.text(SQLStatement(
+            "WITH gone AS (DELETE FROM public.teams_installations WHERE user_id = $1::uuid RETURNING 1) SELECT count(*)::text FROM gone",
+            [.text(user.uuidString)])) != "0"
+    }
+
+}
+
+/// Teams is not configured on this server.
+public struct TeamsNotConfigured: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "Microsoft Teams is not configured on this server (VISIONARY_TEAMS_*)" }
+}
+
+/// A Teams request the link rules refuse, with the reason to show.
+public struct TeamsRefusal: Error, CustomStringConvertible {
+    public let message: String
+    init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

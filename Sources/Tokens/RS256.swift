@@ -1,0 +1,60 @@
+import Core
+import Crypto
+import Foundation
+import _CryptoExtras
+
+/// RS256 JSON Web Tokens signed by another party (Bot Framework), verified against the public
+/// keys of its JSON Web Key Set. Verification pins the algorithm, finds the key by `kid`, checks
+/// the signature, then `exp` and `nbf` (with leeway), the issuer and the audience. Pure: keys and
+/// time are passed in.
+public struct RS256Keys: Sendable {
+    let keys: [String: _RSA.Signing.PublicKey]
+
+    /// The RSA signing keys of a JWKS document (`{"keys": [{kty, kid, n, e, …}]}`); other keys are skipped.
+    public init(jwks: [UInt8]) throws(TokenError) {
+        guard case .object(let document)? = try? JSONDecoder().decode(JSONValue.self, from: Data(jwks)),
+              case .array(let entries)? = document["keys"]
+        else { throw .malformed }
+        var keys: [String: _RSA.Signing.PublicKey] = [:]
+        for entry in entries {
+            guard entry["kty"]?.stringValue == "RSA", let kid = entry["kid"]?.stringValue,
+                  let n = entry["n"]?.stringValue.flatMap({ HS256.base64URLDecode(Array($0.utf8)) }),
+                  let e = entry["e"]?.stringValue.flatMap({ HS256.base64URLDecode(Array($0.utf8)) }),
+                  let key = try? _RSA.Signing.PublicKey(n: n, e: e)
+            else { continue }
+            keys[kid] = key
+        }
+        self.keys = keys
+    }
+
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// The claims of a token signed by one of these keys, for `audience`, from `issuer`.
+    public func verify(_ token: String, issuer: String, audience: String, now: Date, leeway: TimeInterval = 300) throws(TokenError) -> [String: JSONValue] {
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw .wrongPartCount(parts.count) }
+        guard let headerData = HS256.base64URLDecode(parts[0]),
+              let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
+              let payload = HS256.base64URLDecode(parts[1]),
+              let signature = HS256.base64URLDecode(parts[2])
+        else { throw .malformed }
+        guard header["alg"]?.stringValue == "RS256" else { throw .unsupportedAlgorithm }
+        guard let kid = header["kid"]?.stringValue, let key = keys[kid] else { throw .badSignature }
+        let input = Data(token.utf8.prefix(parts[0].count + 1 + parts[1].count))
+        guard key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: input, padding: .insecurePKCS1v1_5) else {
+            throw .badSignature
+        }
+        guard let claims = try? JSONDecoder().decode([String: JSONValue].self, from: payload) else { throw .malformed }
+        let time = now.timeIntervalSince1970
+        guard case .number(let exp)? = claims["exp"] else { throw .missingExpiry }
+        guard exp + leeway > time else { throw .expired }
+        if case .number(let nbf)? = claims["nbf"], nbf - leeway > time { throw .notYetValid }
+        guard claims["iss"]?.stringValue == issuer else { throw .wrongIssuer }
+        switch claims["aud"] {
+        case .string(let value)? where value == audience: break
+        case .array(let values)? where values.contains(.string(audience)): break
+        default: throw .wrongAudience
+        }
+        return claims
+    }
+}
