@@ -297,6 +297,8 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "AppConfig", "AuthAPI", "Database", "Secrets", "Tokens", "VisionaryApp",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -379,6 +381,7 @@ let package = Package(
             name: "FunctionsTests",
             dependencies: [
                 "AppConfig", "Core", "Database", "FunctionsAPI", "Slack", "Teams", "TestSupport", "Tokens", "VisionaryApp",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
