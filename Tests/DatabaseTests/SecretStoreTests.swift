@@ -92,4 +92,54 @@ struct SecretStoreTests {
             }
         }
     }
+
+    @Test("rotation covers the chat links: a Slack bot token, and a Teams link's two tokens (or only one) re-sealed together under the newest key")
+    func rotationOfChatLinks() async throws {
+        try await TestCluster.shared.withDatabase { endpoint in
+            try await endpoint.withPool(logger: TestCluster.logger) { pool in
+                let database = SQLRunner(pool: pool, logger: TestCluster.logger)
+                func sealed(_ table: String, _ column: String, _ row: UUID, _ token: String?, _ ring: KeyRing) throws -> SQLValue {
+                    try token.map { .text(try ring.seal($0, at: SecretLocation(table: table, column: column, row: row)).hex) } ?? .null
+                }
+                var expected: [String: String] = [:]
+                for number in 0..<3 {
+                    let slack = UUID(), teams = UUID()
+                    let bot = "xoxb-\(number)", access = "access-\(number)", refresh = number == 0 ? nil : "refresh-\(number)"
+                    expected["slack \(slack) access_token_encrypted"] = bot
+                    expected["teams \(teams) access_token_encrypted"] = access
+                    if let refresh { expected["teams \(teams) refresh_token_encrypted"] = refresh }
+                    try await database.execute(SQLStatement("""
+                        WITH u AS (INSERT INTO auth.users (email) VALUES ($1) RETURNING id),
+                             s AS (INSERT INTO public.slack_installations (id, user_id, team_id, team_name, bot_user_id, access_token_encrypted, token_key_version)
+                                   SELECT $2::uuid, id, 'T', 'Team', 'B', decode($3, 'hex'), 1 FROM u)
+                        INSERT INTO public.teams_installations (id, user_id, tenant_id, access_token_encrypted, refresh_token_encrypted, token_key_version)
+                        SELECT $4::uuid, id, 'tenant', decode($5, 'hex'), decode($6, 'hex'), 1 FROM u
+                        """, [.text("chat\(number)@rotate.test"), .text(slack.uuidString),
+                              try sealed("public.slack_installations", "access_token_encrypted", slack, bot, Self.v1),
+                              .text(teams.uuidString),
+                              try sealed("public.teams_installations", "access_token_encrypted", teams, access, Self.v1),
+                              try sealed("public.teams_installations", "refresh_token_encrypted", teams, refresh, Self.v1)]))
+                }
+                #expect(try await SecretStore(database: database, ring: Self.v1v2).rotate(batchSize: 2) == 6)
+
+                struct Row: Decodable { let kind: String; let id: UUID; let column: String; let hex: String; let version: Int }
+                let text = try await database.text(SQLStatement("""
+                    SELECT jsonb_agg(r)::text FROM (
+                      SELECT 'slack' AS kind, id, 'access_token_encrypted' AS column, encode(access_token_encrypted, 'hex') AS hex, token_key_version AS version
+                        FROM public.slack_installations
+                      UNION ALL SELECT 'teams', id, 'access_token_encrypted', encode(access_token_encrypted, 'hex'), token_key_version FROM public.teams_installations
+                      UNION ALL SELECT 'teams', id, 'refresh_token_encrypted', encode(refresh_token_encrypted, 'hex'), token_key_version
+                        FROM public.teams_installations WHERE refresh_token_encrypted IS NOT NULL) r
+                    """))
+                var opened: [String: String] = [:]
+                for row in try JSONDecoder().decode([Row].self, from: Data((text ?? "[]").utf8)) {
+                    #expect(row.version == 2)
+                    opened["\(row.kind) \(row.id) \(row.column)"] = try Self.v2.open(
+                        try #require(SealedSecret(hex: row.hex, version: row.version)),
+                        at: SecretLocation(table: "public.\(row.kind == "slack" ? "slack" : "teams")_installations", column: row.column, row: row.id))
+                }
+                #expect(opened == expected && opened.count == 8)
+            }
+        }
+    }
 }
