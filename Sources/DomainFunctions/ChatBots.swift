@@ -51,40 +51,50 @@ enum ChatBots {
         return .json(#"{"success":true,"message":"Settings updated","settings":\#(updated)}"#)
     }
 
+    /// `oauth`: a provider's redirect back (`code` and `state`, or `error`) finishes the link and
+    /// answers a page; without them the signed-in caller gets `{success, url}`, the provider's
+    /// page with a state bound to them.
+    static func oauth(
+        _ request: FunctionRequest, _ database: CallerDatabase, service: String, translate: (any Error) -> any Error,
+        installURL: (UUID) throws -> String, finish: (_ code: String, _ state: String) async throws -> String
+    ) async throws -> FunctionResponse {
+        if request.queryValue("error") != nil {
+            return page(title: "Connection cancelled", "\(service) was not connected.")
+        }
+        guard let code = request.queryValue("code"), let state = request.queryValue("state") else {
+            let user = try await database.liveUser(request.caller)
+            return .json(#"{"success":true,"url":\#(try installURL(user).jsonQuoted)}"#)
+        }
+        guard code.utf8.count <= 4000, state.utf8.count <= 2000 else {
+            return page(status: 400, title: "\(service) was not connected", "The link is malformed.")
+        }
+        do {
+            return page(title: "\(service) is connected", try await finish(code, state))
+        } catch {
+            let refusal = FunctionError(translating: translate(error)) ?? FunctionError.upstream("\(service) could not be reached")
+            return page(status: refusal.status, title: "\(service) was not connected", refusal.message)
+        }
+    }
+
+    /// A signed-in caller (whose session the query run as them then checks).
+    static func requireUser(_ caller: Caller) throws(FunctionError) {
+        guard caller.userID != nil else { throw .unauthorized("send the user's access token as the bearer") }
+    }
+
+    /// The server's own call (the service_role key).
+    static func requireServer(_ caller: Caller) throws(FunctionError) {
+        guard caller.role == "service_role" else { throw caller.role == "anon" ? .missingAuthorization : .serviceRoleRequired }
+    }
+
     /// The page a browser shows when an install ends (in the pop-up the app opened).
     static func page(status: Int = 200, title: String, _ message: String) -> FunctionResponse {
         let html = """
-            <!doctype html><html><head><meta charset="utf-8"><title>\(title.htmlEscaped)</title></head>
-            <body><h1>\(title.htmlEscaped)</h1><p>\(message.htmlEscaped)</p>\
+            <!doctype html><html><head><meta charset="utf-8"><title>\(title.markupEscaped)</title></head>
+            <body><h1>\(title.markupEscaped)</h1><p>\(message.markupEscaped)</p>\
             <script>setTimeout(function () { window.close(); }, 5000);</script></body></html>
             """
         return FunctionResponse(status: status, headers: [("Content-Type", "text/html; charset=utf-8"),
                                                           ("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'")],
                                 body: Array(html.utf8))
-    }
-
-    /// The page for an install that failed with `error`.
-    static func failurePage(_ error: any Error, service: String) -> FunctionResponse {
-        let refusal = FunctionError(translating: error) ?? FunctionError.upstream("\(service) could not be reached")
-        return page(status: refusal.status, title: "\(service) was not connected", refusal.message)
-    }
-}
-
-extension String {
-    /// The text with `& < > " '` escaped for HTML.
-    var htmlEscaped: String {
-        var out = ""
-        out.reserveCapacity(utf8.count)
-        for character in self {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

@@ -57,7 +57,7 @@ struct SlackBot: EdgeFunction {
             case "interactions": return try await interaction(request)
             case "send": return try await send(request)
             case "status":
-                try Self.requireUser(request.caller)
+                try ChatBots.requireUser(request.caller)
                 return try await ChatBots.status(database, request.caller, table: "slack_installations", fields: """
                     jsonb_build_object('teamName', i.team_name, 'teamId', i.team_id, 'installedAt', i.installed_at, 'settings', i.settings)
                     """)
@@ -66,7 +66,7 @@ struct SlackBot: EdgeFunction {
                 let had = try await slack.disconnect(user: user)
                 return .json(#"{"success":true,"message":\#((had ? "Slack workspace disconnected" : "No Slack workspace was connected").jsonQuoted)}"#)
             case "settings":
-                try Self.requireUser(request.caller)
+                try ChatBots.requireUser(request.caller)
                 return try await ChatBots.updateSettings(database, try ActionInput(request: request), table: "slack_installations")
             case let other:
                 throw FunctionError.invalid("unknown endpoint '\(other.prefix(50))' of slack-bot: expected oauth, events, commands, interactions, send, status, disconnect or settings")
@@ -79,21 +79,10 @@ struct SlackBot: EdgeFunction {
     // MARK: Install
 
     func oauth(_ request: FunctionRequest) async throws -> FunctionResponse {
-        if request.queryValue("error") != nil {
-            return ChatBots.page(title: "Installation cancelled", "Slack was not connected.")
-        }
-        guard let code = request.queryValue("code"), let state = request.queryValue("state") else {
-            let user = try await database.liveUser(request.caller)
-            return .json(#"{"success":true,"url":\#(try slack.installURL(user: user, now: now()).jsonQuoted)}"#)
-        }
-        guard code.utf8.count <= 500, state.utf8.count <= 2000 else {
-            return ChatBots.page(status: 400, title: "Slack was not connected", "The install link is malformed.")
-        }
-        do {
+        try await ChatBots.oauth(request, database, service: "Slack", translate: Self.translate,
+                                 installURL: { try slack.installURL(user: $0, now: now()) }) { code, state in
             let team = try await slack.finishInstall(code: code, state: state, now: now())
-            return ChatBots.page(title: "Visionary is connected", "Your Slack workspace \(team) is connected. Try /visionary help in Slack.")
-        } catch {
-            return ChatBots.failurePage(Self.translate(error), service: "Slack")
+            return "Your Slack workspace \(team) is connected. Try /visionary help in Slack."
         }
     }
 
@@ -171,9 +160,7 @@ struct SlackBot: EdgeFunction {
     // MARK: The server's
 
     func send(_ request: FunctionRequest) async throws -> FunctionResponse {
-        guard request.caller.role == "service_role" else {
-            throw request.caller.role == "anon" ? FunctionError.missingAuthorization : FunctionError.serviceRoleRequired
-        }
+        try ChatBots.requireServer(request.caller)
         let input = try ActionInput(request: request)
         let user = UUID(uuidString: try input.requiredUUID("userId"))!
         let kind = try input.choice("messageType", ["morning_habits", "evening_summary", "goal_reminder", "custom"]) ?? "custom"
@@ -192,11 +179,6 @@ struct SlackBot: EdgeFunction {
             throw FunctionError.notFound("this user has no active Slack link")
         }
         return .json(#"{"success":true,"messageId":\#(posted.jsonQuoted)}"#)
-    }
-
-    /// A signed-in caller (whose session the query run as them then checks).
-    static func requireUser(_ caller: Caller) throws(FunctionError) {
-        guard caller.userID != nil else { throw .unauthorized("send the user's access token as the bearer") }
     }
 
     static func ephemeral(text: String) -> FunctionResponse {

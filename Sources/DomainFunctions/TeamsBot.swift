@@ -52,7 +52,7 @@ struct TeamsBot: EdgeFunction {
             case "messages": return try await messages(request)
             case "send": return try await send(request)
             case "status":
-                try SlackBot.requireUser(request.caller)
+                try ChatBots.requireUser(request.caller)
                 return try await ChatBots.status(database, request.caller, table: "teams_installations", fields: """
                     jsonb_build_object('displayName', i.teams_display_name, 'email', i.teams_user_email, 'tenantId', i.tenant_id,
                                        'installedAt', i.installed_at, 'settings', i.settings)
@@ -61,7 +61,7 @@ struct TeamsBot: EdgeFunction {
                 let had = try await teams.disconnect(user: try await database.liveUser(request.caller))
                 return .json(#"{"success":true,"message":\#((had ? "Microsoft Teams disconnected" : "Microsoft Teams was not connected").jsonQuoted)}"#)
             case "settings":
-                try SlackBot.requireUser(request.caller)
+                try ChatBots.requireUser(request.caller)
                 return try await ChatBots.updateSettings(database, try ActionInput(request: request), table: "teams_installations")
             case let other:
                 throw FunctionError.invalid("unknown endpoint '\(other.prefix(50))' of teams-bot: expected oauth, messages, send, status, disconnect or settings")
@@ -72,21 +72,10 @@ struct TeamsBot: EdgeFunction {
     }
 
     func oauth(_ request: FunctionRequest) async throws -> FunctionResponse {
-        if request.queryValue("error") != nil {
-            return ChatBots.page(title: "Sign-in cancelled", "Microsoft Teams was not connected.")
-        }
-        guard let code = request.queryValue("code"), let state = request.queryValue("state") else {
-            let user = try await database.liveUser(request.caller)
-            return .json(#"{"success":true,"url":\#(try teams.installURL(user: user, now: now()).jsonQuoted)}"#)
-        }
-        guard code.utf8.count <= 4000, state.utf8.count <= 2000 else {
-            return ChatBots.page(status: 400, title: "Microsoft Teams was not connected", "The sign-in link is malformed.")
-        }
-        do {
+        try await ChatBots.oauth(request, database, service: "Microsoft Teams", translate: Self.translate,
+                                 installURL: { try teams.installURL(user: $0, now: now()) }) { code, state in
             let name = try await teams.finishInstall(code: code, state: state, now: now())
-            return ChatBots.page(title: "Microsoft Teams is connected", "Signed in as \(name). Say help to the Visionary bot in Teams.")
-        } catch {
-            return ChatBots.failurePage(Self.translate(error), service: "Microsoft Teams")
+            return "Signed in as \(name). Say help to the Visionary bot in Teams."
         }
     }
 
@@ -142,9 +131,7 @@ struct TeamsBot: EdgeFunction {
     }
 
     func send(_ request: FunctionRequest) async throws -> FunctionResponse {
-        guard request.caller.role == "service_role" else {
-            throw request.caller.role == "anon" ? FunctionError.missingAuthorization : FunctionError.serviceRoleRequired
-        }
+        try ChatBots.requireServer(request.caller)
         let input = try ActionInput(request: request)
         let user = UUID(uuidString: try input.requiredUUID("userId"))!
         let message: JSONValue

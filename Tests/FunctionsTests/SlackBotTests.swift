@@ -57,7 +57,7 @@ struct SlackBotTests {
         let url = try #require(start.object["url"] as? String, "\(start.body)")
         let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
         let done = try await callback(client, code: "code-\(team)-\(slackUser)", state: state)
-        #expect(done.status == .ok && done.body.contains("Visionary is connected"), "\(done.body)")
+        #expect(done.status == .ok && done.body.contains("Slack is connected"), "\(done.body)")
     }
 
     static func command(_ text: String, team: String, slackUser: String) -> String {
