@@ -69,7 +69,7 @@ GRANT DELETE ON public.slack_installations TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.slack_installations TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.slack_installations TO service_role;
 GRANT SELECT (id, user_id, team_id, team_name, bot_user_id, token_key_version, scope, authed_user_id, is_active, settings, installed_at, disconnected_at, created_at, updated_at) ON public.slack_installations TO authenticated;
-GRANT UPDATE (is_active, settings, disconnected_at) ON public.slack_installations TO authenticated;
+GRANT UPDATE (settings) ON public.slack_installations TO authenticated;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 

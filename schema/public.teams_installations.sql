@@ -81,7 +81,7 @@ GRANT DELETE ON public.teams_installations TO authenticated;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.teams_installations TO postgres;
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.teams_installations TO service_role;
 GRANT SELECT (id, user_id, tenant_id, tenant_name, service_url, bot_id, conversation_id, token_key_version, token_expires_at, is_active, settings, installed_at, disconnected_at, created_at, updated_at, teams_user_id, teams_user_email, teams_display_name) ON public.teams_installations TO authenticated;
-GRANT UPDATE (is_active, settings, disconnected_at) ON public.teams_installations TO authenticated;
+GRANT UPDATE (settings) ON public.teams_installations TO authenticated;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 

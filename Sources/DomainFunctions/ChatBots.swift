@@ -37,7 +37,8 @@ enum ChatBots {
             if let flag = try input.bool(member) { settings[key] = .bool(flag) }
         }
         if let time = try input.string("reminderTime", maxLength: 5) {
-            guard time.count == 5, let hours = Int(time.prefix(2)), let minutes = Int(time.suffix(2)), time.dropFirst(2).first == ":",
+            guard time.count == 5, time.enumerated().allSatisfy({ $0.offset == 2 ? $0.element == ":" : $0.element.isASCII && $0.element.isNumber }),
+                  let hours = Int(time.prefix(2)), let minutes = Int(time.suffix(2)),
                   (0...23).contains(hours), (0...59).contains(minutes)
             else { throw FunctionError.invalid("`reminderTime` must be a time of day as HH:MM") }
             settings["reminder_time"] = .string(time)

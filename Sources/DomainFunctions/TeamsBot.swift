@@ -85,11 +85,15 @@ struct TeamsBot: EdgeFunction {
             throw FunctionError.invalid("the body is not a Bot Framework activity")
         }
         let serviceURL = activity["serviceUrl"]?.stringValue
-        try await teams.admit(authorization: request.header("Authorization"), serviceURL: serviceURL, now: now())
+        try await teams.admit(authorization: request.header("Authorization"), channelID: activity["channelId"]?.stringValue,
+                              serviceURL: serviceURL, now: now())
         guard let serviceURL, let conversation = activity["conversation"]?["id"]?.stringValue, conversation.utf8.count <= 500 else {
             throw FunctionError.invalid("the activity names no conversation")
         }
         let botID = activity["recipient"]?["id"]?.stringValue
+        let from = TeamsService.Conversation(
+            serviceURL: serviceURL, id: conversation, type: activity["conversation"]?["conversationType"]?.stringValue,
+            tenantID: activity["channelData"]?["tenant"]?["id"]?.stringValue ?? activity["conversation"]?["tenantId"]?.stringValue, botID: botID)
         func reply(_ message: JSONValue) async throws {
             try await teams.reply(serviceURL: serviceURL, conversationID: conversation, activity: message)
         }
@@ -100,7 +104,7 @@ struct TeamsBot: EdgeFunction {
             }
         case "message", "invoke":
             guard let teamsUser = activity["from"]?["aadObjectId"]?.stringValue, teamsUser.utf8.count <= 100,
-                  let user = try await teams.linkedUser(teamsUser: teamsUser, serviceURL: serviceURL, conversationID: conversation, botID: botID)
+                  let user = try await teams.linkedUser(teamsUser: teamsUser, in: from)
             else {
                 try await reply(TeamsMessages.text("Your Teams account is not linked to Visionary. Connect it from the Visionary app's settings."))
                 return .json("{}")

@@ -43,7 +43,8 @@ public struct SlackService: Sendable {
 
     /// Finishes an install: the state must be one this server issued (unexpired, unused); the
     /// code is exchanged for the bot token, which is sealed to the user's link for that workspace.
-    /// The same Slack user's links to other accounts end. Answers the workspace's name.
+    /// A Slack user linked to another account is refused (that account must disconnect first).
+    /// Answers the workspace's name.
     public func finishInstall(code: String, state: String, now: Date) async throws -> String {
         let slack = try client()
         let (user, nonce) = try verifiedState(state, now: now)
@@ -53,11 +54,24 @@ public struct SlackService: Sendable {
         else { throw SlackRefusal("this install link was used already: start again from the app") }
         let granted = try await slack.finishInstall(code: code, redirectURI: redirectURI)
         let teamName = granted.team.name ?? granted.team.id
+        do {
+            try await store(granted, teamName: teamName, user: user)
+        } catch let refusal as SlackRefusal {
+            // The token Slack just granted is not kept: revoked, unless the workspace's other links share it.
+            if try await !sharesWorkspace(team: granted.team.id) { try? await slack.revoke(token: granted.accessToken) }
+            throw refusal
+        }
+        return teamName
+    }
+
+    /// Seals the granted token to the user's link for the workspace, in one transaction that
+    /// first refuses a Slack user another account holds.
+    func store(_ granted: SlackClient.Installation, teamName: String, user: UUID) async throws {
         try await database.transaction { transaction in
-            try await transaction.execute(SQLStatement("""
-                UPDATE public.slack_installations SET is_active = false, disconnected_at = now()
-                 WHERE team_id = $1 AND authed_user_id = $2 AND user_id <> $3::uuid AND is_active
-                """, [.text(granted.team.id), .text(granted.authedUser.id), .text(user.uuidString)]))
+            guard try await transaction.text(SQLStatement(
+                "SELECT 1 FROM public.slack_installations WHERE team_id = $1 AND authed_user_id = $2 AND user_id <> $3::uuid AND is_active",
+                [.text(granted.team.id), .text(granted.authedUser.id), .text(user.uuidString)])) == nil
+            else { throw SlackRefusal("this Slack user is linked to another Visionary account: disconnect it there first") }
             let existing = try await transaction.text(SQLStatement(
                 "SELECT id::text FROM public.slack_installations WHERE user_id = $1::uuid AND team_id = $2 FOR UPDATE",
                 [.text(user.uuidString), .text(granted.team.id)]))
@@ -75,7 +89,13 @@ public struct SlackService: Sendable {
                 """, [.text(id.uuidString), .text(user.uuidString), .text(granted.team.id), .text(teamName), .text(granted.botUserID),
                       .text(sealed.hex), .int(sealed.version), granted.scope.map(SQLValue.text) ?? .null, .text(granted.authedUser.id)]))
         }
-        return teamName
+    }
+
+    /// Whether another active link to the workspace exists (beside `except`): then the bot token is shared.
+    func sharesWorkspace(team: String, except link: UUID? = nil) async throws -> Bool {
+        try await database.text(SQLStatement(
+            "SELECT 1 FROM public.slack_installations WHERE team_id = $1 AND is_active AND id IS DISTINCT FROM $2::uuid LIMIT 1",
+            [.text(team), link.map { .text($0.uuidString) } ?? .null])) != nil
     }
 
     func verifiedState(_ state: String, now: Date) throws -> (user: UUID, nonce: String) {
@@ -94,7 +114,7 @@ public struct SlackService: Sendable {
         guard let signature else { throw SlackNotConfigured() }
         try signature.verify(timestamp: timestamp, signature: header, body: body, now: now)
         guard try await database.text(SQLStatement(
-            "SELECT internal.first_sighting('slack_signature', $1, interval '10 minutes')::text", [.text(header ?? "")])) == "true"
+            "SELECT internal.first_sighting('slack_signature', $1, interval '10 minutes')::text", [.text((header ?? "").lowercased())])) == "true"
         else { throw SlackSignature.Failure.replayed }
     }
 
@@ -124,13 +144,15 @@ public struct SlackService: Sendable {
         return true
     }
 
-    /// Ends the user's links: each token is revoked at Slack, then its row goes. False when the
-    /// user had none.
+    /// Ends the user's links, each row going with its sealed token. The token is revoked at Slack
+    /// too, unless another account's link to the same workspace is still active (revoking the
+    /// workspace's bot would end theirs). False when the user had none.
     public func disconnect(user: UUID) async throws -> Bool {
         let slack = try client()
         let links = try await links(where: "user_id = $1::uuid", [.text(user.uuidString)])
         for link in links {
-            try await slack.revoke(token: try open(link))
+            let shared = try await sharesWorkspace(team: link.teamID, except: link.id)
+            if !shared { try await slack.revoke(token: try open(link)) }
             try await database.execute(SQLStatement("DELETE FROM public.slack_installations WHERE id = $1::uuid", [.text(link.id.uuidString)]))
         }
         return !links.isEmpty
@@ -138,15 +160,16 @@ public struct SlackService: Sendable {
 
     struct Link: Decodable {
         let id: UUID
+        let teamID: String
         let authedUserID: String?
         let token: String
         let version: Int
-        enum CodingKeys: String, CodingKey { case id, authedUserID = "authed_user_id", token, version }
+        enum CodingKeys: String, CodingKey { case id, teamID = "team_id", authedUserID = "authed_user_id", token, version }
     }
 
     func links(where condition: String, _ binds: [SQLValue]) async throws -> [Link] {
         let text = try await database.text(SQLStatement("""
-            SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'authed_user_id', authed_user_id,
+            SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'team_id', team_id, 'authed_user_id', authed_user_id,
                      'token', encode(access_token_encrypted, 'hex'), 'version', token_key_version) ORDER BY installed_at DESC), '[]')::text
               FROM public.slack_installations WHERE \(condition)
             """, binds)) ?? "[]"

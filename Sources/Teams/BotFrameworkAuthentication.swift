@@ -8,8 +8,9 @@ import NIOHTTP1
 import Synchronization
 import Tokens
 
-/// Verifies that a request to the bot's messages endpoint comes from the Bot Framework: its
-/// bearer is an RS256 token signed by a key of the JWKS the configured OpenID metadata names,
+/// Verifies that a request to the bot's messages endpoint comes from Teams through the Bot
+/// Framework (not Web Chat or Direct Line, where the sender names itself): its
+/// bearer is an RS256 token signed by a key of the JWKS the configured OpenID metadata names and endorsed for `msteams`,
 /// issued by the metadata's issuer, for our app id, unexpired, and naming the same service URL as
 /// the activity (so replies go only where the Bot Framework said). Keys are kept for an hour and
 /// fetched again, at most every five minutes, when a token names a key not among them.
@@ -35,6 +36,7 @@ public final class BotFrameworkAuthentication: Sendable {
         case invalid(TokenError)
         case serviceURLMismatch
         case keysUnavailable
+        case wrongChannel
 
         public var description: String {
             switch self {
@@ -42,23 +44,26 @@ public final class BotFrameworkAuthentication: Sendable {
             case .invalid(let error): "the Bot Framework token is not valid (\(error))"
             case .serviceURLMismatch: "the activity's serviceUrl is not the one its token names"
             case .keysUnavailable: "the Bot Framework's signing keys could not be fetched"
+            case .wrongChannel: "only activities of the msteams channel are accepted"
             }
         }
     }
 
-    /// The verified claims of the request's bearer, for an activity naming `serviceURL`.
-    public func verify(authorization: String?, serviceURL: String?, now: Date) async throws -> [String: JSONValue] {
+    /// The verified claims of the request's bearer, for a Teams activity (`channelId`
+    /// `msteams`, signed by a key endorsed for it) naming `serviceURL`.
+    public func verify(authorization: String?, channelID: String?, serviceURL: String?, now: Date) async throws -> [String: JSONValue] {
+        guard channelID == "msteams" else { throw Failure.wrongChannel }
         guard let authorization, authorization.hasPrefix("Bearer "), authorization.utf8.count <= 8192 else { throw Failure.missing }
         let token = String(authorization.dropFirst(7))
         var keys = try await current(now: now, refresh: false)
         var claims: [String: JSONValue]
         do {
-            claims = try keys.keys.verify(token, issuer: keys.issuer, audience: app.appID, now: now)
+            claims = try keys.keys.verify(token, issuer: keys.issuer, audience: app.appID, endorsement: "msteams", now: now)
         } catch .badSignature where now.timeIntervalSince(keys.fetched) > 300 {
             // Perhaps a key rolled over since the keys were fetched.
             keys = try await current(now: now, refresh: true)
             do {
-                claims = try keys.keys.verify(token, issuer: keys.issuer, audience: app.appID, now: now)
+                claims = try keys.keys.verify(token, issuer: keys.issuer, audience: app.appID, endorsement: "msteams", now: now)
             } catch {
                 throw Failure.invalid(error)
             }

@@ -105,7 +105,7 @@ public final class MicrosoftClient: Sendable {
         let fresh = try await tokens(tenant: "botframework.com", form: [
             ("grant_type", "client_credentials"), ("scope", "https://api.botframework.com/.default"),
         ])
-        botToken.withLock { $0 = (fresh.accessToken, now.addingTimeInterval(TimeInterval(max(0, fresh.expiresIn - 60)))) }
+        botToken.withLock { $0 = (fresh.accessToken, now.addingTimeInterval(TimeInterval(min(max(fresh.expiresIn, 60), 86_400) - 60))) }
         return fresh.accessToken
     }
 

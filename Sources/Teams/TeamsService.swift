@@ -45,7 +45,8 @@ public struct TeamsService: Sendable {
 
     /// Finishes the sign-in: the state must be one this server issued (unexpired, unused); the
     /// code is redeemed, Graph names the Teams user, and the tokens are sealed to the user's link
-    /// for that tenant. The same Teams user's links to other accounts end. Answers the user's name.
+    /// for that tenant. A Teams user linked to another account is refused (that account must
+    /// disconnect first). Answers the user's name.
     public func finishInstall(code: String, state: String, now: Date) async throws -> String {
         let microsoft = try client()
         let (user, nonce): (UUID, String)
@@ -63,10 +64,10 @@ public struct TeamsService: Sendable {
         let profile = try await microsoft.me(accessToken: tokens.accessToken)
         let tenant = tokens.tenantID ?? "common"
         try await database.transaction { transaction in
-            try await transaction.execute(SQLStatement("""
-                UPDATE public.teams_installations SET is_active = false, disconnected_at = now()
-                 WHERE teams_user_id = $1 AND user_id <> $2::uuid AND is_active
-                """, [.text(profile.id), .text(user.uuidString)]))
+            guard try await transaction.text(SQLStatement(
+                "SELECT 1 FROM public.teams_installations WHERE teams_user_id = $1 AND user_id <> $2::uuid AND is_active",
+                [.text(profile.id), .text(user.uuidString)])) == nil
+            else { throw TeamsRefusal("this Microsoft account is linked to another Visionary account: disconnect it there first") }
             let existing = try await transaction.text(SQLStatement(
                 "SELECT id::text FROM public.teams_installations WHERE user_id = $1::uuid AND tenant_id = $2 FOR UPDATE",
                 [.text(user.uuidString), .text(tenant)]))
@@ -79,6 +80,9 @@ public struct TeamsService: Sendable {
                 VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, decode($7, 'hex'), decode($8, 'hex'), $9::integer,
                         now() + make_interval(secs => $10::integer))
                 ON CONFLICT (id) DO UPDATE SET
+                  service_url = CASE WHEN t.teams_user_id = excluded.teams_user_id THEN t.service_url END,
+                  conversation_id = CASE WHEN t.teams_user_id = excluded.teams_user_id THEN t.conversation_id END,
+                  bot_id = CASE WHEN t.teams_user_id = excluded.teams_user_id THEN t.bot_id END,
                   teams_user_id = excluded.teams_user_id, teams_user_email = excluded.teams_user_email,
                   teams_display_name = excluded.teams_display_name, access_token_encrypted = excluded.access_token_encrypted,
                   refresh_token_encrypted = excluded.refresh_token_encrypted, token_key_version = excluded.token_key_version,
@@ -92,19 +96,42 @@ public struct TeamsService: Sendable {
     }
 
     /// Admits a request as the Bot Framework's (see `BotFrameworkAuthentication`).
-    public func admit(authorization: String?, serviceURL: String?, now: Date) async throws {
+    public func admit(authorization: String?, channelID: String?, serviceURL: String?, now: Date) async throws {
         guard let authentication else { throw TeamsNotConfigured() }
-        _ = try await authentication.verify(authorization: authorization, serviceURL: serviceURL, now: now)
+        _ = try await authentication.verify(authorization: authorization, channelID: channelID, serviceURL: serviceURL, now: now)
     }
 
-    /// The Visionary user a Teams user acts as (their active link), and the conversation their
-    /// message came from remembered on it for the bot's later messages.
-    public func linkedUser(teamsUser: String, serviceURL: String, conversationID: String, botID: String?) async throws -> UUID? {
+    /// Where a verified activity came from.
+    public struct Conversation: Sendable {
+        public let serviceURL: String
+        public let id: String
+        /// `personal` (the user's one-to-one chat with the bot), `groupChat` or `channel`.
+        public let type: String?
+        public let tenantID: String?
+        public let botID: String?
+
+        public init(serviceURL: String, id: String, type: String?, tenantID: String?, botID: String?) {
+            self.serviceURL = serviceURL
+            self.id = id
+            self.type = type
+            self.tenantID = tenantID
+            self.botID = botID
+        }
+    }
+
+    /// The Visionary user a Teams user acts as: their active link, in the tenant the activity
+    /// came from. A personal conversation is remembered on the link for the bot's later messages
+    /// (never a group chat or channel, where others would read them).
+    public func linkedUser(teamsUser: String, in conversation: Conversation) async throws -> UUID? {
         try await database.text(SQLStatement("""
-            UPDATE public.teams_installations SET service_url = $2, conversation_id = $3, bot_id = coalesce($4, bot_id)
-             WHERE teams_user_id = $1 AND is_active
+            UPDATE public.teams_installations
+               SET service_url = CASE WHEN $5 THEN $2 ELSE service_url END,
+                   conversation_id = CASE WHEN $5 THEN $3 ELSE conversation_id END,
+                   bot_id = CASE WHEN $5 THEN coalesce($4, bot_id) ELSE bot_id END
+             WHERE teams_user_id = $1 AND is_active AND ($6::text IS NULL OR tenant_id IN ($6, 'common'))
             RETURNING user_id::text
-            """, [.text(teamsUser), .text(serviceURL), .text(conversationID), botID.map(SQLValue.text) ?? .null])).flatMap(UUID.init(uuidString:))
+            """, [.text(teamsUser), .text(conversation.serviceURL), .text(conversation.id), conversation.botID.map(SQLValue.text) ?? .null,
+                  .bool(conversation.type == "personal"), conversation.tenantID.map(SQLValue.text) ?? .null])).flatMap(UUID.init(uuidString:))
     }
 
     /// Replies into the conversation a verified activity came from.

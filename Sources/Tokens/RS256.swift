@@ -9,6 +9,8 @@ import _CryptoExtras
 /// time are passed in.
 public struct RS256Keys: Sendable {
     let keys: [String: _RSA.Signing.PublicKey]
+    /// The channels each key is endorsed for (the Bot Framework's `endorsements`), by `kid`.
+    let endorsements: [String: Set<String>]
 
     /// The RSA signing keys of a JWKS document (`{"keys": [{kty, kid, n, e, …}]}`); other keys are skipped.
     public init(jwks: [UInt8]) throws(TokenError) {
@@ -16,6 +18,7 @@ public struct RS256Keys: Sendable {
               case .array(let entries)? = document["keys"]
         else { throw .malformed }
         var keys: [String: _RSA.Signing.PublicKey] = [:]
+        var endorsements: [String: Set<String>] = [:]
         for entry in entries {
             guard entry["kty"]?.stringValue == "RSA", let kid = entry["kid"]?.stringValue,
                   let n = entry["n"]?.stringValue.flatMap({ HS256.base64URLDecode(Array($0.utf8)) }),
@@ -23,14 +26,19 @@ public struct RS256Keys: Sendable {
                   let key = try? _RSA.Signing.PublicKey(n: n, e: e)
             else { continue }
             keys[kid] = key
+            if case .array(let channels)? = entry["endorsements"] { endorsements[kid] = Set(channels.compactMap(\.stringValue)) }
         }
         self.keys = keys
+        self.endorsements = endorsements
     }
 
     public var isEmpty: Bool { keys.isEmpty }
 
-    /// The claims of a token signed by one of these keys, for `audience`, from `issuer`.
-    public func verify(_ token: String, issuer: String, audience: String, now: Date, leeway: TimeInterval = 300) throws(TokenError) -> [String: JSONValue] {
+    /// The claims of a token signed by one of these keys, for `audience`, from `issuer`; with
+    /// `endorsement`, by a key endorsed for that channel.
+    public func verify(
+        _ token: String, issuer: String, audience: String, endorsement: String? = nil, now: Date, leeway: TimeInterval = 300
+    ) throws(TokenError) -> [String: JSONValue] {
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .wrongPartCount(parts.count) }
         guard let headerData = HS256.base64URLDecode(parts[0]),
@@ -40,6 +48,7 @@ public struct RS256Keys: Sendable {
         else { throw .malformed }
         guard header["alg"]?.stringValue == "RS256" else { throw .unsupportedAlgorithm }
         guard let kid = header["kid"]?.stringValue, let key = keys[kid] else { throw .badSignature }
+        if let endorsement, endorsements[kid]?.contains(endorsement) != true { throw .badSignature }
         let input = Data(token.utf8.prefix(parts[0].count + 1 + parts[1].count))
         guard key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: input, padding: .insecurePKCS1v1_5) else {
             throw .badSignature

@@ -166,6 +166,8 @@ struct SlackBotTests {
             #expect(try await Self.fromSlack(client, "commands", body.replacingOccurrences(of: "U2", with: "U1"), timestamp: stamp, signature: tampered).status == .unauthorized)
             #expect(try await Self.fromSlack(client, "commands", body, timestamp: stamp, signature: tampered).status == .ok)
             #expect(try await Self.fromSlack(client, "commands", body, timestamp: stamp, signature: tampered).status == .unauthorized, "a replay")
+            #expect(try await Self.fromSlack(client, "commands", body, timestamp: stamp, signature: tampered.uppercased().replacingOccurrences(of: "V0=", with: "v0=")).status == .unauthorized,
+                    "a replay with the hex in upper case")
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM public.habit_completions WHERE habit_id = $1::uuid", [.text(readID)])) == "1")
 
             // Events: the URL check, and a mention answered in its thread with the workspace's token.
@@ -188,7 +190,9 @@ struct SlackBotTests {
             // Settings: checked, the caller's own link only.
             let saved = try await ann.functions.call("slack-bot", nil, #"{"action":"settings","morningReminder":false,"reminderTime":"07:30"}"#)
             #expect(saved.status == .ok && (saved.object["settings"] as? [String: Any])?["reminder_time"] as? String == "07:30", "\(saved.body)")
-            #expect(try await ann.functions.call("slack-bot", nil, #"{"action":"settings","reminderTime":"25:00"}"#).status == .badRequest)
+            for time in ["25:00", "+1:05", "7:30", "07:3a"] {
+                #expect(try await ann.functions.call("slack-bot", nil, json(["action": "settings", "reminderTime": time])).status == .badRequest, "\(time)")
+            }
             #expect(try await ann.functions.call("slack-bot", nil, #"{"action":"settings","morningReminder":"yes"}"#).status == .badRequest)
             #expect(try await app.owner.text(SQLStatement(
                 "SELECT string_agg(settings ->> 'reminder_time', ',' ORDER BY user_id = $1::uuid) FROM public.slack_installations", [.text(ann.id)])) == "08:00,07:30")
@@ -202,17 +206,30 @@ struct SlackBotTests {
             let moved = try await service.send(.post, "slack-bot?endpoint=send", body: json(["userId": bob.id, "messageType": "custom", "customMessage": "x"]))
             #expect(moved.status.code >= 500 && slack.posts.count == postsBefore, "\(moved.status) \(moved.body)")
 
-            // Linking the same Slack user to another account ends the earlier link.
-            try await Self.install(client, bob, team: "T1", slackUser: "U1")
-            #expect(try await ann.functions.call("slack-bot", nil, "{}").object["connected"] as? Bool == false)
-            let nowBobs = try await Self.fromSlack(client, "commands", Self.command("habits", team: "T1", slackUser: "U1"))
-            #expect(nowBobs.body.contains("Read") && !nowBobs.body.contains("Morning"), "\(nowBobs.body)")
+            // A Slack user another account holds is not taken over: Ann's link stays hers.
+            let bobStart = try await bob.functions.send(.post, "slack-bot?endpoint=oauth")
+            let bobState = try #require(URLComponents(string: bobStart.object["url"] as? String ?? "")?.queryItems?.first { $0.name == "state" }?.value)
+            let takeover = try await Self.callback(client, code: "code-T1-U1", state: bobState)
+            #expect(takeover.status == .badRequest && takeover.body.contains("linked to another Visionary account"), "\(takeover.body)")
+            #expect(try await ann.functions.call("slack-bot", nil, "{}").object["connected"] as? Bool == true)
+            let stillAnns = try await Self.fromSlack(client, "commands", Self.command("habits", team: "T1", slackUser: "U1"))
+            #expect(stillAnns.body.contains("Morning run"), "\(stillAnns.body)")
 
-            // Disconnect: the token is revoked at Slack, then the rows go.
-            let bobToken = try #require(slack.issuedTokens.last)
-            let disconnected = try await bob.functions.call("slack-bot", nil, #"{"action":"disconnect"}"#)
-            #expect(disconnected.status == .ok && slack.isRevoked(bobToken), "\(disconnected.body)")
+            // Links are switched on and off by the server only.
+            let reactivate = try await client.execute(
+                uri: "/rest/v1/slack_installations?user_id=eq.\(ann.id)", method: .patch,
+                headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(ann.token)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"is_active":false}"#)) { $0.status }
+            #expect(reactivate == .unauthorized || reactivate == .forbidden, "\(reactivate)")
+
+            // Disconnect: the rows go; the bot token is revoked at Slack once no other link to the workspace shares it.
+            let bobToken = try #require(slack.issuedTokens.dropFirst().first)
+            #expect(try await bob.functions.call("slack-bot", nil, #"{"action":"disconnect"}"#).status == .ok)
+            #expect(!slack.isRevoked(bobToken) && !slack.isRevoked(annToken), "Ann's link to T1 is still active")
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM public.slack_installations WHERE user_id = $1::uuid", [.text(bob.id)])) == "0")
+            let disconnected = try await ann.functions.call("slack-bot", nil, #"{"action":"disconnect"}"#)
+            #expect(disconnected.status == .ok && slack.isRevoked(annToken), "\(disconnected.body)")
+            #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM public.slack_installations")) == "0")
             let unlinked = try await Self.fromSlack(client, "commands", Self.command("habits", team: "T1", slackUser: "U1"))
             #expect(unlinked.body.contains("not linked"))
 

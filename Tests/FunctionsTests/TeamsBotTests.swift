@@ -29,8 +29,12 @@ struct TeamsBotTests {
         }
     }
 
-    static func activity(_ text: String, from aad: String, conversation: String = "conv-1", serviceURL: String, value: String? = nil, type: String = "message") -> String {
-        #"{"type":"\#(type)","text":"\#(text)","serviceUrl":"\#(serviceURL)","conversation":{"id":"\#(conversation)"},"from":{"id":"29:x","aadObjectId":"\#(aad)"},"recipient":{"id":"28:bot"}\#(value.map { #","value":\#($0)"# } ?? "")}"#
+    static func activity(
+        _ text: String, from aad: String, conversation: String = "conv-1", serviceURL: String, value: String? = nil, type: String = "message",
+        channel: String = "msteams", conversationType: String = "personal", tenant: String = "tenant-1"
+    ) -> String {
+        #"{"type":"\#(type)","channelId":"\#(channel)","text":"\#(text)","serviceUrl":"\#(serviceURL)","conversation":{"id":"\#(conversation)","conversationType":"\#(conversationType)"},"#
+            + #""from":{"id":"29:x","aadObjectId":"\#(aad)"},"recipient":{"id":"28:bot"},"channelData":{"tenant":{"id":"\#(tenant)"}}\#(value.map { #","value":\#($0)"# } ?? "")}"#
     }
 
     static func post(_ client: any TestClientProtocol, _ body: String, token: String?) async throws -> (status: HTTPResponse.Status, body: String) {
@@ -94,9 +98,12 @@ struct TeamsBotTests {
                                  (try microsoft.token(serviceURL: serviceURL, expires: Date().addingTimeInterval(-600)), "expired"),
                                  (try microsoft.token(serviceURL: serviceURL, key: otherKey), "foreign key"),
                                  (try microsoft.token(serviceURL: "https://evil.test/connector/"), "service URL"),
+                                 (try microsoft.token(serviceURL: serviceURL, key: microsoft.webChatKey, kid: "bf-web"), "a key not endorsed for Teams"),
                                  (app.keys.serviceRole, "our own key")] as [(String?, String)] {
                 #expect(try await Self.post(client, body, token: token).status == .unauthorized, "\(why)")
             }
+            // Web Chat and Direct Line senders name themselves: only the msteams channel is heard.
+            #expect(try await Self.post(client, Self.activity("habits", from: "aad1", serviceURL: serviceURL, channel: "webchat"), token: good).status == .unauthorized)
             #expect(microsoft.sent.isEmpty, "nothing was answered")
 
             // A verified message from Ann's Teams user: her habits, into her conversation.
@@ -111,6 +118,11 @@ struct TeamsBotTests {
             _ = try await Self.post(client, Self.activity("complete run", from: "aad1", serviceURL: serviceURL), token: good)
             #expect(microsoft.sent.last?.body.contains("Morning run is done") == true, "\(microsoft.sent.last?.body ?? "")")
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM public.habit_completions WHERE user_id = $1::uuid", [.text(ann.id)])) == "1")
+            // The same Azure AD id from another tenant is not Ann; a group chat is answered but not remembered for reminders.
+            _ = try await Self.post(client, Self.activity("habits", from: "aad1", conversation: "conv-x", serviceURL: serviceURL, tenant: "tenant-2"), token: good)
+            #expect(microsoft.sent.last?.conversation == "conv-x" && microsoft.sent.last?.body.contains("not linked") == true)
+            _ = try await Self.post(client, Self.activity("progress", from: "aad1", conversation: "group-1", serviceURL: serviceURL, conversationType: "groupChat"), token: good)
+            #expect(microsoft.sent.last?.conversation == "group-1" && microsoft.sent.last?.body.contains("Your progress") == true)
 
             // Reminders: the server's alone, to the conversation the bot last heard the user in.
             let service = FunctionsClient(client: client, apiKey: app.keys.anon, bearer: app.keys.serviceRole)
@@ -139,9 +151,15 @@ struct TeamsBotTests {
             await #expect(throws: (any Error).self) { try await tokens.refreshExpiring(within: 1800) }
             #expect(microsoft.refreshCount == 1)
 
-            // Linking Ann's Teams user to Bob ends Ann's link; disconnect deletes the rows.
-            try await Self.link(client, bob, aad: "aad1")
-            #expect(try await ann.functions.call("teams-bot", nil, "{}").object["connected"] as? Bool == false)
+            // Ann's Teams user is not taken over by Bob's sign-in; disconnect deletes the rows.
+            let bobStart = try await bob.functions.send(.post, "teams-bot?endpoint=oauth")
+            let bobState = try #require(URLComponents(string: bobStart.object["url"] as? String ?? "")?.queryItems?.first { $0.name == "state" }?.value)
+            let takeover: (status: HTTPResponse.Status, body: String) = try await client.execute(
+                uri: "/functions/v1/teams-bot?endpoint=oauth&code=code-aad1&state=\(bobState.uriComponentEncoded)", method: .get, headers: [:]) {
+                ($0.status, String(buffer: $0.body))
+            }
+            #expect(takeover.status == .badRequest && takeover.body.contains("linked to another Visionary account"), "\(takeover.body)")
+            #expect(try await ann.functions.call("teams-bot", nil, "{}").object["connected"] as? Bool == true)
             #expect(try await bob.functions.call("teams-bot", nil, #"{"action":"disconnect"}"#).status == .ok)
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM public.teams_installations WHERE user_id = $1::uuid", [.text(bob.id)])) == "0")
 

@@ -21,6 +21,8 @@ public final class MicrosoftTestServer: Sendable {
     let server: LoopbackServer
     let state: State
     let key: _RSA.Signing.PrivateKey
+    /// A second key of the JWKS (`bf-web`), endorsed only for the `webchat` channel.
+    public let webChatKey: _RSA.Signing.PrivateKey
     public let appID: String
     public static let issuer = "https://api.botframework.test"
 
@@ -35,8 +37,12 @@ public final class MicrosoftTestServer: Sendable {
     public init(appID: String, appPassword: String) async throws {
         let state = State()
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
-        let primitives = try key.publicKey.getKeyPrimitives()
-        let jwks = #"{"keys":[{"kty":"RSA","use":"sig","kid":"bf-1","n":"\#(Self.base64URL(primitives.modulus))","e":"\#(Self.base64URL(primitives.publicExponent))","endorsements":["msteams"]}]}"#
+        let webChatKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        func jwk(_ key: _RSA.Signing.PrivateKey, kid: String, endorsements: String) throws -> String {
+            let primitives = try key.publicKey.getKeyPrimitives()
+            return #"{"kty":"RSA","use":"sig","kid":"\#(kid)","n":"\#(Self.base64URL(primitives.modulus))","e":"\#(Self.base64URL(primitives.publicExponent))","endorsements":[\#(endorsements)]}"#
+        }
+        let jwks = #"{"keys":[\#(try jwk(key, kid: "bf-1", endorsements: #""msteams","skype""#)),\#(try jwk(webChatKey, kid: "bf-web", endorsements: #""webchat""#))]}"#
         let router = Router()
         let baseURL = Mutex<String>("")
         router.get("openid/metadata") { _, _ in
@@ -85,6 +91,7 @@ public final class MicrosoftTestServer: Sendable {
         self.server = server
         self.state = state
         self.key = key
+        self.webChatKey = webChatKey
         self.appID = appID
     }
 

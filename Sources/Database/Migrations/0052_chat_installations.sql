@@ -3,11 +3,18 @@
 --
 -- A chat user acts on exactly one Visionary account: the one that installed the link. So an
 -- active Slack link is unique per (workspace, Slack user), and an active Teams link per Azure AD
--- user; linking the same chat user to another account deactivates the earlier link (the server
--- does so in the same transaction). The Teams user is known from the delegated sign-in, the
+-- user; the server refuses to link a chat user another account holds (that account must
+-- disconnect first). Links are ended by the server only (it revokes or drops their tokens), so
+-- clients may change a link's settings but not switch it on or off. The Teams user is known from the delegated sign-in, the
 -- conversation and Bot Framework service URL only once the bot first hears from that user, so
 -- service_url may be empty until then.
 
+-- Links of the original app that named the same Slack user more than once: the newest stays active.
+UPDATE public.slack_installations s SET is_active = false, disconnected_at = coalesce(s.disconnected_at, now())
+ WHERE s.is_active AND EXISTS (
+   SELECT 1 FROM public.slack_installations n
+    WHERE n.team_id = s.team_id AND n.authed_user_id = s.authed_user_id AND n.is_active
+      AND (n.installed_at, n.id) > (s.installed_at, s.id));
 CREATE UNIQUE INDEX slack_installations_active_chat_user_key
   ON public.slack_installations (team_id, authed_user_id) WHERE is_active;
 
@@ -23,6 +30,9 @@ COMMENT ON COLUMN public.teams_installations.service_url IS 'Bot Framework servi
 CREATE UNIQUE INDEX teams_installations_active_chat_user_key
   ON public.teams_installations (teams_user_id) WHERE is_active;
 GRANT SELECT (teams_user_id, teams_user_email, teams_display_name) ON public.teams_installations TO authenticated;
+
+REVOKE UPDATE (is_active, disconnected_at) ON public.slack_installations FROM authenticated;
+REVOKE UPDATE (is_active, disconnected_at) ON public.teams_installations FROM authenticated;
 
 -- Signed requests (Slack's signatures, the OAuth states the server hands out) seen once: a
 -- second sighting within the keep period is a replay. Rows older than the period go on the way.

@@ -110,15 +110,17 @@ BEGIN
       PERFORM tests.assert_eq(tests.row_count(format('SELECT %s FROM public.%I WHERE id = %L', r.visible, r.t, tests.c_id(r.fixture))), 1::bigint,
                               format('owner selects every other column of %s', r.t));
       PERFORM tests.assert_eq(
-        tests.affected(format($u$UPDATE public.%I SET settings = settings || '{"reminder_time": "07:30"}',
-                                 is_active = false, disconnected_at = now() WHERE id = %L$u$, r.t, tests.c_id(r.fixture))),
-        1::bigint, format('owner updates settings / is_active / disconnected_at of %s', r.t));
+        tests.affected(format($u$UPDATE public.%I SET settings = settings || '{"reminder_time": "07:30"}' WHERE id = %L$u$, r.t, tests.c_id(r.fixture))),
+        1::bigint, format('owner updates the settings of %s', r.t));
+      -- Links are switched on and off by the server (0052): not by their owner.
+      PERFORM tests.assert_raises(format('UPDATE public.%I SET is_active = false WHERE id = %L', r.t, tests.c_id(r.fixture)), '42501',
+                                  format('owner cannot switch %s off', r.t));
     END IF;
   END LOOP;
 END
 $$;
 SELECT tests.act_as_owner();
-SELECT tests.assert((SELECT NOT is_active AND disconnected_at = now() AND settings ->> 'reminder_time' = '07:30'
+SELECT tests.assert((SELECT is_active AND disconnected_at IS NULL AND settings ->> 'reminder_time' = '07:30'
                      FROM public.slack_installations WHERE id = tests.c_id('slack')),
                     'the owner''s update of the slack installation was applied');
 
@@ -131,7 +133,7 @@ BEGIN
   FOREACH t IN ARRAY ARRAY['slack_installations', 'teams_installations'] LOOP
     PERFORM tests.assert_eq(tests.row_count(format('SELECT id, user_id FROM public.%I', t)), 0::bigint,
                             'another user sees no row of ' || t);
-    PERFORM tests.assert_eq(tests.affected(format('UPDATE public.%I SET is_active = true, disconnected_at = NULL', t)), 0::bigint,
+    PERFORM tests.assert_eq(tests.affected(format('UPDATE public.%I SET settings = ''{}''', t)), 0::bigint,
                             'another user updates no row of ' || t);
     PERFORM tests.assert_eq(tests.affected(format('DELETE FROM public.%I', t)), 0::bigint,
                             'another user deletes no row of ' || t);

@@ -105,10 +105,10 @@ BEGIN
   FOR r IN SELECT * FROM (VALUES
     ('partner_invitations', 'INSERT', 'id,inviter_id,invitee_email,invite_code,message,expires_at,created_at,updated_at'),
     ('slack_installations', 'SELECT', 'id,user_id,team_id,team_name,bot_user_id,token_key_version,scope,authed_user_id,is_active,settings,installed_at,disconnected_at,created_at,updated_at'),
-    ('slack_installations', 'UPDATE', 'settings,is_active,disconnected_at'),
+    ('slack_installations', 'UPDATE', 'settings'),
     ('slack_installations', 'INSERT', ''),
     ('teams_installations', 'SELECT', 'id,user_id,tenant_id,tenant_name,service_url,bot_id,conversation_id,token_key_version,teams_user_id,teams_user_email,teams_display_name,token_expires_at,is_active,settings,installed_at,disconnected_at,created_at,updated_at'),
-    ('teams_installations', 'UPDATE', 'settings,is_active,disconnected_at'),
+    ('teams_installations', 'UPDATE', 'settings'),
     ('teams_installations', 'INSERT', ''),
     ('print_orders', 'INSERT', 'id,user_id,product_id,quantity,customization,content_snapshot,shipping_address,shipping_method,subtotal,shipping,tax,discount,total,currency'),
     ('print_orders', 'UPDATE', 'status'),
