@@ -86,6 +86,24 @@ public struct AuthRoutes: Sendable {
             try await service.recover(email: body.email, redirectTo: redirectTo(request), client: client(request, context))
             return Response.json("{}")
         }
+        auth.post("otp") { request, context in
+            let body = try await decode(AuthService.OTPRequest.self, from: request)
+            try await service.sendOTP(body, redirectTo: redirectTo(request), client: client(request, context))
+            return Response.json("{}")
+        }
+        auth.post("resend") { request, context in
+            let body = try await decode(AuthService.ResendRequest.self, from: request)
+            try await service.resend(body, redirectTo: redirectTo(request), client: client(request, context))
+            return Response.json("{}")
+        }
+        signedIn.post("invite") { request, context in
+            let body = try await decode(AuthService.InviteRequest.self, from: request)
+            return Response.json(try await service.invite(body, redirectTo: redirectTo(request), caller: context.caller))
+        }
+        signedIn.post("admin/generate_link") { request, context in
+            let body = try await decode(AuthService.LinkRequest.self, from: request)
+            return Response.json(try await service.generateLink(body, redirectTo: redirectTo(request), caller: context.caller))
+        }
         auth.post("verify") { request, context in
             let body = try await decode(AuthService.Verification.self, from: request)
             return Response.json(try await service.verify(body, client: client(request, context)))

@@ -13,32 +13,33 @@ extension AuthService {
         let email = (rawEmail ?? "").normalisedEmail
         guard email.isPlausibleEmail else { throw AuthError.validation("Unable to validate email address: invalid format") }
         try await enforceRateLimit("recover", address: client.address, email: email)
-        let token = refreshTokens.random()
+        let code = codes.code(), hash = codes.hash(email: email, code: code)
         try await database.transaction { transaction in
             let found = try await transaction.text(SQLStatement("""
                 UPDATE auth.users SET recovery_token_hash = $2, recovery_sent_at = now()
                 WHERE email = $1 AND deleted_at IS NULL RETURNING id::text
-                """, [.text(email), .text(RefreshTokens.hash(token))]))
+                """, [.text(email), .text(hash)]))
             if found != nil {
-                try await queueMail(to: email, template: "recovery", token: token, verifyType: "recovery", redirectTo: redirectTo, in: transaction)
+                try await queueMail(to: email, template: "recovery", token: code, hash: hash, verifyType: "recovery", redirectTo: redirectTo, in: transaction)
             }
         }
     }
 
-    /// Queues a mail carrying `token`. With `verifyType`, the payload also holds the link that
-    /// redeems it (`GET /verify` on the public URL) and where that link then sends the person:
-    /// `redirectTo` when the allow list admits it, else the public URL.
+    /// The link a mail carries to redeem a code (`GET /verify` on the public URL), sending the
+    /// person on to `redirectTo` when the allow list admits it, else to the public URL.
+    func verifyLink(hash: String, type: String, redirectTo: String?) -> String {
+        settings.publicURL + "/auth/v1/verify?token=" + hash + "&type=" + type
+            + "&redirect_to=" + redirects.destination(redirectTo).percentEncoded(keepingSlash: false)
+    }
+
+    /// Queues a mail carrying `token` (kept as `hash`). With `verifyType`, the payload also holds
+    /// the link that redeems it and where that link then sends the person.
     func queueMail(
-        to email: String, template: String, token: String, verifyType: String? = nil, redirectTo: String? = nil,
+        to email: String, template: String, token: String, hash: String, verifyType: String? = nil, redirectTo: String? = nil,
         in transaction: SQLTransaction
     ) async throws {
-        let hash = RefreshTokens.hash(token)
-        var link: String?
+        let link = verifyType.map { verifyLink(hash: hash, type: $0, redirectTo: redirectTo) }
         let destination = redirects.destination(redirectTo)
-        if let verifyType {
-            link = settings.publicURL + "/auth/v1/verify?token=" + hash + "&type=" + verifyType
-                + "&redirect_to=" + destination.percentEncoded(keepingSlash: false)
-        }
         try await transaction.execute(SQLStatement("""
             INSERT INTO auth.mail_outbox (recipient, template, payload)
             VALUES ($1, $2, jsonb_strip_nulls(jsonb_build_object('token', $3::text, 'token_hash', $4::text, 'link', $5::text,
@@ -87,21 +88,23 @@ extension AuthService {
 
     /// The hash of the token a verification presents (as sent, or already hashed), and the email
     /// it names.
-    static func presentedToken(_ request: Verification) throws(AuthError) -> (hash: String, email: String?) {
+    func presentedToken(_ request: Verification) throws(AuthError) -> (hash: String, email: String?) {
         if let tokenHash = request.token_hash, !tokenHash.isEmpty {
+            guard tokenHash.utf8.count <= 128 else { throw AuthError.otpExpired }
             return (tokenHash, request.email?.normalisedEmail)
         }
-        guard let token = request.token, !token.isEmpty, request.email?.isEmpty == false else {
+        guard let token = request.token, !token.isEmpty, let email = request.email?.normalisedEmail, !email.isEmpty else {
             throw AuthError.validation("Verify requires either a token and an email, or a token hash")
         }
-        return (RefreshTokens.hash(token), request.email?.normalisedEmail)
+        guard token.utf8.count <= 64 else { throw AuthError.otpExpired }
+        return (codes.hash(email: email, code: token), email)
     }
 
     /// `POST /verify` with `type=email_change`: one of the two tokens of a pending change. The
     /// first answers that the other address must confirm too; the second applies the new address
     /// and opens a session. Each token works once, within its lifetime.
     func confirmEmailChange(_ request: Verification, client: ClientInfo) async throws -> String {
-        let (hash, email) = try Self.presentedToken(request)
+        let (hash, email) = try presentedToken(request)
         struct Change: Decodable { var id: String; var status: Int; var email_change: String }
         do {
             return try await database.transaction { transaction in
@@ -136,32 +139,39 @@ extension AuthService {
         }
     }
 
-    /// `POST /verify`: exchanges a recovery or confirmation token (as sent, or its hash) for a
-    /// session; a token works once, within its lifetime.
+    /// `POST /verify`: exchanges a mailed code (with its email) or a link's token hash for a
+    /// session; a code works once, within its lifetime. `email` redeems a code of either kind
+    /// (confirmation or magic link). Tries are rate-limited per address and per email.
     func verify(_ request: Verification, client: ClientInfo) async throws -> String {
-        let type = request.type ?? ""
-        let column: String
-        let sentColumn: String
-        switch type {
-        case "recovery", "magiclink":
-            (column, sentColumn) = ("recovery_token_hash", "recovery_sent_at")
-        case "signup", "email", "invite":
-            (column, sentColumn) = ("confirmation_token_hash", "confirmation_sent_at")
+        let kinds: [MailedCode]
+        switch request.type ?? "" {
+        case "recovery": kinds = [.recovery]
+        case "magiclink": kinds = [.magiclink]
+        case "signup", "invite": kinds = [.confirmation]
+        case "email": kinds = [.confirmation, .magiclink]
         case "email_change":
+            let (_, email) = try presentedToken(request)
+            try await enforceRateLimit("verify", address: client.address, email: email)
             return try await confirmEmailChange(request, client: client)
         default:
             throw AuthError.validation("Verify requires a verification type")
         }
-        let (hash, email) = try Self.presentedToken(request)
+        let (hash, email) = try presentedToken(request)
+        try await enforceRateLimit("verify", address: client.address, email: email)
         return try await database.transaction { transaction in
-            let userID = try await transaction.text(SQLStatement("""
-                UPDATE auth.users SET \(column) = NULL,
-                  email_confirmed_at = coalesce(email_confirmed_at, now())
-                WHERE \(column) = $1 AND \(sentColumn) > now() - make_interval(secs => $2)
-                  AND ($3::text IS NULL OR email = $3) AND deleted_at IS NULL
-                RETURNING id::text
-                """, [.text(hash), .int(settings.recoveryTokenLifetime), email.map { .text($0) } ?? .null]))
-            guard let userID else { throw AuthError.otpExpired }
+            var redeemed: String?
+            for kind in kinds where redeemed == nil {
+                let (column, sentColumn) = kind.columns
+                redeemed = try await transaction.text(SQLStatement("""
+                    UPDATE auth.users SET \(column) = NULL,
+                      email_confirmed_at = coalesce(email_confirmed_at, now())
+                    WHERE \(column) = $1 AND \(sentColumn) > now() - make_interval(secs => $2)
+                      AND ($3::text IS NULL OR email = $3) AND deleted_at IS NULL
+                      AND (banned_until IS NULL OR banned_until <= now())
+                    RETURNING id::text
+                    """, [.text(hash), .int(settings.recoveryTokenLifetime), email.map { .text($0) } ?? .null]))
+            }
+            guard let userID = redeemed else { throw AuthError.otpExpired }
             try await transaction.execute(SQLStatement("""
                 UPDATE auth.identities SET identity_data = identity_data || '{"email_verified": true}'
                 WHERE user_id = $1::uuid AND provider = 'email'

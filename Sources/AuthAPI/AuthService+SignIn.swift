@@ -31,7 +31,8 @@ extension AuthService {
         let metadata = request.data?.objectValue.map { JSONValue.object($0) } ?? .object([:])
         try await enforceRateLimit("signup", address: client.address, email: email)
         let hash = try await passwords.hash(password)
-        let confirmToken = settings.autoconfirm ? nil : refreshTokens.random()
+        let confirmCode = settings.autoconfirm ? nil : codes.code()
+        let confirmHash = confirmCode.map { codes.hash(email: email, code: $0) }
 
         return try await database.transaction { transaction in
             let inserted = try await transaction.text(SQLStatement("""
@@ -41,7 +42,7 @@ extension AuthService {
                 ON CONFLICT (email) WHERE email IS NOT NULL DO NOTHING
                 RETURNING id::text
                 """, [.text(email), .text(hash), .json(try Self.encode(metadata)), .bool(settings.autoconfirm),
-                      confirmToken.map { .text(RefreshTokens.hash($0)) } ?? .null]))
+                      confirmHash.map(SQLValue.text) ?? .null]))
             guard let userID = inserted else {
                 if settings.autoconfirm { throw AuthError.userAlreadyExists }
                 return try decoyUser(email: email, metadata: metadata)
@@ -51,9 +52,10 @@ extension AuthService {
                 VALUES ($1::uuid, 'email', $1, jsonb_build_object('sub', $1, 'email', $2::text, 'email_verified', $3, 'phone_verified', false),
                         CASE WHEN $3 THEN now() END)
                 """, [.text(userID), .text(email), .bool(settings.autoconfirm)]))
-            if let confirmToken {
+            if let confirmCode, let confirmHash {
                 try await queueMail(
-                    to: email, template: "confirmation", token: confirmToken, verifyType: "signup", redirectTo: redirectTo, in: transaction)
+                    to: email, template: "confirmation", token: confirmCode, hash: confirmHash, verifyType: "signup", redirectTo: redirectTo,
+                    in: transaction)
                 return try await userJSON(id: userID, in: transaction)
             }
             return try await openSession(userID: userID, method: "password", client: client, in: transaction)

@@ -116,7 +116,7 @@ extension AuthService {
                         [.text(caller.userID), caller.sessionID.map { .text($0) } ?? .null]))
                 }
                 guard let newEmail else { return text }
-                try await requestEmailChange(caller, to: newEmail, in: transaction)
+                try await requestEmailChange(userID: caller.userID, currentEmail: caller.email, to: newEmail, in: transaction)
                 return try await userJSON(id: caller.userID, in: transaction)
             }
         } catch let error as DatabaseError where error.sqlState == "23505" {
@@ -152,22 +152,22 @@ extension AuthService {
 
     /// Records the pending change and mails a token to each address: the current one (when the
     /// user has one) and the new one. A taken address is refused as Supabase Auth refuses it.
-    func requestEmailChange(_ caller: SignedInUser, to email: String, in transaction: SQLTransaction) async throws {
+    func requestEmailChange(userID: String, currentEmail: String?, to email: String, redirectTo: String? = nil,
+                            in transaction: SQLTransaction) async throws {
         let taken = try await transaction.text(SQLStatement(
-            "SELECT 1::text FROM auth.users WHERE email = $1 AND id <> $2::uuid", [.text(email), .text(caller.userID)]))
+            "SELECT 1::text FROM auth.users WHERE email = $1 AND id <> $2::uuid", [.text(email), .text(userID)]))
         if taken != nil { throw AuthError.emailExists }
-        let newToken = refreshTokens.random()
-        let currentToken = caller.email == nil ? nil : refreshTokens.random()
+        let change = EmailChangeCodes(codes, current: currentEmail, new: email)
         try await transaction.execute(SQLStatement("""
             UPDATE auth.users SET email_change = $2, email_change_token_hash = $3, email_change_token_current_hash = $4,
               email_change_confirm_status = CASE WHEN $4::text IS NULL THEN 1 ELSE 0 END, email_change_sent_at = now()
             WHERE id = $1::uuid
-            """, [.text(caller.userID), .text(email), .text(RefreshTokens.hash(newToken)),
-                  currentToken.map { .text(RefreshTokens.hash($0)) } ?? .null]))
-        try await queueMail(to: email, template: "email_change_new", token: newToken, verifyType: "email_change", in: transaction)
-        if let currentToken, let current = caller.email {
+            """, [.text(userID), .text(email), .text(change.new.hash), change.current.map { .text($0.hash) } ?? .null]))
+        try await queueMail(to: email, template: "email_change_new", token: change.new.code, hash: change.new.hash, verifyType: "email_change",
+                            redirectTo: redirectTo, in: transaction)
+        if let code = change.current, let current = currentEmail {
             try await queueMail(
-                to: current, template: "email_change_current", token: currentToken, verifyType: "email_change", in: transaction)
+                to: current, template: "email_change_current", token: code.code, hash: code.hash, verifyType: "email_change", redirectTo: redirectTo, in: transaction)
         }
     }
 
@@ -185,7 +185,7 @@ extension AuthService {
             try await transaction.execute(SQLStatement(
                 "UPDATE auth.users SET reauthentication_token_hash = $2, reauthentication_sent_at = now() WHERE id = $1::uuid",
                 [.text(caller.userID), .text(RefreshTokens.hash(nonce))]))
-            try await queueMail(to: email, template: "reauthentication", token: nonce, in: transaction)
+            try await queueMail(to: email, template: "reauthentication", token: nonce, hash: RefreshTokens.hash(nonce), in: transaction)
         }
     }
 
@@ -221,6 +221,22 @@ extension AuthService {
                 "DELETE FROM auth.sessions WHERE user_id = $1::uuid AND id IS DISTINCT FROM $2::uuid", [.text(caller.userID), session]))
         default:
             try await database.execute(SQLStatement("DELETE FROM auth.sessions WHERE user_id = $1::uuid", [.text(caller.userID)]))
+        }
+    }
+}
+
+/// The two codes of an email change: one for the new address, and one for the current address
+/// when there is one (both must confirm).
+struct EmailChangeCodes {
+    let new: (code: String, hash: String)
+    let current: (code: String, hash: String)?
+
+    init(_ codes: EmailCodes, current: String?, new email: String) {
+        let code = codes.code()
+        new = (code, codes.hash(email: email, code: code))
+        self.current = current.map { address in
+            let code = codes.code()
+            return (code, codes.hash(email: address, code: code))
         }
     }
 }

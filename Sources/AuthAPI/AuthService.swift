@@ -12,6 +12,7 @@ public struct AuthService: Sendable {
     let settings: AuthSettings
     let signer: HS256
     let refreshTokens: RefreshTokens
+    let codes: EmailCodes
     let passwords: any PasswordHasher
     let policy: PasswordPolicy
     /// Where links may send people: the public URL, or what the allow list admits.
@@ -29,6 +30,7 @@ public struct AuthService: Sendable {
         self.settings = settings
         self.signer = HS256(secret: jwtSecret)
         self.refreshTokens = RefreshTokens(secret: jwtSecret)
+        self.codes = EmailCodes(secret: jwtSecret)
         self.passwords = passwords
         self.policy = PasswordPolicy(minimumLength: settings.minimumPasswordLength)
         self.redirects = RedirectPolicy(publicURL: settings.publicURL, patterns: settings.redirectAllowList)

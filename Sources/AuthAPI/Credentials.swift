@@ -72,6 +72,29 @@ struct RefreshTokens: Sendable {
     }
 }
 
+/// The one-time codes the Auth API mails (sign-up confirmation, magic links, recovery, invites,
+/// email changes): six digits, kept as an HMAC of the address and the code under a key derived
+/// from the project secret. That hash is also the `token_hash` of the mailed link, so a link
+/// cannot be forged from an address by trying the million codes offline.
+struct EmailCodes: Sendable {
+    let key: SymmetricKey
+
+    init(secret: String) {
+        key = SymmetricKey(data: Data(("visionary email codes\u{0}" + secret).utf8))
+    }
+
+    /// A new code: six decimal digits, uniformly drawn.
+    func code() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(format: "%06d", Int.random(in: 0...999_999, using: &generator))
+    }
+
+    /// What the database keeps (and the link carries) for `code` mailed to `email`.
+    func hash(email: String, code: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("\(email.normalisedEmail)\u{0}\(code)".utf8), using: key)).hexString
+    }
+}
+
 /// Password rules and hashing, off the event loop.
 struct PasswordPolicy: Sendable {
     let minimumLength: Int

@@ -8,7 +8,8 @@ public struct RenderedMail: Sendable, Equatable {
 }
 
 /// The mail the server writes to its outbox, by template name: what the Auth API sends
-/// (`confirmation`, `recovery`, `email_change_current`, `email_change_new`, `reauthentication`),
+/// (`confirmation`, `magiclink`, `invite`, `recovery`, `email_change_current`, `email_change_new`,
+/// `reauthentication`),
 /// the invitations (`partner_invitation`, `team_invitation`, `team_member_added`) and e-mail
 /// check-ins (`checkin`). Every value taken from the payload is escaped in the HTML part.
 public enum MailTemplates {
@@ -70,6 +71,21 @@ public enum MailTemplates {
                     "If it was not, ignore this message: your password stays as it is.",
                 ],
                 action: values.link.map { ("Reset your password", $0) }, code: values["token"]
+            ).rendered
+        },
+        "magiclink": { values in
+            Layout(
+                subject: "Your sign-in link",
+                paragraphs: ["Follow the link to sign in to Visionary, or enter this code in the app:",
+                             "If you did not ask to sign in, ignore this message."],
+                action: values.link.map { ("Sign in", $0) }, code: values["token"]
+            ).rendered
+        },
+        "invite": { values in
+            Layout(
+                subject: "You are invited to Visionary",
+                paragraphs: ["You were invited to create a Visionary account with this address. Follow the link to accept, or enter this code in the app:"],
+                action: values.link.map { ("Accept the invitation", $0) }, code: values["token"]
             ).rendered
         },
         "email_change_current": { values in
