@@ -395,6 +395,62 @@ def main():
     check("admin.delete_user with an unknown id raises user_not_found",
           lambda: expect_api_error(lambda: admin.delete_user(unknown_id), "user_not_found", 404))
 
+    # -- Passwordless email, invitations and generated links -----------------------------------
+
+    otp_email = unique_email("otp")
+
+    def sign_in_with_otp_creates_user():
+        response = supabase.auth.sign_in_with_otp({"email": otp_email, "options": {"data": {"name": "Otto"}}})
+        assert response.user is None and response.session is None, f"sign_in_with_otp answered {response!r}"
+        link = admin.generate_link({"type": "magiclink", "email": otp_email})
+        assert link.user.email == otp_email, f"generate_link user {link.user.email!r}"
+        assert link.user.user_metadata.get("name") == "Otto", f"user_metadata {link.user.user_metadata!r}"
+        properties = link.properties
+        assert properties.verification_type == "magiclink", f"verification_type {properties.verification_type!r}"
+        assert len(properties.email_otp) == 6 and properties.email_otp.isdigit(), f"email_otp {properties.email_otp!r}"
+        assert properties.hashed_token in properties.action_link, f"action_link {properties.action_link!r}"
+        state["otp"] = properties.email_otp
+
+    check("sign_in_with_otp creates the user; admin.generate_link answers its code and link", sign_in_with_otp_creates_user)
+
+    def verify_otp_with_code():
+        response = supabase.auth.verify_otp({"email": otp_email, "token": state["otp"], "type": "email"})
+        assert_session(response.session, otp_email, "verify_otp")
+        assert response.user.email_confirmed_at is not None, "the address is confirmed"
+        supabase.auth.sign_out()
+
+    if "otp" in state:
+        check("verify_otp with the email and code opens a session", verify_otp_with_code)
+        check("verify_otp with the same code again raises otp_expired",
+              lambda: expect_api_error(lambda: supabase.auth.verify_otp({"email": otp_email, "token": state["otp"], "type": "email"}),
+                                       "otp_expired", 403))
+
+    def verify_otp_with_hash():
+        link = admin.generate_link({"type": "magiclink", "email": otp_email})
+        response = supabase.auth.verify_otp({"token_hash": link.properties.hashed_token, "type": "magiclink"})
+        assert_session(response.session, otp_email, "verify_otp by hash")
+        supabase.auth.sign_out()
+
+    check("verify_otp with a generated link's token_hash opens a session", verify_otp_with_hash)
+    check("sign_in_with_otp for an unknown address without should_create_user raises otp_disabled",
+          lambda: expect_api_error(lambda: supabase.auth.sign_in_with_otp(
+              {"email": unique_email("nobody"), "options": {"should_create_user": False}}), "otp_disabled", 422))
+    check("resend of a sign-up confirmation answers like Supabase Auth",
+          lambda: supabase.auth.resend({"type": "signup", "email": unique_email("resend")}))
+
+    def invite():
+        invited_email = unique_email("invitee")
+        response = admin.invite_user_by_email(invited_email, {"data": {"team": "blue"}})
+        assert response.user.email == invited_email, f"invited user {response.user.email!r}"
+        assert response.user.invited_at is not None, "invited_at missing"
+        assert response.user.user_metadata.get("team") == "blue", f"user_metadata {response.user.user_metadata!r}"
+
+    check("admin.invite_user_by_email creates and invites the user", invite)
+    check("admin.invite_user_by_email with the anon key raises not_admin",
+          lambda: expect_api_error(lambda: anon_admin.invite_user_by_email(unique_email("anon-invite")), "not_admin", 403))
+    check("admin.generate_link with the anon key raises not_admin",
+          lambda: expect_api_error(lambda: anon_admin.generate_link({"type": "magiclink", "email": otp_email}), "not_admin", 403))
+
     # -- The same admin calls with the anon key -------------------------------------------------
 
     victim = state["user"].id if "user" in state else unknown_id
