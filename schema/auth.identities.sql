@@ -76,6 +76,7 @@ AS $function$
     'is_anonymous', u.is_anonymous,
     'banned_until', u.banned_until
   ) || CASE WHEN u.email_change IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('new_email', u.email_change) END
+    || CASE WHEN u.invited_at IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('invited_at', u.invited_at) END
 $function$;
 COMMENT ON FUNCTION auth.user_json(u auth.users) IS 'The user object of the Auth API, identities included.';
 GRANT EXECUTE ON FUNCTION auth.user_json(u auth.users) TO postgres;

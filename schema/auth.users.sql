@@ -27,7 +27,8 @@ CREATE TABLE auth.users (
   email_change_token_current_hash text,
   email_change_confirm_status smallint DEFAULT 0 NOT NULL,
   reauthentication_token_hash text,
-  reauthentication_sent_at timestamp with time zone
+  reauthentication_sent_at timestamp with time zone,
+  invited_at timestamp with time zone
 );
 COMMENT ON TABLE auth.users IS 'Identities that can sign in; every user reference in public points here.';
 COMMENT ON COLUMN auth.users.email IS 'Trimmed, lower-cased email address; unique.';
@@ -38,6 +39,7 @@ COMMENT ON COLUMN auth.users.email_change_token_current_hash IS 'SHA-256 of the 
 COMMENT ON COLUMN auth.users.email_change_confirm_status IS 'Which addresses have confirmed the pending change: 1 the current, 2 the new (bits).';
 COMMENT ON COLUMN auth.users.reauthentication_token_hash IS 'SHA-256 of the nonce mailed by GET /reauthenticate; good for one attempt.';
 COMMENT ON COLUMN auth.users.reauthentication_sent_at IS 'When the reauthentication nonce was mailed.';
+COMMENT ON COLUMN auth.users.invited_at IS 'When the user was last invited by an operator (POST /invite or an invite link).';
 
 -- Constraints
 ALTER TABLE auth.users ADD CONSTRAINT users_email_change_confirm_status_check CHECK (email_change_confirm_status >= 0 AND email_change_confirm_status <= 3);
@@ -109,6 +111,7 @@ AS $function$
     'is_anonymous', u.is_anonymous,
     'banned_until', u.banned_until
   ) || CASE WHEN u.email_change IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('new_email', u.email_change) END
+    || CASE WHEN u.invited_at IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('invited_at', u.invited_at) END
 $function$;
 COMMENT ON FUNCTION auth.user_json(u auth.users) IS 'The user object of the Auth API, identities included.';
 GRANT EXECUTE ON FUNCTION auth.user_json(u auth.users) TO postgres;

@@ -34,6 +34,9 @@ public struct AppConfig: Sendable, Equatable {
     /// Whether REST `select` may use aggregate functions — `count()`, `amount.sum()`, `avg`,
     /// `max`, `min` — (`VISIONARY_REST_AGGREGATES_ENABLED`); when not, they are PGRST123.
     public var restAggregatesEnabled = true
+    /// Whether `Accept: application/vnd.pgrst.plan…` answers the statement's execution plan
+    /// (`VISIONARY_REST_PLAN_ENABLED`, PostgREST's `db-plan-enabled`); when not, it is PGRST107.
+    public var restPlanEnabled = false
     /// `statement_timeout` of every REST statement, in milliseconds (`VISIONARY_REST_STATEMENT_TIMEOUT_MS`).
     public var restStatementTimeoutMilliseconds = 8_000
     /// Seconds a connection may sit idle between requests, or between the parts of one (an
@@ -130,6 +133,9 @@ public struct AppConfig: Sendable, Equatable {
         try integer("VISIONARY_WORKER_CONCURRENCY", 1...64, into: &workerConcurrency)
         if let raw = value("VISIONARY_WORKER") { workerEnabled = try Self.flag(raw, name: "VISIONARY_WORKER") }
         if let token = value("VISIONARY_METRICS_TOKEN"), !token.isEmpty { metricsToken = token }
+        if let raw = value("VISIONARY_REST_PLAN_ENABLED") {
+            restPlanEnabled = try Self.flag(raw, name: "VISIONARY_REST_PLAN_ENABLED")
+        }
         if let raw = value("VISIONARY_REST_AGGREGATES_ENABLED") {
             restAggregatesEnabled = try Self.flag(raw, name: "VISIONARY_REST_AGGREGATES_ENABLED")
         }
@@ -212,6 +218,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_DB_POOL_MIN", databasePoolMinimum.map(String.init) ?? "(the pool size)"),
             ("VISIONARY_REST_MAX_ROWS", restMaxRows.map(String.init) ?? "(no cap)"),
             ("VISIONARY_REST_AGGREGATES_ENABLED", String(restAggregatesEnabled)),
+            ("VISIONARY_REST_PLAN_ENABLED", String(restPlanEnabled)),
             ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),
             ("VISIONARY_HTTP_IDLE_TIMEOUT", String(httpIdleTimeoutSeconds)),
             ("VISIONARY_EVENT_LOOP_THREADS", eventLoopThreads.map(String.init) ?? "(half the processors with the embedded database, else all)"),

@@ -78,6 +78,17 @@ public struct SQLTransaction: Sendable {
         }
     }
 
+    /// The first column of every row, as text.
+    public func texts(_ statement: SQLStatement) async throws -> [String?] {
+        try await DatabaseError.translating {
+            var values: [String?] = []
+            for try await row in try await connection.query(statement.postgresQuery, logger: logger) {
+                values.append(try row.decode(String?.self))
+            }
+            return values
+        }
+    }
+
     static func firstText(_ rows: PostgresRowSequence) async throws -> String? {
         var first: String??
         for try await row in rows where first == nil {

@@ -344,6 +344,10 @@ public enum MediaType: Sendable, Equatable {
     case jsonStrippedNulls(single: Bool)
     /// An `Accept` that names only types this server does not produce, as written.
     case unsupported(String)
+    /// `application/vnd.pgrst.plan` (`+text`, `+json`): the execution plan of the statement the
+    /// request would run for the media type `for` names, with EXPLAIN's `options`; `written` is
+    /// the header as sent (for the refusal when plans are off).
+    indirect case plan(PlanRequest)
 
     /// Whether the response is one object (`application/vnd.pgrst.object+json`, stripped or not).
     public var isSingleObject: Bool {
@@ -354,6 +358,31 @@ public enum MediaType: Sendable, Equatable {
     public var stripsNulls: Bool {
         if case .jsonStrippedNulls = self { return true }
         return false
+    }
+}
+
+/// What `Accept: application/vnd.pgrst.plan…` asks for.
+public struct PlanRequest: Sendable, Equatable {
+    public enum Format: String, Sendable { case text, json }
+
+    public var format: Format
+    /// The representation the planned statement is for (`for="…"`; JSON by default).
+    public var target: MediaType
+    /// The media type `for` named, as the response's `Content-Type` repeats it.
+    public var targetName: String
+    /// EXPLAIN's options, each at most once, in a fixed order: `analyze`, `verbose`, `settings`,
+    /// `buffers`, `wal`.
+    public var options: [String]
+    public var written: String
+
+    public static let allowedOptions = ["analyze", "verbose", "settings", "buffers", "wal"]
+
+    public init(format: Format, target: MediaType, targetName: String, options: [String], written: String) {
+        self.format = format
+        self.target = target
+        self.targetName = targetName
+        self.options = options
+        self.written = written
     }
 }
 

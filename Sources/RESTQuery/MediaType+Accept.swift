@@ -45,11 +45,32 @@ extension MediaType {
                 self = .csv
             case "application/openapi+json" where describing:
                 self = .json
+            case "application/vnd.pgrst.plan", "application/vnd.pgrst.plan+text", "application/vnd.pgrst.plan+json":
+                guard let plan = Self.plan(entry.type, entry.parameters, written: written.joined(separator: ", ")) else { continue }
+                self = .plan(plan)
             default:
                 continue
             }
             return
         }
         self = .unsupported(written.joined(separator: ", "))
+    }
+
+    /// A plan request from its media type and parameters; nil for a `for` this server does not
+    /// produce, or an option EXPLAIN lacks.
+    static func plan(_ type: String, _ parameters: [String: String], written: String) -> PlanRequest? {
+        let targetName = parameters["for"]?.lowercased() ?? "application/json"
+        let target = MediaType(acceptValues: [targetName])
+        switch target {
+        case .unsupported, .plan: return nil
+        default: break
+        }
+        var options: [String] = []
+        if let listed = parameters["options"] {
+            let names = listed.lowercased().split(separator: "|").map { GrammarScanner.trimmed(String($0)) }
+            guard names.allSatisfy(PlanRequest.allowedOptions.contains) else { return nil }
+            options = PlanRequest.allowedOptions.filter(names.contains)
+        }
+        return PlanRequest(format: type.hasSuffix("+json") ? .json : .text, target: target, targetName: targetName, options: options, written: written)
     }
 }

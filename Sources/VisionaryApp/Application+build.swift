@@ -84,8 +84,8 @@ public struct ApplicationParts: Sendable {
         let functions = DomainFunctions.all(runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams)
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
-            aggregatesEnabled: config.restAggregatesEnabled,
-            functions: functions.map(\.documentation))
+            aggregatesEnabled: config.restAggregatesEnabled, functions: functions.map(\.documentation),
+            planEnabled: config.restPlanEnabled)
         let store = try makeObjectStore(config)
         let sweeper = StorageSweeper(database: ownerRunner, store: store, logger: logger)
         let storage = StorageService(
