@@ -109,12 +109,18 @@ struct ClientWireTests {
         #expect(parsed.query.ranges == [PathRange(path: ["habits"], limit: 5), PathRange(path: [], limit: 10, offset: 10)])
     }
 
-    @Test("js single(), maybeSingle() on writes, csv(), explain() (unsupported)", arguments: [
+    @Test("js single(), maybeSingle() on writes, csv(), explain()", arguments: [
         ("application/vnd.pgrst.object+json", MediaType.singleObject),
         ("application/json", .json),
         ("text/csv", .csv),
         ("application/vnd.pgrst.plan+text; for=\"application/json\"; options=analyze|verbose",
-         .unsupported("application/vnd.pgrst.plan+text; for=\"application/json\"; options=analyze|verbose")),
+         .plan(PlanRequest(format: .text, target: .json, targetName: "application/json", options: ["analyze", "verbose"],
+                           written: "application/vnd.pgrst.plan+text; for=\"application/json\"; options=analyze|verbose"))),
+        // postgrest-js's explain({format: 'json'}) sends the options in its own order; EXPLAIN gets them in a fixed one.
+        ("application/vnd.pgrst.plan+json; for=\"application/vnd.pgrst.object+json\"; options=buffers|analyze",
+         .plan(PlanRequest(format: .json, target: .singleObject, targetName: "application/vnd.pgrst.object+json", options: ["analyze", "buffers"],
+                           written: "application/vnd.pgrst.plan+json; for=\"application/vnd.pgrst.object+json\"; options=buffers|analyze"))),
+        ("application/vnd.pgrst.plan+json; options=analyze|drop table", .unsupported("application/vnd.pgrst.plan+json; options=analyze|drop table")),
         ("application/geo+json", .unsupported("application/geo+json")),
     ])
     func jsAccept(accept: String, mediaType: MediaType) {

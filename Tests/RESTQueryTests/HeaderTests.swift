@@ -119,8 +119,9 @@ struct HeaderTests {
         // Nothing supported.
         (["application/geo+json"], .unsupported("application/geo+json")),
         (["text/plain"], .unsupported("text/plain")),
-        (["application/vnd.pgrst.plan+text; for=\"application/json\"; options=analyze"],
-         .unsupported("application/vnd.pgrst.plan+text; for=\"application/json\"; options=analyze")),
+        (["application/vnd.pgrst.plan+text; for=\"application/json\"; options=drop"],
+         .unsupported("application/vnd.pgrst.plan+text; for=\"application/json\"; options=drop")),
+        (["application/vnd.pgrst.plan; for=\"text/xml\""], .unsupported("application/vnd.pgrst.plan; for=\"text/xml\"")),
         (["application/json;q=0"], .unsupported("application/json;q=0")),
         (["application/openapi+json"], .unsupported("application/openapi+json")),
         (["text/xml", "image/png"], .unsupported("text/xml, image/png")),
