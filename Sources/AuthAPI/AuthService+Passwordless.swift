@@ -28,7 +28,7 @@ extension AuthService {
     /// A fresh code of `kind` stored for the (live) user with that email, in `transaction`; nil
     /// when there is no such user.
     func storeCode(_ kind: MailedCode, email: String, in transaction: SQLTransaction) async throws -> (code: String, hash: String)? {
-        let code = codes.code(), hash = codes.hash(email: email, code: code)
+        let code = codes.code(), hash = codes.hash(kind.rawValue, email: email, code: code)
         let (column, sentAt) = kind.columns
         let stored = try await transaction.text(SQLStatement("""
             UPDATE auth.users SET \(column) = $2, \(sentAt) = now(), invited_at = CASE WHEN $3 THEN now() ELSE invited_at END
@@ -70,9 +70,9 @@ extension AuthService {
         var data: JSONValue?
     }
 
-    /// `POST /otp`: mails a magic link and code to a confirmed user, a confirmation to an
-    /// unconfirmed one, and — unless `create_user` is false or sign-ups are off — creates a user
-    /// for a new address and mails its confirmation. Answers `{}` whichever happened.
+    /// `POST /otp`: mails a magic link and code to a known user, and — unless `create_user` is
+    /// false or sign-ups are off — creates a user for a new address and mails its confirmation.
+    /// Answers `{}` whichever happened.
     func sendOTP(_ request: OTPRequest, redirectTo: String?, client: ClientInfo) async throws {
         let email = try Self.checkedEmail(request.email, phone: request.phone)
         try await enforceRateLimit("otp", address: client.address, email: email)
@@ -84,7 +84,9 @@ extension AuthService {
                 guard !settings.disableSignup else { throw AuthError.signupDisabled }
                 guard try await createPasswordless(email: email, metadata: request.data, in: transaction) != nil else { return }
             }
-            let kind: MailedCode = confirmed == "true" ? .magiclink : .confirmation
+            // A new user has no password; an existing one — confirmed or not — gets a magic link,
+            // whose redemption drops a password the mailbox's owner never proved (see `verify`).
+            let kind: MailedCode = confirmed == nil ? .confirmation : .magiclink
             if let (code, hash) = try await storeCode(kind, email: email, in: transaction) {
                 try await queueMail(to: email, template: kind.template, token: code, hash: hash, verifyType: kind.verifyType,
                                     redirectTo: redirectTo, in: transaction)
@@ -120,7 +122,8 @@ extension AuthService {
             struct Pending: Decodable { var id: String; var email: String?; var email_change: String }
             guard let row = try await transaction.text(SQLStatement("""
                 SELECT json_build_object('id', id, 'email', email, 'email_change', email_change)::text FROM auth.users
-                 WHERE (email = $1 OR email_change = $1) AND email_change IS NOT NULL AND deleted_at IS NULL LIMIT 1
+                 WHERE (email = $1 OR email_change = $1) AND email_change IS NOT NULL AND deleted_at IS NULL
+                   AND (banned_until IS NULL OR banned_until <= now()) LIMIT 1
                 """, [.text(email)])) else { return }
             let pending = try JSONDecoder().decode(Pending.self, from: Data(row.utf8))
             try await requestEmailChange(userID: pending.id, currentEmail: pending.email, to: pending.email_change, redirectTo: redirectTo,
@@ -237,10 +240,10 @@ extension AuthService {
             throw AuthError.emailExists
         }
         let address = side == .new ? newEmail : email
-        let code = codes.code(), hash = codes.hash(email: address, code: code)
+        let code = codes.code(), hash = codes.hash("email_change", email: address, code: code)
         let column = side == .new ? "email_change_token_hash" : "email_change_token_current_hash"
         let other = side == .new ? "email_change_token_current_hash" : "email_change_token_hash"
-        let otherHash = codes.hash(email: side == .new ? email : newEmail, code: codes.code())
+        let otherHash = codes.hash("email_change", email: side == .new ? email : newEmail, code: codes.code())
         guard try await transaction.text(SQLStatement("""
             UPDATE auth.users SET
               \(column) = $3,

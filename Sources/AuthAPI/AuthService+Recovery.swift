@@ -13,7 +13,7 @@ extension AuthService {
         let email = (rawEmail ?? "").normalisedEmail
         guard email.isPlausibleEmail else { throw AuthError.validation("Unable to validate email address: invalid format") }
         try await enforceRateLimit("recover", address: client.address, email: email)
-        let code = codes.code(), hash = codes.hash(email: email, code: code)
+        let code = codes.code(), hash = codes.hash("recovery", email: email, code: code)
         try await database.transaction { transaction in
             let found = try await transaction.text(SQLStatement("""
                 UPDATE auth.users SET recovery_token_hash = $2, recovery_sent_at = now()
@@ -88,7 +88,7 @@ extension AuthService {
 
     /// The hash of the token a verification presents (as sent, or already hashed), and the email
     /// it names.
-    func presentedToken(_ request: Verification) throws(AuthError) -> (hash: String, email: String?) {
+    func presentedToken(_ request: Verification, kind: String) throws(AuthError) -> (hash: String, email: String?) {
         if let tokenHash = request.token_hash, !tokenHash.isEmpty {
             guard tokenHash.utf8.count <= 128 else { throw AuthError.otpExpired }
             return (tokenHash, request.email?.normalisedEmail)
@@ -96,15 +96,16 @@ extension AuthService {
         guard let token = request.token, !token.isEmpty, let email = request.email?.normalisedEmail, !email.isEmpty else {
             throw AuthError.validation("Verify requires either a token and an email, or a token hash")
         }
+        guard email.isPlausibleEmail else { throw AuthError.validation("Unable to validate email address: invalid format") }
         guard token.utf8.count <= 64 else { throw AuthError.otpExpired }
-        return (codes.hash(email: email, code: token), email)
+        return (codes.hash(kind, email: email, code: token), email)
     }
 
     /// `POST /verify` with `type=email_change`: one of the two tokens of a pending change. The
     /// first answers that the other address must confirm too; the second applies the new address
     /// and opens a session. Each token works once, within its lifetime.
     func confirmEmailChange(_ request: Verification, client: ClientInfo) async throws -> String {
-        let (hash, email) = try presentedToken(request)
+        let (hash, email) = try presentedToken(request, kind: "email_change")
         struct Change: Decodable { var id: String; var status: Int; var email_change: String }
         do {
             return try await database.transaction { transaction in
@@ -118,6 +119,7 @@ extension AuthService {
                     WHERE ((email_change_token_hash = $1 AND ($3::text IS NULL OR email_change = $3))
                            OR (email_change_token_current_hash = $1 AND ($3::text IS NULL OR email = $3)))
                       AND email_change_sent_at > now() - make_interval(secs => $2) AND deleted_at IS NULL
+                      AND (banned_until IS NULL OR banned_until <= now())
                     RETURNING json_build_object('id', id, 'status', email_change_confirm_status, 'email_change', email_change)::text
                     """, [.text(hash), .int(settings.recoveryTokenLifetime), email.map { .text($0) } ?? .null]))
                 else { throw AuthError.otpExpired }
@@ -140,38 +142,54 @@ extension AuthService {
     }
 
     /// `POST /verify`: exchanges a mailed code (with its email) or a link's token hash for a
-    /// session; a code works once, within its lifetime. `email` redeems a code of either kind
-    /// (confirmation or magic link). Tries are rate-limited per address and per email.
+    /// session; a code works once, within its lifetime, and only as the kind it was sent for
+    /// (`email` takes a confirmation's, an invitation's or a magic link's). Tries are rate-limited
+    /// per address and per email, and per email per day. A magic link, invitation or recovery
+    /// that confirms an address drops the password it had: whoever set it never proved the mailbox.
     func verify(_ request: Verification, client: ClientInfo) async throws -> String {
         let kinds: [MailedCode]
         switch request.type ?? "" {
         case "recovery": kinds = [.recovery]
         case "magiclink": kinds = [.magiclink]
-        case "signup", "invite": kinds = [.confirmation]
-        case "email": kinds = [.confirmation, .magiclink]
+        case "signup": kinds = [.confirmation]
+        case "invite": kinds = [.invite]
+        case "email": kinds = [.confirmation, .invite, .magiclink]
         case "email_change":
-            let (_, email) = try presentedToken(request)
-            try await enforceRateLimit("verify", address: client.address, email: email)
+            let (_, email) = try presentedToken(request, kind: "email_change")
+            try await limitVerification(email: email, client: client)
             return try await confirmEmailChange(request, client: client)
         default:
             throw AuthError.validation("Verify requires a verification type")
         }
-        let (hash, email) = try presentedToken(request)
-        try await enforceRateLimit("verify", address: client.address, email: email)
+        let presented = try kinds.map { kind throws(AuthError) in (kind, try presentedToken(request, kind: kind.rawValue)) }
+        try await limitVerification(email: presented.first?.1.email, client: client)
         return try await database.transaction { transaction in
-            var redeemed: String?
-            for kind in kinds where redeemed == nil {
+            struct Redeemed: Decodable { var id: String; var dropped_password: Bool }
+            var redeemed: Redeemed?
+            for (kind, token) in presented where redeemed == nil {
                 let (column, sentColumn) = kind.columns
-                redeemed = try await transaction.text(SQLStatement("""
-                    UPDATE auth.users SET \(column) = NULL,
-                      email_confirmed_at = coalesce(email_confirmed_at, now())
-                    WHERE \(column) = $1 AND \(sentColumn) > now() - make_interval(secs => $2)
-                      AND ($3::text IS NULL OR email = $3) AND deleted_at IS NULL
-                      AND (banned_until IS NULL OR banned_until <= now())
-                    RETURNING id::text
-                    """, [.text(hash), .int(settings.recoveryTokenLifetime), email.map { .text($0) } ?? .null]))
+                let dropsPassword = kind != .confirmation
+                guard let row = try await transaction.text(SQLStatement("""
+                    WITH found AS (
+                      SELECT id, email_confirmed_at IS NULL AND encrypted_password IS NOT NULL AND $4 AS drops FROM auth.users
+                       WHERE \(column) = $1 AND \(sentColumn) > now() - make_interval(secs => $2)
+                         AND ($3::text IS NULL OR email = $3) AND deleted_at IS NULL
+                         AND (banned_until IS NULL OR banned_until <= now())
+                       FOR UPDATE)
+                    UPDATE auth.users u SET \(column) = NULL, email_confirmed_at = coalesce(u.email_confirmed_at, now()),
+                      encrypted_password = CASE WHEN found.drops THEN NULL ELSE u.encrypted_password END
+                      FROM found WHERE u.id = found.id
+                    RETURNING json_build_object('id', u.id, 'dropped_password', found.drops)::text
+                    """, [.text(token.hash), .int(settings.recoveryTokenLifetime), token.email.map { .text($0) } ?? .null, .bool(dropsPassword)]))
+                else { continue }
+                redeemed = try JSONDecoder().decode(Redeemed.self, from: Data(row.utf8))
             }
-            guard let userID = redeemed else { throw AuthError.otpExpired }
+            guard let redeemed else { throw AuthError.otpExpired }
+            let userID = redeemed.id
+            if redeemed.dropped_password {
+                // Sessions opened with that password end with it.
+                try await transaction.execute(SQLStatement("DELETE FROM auth.sessions WHERE user_id = $1::uuid", [.text(userID)]))
+            }
             try await transaction.execute(SQLStatement("""
                 UPDATE auth.identities SET identity_data = identity_data || '{"email_verified": true}'
                 WHERE user_id = $1::uuid AND provider = 'email'
@@ -179,4 +197,18 @@ extension AuthService {
             return try await openSession(userID: userID, method: "otp", client: client, in: transaction)
         }
     }
+
+    /// Counts a try at a code against the per-address and per-email windows, and against a day's
+    /// allowance per email (30): a code of six digits must not be guessable by patience.
+    func limitVerification(email: String?, client: ClientInfo) async throws {
+        try await enforceRateLimit("verify", address: client.address, email: email)
+        guard let email else { return }
+        let hits = try await database.text(SQLStatement("SELECT auth.hit_rate_limit($1, 86400)::text", [.text("verify:day:email:\(email)")]))
+        if let hits, let count = Int(hits), count > Self.dailyVerifications {
+            let elapsed = Int(now().timeIntervalSince1970) % 86_400
+            throw AuthError.rateLimited(retryAfter: max(1, 86_400 - elapsed))
+        }
+    }
+
+    static let dailyVerifications = 30
 }

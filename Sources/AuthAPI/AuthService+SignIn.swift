@@ -32,7 +32,7 @@ extension AuthService {
         try await enforceRateLimit("signup", address: client.address, email: email)
         let hash = try await passwords.hash(password)
         let confirmCode = settings.autoconfirm ? nil : codes.code()
-        let confirmHash = confirmCode.map { codes.hash(email: email, code: $0) }
+        let confirmHash = confirmCode.map { codes.hash("confirmation", email: email, code: $0) }
 
         return try await database.transaction { transaction in
             let inserted = try await transaction.text(SQLStatement("""

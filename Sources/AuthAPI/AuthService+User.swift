@@ -233,10 +233,10 @@ struct EmailChangeCodes {
 
     init(_ codes: EmailCodes, current: String?, new email: String) {
         let code = codes.code()
-        new = (code, codes.hash(email: email, code: code))
+        new = (code, codes.hash("email_change", email: email, code: code))
         self.current = current.map { address in
             let code = codes.code()
-            return (code, codes.hash(email: address, code: code))
+            return (code, codes.hash("email_change", email: address, code: code))
         }
     }
 }

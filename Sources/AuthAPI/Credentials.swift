@@ -74,8 +74,8 @@ struct RefreshTokens: Sendable {
 
 /// The one-time codes the Auth API mails (sign-up confirmation, magic links, recovery, invites,
 /// email changes): six digits, kept as an HMAC of the address and the code under a key derived
-/// from the project secret. That hash is also the `token_hash` of the mailed link, so a link
-/// cannot be forged from an address by trying the million codes offline.
+/// from the project secret, bound to what the code is for. That hash is also the `token_hash` of
+/// the mailed link, so a link cannot be forged from an address by trying the million codes offline.
 struct EmailCodes: Sendable {
     let key: SymmetricKey
 
@@ -89,9 +89,11 @@ struct EmailCodes: Sendable {
         return String(format: "%06d", Int.random(in: 0...999_999, using: &generator))
     }
 
-    /// What the database keeps (and the link carries) for `code` mailed to `email`.
-    func hash(email: String, code: String) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data("\(email.normalisedEmail)\u{0}\(code)".utf8), using: key)).hexString
+    /// What the database keeps (and the link carries) for `code` mailed to `email` for `kind`
+    /// (`confirmation`, `invite`, `magiclink`, `recovery`, `email_change`): a code redeems only
+    /// as the kind it was sent for.
+    func hash(_ kind: String, email: String, code: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("\(kind)\u{0}\(email.normalisedEmail)\u{0}\(code)".utf8), using: key)).hexString
     }
 }
 

@@ -52,12 +52,7 @@ public struct RESTService: Sendable {
         let plan = try Planner(cache: cache, maxRows: maxRows, aggregatesEnabled: aggregatesEnabled).plan(request, role: role)
         let statement = StatementRenderer.render(plan)
         let shaper = ResponseShaper(request: request, plan: plan)
-        let readOnly: Bool
-        switch plan {
-        case .read: readOnly = true
-        case .mutate: readOnly = false
-        case .call(let call): readOnly = call.readOnly
-        }
+        let readOnly = Self.readOnly(plan)
         let row = try await runner.run(
             role: role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: readOnly,
             rollback: request.preferences.transaction == .rollback, statement, checkUndoes: shaper.checkUndoes,
@@ -74,8 +69,9 @@ public struct RESTService: Sendable {
         let plan = try Planner(cache: cache, maxRows: maxRows, aggregatesEnabled: aggregatesEnabled).plan(planned, role: caller.role)
         let statement = StatementRenderer.render(plan)
         let options = (["FORMAT \(asked.format == .json ? "JSON" : "TEXT")"] + asked.options.map { $0.uppercased() }).joined(separator: ", ")
+        let readOnly = Self.readOnly(plan)
         let lines = try await runner.transaction(
-            role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID, rollback: true
+            role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: readOnly, rollback: true
         ) { transaction in
             try await transaction.texts(SQLStatement("EXPLAIN (\(options)) " + statement.sql, statement.binds))
         }
@@ -83,5 +79,14 @@ public struct RESTService: Sendable {
         return RESTResponse(
             status: 200, headers: [("Content-Type", "application/vnd.pgrst.plan+\(asked.format.rawValue)\(parameters); charset=utf-8")],
             body: lines.compactMap { $0 }.joined(separator: "\n"))
+    }
+
+    /// Whether a plan only reads: reads, and calls of functions that do not write.
+    static func readOnly(_ plan: Plan) -> Bool {
+        switch plan {
+        case .read: true
+        case .mutate: false
+        case .call(let call): call.readOnly
+        }
     }
 }

@@ -149,7 +149,9 @@ struct PasswordlessTests {
             #expect(invited.status == .ok && invited.string("invited_at") != nil && invited.string("email") == "guest@otp.test", "\(invited.body)")
             let invitation = try #require(try await Self.mail(app, to: "guest@otp.test", template: "invite"))
             #expect(invitation.redirect == "https://app.visionary.test/join" && invitation.link.contains("type=invite"))
-            #expect(try await Self.verify(auth, type: "signup", email: "guest@otp.test", code: invitation.code).status == .ok, "an invite code confirms the address")
+            #expect(try await Self.verify(auth, type: "signup", email: "guest@otp.test", code: invitation.code).status == .forbidden,
+                    "a code redeems only as the kind it was sent for")
+            #expect(try await Self.verify(auth, type: "invite", email: "guest@otp.test", code: invitation.code).status == .ok, "an invite code confirms the address")
             let confirmedAgain = try await auth.send(.post, "invite", json: #"{"email":"guest@otp.test"}"#, bearer: admin)
             #expect(confirmedAgain.status == .unprocessableContent && confirmedAgain.body.contains("email_exists"))
 
@@ -182,6 +184,59 @@ struct PasswordlessTests {
             #expect(moved.status == .ok && (moved.json["user"] as? [String: Any])?["email"] as? String == "moved@otp.test", "\(moved.body)")
             #expect(try await auth.send(.post, "admin/generate_link", json: #"{"type":"email_change_new","email":"moved@otp.test","new_email":"guest@otp.test"}"#, bearer: admin).status == .unprocessableContent,
                     "an address another user holds")
+
+            // A banned user redeems no email change, nor has its codes sent again.
+            let pendingCurrent = try await auth.send(.post, "admin/generate_link", json: #"{"type":"email_change_current","email":"moved@otp.test","new_email":"gone@otp.test"}"#, bearer: admin)
+            let pendingNew = try await auth.send(.post, "admin/generate_link", json: #"{"type":"email_change_new","email":"moved@otp.test","new_email":"gone@otp.test"}"#, bearer: admin)
+            let movedID = try #require(pendingNew.string("id"))
+            #expect(try await auth.send(.put, "admin/users/\(movedID)", json: #"{"ban_duration":"24h"}"#, bearer: admin).status == .ok)
+            #expect(try await auth.send(.post, "verify", json: #"{"type":"email_change","token_hash":"\#(try #require(pendingCurrent.string("hashed_token")))"}"#).status == .forbidden)
+            #expect(try await auth.send(.post, "verify", json: #"{"type":"email_change","token_hash":"\#(try #require(pendingNew.string("hashed_token")))"}"#).status == .forbidden)
+            let mailsBefore = try await Self.mailCount(app, to: "gone@otp.test")
+            #expect(try await auth.send(.post, "resend", json: #"{"type":"email_change","email":"moved@otp.test"}"#).status == .ok)
+            #expect(try await Self.mailCount(app, to: "gone@otp.test") == mailsBefore)
+        }
+    }
+
+    @Test("an address someone registered in advance with a password of their own: its owner's code takes it over and the password goes")
+    func preRegisteredAddress() async throws {
+        let app = try await TestApp.make { $0.auth.autoconfirm = false }
+        try await app.run { client in
+            let auth = AuthClient(client: client, apiKey: app.keys.anon)
+            // The attacker signs up the victim's address with a password of their choosing; it stays unconfirmed.
+            #expect(try await auth.signUp("victim@otp.test", "attacker-password").status == .ok)
+            // The victim signs in with a code: a magic link, since the address is known.
+            #expect(try await auth.send(.post, "otp", json: #"{"email":"victim@otp.test"}"#).status == .ok)
+            let magic = try #require(try await Self.mail(app, to: "victim@otp.test", template: "magiclink"))
+            #expect(try await Self.verify(auth, type: "email", email: "victim@otp.test", code: magic.code).status == .ok)
+            // The attacker's password no longer opens the (now confirmed) account.
+            let attacker = try await auth.signIn("victim@otp.test", "attacker-password")
+            #expect(attacker.status == .badRequest && attacker.body.contains("invalid_credentials"), "\(attacker.body)")
+
+            // The sign-up's own confirmation keeps the password of whoever signed up and confirmed.
+            #expect(try await auth.signUp("owner@otp.test", "owner-password").status == .ok)
+            let confirmation = try #require(try await Self.mail(app, to: "owner@otp.test", template: "confirmation"))
+            #expect(try await Self.verify(auth, type: "signup", email: "owner@otp.test", code: confirmation.code).status == .ok)
+            #expect(try await auth.signIn("owner@otp.test", "owner-password").status == .ok)
+        }
+    }
+
+    @Test("a day's tries per email are capped, whatever the windows allow")
+    func dailyCap() async throws {
+        let app = try await TestApp.make { $0.auth.rateLimitPerEmail = 1000; $0.auth.rateLimitPerAddress = 1000 }
+        try await app.run { client in
+            let auth = AuthClient(client: client, apiKey: app.keys.anon)
+            _ = try await auth.send(.post, "otp", json: #"{"email":"patient@otp.test"}"#)
+            let code = try #require(try await Self.mail(app, to: "patient@otp.test", template: "confirmation")).code
+            var statuses: [Int] = []
+            var guess = 0
+            while statuses.count < 31 {
+                let attempt = String(format: "%06d", guess)
+                guess += 1
+                if attempt == code { continue }
+                statuses.append(try await Self.verify(auth, type: "email", email: "patient@otp.test", code: attempt).status.code)
+            }
+            #expect(statuses.prefix(30).allSatisfy { $0 == 403 } && statuses.last == 429, "\(statuses)")
         }
     }
 }
