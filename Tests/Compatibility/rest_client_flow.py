@@ -152,6 +152,20 @@ def main():
 
     check("select with column list, alias and cast", select_columns)
 
+    def explain_json():
+        response = products().select("name").eq("product_type", "poster").explain(format="json").execute()
+        plan = response.data
+        assert isinstance(plan, list) and "Plan" in plan[0], f"explain answered {plan!r}"
+
+    check("explain(format='json') answers PostgreSQL's plan of the query", explain_json)
+
+    def explain_text_analyze():
+        response = products().select("name").explain(analyze=True, verbose=True).execute()
+        text = response if isinstance(response, str) else getattr(response, "data", str(response))
+        assert "actual time=" in str(text), f"explain answered {str(text)[:300]!r}"
+
+    check("explain(analyze=True, verbose=True) answers the text plan with actual times", explain_text_analyze)
+
     def filter_check(name, build, expected):
         def run():
             response = build(products().select("name, sort_order")).order("sort_order").execute()

@@ -83,6 +83,7 @@ struct PythonClientCompatibilityTests {
             "VISIONARY_AUTH_RATE_LIMIT_PER_EMAIL": "1000000",
             "VISIONARY_AUTH_AUTOCONFIRM": "true",
             "VISIONARY_AUTH_DISABLE_SIGNUP": "false",
+            "VISIONARY_REST_PLAN_ENABLED": "true",
         ].merging(extra) { _, new in new })
         defer { server.cleanUp() }
         try await server.waitForHealth()
