@@ -48,7 +48,7 @@ let package = Package(
             name: "VisionaryApp",
             dependencies: [
                 "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "Phone",
-                "Plaid", "Secrets", "Slack", "Teams",
+                "Payments", "Plaid", "Secrets", "Slack", "Teams",
                 "RESTAPI", "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -116,6 +116,19 @@ let package = Package(
             dependencies: [
                 "AppConfig", "Core", "Database", "Secrets", "Tokens",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Payments: Stripe's API client, webhook signatures, checkout and the webhook's effects.
+        .target(
+            name: "Payments",
+            dependencies: [
+                "AppConfig", "Core", "Database",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -213,7 +226,7 @@ let package = Package(
         // The app's domain operations as functions: thin handlers over the SQL of the migrations.
         .target(
             name: "DomainFunctions",
-            dependencies: ["Core", "Database", "FunctionsAPI", "Phone", "Plaid", "Secrets", "Slack", "Teams", "Tokens"],
+            dependencies: ["Core", "Database", "FunctionsAPI", "Payments", "Phone", "Plaid", "Secrets", "Slack", "Teams", "Tokens"],
             swiftSettings: swiftSettings
         ),
         // Object bytes behind one protocol: local files (temp file, fsync, rename) or S3 (SigV4).
@@ -380,7 +393,7 @@ let package = Package(
         .testTarget(
             name: "FunctionsTests",
             dependencies: [
-                "AppConfig", "Core", "Database", "FunctionsAPI", "Slack", "Teams", "TestSupport", "Tokens", "VisionaryApp",
+                "AppConfig", "Core", "Database", "FunctionsAPI", "Payments", "Slack", "Teams", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -11,6 +11,8 @@ public struct IntegrationSettings: Sendable, Equatable {
     /// `VISIONARY_TEAMS_*`, `VISIONARY_MICROSOFT_LOGIN_BASE_URL`, `VISIONARY_GRAPH_BASE_URL`: the
     /// Bot Framework app the Teams bot runs as; nil when not configured.
     public var teams: TeamsApp?
+    /// `VISIONARY_STRIPE_*`: the Stripe account payments go to; nil when not configured.
+    public var stripe: StripeAccount?
 
     public init() {}
 
@@ -30,6 +32,7 @@ public struct IntegrationSettings: Sendable, Equatable {
             slack = SlackApp(baseURL: try Self.url("VISIONARY_SLACK_BASE_URL", value, default: SlackApp.defaultURL),
                              clientID: credentials[0], clientSecret: credentials[1], signingSecret: credentials[2])
         }
+        try readStripe(value)
         if let credentials = try Self.allOrNone(["VISIONARY_TEAMS_APP_ID", "VISIONARY_TEAMS_APP_PASSWORD"], value, service: "Teams") {
             teams = TeamsApp(
                 appID: credentials[0], appPassword: credentials[1],
@@ -37,6 +40,23 @@ public struct IntegrationSettings: Sendable, Equatable {
                 loginBaseURL: try Self.url("VISIONARY_MICROSOFT_LOGIN_BASE_URL", value, default: TeamsApp.microsoftLoginURL),
                 graphBaseURL: try Self.url("VISIONARY_GRAPH_BASE_URL", value, default: TeamsApp.graphURL))
         }
+    }
+
+    mutating func readStripe(_ value: (String) -> String?) throws(ConfigError) {
+        guard let credentials = try Self.allOrNone(["VISIONARY_STRIPE_SECRET_KEY", "VISIONARY_STRIPE_WEBHOOK_SECRET"], value, service: "Stripe") else { return }
+        var packs: [String: Int] = [:]
+        for entry in (value("VISIONARY_STRIPE_CREDIT_PACKS") ?? "").split(separator: ",") {
+            let parts = entry.split(separator: ":").map { String($0).trimmingWhitespace() }
+            guard parts.count == 2, !parts[0].isEmpty, let credits = Int(parts[1]), (1...100_000).contains(credits) else {
+                throw .invalid("VISIONARY_STRIPE_CREDIT_PACKS", String(entry), "price_id:credits entries separated by commas (1-100000 credits)")
+            }
+            packs[parts[0]] = credits
+        }
+        stripe = StripeAccount(
+            baseURL: try Self.url("VISIONARY_STRIPE_BASE_URL", value, default: StripeAccount.defaultURL), secretKey: credentials[0],
+            webhookSecrets: credentials[1].split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty },
+            proPrice: value("VISIONARY_STRIPE_PRICE_PRO"), elitePrice: value("VISIONARY_STRIPE_PRICE_ELITE"), creditPacks: packs,
+            currency: (value("VISIONARY_STRIPE_CURRENCY") ?? "usd").lowercased())
     }
 
     /// The values of settings that come together (a service's credentials): all of them, or nil
@@ -87,6 +107,13 @@ public struct IntegrationSettings: Sendable, Equatable {
             ("VISIONARY_TEAMS_OPENID_METADATA_URL", teams?.openIDMetadataURL ?? "(none)"),
             ("VISIONARY_MICROSOFT_LOGIN_BASE_URL", teams?.loginBaseURL ?? "(none)"),
             ("VISIONARY_GRAPH_BASE_URL", teams?.graphBaseURL ?? "(none)"),
+            ("VISIONARY_STRIPE_BASE_URL", stripe?.baseURL ?? "(Stripe not configured: payments answer 503)"),
+            ("VISIONARY_STRIPE_SECRET_KEY", stripe == nil ? "(none)" : "(set, redacted)"),
+            ("VISIONARY_STRIPE_WEBHOOK_SECRET", stripe.map { "(\($0.webhookSecrets.count) set, redacted)" } ?? "(none)"),
+            ("VISIONARY_STRIPE_PRICE_PRO", stripe?.proPrice ?? "(none)"),
+            ("VISIONARY_STRIPE_PRICE_ELITE", stripe?.elitePrice ?? "(none)"),
+            ("VISIONARY_STRIPE_CREDIT_PACKS", stripe.map { $0.creditPacks.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",") } ?? "(none)"),
+            ("VISIONARY_STRIPE_CURRENCY", stripe?.currency ?? "(none)"),
         ]
     }
 }
@@ -155,5 +182,46 @@ public struct TeamsApp: Sendable, Equatable {
         self.openIDMetadataURL = openIDMetadataURL
         self.loginBaseURL = loginBaseURL
         self.graphBaseURL = graphBaseURL
+    }
+}
+
+/// The Stripe account payments go to (`VISIONARY_STRIPE_*`), and what may be bought: the two
+/// subscription prices and the credit packs, each by its Stripe price id.
+public struct StripeAccount: Sendable, Equatable {
+    public static let defaultURL = "https://api.stripe.com"
+
+    /// `VISIONARY_STRIPE_BASE_URL`.
+    public var baseURL: String
+    /// `VISIONARY_STRIPE_SECRET_KEY` (redacted when printed).
+    public var secretKey: String
+    /// `VISIONARY_STRIPE_WEBHOOK_SECRET`: one or more endpoint secrets, comma-separated (several
+    /// while rolling one over); redacted when printed.
+    public var webhookSecrets: [String]
+    /// `VISIONARY_STRIPE_PRICE_PRO`, `VISIONARY_STRIPE_PRICE_ELITE`: the subscriptions' price ids.
+    public var proPrice: String?
+    public var elitePrice: String?
+    /// `VISIONARY_STRIPE_CREDIT_PACKS`: `price_id:credits` entries.
+    public var creditPacks: [String: Int]
+    /// `VISIONARY_STRIPE_CURRENCY` (default `usd`): the currency orders are charged in.
+    public var currency: String
+
+    public init(
+        baseURL: String = StripeAccount.defaultURL, secretKey: String, webhookSecrets: [String], proPrice: String? = nil,
+        elitePrice: String? = nil, creditPacks: [String: Int] = [:], currency: String = "usd"
+    ) {
+        self.baseURL = baseURL
+        self.secretKey = secretKey
+        self.webhookSecrets = webhookSecrets
+        self.proPrice = proPrice
+        self.elitePrice = elitePrice
+        self.creditPacks = creditPacks
+        self.currency = currency
+    }
+
+    /// The tier a subscription price buys, or nil.
+    public func tier(ofPrice price: String) -> String? {
+        if price == proPrice { return "PRO" }
+        if price == elitePrice { return "ELITE" }
+        return nil
     }
 }

@@ -1,5 +1,6 @@
 import Database
 import FunctionsAPI
+import Payments
 import Phone
 import Plaid
 import Slack
@@ -7,10 +8,10 @@ import Teams
 
 /// The app's server-side operations as functions for the gateway, each acting with its
 /// caller's rights through `runner` — but for texts, calls and phone verification (`phone`) and
-/// bank links (`plaid`) and the chat bots (`slack`, `teams`), which act as the server for the user the
+/// bank links (`plaid`), the chat bots (`slack`, `teams`) and payments (`payments`), which act as the server for the user the
 /// caller's token (or a verified link) names.
 public enum DomainFunctions {
-    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService) -> [any EdgeFunction] {
+    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService, payments: PaymentService) -> [any EdgeFunction] {
         let database = CallerDatabase(runner: runner)
         return [
             HabitService.function(database),
@@ -24,6 +25,6 @@ public enum DomainFunctions {
             Restore.function(database),
             SlackBot(slack: slack, database: database),
             TeamsBot(teams: teams, database: database),
-        ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database)
+        ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database) + PaymentFunctions.all(payments, database)
     }
 }

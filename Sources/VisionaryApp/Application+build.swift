@@ -11,6 +11,7 @@ import Jobs
 import Logging
 import NIOCore
 import ObjectStore
+import Payments
 import Phone
 import Plaid
 import Prometheus
@@ -81,7 +82,10 @@ public struct ApplicationParts: Sendable {
             database: ownerRunner, ring: keyRing, states: states, app: config.integrations.slack, publicURL: config.resolvedPublicURL)
         let teams = TeamsService(
             database: ownerRunner, ring: keyRing, states: states, app: config.integrations.teams, publicURL: config.resolvedPublicURL)
-        let functions = DomainFunctions.all(runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams)
+        let payments = PaymentService(
+            database: ownerRunner, account: config.integrations.stripe,
+            redirects: RedirectPolicy(publicURL: config.resolvedPublicURL, patterns: config.redirectAllowList))
+        let functions = DomainFunctions.all(runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams, payments: payments)
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
             aggregatesEnabled: config.restAggregatesEnabled, functions: functions.map(\.documentation),
