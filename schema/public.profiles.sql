@@ -10,26 +10,30 @@ CREATE TABLE public.profiles (
   financial_target integer,
   primary_vision_id uuid,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  stripe_subscription_id text,
+  subscription_changed_at timestamp with time zone
 );
 COMMENT ON TABLE public.profiles IS 'One row per user holding the generation-credit balance, subscription state and onboarding flags.';
 COMMENT ON COLUMN public.profiles.id IS 'The user''s id (primary key; references auth.users, deleted with the user).';
 COMMENT ON COLUMN public.profiles.credits IS 'Generation credits left (never negative); changed by the credit functions, or by the user''s own one-credit spend (exactly one less, nothing else), every change journaled in credit_ledger.';
 COMMENT ON COLUMN public.profiles.subscription_tier IS 'FREE, PRO or ELITE; any tier other than FREE has unlimited generations.';
-COMMENT ON COLUMN public.profiles.subscription_status IS 'Subscription state: inactive, active or cancelled.';
+COMMENT ON COLUMN public.profiles.subscription_status IS 'Subscription state: inactive, active, past_due (a payment failed) or cancelled.';
 COMMENT ON COLUMN public.profiles.stripe_customer_id IS 'Stripe customer reference; unique where set.';
 COMMENT ON COLUMN public.profiles.onboarding_completed IS 'Whether the user finished onboarding.';
 COMMENT ON COLUMN public.profiles.financial_target IS 'The user''s financial goal in whole currency units.';
 COMMENT ON COLUMN public.profiles.primary_vision_id IS 'The user''s primary vision board (one of their own boards); cleared when that board is deleted.';
 COMMENT ON COLUMN public.profiles.created_at IS 'Moment the profile was created.';
 COMMENT ON COLUMN public.profiles.updated_at IS 'Moment of the last change (maintained by trigger).';
+COMMENT ON COLUMN public.profiles.stripe_subscription_id IS 'The Stripe subscription behind a paid tier (set by the server from verified webhook events).';
+COMMENT ON COLUMN public.profiles.subscription_changed_at IS 'Stripe''s created time of the event that last changed the subscription: older events are ignored.';
 
 -- Constraints
 ALTER TABLE public.profiles ADD CONSTRAINT profiles_credits_check CHECK (credits >= 0);
 ALTER TABLE public.profiles ADD CONSTRAINT profiles_id_fkey FOREIGN KEY (id) REFERENCES auth.users(id) ON DELETE CASCADE;
 ALTER TABLE public.profiles ADD CONSTRAINT profiles_pkey PRIMARY KEY (id);
 ALTER TABLE public.profiles ADD CONSTRAINT profiles_primary_vision_id_fkey FOREIGN KEY (primary_vision_id) REFERENCES public.vision_boards(id) ON DELETE SET NULL;
-ALTER TABLE public.profiles ADD CONSTRAINT profiles_subscription_status_check CHECK (subscription_status = ANY (ARRAY['inactive'::text, 'active'::text, 'cancelled'::text]));
+ALTER TABLE public.profiles ADD CONSTRAINT profiles_subscription_status_check CHECK (subscription_status = ANY (ARRAY['inactive'::text, 'active'::text, 'past_due'::text, 'cancelled'::text]));
 ALTER TABLE public.profiles ADD CONSTRAINT profiles_subscription_tier_check CHECK (subscription_tier = ANY (ARRAY['FREE'::text, 'PRO'::text, 'ELITE'::text]));
 
 -- Indexes
