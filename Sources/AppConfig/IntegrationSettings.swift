@@ -52,11 +52,12 @@ public struct IntegrationSettings: Sendable, Equatable {
             }
             packs[parts[0]] = credits
         }
+        let secrets = credentials[1].split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+        guard !secrets.isEmpty else { throw .invalid("VISIONARY_STRIPE_WEBHOOK_SECRET", "(redacted)", "one or more endpoint secrets, comma-separated") }
         stripe = StripeAccount(
             baseURL: try Self.url("VISIONARY_STRIPE_BASE_URL", value, default: StripeAccount.defaultURL), secretKey: credentials[0],
-            webhookSecrets: credentials[1].split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty },
-            proPrice: value("VISIONARY_STRIPE_PRICE_PRO"), elitePrice: value("VISIONARY_STRIPE_PRICE_ELITE"), creditPacks: packs,
-            currency: (value("VISIONARY_STRIPE_CURRENCY") ?? "usd").lowercased())
+            webhookSecrets: secrets, proPrice: value("VISIONARY_STRIPE_PRICE_PRO"), elitePrice: value("VISIONARY_STRIPE_PRICE_ELITE"),
+            creditPacks: packs)
     }
 
     /// The values of settings that come together (a service's credentials): all of them, or nil
@@ -113,7 +114,6 @@ public struct IntegrationSettings: Sendable, Equatable {
             ("VISIONARY_STRIPE_PRICE_PRO", stripe?.proPrice ?? "(none)"),
             ("VISIONARY_STRIPE_PRICE_ELITE", stripe?.elitePrice ?? "(none)"),
             ("VISIONARY_STRIPE_CREDIT_PACKS", stripe.map { $0.creditPacks.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",") } ?? "(none)"),
-            ("VISIONARY_STRIPE_CURRENCY", stripe?.currency ?? "(none)"),
         ]
     }
 }
@@ -202,12 +202,12 @@ public struct StripeAccount: Sendable, Equatable {
     public var elitePrice: String?
     /// `VISIONARY_STRIPE_CREDIT_PACKS`: `price_id:credits` entries.
     public var creditPacks: [String: Int]
-    /// `VISIONARY_STRIPE_CURRENCY` (default `usd`): the currency orders are charged in.
-    public var currency: String
+    /// The currency orders are charged in: the catalogue's prices are US dollars.
+    public let currency = "usd"
 
     public init(
         baseURL: String = StripeAccount.defaultURL, secretKey: String, webhookSecrets: [String], proPrice: String? = nil,
-        elitePrice: String? = nil, creditPacks: [String: Int] = [:], currency: String = "usd"
+        elitePrice: String? = nil, creditPacks: [String: Int] = [:]
     ) {
         self.baseURL = baseURL
         self.secretKey = secretKey
@@ -215,7 +215,6 @@ public struct StripeAccount: Sendable, Equatable {
         self.proPrice = proPrice
         self.elitePrice = elitePrice
         self.creditPacks = creditPacks
-        self.currency = currency
     }
 
     /// The tier a subscription price buys, or nil.

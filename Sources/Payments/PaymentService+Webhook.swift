@@ -27,7 +27,7 @@ extension PaymentService {
             let step = EventStep(transaction: transaction, account: account, stripe: stripe, eventID: id, created: created)
             let outcome: String
             switch type {
-            case "checkout.session.completed": outcome = try await step.checkoutCompleted(object)
+            case "checkout.session.completed", "checkout.session.async_payment_succeeded": outcome = try await step.checkoutCompleted(object)
             case "customer.subscription.updated": outcome = try await step.subscriptionChanged(object, deleted: false)
             case "customer.subscription.deleted": outcome = try await step.subscriptionChanged(object, deleted: true)
             case "invoice.payment_failed": outcome = try await step.paymentFailed(object)
@@ -66,19 +66,20 @@ struct EventStep {
             guard paid, let credits = metadata["credits"]?.stringValue.flatMap({ Int($0) }), (1...100_000).contains(credits),
                   let sessionID = session["id"]?.stringValue
             else { return "ignored" }
+            guard try await profileExists(user) else { return "unknown_user" }
             _ = try await transaction.text(SQLStatement(
                 "SELECT public.adjust_user_credits($1::uuid, $2::integer, 'purchase', $3)::text", [.text(user), .int(credits), .text("checkout:\(sessionID)")]))
             return "credits"
         case "subscription":
             guard paid, let tier = metadata["tier"]?.stringValue, ["PRO", "ELITE"].contains(tier) else { return "ignored" }
+            guard try await profileExists(user) else { return "unknown_user" }
+            // Who the customer and subscription are is kept whatever the order of events.
+            try await rememberCustomer(user, customer: session["customer"]?.stringValue, subscription: session["subscription"]?.stringValue)
             let changed = try await transaction.text(SQLStatement("""
-                UPDATE public.profiles SET subscription_tier = $2, subscription_status = 'active',
-                  stripe_customer_id = coalesce($3, stripe_customer_id), stripe_subscription_id = coalesce($4, stripe_subscription_id),
-                  subscription_changed_at = $5::timestamptz
-                 WHERE id = $1::uuid AND (subscription_changed_at IS NULL OR subscription_changed_at <= $5::timestamptz)
+                UPDATE public.profiles SET subscription_tier = $2, subscription_status = 'active', subscription_changed_at = $3::timestamptz
+                 WHERE id = $1::uuid AND (subscription_changed_at IS NULL OR subscription_changed_at <= $3::timestamptz)
                 RETURNING 'changed'
-                """, [.text(user), .text(tier), session["customer"]?.stringValue.map(SQLValue.text) ?? .null,
-                      session["subscription"]?.stringValue.map(SQLValue.text) ?? .null, .text(createdText)]))
+                """, [.text(user), .text(tier), .text(createdText)]))
             return changed == nil ? "stale" : "subscription"
         case "order":
             guard paid else { return "ignored" }
@@ -88,13 +89,15 @@ struct EventStep {
         }
     }
 
-    /// Marks the order paid when the amount is its stored price; refunds a payment for an order
-    /// cancelled meanwhile.
+    /// Marks the order paid when the amount is its stored price. Money that cannot pay the order
+    /// — the order was cancelled or paid meanwhile, the amount is not its price, or its price no
+    /// longer holds — is refunded through Stripe and recorded, never kept.
     func orderPaid(_ session: [String: JSONValue], metadata: [String: JSONValue], user: String) async throws -> String {
         guard let table = metadata["order_type"]?.stringValue, ["poster_orders", "print_orders", "workbook_orders"].contains(table),
               let orderID = metadata["order_id"]?.stringValue, UUID(uuidString: orderID) != nil,
               case .number(let amount)? = session["amount_total"], amount.isFinite, amount >= 0, amount < 1e12
         else { return "ignored" }
+        let paymentIntent = session["payment_intent"]?.stringValue
         let priceColumn = ["poster_orders": "total_price", "print_orders": "total", "workbook_orders": "total_price"][table] ?? "total_price"
         struct Order: Decodable { let status: String; let cents: Int64? }
         guard let text = try await transaction.text(SQLStatement("""
@@ -102,24 +105,20 @@ struct EventStep {
               FROM public.\(table) WHERE id = $1::uuid AND user_id = $2::uuid FOR UPDATE
             """, [.text(orderID), .text(user)])) else { return "unknown_order" }
         let order = try JSONDecoder().decode(Order.self, from: Data(text.utf8))
-        guard let cents = order.cents, Int64(amount) == cents, session["currency"]?.stringValue?.lowercased() ?? account.currency == account.currency else {
-            return "amount_mismatch"
+        let refund = Refund(table: table, orderID: orderID, user: user, paymentIntent: paymentIntent, cents: Int64(amount))
+        if order.status == "cancelled" { return try await refunded(refund, "order_cancelled") }
+        guard let cents = order.cents, Int64(amount) == cents, (session["currency"]?.stringValue?.lowercased() ?? account.currency) == account.currency else {
+            return try await refunded(refund, "amount_mismatch")
         }
-        let paymentIntent = session["payment_intent"]?.stringValue
+        let payable: Bool
         switch (table, order.status) {
-        case (_, "cancelled"):
-            guard let paymentIntent else { return "cancelled_unpaid" }
-            guard try await transaction.text(SQLStatement("""
-                INSERT INTO internal.payment_refunds (user_id, order_table, order_id, stripe_event_id, payment_intent, amount_cents)
-                VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::integer) ON CONFLICT (payment_intent) DO NOTHING RETURNING 'new'
-                """, [.text(user), .text(table), .text(orderID), .text(eventID), .text(paymentIntent), .int(Int(cents))])) != nil
-            else { return "refunded" }
-            // Asked inside the transaction: should Stripe fail, nothing is recorded and the event comes again.
-            let refund = try await stripe.refund(paymentIntent: paymentIntent, reason: "order_cancelled", idempotencyKey: "refund-\(paymentIntent)")
-            try await transaction.execute(SQLStatement(
-                "UPDATE internal.payment_refunds SET stripe_refund_id = $2 WHERE payment_intent = $1", [.text(paymentIntent), .text(refund)]))
-            return "refunded"
-        case ("poster_orders", "pending"), ("print_orders", "pending"), ("workbook_orders", "pending_payment"), ("workbook_orders", "ready"):
+        case ("poster_orders", "pending"), ("print_orders", "pending"), ("workbook_orders", "pending_payment"), ("workbook_orders", "ready"): payable = true
+        default: payable = false
+        }
+        guard payable else { return try await refunded(refund, "order_\(order.status)") }
+        // The order's own rules (the price must still be the catalogue's) have the last word.
+        try await transaction.execute(SQLStatement("SAVEPOINT order_paid"))
+        do {
             if order.status == "ready" {
                 try await transaction.execute(SQLStatement("UPDATE public.workbook_orders SET status = 'pending_payment' WHERE id = $1::uuid", [.text(orderID)]))
             }
@@ -127,10 +126,51 @@ struct EventStep {
             try await transaction.execute(SQLStatement(
                 "UPDATE public.\(table) SET status = 'paid', paid_at = now()\(extra) WHERE id = $1::uuid",
                 table == "print_orders" ? [.text(orderID), paymentIntent.map(SQLValue.text) ?? .null] : [.text(orderID)]))
-            return "order_paid"
-        default:
-            return "already_\(order.status)"
+            try await transaction.execute(SQLStatement("RELEASE SAVEPOINT order_paid"))
+        } catch let error as DatabaseError where error.sqlState == "23514" {
+            try await transaction.execute(SQLStatement("ROLLBACK TO SAVEPOINT order_paid"))
+            return try await refunded(refund, "price_changed")
         }
+        return "order_paid"
+    }
+
+    struct Refund {
+        let table: String
+        let orderID: String
+        let user: String
+        let paymentIntent: String?
+        let cents: Int64
+    }
+
+    /// Refunds the payment and records it (once per payment intent); asked inside the
+    /// transaction, so should Stripe fail, nothing is recorded and the event comes again.
+    func refunded(_ refund: Refund, _ reason: String) async throws -> String {
+        guard let paymentIntent = refund.paymentIntent else { return "unpaid_\(reason)" }
+        guard try await transaction.text(SQLStatement("""
+            INSERT INTO internal.payment_refunds (user_id, order_table, order_id, stripe_event_id, payment_intent, amount_cents)
+            VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::integer) ON CONFLICT (payment_intent) DO NOTHING RETURNING 'new'
+            """, [.text(refund.user), .text(refund.table), .text(refund.orderID), .text(eventID), .text(paymentIntent),
+                  .int(Int(min(refund.cents, Int64(Int32.max))))])) != nil
+        else { return "refunded_\(reason)" }
+        let id = try await stripe.refund(paymentIntent: paymentIntent, reason: reason, idempotencyKey: "refund-\(paymentIntent)")
+        try await transaction.execute(SQLStatement(
+            "UPDATE internal.payment_refunds SET stripe_refund_id = $2 WHERE payment_intent = $1", [.text(paymentIntent), .text(id ?? "already_refunded")]))
+        return "refunded_\(reason)"
+    }
+
+    func profileExists(_ user: String) async throws -> Bool {
+        try await transaction.text(SQLStatement("SELECT 1::text FROM public.profiles WHERE id = $1::uuid", [.text(user)])) != nil
+    }
+
+    /// Keeps the user's Stripe customer and subscription ids, unless another user holds that customer.
+    func rememberCustomer(_ user: String, customer: String?, subscription: String?) async throws {
+        try await transaction.execute(SQLStatement("""
+            UPDATE public.profiles p SET
+              stripe_customer_id = CASE WHEN $2::text IS NULL OR EXISTS (SELECT 1 FROM public.profiles o WHERE o.stripe_customer_id = $2 AND o.id <> p.id)
+                                        THEN p.stripe_customer_id ELSE $2 END,
+              stripe_subscription_id = coalesce($3, p.stripe_subscription_id)
+             WHERE p.id = $1::uuid
+            """, [.text(user), customer.map(SQLValue.text) ?? .null, subscription.map(SQLValue.text) ?? .null]))
     }
 
     /// A subscription's change: the tier follows its price, the status Stripe's; deleted is FREE.
@@ -145,7 +185,12 @@ struct EventStep {
         let status: String, tier: String?
         if deleted || ["canceled", "incomplete_expired"].contains(stripeStatus) {
             (status, tier) = ("cancelled", "FREE")
-        } else if ["past_due", "unpaid"].contains(stripeStatus) {
+        } else if stripeStatus == "unpaid" {
+            // Stripe stopped retrying: no tier without payment.
+            (status, tier) = ("past_due", "FREE")
+        } else if stripeStatus == "paused" {
+            (status, tier) = ("inactive", "FREE")
+        } else if stripeStatus == "past_due" {
             (status, tier) = ("past_due", price.flatMap(account.tier(ofPrice:)))
         } else if ["active", "trialing"].contains(stripeStatus) {
             (status, tier) = ("active", price.flatMap(account.tier(ofPrice:)))

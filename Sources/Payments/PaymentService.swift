@@ -76,6 +76,11 @@ public struct PaymentService: Sendable {
         switch (request.mode, request.priceID, request.orderID) {
         case ("subscription", let price?, nil):
             guard let tier = account.tier(ofPrice: price) else { throw PaymentRefusal(.unknownPrice, "priceId is not one of this server's subscription prices") }
+            if try await database.text(SQLStatement("""
+                SELECT 1::text FROM public.profiles WHERE id = $1::uuid AND stripe_subscription_id IS NOT NULL AND subscription_status IN ('active', 'past_due')
+                """, [.text(userID)])) != nil {
+                throw PaymentRefusal(.orderNotPayable, "you have a subscription already: change it in the billing portal")
+            }
             fields += [("mode", "subscription"), ("line_items[0][price]", price), ("line_items[0][quantity]", "1"),
                        ("metadata[kind]", "subscription"), ("metadata[tier]", tier),
                        ("subscription_data[metadata][user_id]", userID), ("subscription_data[metadata][tier]", tier)]
@@ -94,8 +99,9 @@ public struct PaymentService: Sendable {
         default:
             throw PaymentRefusal(.invalid, "send mode 'subscription' with a priceId, or mode 'payment' with a priceId (credits) or an orderId")
         }
-        // The same request (a double click) answers the same session.
-        let key = "checkout-" + Data(SHA256.hash(data: Data(fields.map { "\($0.0)=\($0.1)" }.joined(separator: "&").utf8))).hexString.prefix(40)
+        // The same request within the same minute (a double click) answers the same session.
+        let minute = Int(Date().timeIntervalSince1970 / 60)
+        let key = "checkout-" + Data(SHA256.hash(data: Data((fields.map { "\($0.0)=\($0.1)" } + ["minute=\(minute)"]).joined(separator: "&").utf8))).hexString.prefix(40)
         guard let url = try await stripe.createCheckoutSession(fields, idempotencyKey: String(key)).url else {
             throw StripeClient.Refused(status: 502, type: "api_error", message: "Stripe answered no session URL")
         }

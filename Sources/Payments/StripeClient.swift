@@ -22,6 +22,8 @@ public struct StripeClient: Sendable {
     public struct Refused: Error, CustomStringConvertible {
         public let status: Int
         public let type: String
+        /// Stripe's error code, when it gives one (`charge_already_refunded`, …).
+        public var code: String? = nil
         public let message: String
         public var description: String { "Stripe answered \(status) \(type): \(message)" }
     }
@@ -36,12 +38,16 @@ public struct StripeClient: Sendable {
         try await post("v1/checkout/sessions", fields, idempotencyKey: idempotencyKey)
     }
 
-    /// Refunds a payment in full.
-    public func refund(paymentIntent: String, reason: String, idempotencyKey: String) async throws -> String {
+    /// Refunds a payment in full; one Stripe says is refunded already counts as done (nil id).
+    public func refund(paymentIntent: String, reason: String, idempotencyKey: String) async throws -> String? {
         struct Refund: Decodable { let id: String }
-        let refund: Refund = try await post("v1/refunds", [("payment_intent", paymentIntent), ("metadata[reason]", reason)],
-                                            idempotencyKey: idempotencyKey)
-        return refund.id
+        do {
+            let refund: Refund = try await post("v1/refunds", [("payment_intent", paymentIntent), ("metadata[reason]", reason)],
+                                                idempotencyKey: idempotencyKey)
+            return refund.id
+        } catch let refused as Refused where refused.code == "charge_already_refunded" {
+            return nil
+        }
     }
 
     public struct Subscription: Sendable, Decodable {
@@ -73,7 +79,7 @@ public struct StripeClient: Sendable {
         let bytes = try await response.body.collect(upTo: 1024 * 1024)
         guard (200..<300).contains(response.status.code) else {
             let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(buffer: bytes))
-            throw Refused(status: Int(response.status.code), type: error?.error.type ?? "api_error",
+            throw Refused(status: Int(response.status.code), type: error?.error.type ?? "api_error", code: error?.error.code,
                           message: String((error?.error.message ?? "no message").prefix(300)))
         }
         return try JSONDecoder().decode(Answer.self, from: Data(buffer: bytes))
@@ -82,6 +88,7 @@ public struct StripeClient: Sendable {
     struct ErrorBody: Decodable {
         struct Detail: Decodable {
             let type: String?
+            let code: String?
             let message: String?
         }
         let error: Detail

@@ -113,14 +113,27 @@ struct PaymentFunctionsTests {
             #expect(replay.status == .ok && replay.body.contains("duplicate"))
             #expect(try await ann.functions.call("create-checkout-session", nil, #"{"mode":"payment","orderId":"\#(order)",\#(urls)}"#).status == .conflict,
                     "a paid order is not paid twice")
+            // A second payment for the paid order (another session) is not kept.
+            let twice = try await Self.deliver(client, Self.event("evt_order_twice", "checkout.session.completed", Self.completed(orderSession, paymentIntent: "pi_twice")))
+            #expect(twice.body.contains("refunded_order_paid"), "\(twice.body)")
 
-            // A payment whose amount is not the stored price pays nothing.
+            // A payment whose amount is not the stored price pays nothing, and is given back.
             let second = try await Self.posterOrder(client, app, ann)
             _ = try await ann.functions.call("create-checkout-session", nil, #"{"mode":"payment","orderId":"\#(second)",\#(urls)}"#)
             let secondSession = try #require(stripe.sessions.last)
-            let short = try await Self.deliver(client, Self.event("evt_short", "checkout.session.completed", Self.completed(secondSession, amount: 100)))
-            #expect(short.body.contains("amount_mismatch"), "\(short.body)")
+            let short = try await Self.deliver(client, Self.event("evt_short", "checkout.session.completed", Self.completed(secondSession, amount: 100, paymentIntent: "pi_short")))
+            #expect(short.body.contains("refunded_amount_mismatch"), "\(short.body)")
             #expect(try await app.owner.text(SQLStatement("SELECT status FROM public.poster_orders WHERE id = $1::uuid", [.text(second)])) == "pending")
+
+            // The catalogue's price changed since checkout: the order's own rule refuses the payment, which is given back.
+            let third = try await Self.posterOrder(client, app, ann)
+            _ = try await ann.functions.call("create-checkout-session", nil, #"{"mode":"payment","orderId":"\#(third)",\#(urls)}"#)
+            let thirdSession = try #require(stripe.sessions.last)
+            try await app.owner.execute(SQLStatement("UPDATE public.print_products SET base_price = base_price + 5 WHERE prodigi_sku = 'GLOBAL-FAP-18x24'"))
+            let repriced = try await Self.deliver(client, Self.event("evt_repriced", "checkout.session.completed", Self.completed(thirdSession, paymentIntent: "pi_repriced")))
+            #expect(repriced.body.contains("refunded_price_changed"), "\(repriced.body)")
+            #expect(try await app.owner.text(SQLStatement("SELECT status FROM public.poster_orders WHERE id = $1::uuid", [.text(third)])) == "pending")
+            #expect(stripe.refunds == ["pi_twice", "pi_short", "pi_repriced"])
 
             // Paid after the buyer cancelled: refunded through Stripe, recorded; when Stripe is down the event is not taken and comes again.
             let cancel = try await client.execute(uri: "/rest/v1/rpc/cancel_my_order", method: .post,
@@ -133,8 +146,8 @@ struct PaymentFunctionsTests {
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM internal.stripe_events WHERE id = 'evt_late'")) == "0")
             stripe.failRefunds(false)
             let refunded = try await Self.deliver(client, late)
-            #expect(refunded.status == .ok && refunded.body.contains("refunded") && stripe.refunds == ["pi_late"], "\(refunded.body)")
-            #expect(try await app.owner.text(SQLStatement("SELECT stripe_refund_id FROM internal.payment_refunds WHERE payment_intent = 'pi_late'")) == "re_test_1")
+            #expect(refunded.status == .ok && refunded.body.contains("refunded_order_cancelled") && stripe.refunds.last == "pi_late", "\(refunded.body)")
+            #expect(try await app.owner.text(SQLStatement("SELECT stripe_refund_id FROM internal.payment_refunds WHERE payment_intent = 'pi_late'")) == "re_test_4")
 
             // Credits: the pack's credits, once per session, whatever else the client sent.
             let before = try #require(try await app.owner.text(SQLStatement("SELECT credits::text FROM public.profiles WHERE id = $1::uuid", [.text(bob.id)])))
@@ -155,6 +168,8 @@ struct PaymentFunctionsTests {
             #expect(try await Self.deliver(client, Self.event("evt_sub_1", "checkout.session.completed", created: now, Self.completed(subscribe))).body.contains("subscription"))
             let profile = { try await app.owner.text(SQLStatement("SELECT subscription_tier || ' ' || subscription_status FROM public.profiles WHERE id = $1::uuid", [.text(bob.id)])) }
             #expect(try await profile() == "PRO active")
+            #expect(try await bob.functions.call("create-checkout-session", nil, #"{"mode":"subscription","priceId":"price_elite",\#(urls)}"#).status == .conflict,
+                    "no second subscription beside the first")
             let subscriptionID = "sub_\(bob.id.prefix(8))"
             let upgraded: [String: Any] = ["id": subscriptionID, "object": "subscription", "status": "active", "customer": "cus_x",
                                            "items": ["data": [["price": ["id": "price_elite"]]]], "metadata": ["user_id": bob.id]]
@@ -176,7 +191,7 @@ struct PaymentFunctionsTests {
             #expect(portal.status == .ok && (portal.object["url"] as? String)?.contains("cus_") == true, "\(portal.body)")
             #expect(try await Self.deliver(client, Self.event("evt_sub_del", "customer.subscription.deleted", created: now + 40, upgraded)).body.contains("subscription_deleted"))
             #expect(try await profile() == "FREE cancelled")
-            #expect(stripe.sessions.count == sessionsBefore + 3, "refused checkouts created no session")
+            #expect(stripe.sessions.count == sessionsBefore + 4, "refused checkouts created no session")
 
             // A client cannot write the Stripe columns itself.
             let selfUpgrade = try await client.execute(uri: "/rest/v1/profiles?id=eq.\(bob.id)", method: .patch,
