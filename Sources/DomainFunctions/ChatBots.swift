@@ -28,6 +28,14 @@ enum ChatBots {
             """) ?? "null")
     }
 
+    /// The `settings` endpoint as the API descriptions show it.
+    static let settingsDescription = ActionDescription(
+        "settings", "Updates the reminder settings of the caller's link: {success, message, settings}.",
+        parameters: [ParameterDescription("morningReminder", "boolean", "morning habit list"),
+                     ParameterDescription("eveningSummary", "boolean", "evening summary"),
+                     ParameterDescription("goalReminders", "boolean", "goal reminders"),
+                     ParameterDescription("reminderTime", "string (HH:MM)", "local time of the morning reminder")])
+
     /// `settings`: the reminder settings the app sends (`morningReminder`, `eveningSummary`,
     /// `goalReminders`, `reminderTime`), each optional and checked, merged into the caller's
     /// active links as the caller; 404 without one.

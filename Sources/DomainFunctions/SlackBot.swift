@@ -40,11 +40,7 @@ struct SlackBot: EdgeFunction {
                                            ParameterDescription("customMessage", "string", "the text of a custom message")]),
             ActionDescription("status", "The caller's link: {success, connected, installation: {teamName, teamId, installedAt, settings}} (the default endpoint)."),
             ActionDescription("disconnect", "Revokes the bot token at Slack and deletes the caller's links: {success, message}."),
-            ActionDescription("settings", "Updates the reminder settings of the caller's link: {success, message, settings}.",
-                              parameters: [ParameterDescription("morningReminder", "boolean", "morning habit list"),
-                                           ParameterDescription("eveningSummary", "boolean", "evening summary"),
-                                           ParameterDescription("goalReminders", "boolean", "goal reminders"),
-                                           ParameterDescription("reminderTime", "string (HH:MM)", "local time of the morning reminder")]),
+            ChatBots.settingsDescription,
         ])
     }
 

@@ -37,11 +37,7 @@ struct TeamsBot: EdgeFunction {
                                            ParameterDescription("customMessage", "string", "the text of a custom message")]),
             ActionDescription("status", "The caller's link: {success, connected, installation: {displayName, email, tenantId, installedAt, settings}} (the default endpoint)."),
             ActionDescription("disconnect", "Deletes the caller's links and their sealed tokens: {success}."),
-            ActionDescription("settings", "Updates the reminder settings of the caller's link: {success, message, settings}.",
-                              parameters: [ParameterDescription("morningReminder", "boolean", "morning habit list"),
-                                           ParameterDescription("eveningSummary", "boolean", "evening summary"),
-                                           ParameterDescription("goalReminders", "boolean", "goal reminders"),
-                                           ParameterDescription("reminderTime", "string (HH:MM)", "local time of the morning reminder")]),
+            ChatBots.settingsDescription,
         ])
     }
 
