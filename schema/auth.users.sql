@@ -62,6 +62,7 @@ ALTER TABLE auth.users NO FORCE ROW LEVEL SECURITY;
 -- Triggers
 CREATE TRIGGER delete_owned_objects BEFORE DELETE ON auth.users FOR EACH ROW EXECUTE FUNCTION storage.delete_objects_of_deleted_user();
 CREATE TRIGGER end_sessions_of_barred_user AFTER UPDATE OF banned_until, deleted_at ON auth.users FOR EACH ROW WHEN (new.banned_until > now() AND new.banned_until IS DISTINCT FROM old.banned_until OR new.deleted_at IS NOT NULL AND old.deleted_at IS NULL) EXECUTE FUNCTION internal.end_sessions_of_barred_user();
+CREATE TRIGGER grant_bonus_on_link AFTER UPDATE OF is_anonymous ON auth.users FOR EACH ROW WHEN (old.is_anonymous AND NOT new.is_anonymous) EXECUTE FUNCTION internal.grant_bonus_on_link();
 CREATE TRIGGER hand_over_owned_teams BEFORE DELETE ON auth.users FOR EACH ROW EXECUTE FUNCTION internal.hand_over_owned_teams();
 CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON auth.users FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
@@ -260,6 +261,21 @@ END
 $function$;
 COMMENT ON FUNCTION internal.end_sessions_of_barred_user() IS 'Trigger: a banned or deleted user''s sessions end.';
 GRANT EXECUTE ON FUNCTION internal.end_sessions_of_barred_user() TO postgres;
+
+-- internal.grant_bonus_on_link(): trigger function
+CREATE OR REPLACE FUNCTION internal.grant_bonus_on_link()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  PERFORM public.adjust_user_credits(NEW.id, 3, 'signup_bonus', 'linked');
+  RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION internal.grant_bonus_on_link() IS 'Trigger: an anonymous user that links an email gets the sign-up bonus (once).';
+GRANT EXECUTE ON FUNCTION internal.grant_bonus_on_link() TO postgres;
 
 -- internal.hand_over_owned_teams(): trigger function
 CREATE OR REPLACE FUNCTION internal.hand_over_owned_teams()
@@ -626,13 +642,13 @@ DECLARE
 BEGIN
   v_previous := internal.set_credit_reason('signup_bonus', NULL);
   INSERT INTO public.profiles (id, credits, subscription_tier)
-  VALUES (NEW.id, 3, 'FREE')
+  VALUES (NEW.id, CASE WHEN NEW.is_anonymous THEN 0 ELSE 3 END, 'FREE')
   ON CONFLICT (id) DO NOTHING;
   PERFORM internal.set_credit_reason(v_previous[1], v_previous[2]);
   RETURN NEW;
 END
 $function$;
-COMMENT ON FUNCTION public.handle_new_user() IS 'Trigger on auth.users: creates the user''s profile (3 credits, FREE) and its signup_bonus ledger row, unless the profile exists.';
+COMMENT ON FUNCTION public.handle_new_user() IS 'Trigger on auth.users: creates the user''s profile (FREE; 3 credits and their signup_bonus ledger row, none for an anonymous user), unless the profile exists.';
 GRANT EXECUTE ON FUNCTION public.handle_new_user() TO postgres;
 
 -- public.list_my_team_invitations(): names the table

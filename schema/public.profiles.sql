@@ -273,13 +273,13 @@ DECLARE
 BEGIN
   v_previous := internal.set_credit_reason('signup_bonus', NULL);
   INSERT INTO public.profiles (id, credits, subscription_tier)
-  VALUES (NEW.id, 3, 'FREE')
+  VALUES (NEW.id, CASE WHEN NEW.is_anonymous THEN 0 ELSE 3 END, 'FREE')
   ON CONFLICT (id) DO NOTHING;
   PERFORM internal.set_credit_reason(v_previous[1], v_previous[2]);
   RETURN NEW;
 END
 $function$;
-COMMENT ON FUNCTION public.handle_new_user() IS 'Trigger on auth.users: creates the user''s profile (3 credits, FREE) and its signup_bonus ledger row, unless the profile exists.';
+COMMENT ON FUNCTION public.handle_new_user() IS 'Trigger on auth.users: creates the user''s profile (FREE; 3 credits and their signup_bonus ledger row, none for an anonymous user), unless the profile exists.';
 GRANT EXECUTE ON FUNCTION public.handle_new_user() TO postgres;
 
 -- public.set_updated_at(): trigger function

@@ -16,6 +16,8 @@ public struct AuthSettings: Sendable, Equatable {
     public var autoconfirm = true
     /// Whether sign-ups are refused.
     public var disableSignup = false
+    /// Whether `POST /signup` without credentials creates an anonymous user (`VISIONARY_AUTH_ANONYMOUS`).
+    public var anonymousSignIns = false
     /// How long after a refresh an older token of the same session may still be presented
     /// (several tabs refreshing at once), in seconds.
     public var refreshReuseInterval = 10

@@ -160,7 +160,7 @@ public struct AuthRoutes: Sendable {
 
     var settingsBody: String {
         let settings = service.settings
-        return #"{"external":{"email":true,"phone":false,"anonymous_users":false,"apple":false,"azure":false,"#
+        return #"{"external":{"email":true,"phone":false,"anonymous_users":\#(settings.anonymousSignIns),"apple":false,"azure":false,"#
             + #""bitbucket":false,"discord":false,"facebook":false,"github":false,"gitlab":false,"google":false,"#
             + #""keycloak":false,"linkedin":false,"notion":false,"slack":false,"spotify":false,"twitch":false,"#
             + #""twitter":false,"workos":false,"zoom":false},"disable_signup":\#(settings.disableSignup),"#

@@ -130,9 +130,17 @@ extension AuthService {
                 try await transaction.execute(SQLStatement("""
                     UPDATE auth.users SET email = email_change, email_confirmed_at = now(), email_change = NULL,
                       email_change_token_hash = NULL, email_change_token_current_hash = NULL, email_change_confirm_status = 0,
-                      email_change_sent_at = NULL
+                      email_change_sent_at = NULL, is_anonymous = false,
+                      raw_app_meta_data = CASE WHEN is_anonymous THEN '{"provider": "email", "providers": ["email"]}'::jsonb || raw_app_meta_data
+                                               ELSE raw_app_meta_data END
                     WHERE id = $1::uuid
                     """, [.text(change.id)]))
+                // An anonymous user linking an email gets the email identity it lacked.
+                try await transaction.execute(SQLStatement("""
+                    INSERT INTO auth.identities (user_id, provider, provider_id, identity_data, last_sign_in_at)
+                    SELECT $1::uuid, 'email', $1, jsonb_build_object('sub', $1, 'email', $2::text, 'email_verified', true, 'phone_verified', false), now()
+                     WHERE NOT EXISTS (SELECT 1 FROM auth.identities WHERE user_id = $1::uuid AND provider = 'email')
+                    """, [.text(change.id), .text(change.email_change)]))
                 try await syncIdentityEmail(userID: change.id, email: change.email_change, in: transaction)
                 return try await openSession(userID: change.id, method: "email_change", client: client, in: transaction)
             }

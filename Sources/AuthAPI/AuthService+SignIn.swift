@@ -20,7 +20,8 @@ extension AuthService {
         guard !settings.disableSignup else { throw AuthError.signupDisabled }
         guard let rawEmail = request.email, !rawEmail.isEmpty else {
             if request.phone?.isEmpty == false { throw AuthError("phone_provider_disabled", .badRequest, "Phone signups are disabled") }
-            throw AuthError.anonymousDisabled
+            guard settings.anonymousSignIns, request.password?.isEmpty != false else { throw AuthError.anonymousDisabled }
+            return try await signUpAnonymously(metadata: request.data, client: client)
         }
         guard let password = request.password, !password.isEmpty else {
             throw AuthError.validation("Signup requires a valid password")
@@ -59,6 +60,19 @@ extension AuthService {
                 return try await userJSON(id: userID, in: transaction)
             }
             return try await openSession(userID: userID, method: "password", client: client, in: transaction)
+        }
+    }
+
+    /// `POST /signup` without credentials (`VISIONARY_AUTH_ANONYMOUS`): a user with no email,
+    /// `is_anonymous`, no starting credits, and a session. Rate-limited per client address.
+    func signUpAnonymously(metadata: JSONValue?, client: ClientInfo) async throws -> String {
+        try await enforceRateLimit("anonymous", address: client.address, email: nil)
+        return try await database.transaction { transaction in
+            guard let userID = try await transaction.text(SQLStatement("""
+                INSERT INTO auth.users (is_anonymous, raw_user_meta_data, raw_app_meta_data) VALUES (true, $1::jsonb, '{}'::jsonb) RETURNING id::text
+                """, [.json(try Self.encode(metadata?.objectValue.map { .object($0) } ?? .object([:])))]))
+            else { throw AuthError.unexpected }
+            return try await openSession(userID: userID, method: "anonymous", client: client, in: transaction)
         }
     }
 

@@ -93,7 +93,10 @@ extension AuthService {
             guard email.isPlausibleEmail else { throw AuthError.validation("Unable to validate email address: invalid format") }
             if email != caller.email { newEmail = email }
         }
-        if passwordHash != nil || newEmail != nil {
+        // An anonymous user proves nothing by reauthenticating (no email, no password): linking
+        // an email is confirmed by the mailed code instead.
+        let anonymous = caller.email == nil && caller.passwordHash == nil
+        if (passwordHash != nil || newEmail != nil) && !anonymous {
             try await reauthenticated(caller, update)
         }
         if let newEmail {

@@ -68,6 +68,7 @@ enum PaymentFunctions {
             switch refusal.reason {
             case .notFound: return FunctionError.notFound(refusal.message)
             case .orderNotPayable: return FunctionError(status: 409, code: "order_not_payable", message: refusal.message)
+            case .anonymous: return FunctionError.forbidden(refusal.message)
             case .invalid, .badRedirect, .unknownPrice: return FunctionError.invalid(refusal.message)
             }
         default: return error

@@ -2,7 +2,6 @@ import Core
 import Database
 import Foundation
 import FunctionsAPI
-import Secrets
 import Slack
 import Tokens
 

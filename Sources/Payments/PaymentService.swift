@@ -59,10 +59,13 @@ public struct PaymentService: Sendable {
     /// and the order's stored price, never from the request.
     public func checkout(user: UUID, _ request: CheckoutRequest) async throws -> String {
         let (account, stripe) = try configured()
+        let userID = user.uuidString.lowercased()
+        if try await database.text(SQLStatement("SELECT 1::text FROM auth.users WHERE id = $1::uuid AND is_anonymous", [.text(userID)])) != nil {
+            throw PaymentRefusal(.anonymous, "link an email to your account before paying")
+        }
         guard redirects.allowed(request.successURL) != nil, redirects.allowed(request.cancelURL) != nil else {
             throw PaymentRefusal(.badRedirect, "successUrl and cancelUrl must be on this server's public URL or its redirect allow list")
         }
-        let userID = user.uuidString.lowercased()
         var fields: [(String, String)] = [
             ("success_url", request.successURL), ("cancel_url", request.cancelURL), ("client_reference_id", userID),
             ("metadata[user_id]", userID),
@@ -168,7 +171,7 @@ public struct PaymentsNotConfigured: Error, CustomStringConvertible {
 
 /// A payment request the rules refuse.
 public struct PaymentRefusal: Error, CustomStringConvertible {
-    public enum Reason: Sendable { case invalid, badRedirect, unknownPrice, notFound, orderNotPayable }
+    public enum Reason: Sendable { case invalid, badRedirect, unknownPrice, notFound, orderNotPayable, anonymous }
     public let reason: Reason
     public let message: String
     init(_ reason: Reason, _ message: String) {

@@ -149,7 +149,6 @@ struct SlackBotTests {
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM public.habit_completions WHERE habit_id = $1::uuid", [.text(runID)])) == "1")
             let progress = try await Self.fromSlack(client, "commands", Self.command("progress", team: "T1", slackUser: "U1"))
             #expect(progress.body.contains("1/1 done"), "\(progress.body)")
-            _ = readID
 
             // Unsigned, mis-signed, stale and replayed requests are refused before anything runs.
             let body = Self.command("complete read", team: "T1", slackUser: "U2")
