@@ -33,6 +33,8 @@ CREATE TABLE auth.users (
 COMMENT ON TABLE auth.users IS 'Identities that can sign in; every user reference in public points here.';
 COMMENT ON COLUMN auth.users.email IS 'Trimmed, lower-cased email address; unique.';
 COMMENT ON COLUMN auth.users.encrypted_password IS 'bcrypt hash of the password; never the password itself.';
+COMMENT ON COLUMN auth.users.confirmation_token_hash IS 'Keyed HMAC of (kind, address, code) of the pending confirmation or invitation code; the token_hash of its link.';
+COMMENT ON COLUMN auth.users.recovery_token_hash IS 'Keyed HMAC of (kind, address, code) of the pending recovery or magic-link code; the token_hash of its link.';
 COMMENT ON COLUMN auth.users.email_change IS 'The address the user asked to change to; applied once both addresses confirm.';
 COMMENT ON COLUMN auth.users.email_change_token_hash IS 'SHA-256 of the token mailed to the new address.';
 COMMENT ON COLUMN auth.users.email_change_token_current_hash IS 'SHA-256 of the token mailed to the current address.';

@@ -11,7 +11,7 @@ CREATE TABLE internal.payment_refunds (
   stripe_refund_id text,
   created_at timestamp with time zone DEFAULT now() NOT NULL
 );
-COMMENT ON TABLE internal.payment_refunds IS 'Payments refunded because their order was cancelled before the money arrived: Stripe''s refund id once it answered.';
+COMMENT ON TABLE internal.payment_refunds IS 'Payments refunded because they could not pay their order (cancelled or paid meanwhile, a wrong amount, a price no longer held): Stripe''s refund id once it answered.';
 
 -- Constraints
 ALTER TABLE internal.payment_refunds ADD CONSTRAINT payment_refunds_amount_cents_check CHECK (amount_cents >= 0);

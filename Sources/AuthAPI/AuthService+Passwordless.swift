@@ -126,8 +126,13 @@ extension AuthService {
                    AND (banned_until IS NULL OR banned_until <= now()) LIMIT 1
                 """, [.text(email)])) else { return }
             let pending = try JSONDecoder().decode(Pending.self, from: Data(row.utf8))
-            try await requestEmailChange(userID: pending.id, currentEmail: pending.email, to: pending.email_change, redirectTo: redirectTo,
-                                         in: transaction)
+            do {
+                try await requestEmailChange(userID: pending.id, currentEmail: pending.email, to: pending.email_change, redirectTo: redirectTo,
+                                             in: transaction)
+            } catch let error as AuthError where error.code == AuthError.emailExists.code {
+                // The address was taken meanwhile: the answer stays `{}`, as for any address.
+                return
+            }
         }
     }
 

@@ -95,7 +95,7 @@ extension AuthService {
         }
         // An anonymous user proves nothing by reauthenticating (no email, no password): linking
         // an email is confirmed by the mailed code instead.
-        let anonymous = caller.email == nil && caller.passwordHash == nil
+        let anonymous = (try? JSONDecoder().decode(StoredUser.self, from: Data(caller.userJSON.utf8)))?.is_anonymous == true
         if (passwordHash != nil || newEmail != nil) && !anonymous {
             try await reauthenticated(caller, update)
         }

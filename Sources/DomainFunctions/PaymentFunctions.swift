@@ -6,8 +6,7 @@ import Tokens
 
 /// `create-checkout-session`, `cancel-subscription`, `billing-portal` (the signed-in caller's)
 /// and `stripe-webhook` (Stripe's, admitted only by its signature). What is bought and its
-/// amount come from the server's catalogue and the order's stored price; the original took the
-/// tier and the price from the client and matched webhook payments to users by email.
+/// amount come from the server's catalogue and the order's stored price.
 enum PaymentFunctions {
     static func all(_ payments: PaymentService, _ database: CallerDatabase) -> [any EdgeFunction] {
         [
@@ -68,6 +67,7 @@ enum PaymentFunctions {
             switch refusal.reason {
             case .notFound: return FunctionError.notFound(refusal.message)
             case .orderNotPayable: return FunctionError(status: 409, code: "order_not_payable", message: refusal.message)
+            case .alreadySubscribed: return FunctionError(status: 409, code: "already_subscribed", message: refusal.message)
             case .anonymous: return FunctionError.forbidden(refusal.message)
             case .invalid, .badRedirect, .unknownPrice: return FunctionError.invalid(refusal.message)
             }
@@ -85,7 +85,7 @@ struct StripeWebhook: EdgeFunction {
 
     var documentation: FunctionDescription {
         FunctionDescription(name: "stripe-webhook", summary: "Stripe's webhook events, verified by signature.", authentication: .signature, actions: [
-            ActionDescription("receive", "checkout.session.completed (credits, subscription, order paid — or refunded when cancelled), customer.subscription.updated / .deleted, invoice.payment_failed: {received, outcome}.",
+            ActionDescription("receive", "checkout.session.completed and .async_payment_succeeded (credits, subscription, order paid — or refunded when it cannot be paid), customer.subscription.updated / .deleted, invoice.payment_failed: {received, outcome}.",
                               access: "Stripe (Stripe-Signature, 300 s)"),
         ])
     }

@@ -35,7 +35,7 @@ struct SlackBot: EdgeFunction {
             ActionDescription("interactions", "A `complete_habit_<id>` button: checks the habit off for the linked user.", access: signed),
             ActionDescription("send", "Posts to a user's Slack: {success, messageId}; 404 without an active link.", access: "service_role only",
                               parameters: [ParameterDescription("userId", "string (uuid)", required: true, "the user"),
-                                           ParameterDescription("messageType", "string", required: true, "morning_habits, evening_summary, goal_reminder or custom"),
+                                           ParameterDescription("messageType", "string", "morning_habits, evening_summary, goal_reminder or custom (default)"),
                                            ParameterDescription("customMessage", "string", "the text of a custom message")]),
             ActionDescription("status", "The caller's link: {success, connected, installation: {teamName, teamId, installedAt, settings}} (the default endpoint)."),
             ActionDescription("disconnect", "Revokes the bot token at Slack and deletes the caller's links: {success, message}."),

@@ -31,7 +31,7 @@ enum SlackMessages {
             header("Your progress"), divider,
             .object(["type": .string("section"), "fields": .array([
                 mrkdwn("*Today's habits*\n\(progress.doneToday)/\(progress.habits) done"),
-                mrkdwn("*Best streak*\n🔥 \(progress.bestStreak) days"),
+                mrkdwn("*Top current streak*\n🔥 \(progress.bestStreak) days"),
                 mrkdwn("*Average streak*\n\(progress.averageStreak) days"),
                 mrkdwn("*Vision boards*\n\(progress.visionBoards)"),
             ])]),

@@ -30,12 +30,12 @@ struct TeamsBot: EdgeFunction {
                                            ParameterDescription("state", "string", "the state this server issued")]),
             ActionDescription("messages", "The Bot Framework's activities: `habits`, `complete <habit>`, `progress`, `help` messages and Complete buttons for the linked user; replies go to the conversation.",
                               access: "the Bot Framework (RS256 bearer for our app id)"),
-            ActionDescription("send", "Sends to a user's Teams conversation with the bot: {success}; 404 without an active link the bot has heard from.", access: "service_role only",
+            ActionDescription("send", "Sends to a user's Teams conversation with the bot: {success}; 404 without an active link the bot has heard from (messageType custom by default).", access: "service_role only",
                               parameters: [ParameterDescription("userId", "string (uuid)", required: true, "the user"),
-                                           ParameterDescription("messageType", "string", required: true, "morning_habits, evening_summary or custom"),
+                                           ParameterDescription("messageType", "string", "morning_habits, evening_summary or custom (default)"),
                                            ParameterDescription("customMessage", "string", "the text of a custom message")]),
             ActionDescription("status", "The caller's link: {success, connected, installation: {displayName, email, tenantId, installedAt, settings}} (the default endpoint)."),
-            ActionDescription("disconnect", "Deletes the caller's links and their sealed tokens: {success}."),
+            ActionDescription("disconnect", "Deletes the caller's links and their sealed tokens: {success, message}."),
             ChatBots.settingsDescription,
         ])
     }

@@ -28,7 +28,7 @@ enum TeamsMessages {
             block("Your progress", weight: "bolder"),
             .object(["type": .string("FactSet"), "facts": .array([
                 fact("Today's habits", "\(progress.doneToday)/\(progress.habits) done"),
-                fact("Best streak", "\(progress.bestStreak) days"),
+                fact("Top current streak", "\(progress.bestStreak) days"),
                 fact("Average streak", "\(progress.averageStreak) days"),
                 fact("Vision boards", "\(progress.visionBoards)"),
             ])]),

@@ -73,13 +73,14 @@ struct EventStep {
         case "subscription":
             guard paid, let tier = metadata["tier"]?.stringValue, ["PRO", "ELITE"].contains(tier) else { return "ignored" }
             guard try await profileExists(user) else { return "unknown_user" }
-            // Who the customer and subscription are is kept whatever the order of events.
-            try await rememberCustomer(user, customer: session["customer"]?.stringValue, subscription: session["subscription"]?.stringValue)
+            // Who the customer is is kept whatever the order of events; the subscription only with the tier it buys.
+            try await rememberCustomer(user, customer: session["customer"]?.stringValue)
             let changed = try await transaction.text(SQLStatement("""
-                UPDATE public.profiles SET subscription_tier = $2, subscription_status = 'active', subscription_changed_at = $3::timestamptz
+                UPDATE public.profiles SET subscription_tier = $2, subscription_status = 'active', subscription_changed_at = $3::timestamptz,
+                  stripe_subscription_id = coalesce($4, stripe_subscription_id)
                  WHERE id = $1::uuid AND (subscription_changed_at IS NULL OR subscription_changed_at <= $3::timestamptz)
                 RETURNING 'changed'
-                """, [.text(user), .text(tier), .text(createdText)]))
+                """, [.text(user), .text(tier), .text(createdText), session["subscription"]?.stringValue.map(SQLValue.text) ?? .null]))
             return changed == nil ? "stale" : "subscription"
         case "order":
             guard paid else { return "ignored" }
@@ -162,15 +163,13 @@ struct EventStep {
         try await transaction.text(SQLStatement("SELECT 1::text FROM public.profiles WHERE id = $1::uuid", [.text(user)])) != nil
     }
 
-    /// Keeps the user's Stripe customer and subscription ids, unless another user holds that customer.
-    func rememberCustomer(_ user: String, customer: String?, subscription: String?) async throws {
+    /// Keeps the user's Stripe customer id, unless another user holds that customer.
+    func rememberCustomer(_ user: String, customer: String?) async throws {
+        guard let customer else { return }
         try await transaction.execute(SQLStatement("""
-            UPDATE public.profiles p SET
-              stripe_customer_id = CASE WHEN $2::text IS NULL OR EXISTS (SELECT 1 FROM public.profiles o WHERE o.stripe_customer_id = $2 AND o.id <> p.id)
-                                        THEN p.stripe_customer_id ELSE $2 END,
-              stripe_subscription_id = coalesce($3, p.stripe_subscription_id)
-             WHERE p.id = $1::uuid
-            """, [.text(user), customer.map(SQLValue.text) ?? .null, subscription.map(SQLValue.text) ?? .null]))
+            UPDATE public.profiles p SET stripe_customer_id = $2
+             WHERE p.id = $1::uuid AND NOT EXISTS (SELECT 1 FROM public.profiles o WHERE o.stripe_customer_id = $2 AND o.id <> p.id)
+            """, [.text(user), .text(customer)]))
     }
 
     /// A subscription's change: the tier follows its price, the status Stripe's; deleted is FREE.

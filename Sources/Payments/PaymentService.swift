@@ -82,7 +82,7 @@ public struct PaymentService: Sendable {
             if try await database.text(SQLStatement("""
                 SELECT 1::text FROM public.profiles WHERE id = $1::uuid AND stripe_subscription_id IS NOT NULL AND subscription_status IN ('active', 'past_due')
                 """, [.text(userID)])) != nil {
-                throw PaymentRefusal(.orderNotPayable, "you have a subscription already: change it in the billing portal")
+                throw PaymentRefusal(.alreadySubscribed, "you have a subscription already: change it in the billing portal")
             }
             fields += [("mode", "subscription"), ("line_items[0][price]", price), ("line_items[0][quantity]", "1"),
                        ("metadata[kind]", "subscription"), ("metadata[tier]", tier),
@@ -146,7 +146,9 @@ public struct PaymentService: Sendable {
         guard let subscription = try await database.text(SQLStatement(
             "SELECT stripe_subscription_id FROM public.profiles WHERE id = $1::uuid AND subscription_tier <> 'FREE'", [.text(user.uuidString)]))
         else { throw PaymentRefusal(.notFound, "you have no subscription to cancel") }
-        return try await stripe.cancelAtPeriodEnd(subscription: subscription, idempotencyKey: "cancel-\(subscription)")
+        // A key per minute: a double click cancels once, and a cancel after resuming in the portal is a new request.
+        let minute = Int(Date().timeIntervalSince1970 / 60)
+        return try await stripe.cancelAtPeriodEnd(subscription: subscription, idempotencyKey: "cancel-\(subscription)-\(minute)")
     }
 
     /// A customer-portal link for the user, returning to `returnURL` when allowed (else the public URL).
@@ -156,7 +158,8 @@ public struct PaymentService: Sendable {
             "SELECT stripe_customer_id FROM public.profiles WHERE id = $1::uuid", [.text(user.uuidString)]))
         else { throw PaymentRefusal(.notFound, "you have no billing account yet: subscribe or buy first") }
         let back = redirects.destination(returnURL)
-        guard let url = try await stripe.billingPortal(customer: customer, returnURL: back, idempotencyKey: "portal-\(customer)-\(UUID())").url else {
+        let minute = Int(Date().timeIntervalSince1970 / 60)
+        guard let url = try await stripe.billingPortal(customer: customer, returnURL: back, idempotencyKey: "portal-\(customer)-\(minute)").url else {
             throw StripeClient.Refused(status: 502, type: "api_error", message: "Stripe answered no portal URL")
         }
         return url
@@ -171,7 +174,7 @@ public struct PaymentsNotConfigured: Error, CustomStringConvertible {
 
 /// A payment request the rules refuse.
 public struct PaymentRefusal: Error, CustomStringConvertible {
-    public enum Reason: Sendable { case invalid, badRedirect, unknownPrice, notFound, orderNotPayable, anonymous }
+    public enum Reason: Sendable { case invalid, badRedirect, unknownPrice, notFound, orderNotPayable, alreadySubscribed, anonymous }
     public let reason: Reason
     public let message: String
     init(_ reason: Reason, _ message: String) {

@@ -41,7 +41,7 @@ struct BackgroundWork: Service {
         if let teams = config.integrations.teams {
             let tokens = TeamsTokens(database: database, ring: keyRing, microsoft: MicrosoftClient(app: teams))
             // Tokens expiring before the run after next are refreshed now.
-            handlers.append(JobHandler(kind: TeamsTokens.kind) { _ in _ = try await tokens.refreshExpiring(within: 2 * 900) })
+            handlers.append(JobHandler(kind: TeamsTokens.kind) { _ in _ = try await tokens.refreshExpiring(within: Double(2 * TeamsTokens.every.components.seconds)) })
         }
         return handlers
     }

@@ -5,9 +5,9 @@
 -- active Slack link is unique per (workspace, Slack user), and an active Teams link per Azure AD
 -- user; the server refuses to link a chat user another account holds (that account must
 -- disconnect first). Links are ended by the server only (it revokes or drops their tokens), so
--- clients may change a link's settings but not switch it on or off. The Teams user is known from the delegated sign-in, the
--- conversation and Bot Framework service URL only once the bot first hears from that user, so
--- service_url may be empty until then.
+-- clients may change a link's settings but not switch it on or off. The Teams user is known from the
+-- sign-in; the conversation and Bot Framework service URL only once the bot hears from that user,
+-- so service_url may be empty until then.
 
 -- Links of the original app that named the same Slack user more than once: the newest stays active.
 UPDATE public.slack_installations s SET is_active = false, disconnected_at = coalesce(s.disconnected_at, now())

@@ -1,6 +1,6 @@
 -- Passwordless email (one-time codes and magic links) and invitations.
 --
--- Every token the Auth API mails is now a 6-digit code; what the row keeps (`*_token_hash`) is
+-- Every token the Auth API mails is a 6-digit code; what the row keeps (`*_token_hash`) is
 -- an HMAC of the address and the code under a key the database never sees, which is also the
 -- `token_hash` of the mailed link. A code is tried as (email, code); a link as its hash alone,
 -- which cannot be derived from the address without the key. Tries are rate-limited per address
@@ -47,3 +47,6 @@ AS $function$
     || CASE WHEN u.invited_at IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('invited_at', u.invited_at) END
 $function$;
 COMMENT ON FUNCTION auth.user_json(auth.users) IS 'The user object of the Auth API, identities included.';
+
+COMMENT ON COLUMN auth.users.confirmation_token_hash IS 'Keyed HMAC of (kind, address, code) of the pending confirmation or invitation code; the token_hash of its link.';
+COMMENT ON COLUMN auth.users.recovery_token_hash IS 'Keyed HMAC of (kind, address, code) of the pending recovery or magic-link code; the token_hash of its link.';

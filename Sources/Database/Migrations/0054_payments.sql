@@ -36,5 +36,5 @@ CREATE TABLE internal.payment_refunds (
   created_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (payment_intent)
 );
-COMMENT ON TABLE internal.payment_refunds IS 'Payments refunded because their order was cancelled before the money arrived: Stripe''s refund id once it answered.';
+COMMENT ON TABLE internal.payment_refunds IS 'Payments refunded because they could not pay their order (cancelled or paid meanwhile, a wrong amount, a price no longer held): Stripe''s refund id once it answered.';
 CREATE INDEX payment_refunds_user_id_idx ON internal.payment_refunds (user_id);
