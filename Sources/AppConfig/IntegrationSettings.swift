@@ -13,6 +13,9 @@ public struct IntegrationSettings: Sendable, Equatable {
     public var teams: TeamsApp?
     /// `VISIONARY_STRIPE_*`: the Stripe account payments go to; nil when not configured.
     public var stripe: StripeAccount?
+    /// `VISIONARY_PRODIGI_CALLBACK_SECRET`: the secret Prodigi's status callbacks carry (in the
+    /// callback URL's `secret` or the `X-Callback-Secret` header); nil refuses callbacks.
+    public var prodigiCallbackSecret: String?
 
     public init() {}
 
@@ -33,6 +36,10 @@ public struct IntegrationSettings: Sendable, Equatable {
                              clientID: credentials[0], clientSecret: credentials[1], signingSecret: credentials[2])
         }
         try readStripe(value)
+        if let secret = value("VISIONARY_PRODIGI_CALLBACK_SECRET") {
+            guard secret.utf8.count >= 16 else { throw .invalid("VISIONARY_PRODIGI_CALLBACK_SECRET", "(redacted)", "at least 16 characters") }
+            prodigiCallbackSecret = secret
+        }
         if let credentials = try Self.allOrNone(["VISIONARY_TEAMS_APP_ID", "VISIONARY_TEAMS_APP_PASSWORD"], value, service: "Teams") {
             teams = TeamsApp(
                 appID: credentials[0], appPassword: credentials[1],
@@ -113,6 +120,7 @@ public struct IntegrationSettings: Sendable, Equatable {
             ("VISIONARY_STRIPE_WEBHOOK_SECRET", stripe.map { "(\($0.webhookSecrets.count) set, redacted)" } ?? "(none)"),
             ("VISIONARY_STRIPE_PRICE_PRO", stripe?.proPrice ?? "(none)"),
             ("VISIONARY_STRIPE_PRICE_ELITE", stripe?.elitePrice ?? "(none)"),
+            ("VISIONARY_PRODIGI_CALLBACK_SECRET", prodigiCallbackSecret == nil ? "(none: Prodigi callbacks answer 503)" : "(set, redacted)"),
             ("VISIONARY_STRIPE_CREDIT_PACKS", stripe.map { $0.creditPacks.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",") } ?? "(none)"),
         ]
     }

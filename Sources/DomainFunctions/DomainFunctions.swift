@@ -11,7 +11,7 @@ import Teams
 /// bank links (`plaid`), the chat bots (`slack`, `teams`) and payments (`payments`), which act as the server for the user the
 /// caller's token (or a verified link) names.
 public enum DomainFunctions {
-    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService, payments: PaymentService) -> [any EdgeFunction] {
+    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService, payments: PaymentService, printCallbacks: PrintStatusCallbacks) -> [any EdgeFunction] {
         let database = CallerDatabase(runner: runner)
         return [
             HabitService.function(database),
@@ -25,6 +25,6 @@ public enum DomainFunctions {
             Restore.function(database),
             SlackBot(slack: slack, database: database),
             TeamsBot(teams: teams, database: database),
-        ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database) + PaymentFunctions.all(payments, database)
+        ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database) + PaymentFunctions.all(payments, printCallbacks, database)
     }
 }

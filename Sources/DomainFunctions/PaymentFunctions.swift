@@ -8,7 +8,7 @@ import Tokens
 /// and `stripe-webhook` (Stripe's, admitted only by its signature). What is bought and its
 /// amount come from the server's catalogue and the order's stored price.
 enum PaymentFunctions {
-    static func all(_ payments: PaymentService, _ database: CallerDatabase) -> [any EdgeFunction] {
+    static func all(_ payments: PaymentService, _ callbacks: PrintStatusCallbacks, _ database: CallerDatabase) -> [any EdgeFunction] {
         [
             ActionFunction(name: "create-checkout-session", summary: "A Stripe Checkout session for a subscription, a credit pack or one of the caller's orders.",
                            defaultAction: "create", actions: [
@@ -47,6 +47,7 @@ enum PaymentFunctions {
                 },
             ]),
             StripeWebhook(payments: payments),
+            PrintStatusCallback(callbacks: callbacks),
         ]
     }
 
@@ -97,6 +98,33 @@ struct StripeWebhook: EdgeFunction {
             return .json(#"{"received":true,"outcome":\#(outcome.jsonQuoted)}"#)
         } catch {
             throw PaymentFunctions.translate(error)
+        }
+    }
+}
+
+/// `prodigi-callback`: Prodigi's order-status callbacks, admitted by the secret in the callback URL
+/// (`?secret=`) or the `X-Callback-Secret` header; a wrong or missing one is 401 and changes nothing.
+struct PrintStatusCallback: EdgeFunction {
+    let callbacks: PrintStatusCallbacks
+
+    var documentation: FunctionDescription {
+        FunctionDescription(name: "prodigi-callback", summary: "Prodigi's order-status callbacks, admitted by the callback secret.", authentication: .signature, actions: [
+            ActionDescription("receive", "Moves the order with this merchantReference and Prodigi order id forward — in production, shipped (carrier, tracking), cancelled — once per callback id; repeats and stale statuses change nothing: {received, outcome}.",
+                              access: "Prodigi (the callback secret)"),
+        ])
+    }
+
+    func respond(to request: FunctionRequest) async throws -> FunctionResponse {
+        guard request.method == "POST" else { throw FunctionError(status: 405, code: "method_not_allowed", message: "Prodigi posts to this endpoint") }
+        do {
+            let outcome = try await callbacks.receive(payload: request.body, presentedSecret: request.header("X-Callback-Secret") ?? request.queryValue("secret"))
+            return .json(#"{"received":true,"outcome":\#(outcome.jsonQuoted)}"#)
+        } catch let failure as PrintStatusCallbacks.Failure {
+            switch failure {
+            case .notConfigured: throw FunctionError.notConfigured("prodigi", "print status callbacks are not configured on this server")
+            case .unauthorized: throw FunctionError.unauthorized("the callback secret is missing or wrong")
+            case .malformed: throw FunctionError.invalid("the body is not a Prodigi order callback")
+            }
         }
     }
 }

@@ -85,7 +85,9 @@ public struct ApplicationParts: Sendable {
         let payments = PaymentService(
             database: ownerRunner, account: config.integrations.stripe,
             redirects: RedirectPolicy(publicURL: config.resolvedPublicURL, patterns: config.redirectAllowList))
-        let functions = DomainFunctions.all(runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams, payments: payments)
+        let functions = DomainFunctions.all(
+            runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams, payments: payments,
+            printCallbacks: PrintStatusCallbacks(database: ownerRunner, secret: config.integrations.prodigiCallbackSecret))
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
             aggregatesEnabled: config.restAggregatesEnabled, functions: functions.map(\.documentation),
