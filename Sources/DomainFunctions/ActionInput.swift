@@ -64,6 +64,12 @@ struct ActionInput: Sendable {
         return id
     }
 
+    /// A required UUID as a value.
+    func requiredID(_ name: String) throws(FunctionError) -> UUID {
+        guard let id = UUID(uuidString: try requiredUUID(name)) else { throw .invalid("`\(name)` must be a UUID") }
+        return id
+    }
+
     func uuids(_ name: String, max: Int = 500) throws(FunctionError) -> [String]? {
         guard let value = value(name) else { return nil }
         guard case .array(let items) = value, items.count <= max else {

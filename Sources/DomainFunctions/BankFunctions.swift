@@ -38,8 +38,8 @@ enum BankFunctions {
             ActionFunction(name: "plaid-unlink", summary: "Unlinks a bank: removed at Plaid, then the row.", defaultAction: "unlink", actions: [
                 Action("unlink", "Removes the item at Plaid (its token stops working) and deletes the row: {success}.",
                        parameters: [ParameterDescription("item_id", "string (uuid)", required: true, "the `plaid_items` id")]) { input in
-                    let item = try input.requiredUUID("item_id")
-                    guard try await relay({ try await plaid.unlink(user: try await database.liveUser(input.caller), item: UUID(uuidString: item)!) }) else {
+                    let item = try input.requiredID("item_id")
+                    guard try await relay({ try await plaid.unlink(user: try await database.liveUser(input.caller), item: item) }) else {
                         throw FunctionError.notFound("you have no linked bank with that id")
                     }
                     return .json(#"{"success":true}"#)

@@ -157,7 +157,7 @@ struct SlackBot: EdgeFunction {
     func send(_ request: FunctionRequest) async throws -> FunctionResponse {
         try ChatBots.requireServer(request.caller)
         let input = try ActionInput(request: request)
-        let user = UUID(uuidString: try input.requiredUUID("userId"))!
+        let user = try input.requiredID("userId")
         let kind = try input.choice("messageType", ["morning_habits", "evening_summary", "goal_reminder", "custom"]) ?? "custom"
         let text: String, blocks: JSONValue?
         switch kind {

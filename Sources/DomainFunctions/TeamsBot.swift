@@ -132,7 +132,7 @@ struct TeamsBot: EdgeFunction {
     func send(_ request: FunctionRequest) async throws -> FunctionResponse {
         try ChatBots.requireServer(request.caller)
         let input = try ActionInput(request: request)
-        let user = UUID(uuidString: try input.requiredUUID("userId"))!
+        let user = try input.requiredID("userId")
         let message: JSONValue
         switch try input.choice("messageType", ["morning_habits", "evening_summary", "custom"]) ?? "custom" {
         case "morning_habits": message = TeamsMessages.habits(try await commands.habits(of: user), greeting: "Good morning! Here are your habits for today.")
