@@ -79,6 +79,8 @@ enum ChatBots {
         }
         do {
             return page(title: "\(service) is connected", try await finish(code, state))
+        } catch let refused as OAuthStates.Refused {
+            return page(status: 400, title: "\(service) was not connected", refused.message)
         } catch {
             let refusal = FunctionError(translating: translate(error)) ?? FunctionError.upstream("\(service) could not be reached")
             return page(status: refusal.status, title: "\(service) was not connected", refusal.message)

@@ -47,11 +47,7 @@ public struct SlackService: Sendable {
     /// Answers the workspace's name.
     public func finishInstall(code: String, state: String, now: Date) async throws -> String {
         let slack = try client()
-        let (user, nonce) = try verifiedState(state, now: now)
-        // Spent before Slack is asked, so a state works once whatever happens next.
-        guard try await database.text(SQLStatement(
-            "SELECT internal.first_sighting('oauth_state', $1, interval '15 minutes')::text", [.text(nonce)])) == "true"
-        else { throw SlackRefusal("this install link was used already: start again from the app") }
+        let user = try await states.redeem(state, provider: "slack", now: now, run: database.text)
         let granted = try await slack.finishInstall(code: code, redirectURI: redirectURI)
         let teamName = granted.team.name ?? granted.team.id
         do {
@@ -96,16 +92,6 @@ public struct SlackService: Sendable {
         try await database.text(SQLStatement(
             "SELECT 1 FROM public.slack_installations WHERE team_id = $1 AND is_active AND id IS DISTINCT FROM $2::uuid LIMIT 1",
             [.text(team), link.map { .text($0.uuidString) } ?? .null])) != nil
-    }
-
-    func verifiedState(_ state: String, now: Date) throws -> (user: UUID, nonce: String) {
-        do {
-            return try states.verify(state, provider: "slack", now: now)
-        } catch .expired {
-            throw SlackRefusal("this install link has expired: start again from the app")
-        } catch {
-            throw SlackRefusal("this install link was not issued by this server: start the install from the app")
-        }
     }
 
     /// Admits a request as Slack's: a valid signature within five minutes, seen for the first

@@ -49,17 +49,7 @@ public struct TeamsService: Sendable {
     /// disconnect first). Answers the user's name.
     public func finishInstall(code: String, state: String, now: Date) async throws -> String {
         let microsoft = try client()
-        let (user, nonce): (UUID, String)
-        do {
-            (user, nonce) = try states.verify(state, provider: "teams", now: now)
-        } catch .expired {
-            throw TeamsRefusal("this sign-in link has expired: start again from the app")
-        } catch {
-            throw TeamsRefusal("this sign-in link was not issued by this server: start from the app")
-        }
-        guard try await database.text(SQLStatement(
-            "SELECT internal.first_sighting('oauth_state', $1, interval '15 minutes')::text", [.text(nonce)])) == "true"
-        else { throw TeamsRefusal("this sign-in link was used already: start again from the app") }
+        let user = try await states.redeem(state, provider: "teams", now: now, run: database.text)
         let tokens = try await microsoft.redeem(code: code, redirectURI: redirectURI)
         let profile = try await microsoft.me(accessToken: tokens.accessToken)
         let tenant = tokens.tenantID ?? "common"

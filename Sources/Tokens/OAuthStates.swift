@@ -32,6 +32,32 @@ public struct OAuthStates: Sendable {
         return (try? signer.sign(claims)) ?? ""
     }
 
+    /// Why a callback's state is refused, in words for the person whose browser carries it.
+    public struct Refused: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// The user a callback's state names, once: the state must be valid for `provider`, and its
+    /// nonce is spent through `run` (`internal.first_sighting`) before anything else happens, so
+    /// a state works once whatever follows.
+    public func redeem(
+        _ state: String, provider: String, now: Date, run: (SQLStatement) async throws -> String?
+    ) async throws -> UUID {
+        let verified: (user: UUID, nonce: String)
+        do {
+            verified = try verify(state, provider: provider, now: now)
+        } catch .expired {
+            throw Refused(message: "this link has expired: start again from the app")
+        } catch {
+            throw Refused(message: "this link was not issued by this server: start from the app")
+        }
+        guard try await run(SQLStatement(
+            "SELECT internal.first_sighting('oauth_state', $1, interval '15 minutes')::text", [.text(verified.nonce)])) == "true"
+        else { throw Refused(message: "this link was used already: start again from the app") }
+        return verified.user
+    }
+
     /// What a valid state for `provider` names: the user, and its nonce (for single use).
     public func verify(_ state: String, provider: String, now: Date) throws(TokenError) -> (user: UUID, nonce: String) {
         let claims = try signer.verify(state, now: now, audience: "oauth-state:" + provider)
