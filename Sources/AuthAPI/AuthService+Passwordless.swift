@@ -189,21 +189,21 @@ extension AuthService {
         try requireAdmin(caller)
         let email = try Self.checkedEmail(request.email)
         let redirectTo = queryRedirect ?? request.redirect_to
+        // A sign-up link's password is checked and hashed before the transaction, not inside it.
+        let passwordHash = try await request.type == "signup" ? checkedPasswordHash(request.password) : nil
         return try await database.transaction { transaction in
             let code: String, hash: String, type: String
             switch request.type {
             case "signup":
-                guard let password = request.password, !password.isEmpty else { throw AuthError.validation("Signup requires a valid password") }
-                try policy.check(password)
-                if try await transaction.text(SQLStatement("SELECT 1::text FROM auth.users WHERE email = $1", [.text(email)])) != nil {
-                    guard try await transaction.text(SQLStatement(
-                        "SELECT 1::text FROM auth.users WHERE email = $1 AND email_confirmed_at IS NULL AND deleted_at IS NULL", [.text(email)])) != nil
-                    else { throw AuthError.emailExists }
-                } else {
-                    _ = try await createPasswordless(email: email, metadata: request.data, in: transaction)
+                guard let passwordHash else { throw AuthError.validation("Signup requires a valid password") }
+                switch try await transaction.text(SQLStatement(
+                    "SELECT (email_confirmed_at IS NULL AND deleted_at IS NULL)::text FROM auth.users WHERE email = $1", [.text(email)])) {
+                case nil: _ = try await createPasswordless(email: email, metadata: request.data, in: transaction)
+                case "true": break
+                default: throw AuthError.emailExists
                 }
                 try await transaction.execute(SQLStatement(
-                    "UPDATE auth.users SET encrypted_password = $2 WHERE email = $1", [.text(email), .text(try await passwords.hash(password))]))
+                    "UPDATE auth.users SET encrypted_password = $2 WHERE email = $1", [.text(email), .text(passwordHash)]))
                 guard let stored = try await storeCode(.confirmation, email: email, in: transaction) else { throw AuthError.userNotFound }
                 (code, hash, type) = (stored.code, stored.hash, "signup")
             case "invite":
@@ -232,6 +232,13 @@ extension AuthService {
             members["verification_type"] = .string(type)
             return JSONValue.object(members).jsonText
         }
+    }
+
+    /// The hash of an acceptable password; nil when none was given.
+    func checkedPasswordHash(_ password: String?) async throws -> String? {
+        guard let password, !password.isEmpty else { return nil }
+        try policy.check(password)
+        return try await passwords.hash(password)
     }
 
     enum ChangeSide { case current, new }
