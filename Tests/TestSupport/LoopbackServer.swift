@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 
@@ -23,4 +24,19 @@ struct LoopbackServer: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     func stop() { task.cancel() }
+
+    /// A JSON answer, as the fakes give them.
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A form-encoded body as names and values (`+` and `%XX` decoded; a repeated name keeps its last value).
+    static func form(_ body: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            values[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return values
+    }
 }

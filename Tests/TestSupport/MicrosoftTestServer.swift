@@ -46,18 +46,18 @@ public final class MicrosoftTestServer: Sendable {
         let router = Router()
         let baseURL = Mutex<String>("")
         router.get("openid/metadata") { _, _ in
-            Self.json(#"{"issuer":"\#(Self.issuer)","jwks_uri":"\#(baseURL.withLock { $0 })/openid/keys","id_token_signing_alg_values_supported":["RS256"]}"#)
+            LoopbackServer.json(#"{"issuer":"\#(Self.issuer)","jwks_uri":"\#(baseURL.withLock { $0 })/openid/keys","id_token_signing_alg_values_supported":["RS256"]}"#)
         }
-        router.get("openid/keys") { _, _ in Self.json(jwks) }
+        router.get("openid/keys") { _, _ in LoopbackServer.json(jwks) }
         router.post(":tenant/oauth2/v2.0/token") { request, context in
-            let form = Self.form(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
+            let form = LoopbackServer.form(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
             guard form["client_id"] == appID, form["client_secret"] == appPassword else { return Self.refuse("invalid_client", status: .unauthorized) }
             let tenant = context.parameters.get("tenant") ?? ""
             switch form["grant_type"] {
             case "client_credentials" where tenant == "botframework.com":
                 let token = "bot-\(UUID().uuidString.lowercased())"
                 state.botTokens.withLock { $0.append(token) }
-                return Self.json(#"{"token_type":"Bearer","expires_in":3600,"access_token":"\#(token)"}"#)
+                return LoopbackServer.json(#"{"token_type":"Bearer","expires_in":3600,"access_token":"\#(token)"}"#)
             case "authorization_code":
                 guard let code = form["code"], code.hasPrefix("code-") else { return Self.refuse("invalid_grant") }
                 return Self.issue(user: String(code.dropFirst(5)), state: state)
@@ -75,7 +75,7 @@ public final class MicrosoftTestServer: Sendable {
             let bearer = (request.headers[.authorization] ?? "").replacingOccurrences(of: "Bearer ", with: "")
             guard bearer.hasPrefix("access-"), state.issued.withLock({ $0.contains(bearer) }) else { return Self.refuse("InvalidAuthenticationToken", status: .unauthorized) }
             let user = bearer.split(separator: "-")[1]
-            return Self.json(#"{"id":"\#(user)","displayName":"User <\#(user)>","mail":"\#(user)@contoso.test","userPrincipalName":"\#(user)@contoso.test"}"#)
+            return LoopbackServer.json(#"{"id":"\#(user)","displayName":"User <\#(user)>","mail":"\#(user)@contoso.test","userPrincipalName":"\#(user)@contoso.test"}"#)
         }
         router.post("connector/v3/conversations/:conversation/activities") { request, context in
             let authorization = request.headers[.authorization] ?? ""
@@ -84,7 +84,7 @@ public final class MicrosoftTestServer: Sendable {
             }
             let body = String(buffer: try await request.body.collect(upTo: 256 * 1024))
             state.sent.withLock { $0.append(Sent(conversation: context.parameters.get("conversation") ?? "", authorization: authorization, body: body)) }
-            return Self.json(#"{"id":"activity-\#(state.sent.withLock { $0.count })"}"#)
+            return LoopbackServer.json(#"{"id":"activity-\#(state.sent.withLock { $0.count })"}"#)
         }
         let server = await LoopbackServer.start(router, label: "microsoft-test-server")
         baseURL.withLock { $0 = server.baseURL }
@@ -100,7 +100,7 @@ public final class MicrosoftTestServer: Sendable {
         let refresh = "refresh-\(user)-\(UUID().uuidString.lowercased())"
         state.issued.withLock { $0.append(contentsOf: [access, refresh]) }
         let idToken = "e30." + base64URL(Data(#"{"tid":"tenant-1","oid":"\#(user)"}"#.utf8)) + ".sig"
-        return json(#"{"token_type":"Bearer","expires_in":3600,"access_token":"\#(access)","refresh_token":"\#(refresh)","id_token":"\#(idToken)"}"#)
+        return LoopbackServer.json(#"{"token_type":"Bearer","expires_in":3600,"access_token":"\#(access)","refresh_token":"\#(refresh)","id_token":"\#(idToken)"}"#)
     }
 
     /// A Bot Framework token as the channel sends it: RS256 with this server's key (or `key`),
@@ -130,20 +130,7 @@ public final class MicrosoftTestServer: Sendable {
         Data(data).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    static func form(_ body: String) -> [String: String] {
-        var values: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            values[parts[0]] = parts.count > 1 ? parts[1] : ""
-        }
-        return values
-    }
-
-    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
     static func refuse(_ code: String, status: HTTPResponse.Status = .badRequest) -> Response {
-        json(#"{"error":"\#(code)","error_description":"refused by the test server"}"#, status: status)
+        LoopbackServer.json(#"{"error":"\#(code)","error_description":"refused by the test server"}"#, status: status)
     }
 }

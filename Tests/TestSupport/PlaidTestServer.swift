@@ -55,7 +55,7 @@ public final class PlaidTestServer: Sendable {
         switch path {
         case "link/token/create":
             guard (object["user"] as? [String: Any])?["client_user_id"] is String else { return error(400, "INVALID_FIELD", "user.client_user_id is required") }
-            return json(#"{"link_token":"link-sandbox-\#(UUID().uuidString.lowercased())","expiration":"2026-12-03T16:00:00Z","request_id":"r1"}"#)
+            return LoopbackServer.json(#"{"link_token":"link-sandbox-\#(UUID().uuidString.lowercased())","expiration":"2026-12-03T16:00:00Z","request_id":"r1"}"#)
         case "item/public_token/exchange":
             guard let publicToken = object["public_token"] as? String, publicToken != "public-bad" else {
                 return error(400, "INVALID_PUBLIC_TOKEN", "provided public token is in an invalid format")
@@ -65,13 +65,13 @@ public final class PlaidTestServer: Sendable {
             state.items.withLock { $0[token] = item }
             state.issued.withLock { $0.append(token) }
             if publicToken == "public-relogin" { _ = state.relogin.withLock { $0.insert(token) } }
-            return json(#"{"access_token":"\#(token)","item_id":"\#(item)","request_id":"r2"}"#)
+            return LoopbackServer.json(#"{"access_token":"\#(token)","item_id":"\#(item)","request_id":"r2"}"#)
         case "accounts/balance/get":
             guard let token = accessToken, state.items.withLock({ $0[token] }) != nil else {
                 return error(400, "INVALID_ACCESS_TOKEN", "provided access token is in an invalid format")
             }
             if state.relogin.withLock({ $0.contains(token) }) { return error(400, "ITEM_LOGIN_REQUIRED", "the login details of this item have changed") }
-            return json("""
+            return LoopbackServer.json("""
                 {"accounts":[
                   {"account_id":"chk-\(token.suffix(4))","name":"Checking","mask":"0000","type":"depository","subtype":"checking",
                    "balances":{"available":100.5,"current":110.25,"iso_currency_code":"USD","limit":null}},
@@ -85,7 +85,7 @@ public final class PlaidTestServer: Sendable {
             guard let token = accessToken, state.items.withLock({ $0.removeValue(forKey: token) }) != nil else {
                 return error(400, "INVALID_ACCESS_TOKEN", "provided access token is in an invalid format")
             }
-            return json(#"{"request_id":"r4"}"#)
+            return LoopbackServer.json(#"{"request_id":"r4"}"#)
         default:
             return error(404, "NOT_FOUND", "unknown path \(path)")
         }
@@ -103,12 +103,8 @@ public final class PlaidTestServer: Sendable {
 
     public func stop() { server.stop() }
 
-    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
     static func error(_ status: Int, _ code: String, _ message: String) -> Response {
-        json(#"{"error_type":"INVALID_REQUEST","error_code":"\#(code)","error_message":"\#(message)","display_message":null,"request_id":"r0"}"#,
+        LoopbackServer.json(#"{"error_type":"INVALID_REQUEST","error_code":"\#(code)","error_message":"\#(message)","display_message":null,"request_id":"r0"}"#,
              status: HTTPResponse.Status(code: status))
     }
 }

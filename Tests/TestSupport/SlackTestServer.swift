@@ -35,13 +35,13 @@ public final class SlackTestServer: Sendable {
             case "oauth.v2.access":
                 let basic = "Basic " + Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()
                 guard authorization == basic else { return Self.refuse("invalid_client_id") }
-                let form = Self.form(body)
+                let form = LoopbackServer.form(body)
                 state.redirects.withLock { $0.append(form["redirect_uri"] ?? "") }
                 let parts = (form["code"] ?? "").split(separator: "-").map(String.init)
                 guard parts.count == 3, parts[0] == "code" else { return Self.refuse("invalid_code") }
                 let token = "xoxb-\(UUID().uuidString.lowercased())"
                 state.issued.withLock { $0.append(token) }
-                return Self.json(#"""
+                return LoopbackServer.json(#"""
                     {"ok":true,"access_token":"\#(token)","token_type":"bot","scope":"chat:write,commands","bot_user_id":"B\#(parts[1])",
                      "app_id":"A1","team":{"id":"\#(parts[1])","name":"Team <\#(parts[1])>"},"enterprise":null,"authed_user":{"id":"\#(parts[2])"}}
                     """#)
@@ -50,11 +50,11 @@ public final class SlackTestServer: Sendable {
                 let message = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
                 guard let channel = message["channel"] as? String, let text = message["text"] as? String else { return Self.refuse("no_text") }
                 state.posts.withLock { $0.append(Post(token: token, channel: channel, text: text, body: body)) }
-                return Self.json(#"{"ok":true,"channel":"\#(channel)","ts":"1700000000.\#(String(format: "%06d", state.posts.withLock { $0.count }))"}"#)
+                return LoopbackServer.json(#"{"ok":true,"channel":"\#(channel)","ts":"1700000000.\#(String(format: "%06d", state.posts.withLock { $0.count }))"}"#)
             case "auth.revoke":
                 guard let token = Self.live(authorization, state) else { return Self.refuse("invalid_auth") }
                 _ = state.revoked.withLock { $0.insert(token) }
-                return Self.json(#"{"ok":true,"revoked":true}"#)
+                return LoopbackServer.json(#"{"ok":true,"revoked":true}"#)
             default:
                 return Self.refuse("unknown_method")
             }
@@ -71,20 +71,7 @@ public final class SlackTestServer: Sendable {
         return token
     }
 
-    static func form(_ body: String) -> [String: String] {
-        var values: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            values[parts[0]] = parts.count > 1 ? parts[1] : ""
-        }
-        return values
-    }
-
-    static func json(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    static func refuse(_ code: String) -> Response { json(#"{"ok":false,"error":"\#(code)"}"#) }
+    static func refuse(_ code: String) -> Response { LoopbackServer.json(#"{"ok":false,"error":"\#(code)"}"#) }
 
     /// Every bot token it issued.
     public var issuedTokens: [String] { state.issued.withLock { $0 } }

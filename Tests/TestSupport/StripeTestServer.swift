@@ -25,35 +25,35 @@ public final class StripeTestServer: Sendable {
         let router = Router()
         @Sendable func handle(_ request: Request, _ path: String) async throws -> Response {
             guard request.headers[.authorization] == "Bearer \(secretKey)" else {
-                return Self.json(#"{"error":{"type":"invalid_request_error","message":"Invalid API Key provided"}}"#, status: .unauthorized)
+                return LoopbackServer.json(#"{"error":{"type":"invalid_request_error","message":"Invalid API Key provided"}}"#, status: .unauthorized)
             }
-            let form = Self.form(String(buffer: try await request.body.collect(upTo: 256 * 1024)))
+            let form = LoopbackServer.form(String(buffer: try await request.body.collect(upTo: 256 * 1024)))
             let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? UUID().uuidString
-            if let earlier = state.answers.withLock({ $0["\(path) \(key)"] }) { return Self.json(earlier) }
+            if let earlier = state.answers.withLock({ $0["\(path) \(key)"] }) { return LoopbackServer.json(earlier) }
             let answer: String
             switch path {
             case "checkout/sessions":
                 guard form["success_url"] != nil, form["mode"] != nil else {
-                    return Self.json(#"{"error":{"type":"invalid_request_error","message":"Missing required param"}}"#, status: .badRequest)
+                    return LoopbackServer.json(#"{"error":{"type":"invalid_request_error","message":"Missing required param"}}"#, status: .badRequest)
                 }
                 let number = state.sessions.withLock { $0.append(form); return $0.count }
                 answer = #"{"id":"cs_test_\#(number)","object":"checkout.session","url":"https://checkout.stripe.test/c/pay/cs_test_\#(number)"}"#
             case "refunds":
                 if state.failRefunds.withLock({ $0 }) {
-                    return Self.json(#"{"error":{"type":"api_error","message":"Stripe is having a bad day"}}"#, status: .internalServerError)
+                    return LoopbackServer.json(#"{"error":{"type":"api_error","message":"Stripe is having a bad day"}}"#, status: .internalServerError)
                 }
                 let number = state.refunds.withLock { $0.append(form["payment_intent"] ?? ""); return $0.count }
                 answer = #"{"id":"re_test_\#(number)","object":"refund","status":"succeeded"}"#
             case "billing_portal/sessions":
                 answer = #"{"id":"bps_1","object":"billing_portal.session","url":"https://billing.stripe.test/p/session/\#(form["customer"] ?? "")"}"#
             default:
-                guard path.hasPrefix("subscriptions/") else { return Self.json(#"{"error":{"type":"invalid_request_error","message":"Unrecognized request URL"}}"#, status: .notFound) }
+                guard path.hasPrefix("subscriptions/") else { return LoopbackServer.json(#"{"error":{"type":"invalid_request_error","message":"Unrecognized request URL"}}"#, status: .notFound) }
                 let id = String(path.dropFirst("subscriptions/".count))
                 state.cancelled.withLock { $0.append(id) }
                 answer = #"{"id":"\#(id)","object":"subscription","status":"active","cancel_at_period_end":true,"current_period_end":1790000000}"#
             }
             state.answers.withLock { $0["\(path) \(key)"] = answer }
-            return Self.json(answer)
+            return LoopbackServer.json(answer)
         }
         router.post("v1/:a") { request, context in try await handle(request, context.parameters.get("a") ?? "") }
         router.post("v1/:a/:b") { request, context in
@@ -61,19 +61,6 @@ public final class StripeTestServer: Sendable {
         }
         server = await LoopbackServer.start(router, label: "stripe-test-server")
         self.state = state
-    }
-
-    static func form(_ body: String) -> [String: String] {
-        var values: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            values[parts[0]] = parts.count > 1 ? parts[1] : ""
-        }
-        return values
-    }
-
-    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// The fields of every Checkout session created, in order.

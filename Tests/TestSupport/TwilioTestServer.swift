@@ -27,21 +27,17 @@ public final class TwilioTestServer: Sendable {
         let router = Router()
         router.post("2010-04-01/Accounts/:sid/:resource") { request, context -> Response in
             guard request.headers[.authorization] == expected, context.parameters.get("sid") == accountSID else {
-                return Self.json(#"{"code":20003,"message":"Authenticate","status":401}"#, status: .unauthorized)
+                return LoopbackServer.json(#"{"code":20003,"message":"Authenticate","status":401}"#, status: .unauthorized)
             }
             let resource = context.parameters.get("resource") ?? ""
             let body = try await request.body.collect(upTo: 64 * 1024)
-            var form: [String: String] = [:]
-            for pair in String(buffer: body).split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-                form[parts[0]] = parts.count > 1 ? parts[1] : ""
-            }
+            let form = LoopbackServer.form(String(buffer: body))
             log.items.withLock { $0.append(Received(resource: resource, form: form)) }
             if form["To"] == Self.refusedNumber {
-                return Self.json(#"{"code":21211,"message":"The 'To' number is not a valid phone number.","status":400}"#, status: .badRequest)
+                return LoopbackServer.json(#"{"code":21211,"message":"The 'To' number is not a valid phone number.","status":400}"#, status: .badRequest)
             }
             let prefix = resource == "Calls.json" ? "CA" : "SM"
-            return Self.json(#"{"sid":"\#(prefix)\#(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())","status":"queued"}"#, status: .created)
+            return LoopbackServer.json(#"{"sid":"\#(prefix)\#(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())","status":"queued"}"#, status: .created)
         }
         server = await LoopbackServer.start(router, label: "twilio-test-server")
         self.log = log
@@ -54,8 +50,4 @@ public final class TwilioTestServer: Sendable {
     public var baseURL: String { server.baseURL }
 
     public func stop() { server.stop() }
-
-    static func json(_ text: String, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
 }
