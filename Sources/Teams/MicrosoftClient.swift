@@ -6,6 +6,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import Synchronization
+import Tokens
 
 /// The Microsoft services the Teams bot calls: the identity platform (`VISIONARY_MICROSOFT_LOGIN_BASE_URL`)
 /// for the delegated sign-in that names the Teams user and for the bot's own client-credentials
@@ -49,11 +50,9 @@ public final class MicrosoftClient: Sendable {
         /// the token endpoint over TLS (so its signature need not be checked, OpenID Connect §3.1.3.7).
         public var tenantID: String? {
             guard let idToken else { return nil }
-            let parts = idToken.split(separator: ".")
-            guard parts.count == 3 else { return nil }
-            var payload = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            while payload.count % 4 != 0 { payload += "=" }
-            guard let data = Data(base64Encoded: payload), case .object(let claims)? = try? JSONDecoder().decode(JSONValue.self, from: data),
+            let parts = idToken.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            guard parts.count == 3, let data = HS256.base64URLDecode(parts[1]),
+                  case .object(let claims)? = try? JSONDecoder().decode(JSONValue.self, from: data),
                   let tid = claims["tid"]?.stringValue, tid.count <= 100
             else { return nil }
             return tid

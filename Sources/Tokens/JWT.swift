@@ -70,7 +70,7 @@ public struct HS256: Sendable {
 
     /// Decodes unpadded base64url (RFC 7515 §2) byte by byte; nil for any other character,
     /// padding included, or an impossible length.
-    static func base64URLDecode(_ text: some Collection<UInt8>) -> Data? {
+    public static func base64URLDecode(_ text: some Collection<UInt8>) -> Data? {
         guard text.count % 4 != 1 else { return nil }
         var output = Data()
         output.reserveCapacity(text.count * 3 / 4)
