@@ -10,7 +10,7 @@ SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test check bench fuzz schema build postgres python-client s3-test-server smtp-test-server typescript promtool clean
+.PHONY: run test check bench fuzz schema build postgres python-client s3-test-server smtp-test-server typescript promtool fonts pdf-tools clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
@@ -36,15 +36,26 @@ promtool:
 typescript:
 	@scripts/install-typescript.sh >/dev/null
 
+# Installs the fonts printed workbooks embed (Debian's fonts-dejavu-core, pinned and checked).
+fonts:
+	@scripts/install-fonts.sh >/dev/null
+
+# Installs qpdf and pdftoppm (Debian, pinned and checked), which the tests check workbook PDFs with.
+pdf-tools:
+	@scripts/install-pdf-tools.sh >/dev/null
+
 build:
 	$(SWIFT) build -c $(CONFIGURATION) --product visionary
 
-run: postgres build
+run: postgres fonts build
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
+	  VISIONARY_WORKBOOK_FONTS="$${VISIONARY_WORKBOOK_FONTS:-$$(scripts/install-fonts.sh | tail -n 1)}" \
 	  "$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/visionary" serve $(SERVE_ARGS)
 
-test: postgres python-client s3-test-server smtp-test-server typescript promtool
+test: postgres python-client s3-test-server smtp-test-server typescript promtool fonts pdf-tools
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
+	  VISIONARY_WORKBOOK_FONTS="$$(scripts/install-fonts.sh | tail -n 1)" \
+	  VISIONARY_PDF_TOOLS="$$(scripts/install-pdf-tools.sh | tail -n 1)" \
 	  VISIONARY_PYTHON_CLIENT="$$(scripts/install-python-client.sh | tail -n 1)" \
 	  VISIONARY_S3_TEST_SERVER="$$(scripts/install-s3-test-server.sh | tail -n 1)" \
 	  VISIONARY_SMTP_TEST_SERVER="$$(scripts/install-smtp-test-server.sh | tail -n 1)" \

@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "Phone",
+                "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "Fulfilment", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "Phone",
                 "Payments", "Plaid", "Secrets", "Slack", "Teams",
                 "RESTAPI", "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -129,6 +129,23 @@ let package = Package(
                 "AppConfig", "Core", "Database",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The system zlib, for the PDF writer's Flate streams.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // PDFWriting: a small PDF writer (embedded TrueType fonts, JPEG and PNG images, bleed boxes).
+        .target(name: "PDFWriting", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        // Fulfilment: workbook layout and rendering, Prodigi's API client, and the print.fulfil job.
+        .target(
+            name: "Fulfilment",
+            dependencies: [
+                "AppConfig", "Core", "Database", "Jobs", "PDFWriting", "StorageAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -226,7 +243,7 @@ let package = Package(
         // The app's domain operations as functions: thin handlers over the SQL of the migrations.
         .target(
             name: "DomainFunctions",
-            dependencies: ["Core", "Database", "FunctionsAPI", "Payments", "Phone", "Plaid", "Secrets", "Slack", "Teams", "Tokens"],
+            dependencies: ["Core", "Database", "Fulfilment", "FunctionsAPI", "Payments", "Phone", "Plaid", "Secrets", "Slack", "Teams", "Tokens"],
             swiftSettings: swiftSettings
         ),
         // Object bytes behind one protocol: local files (temp file, fsync, rename) or S3 (SigV4).
@@ -399,6 +416,14 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PrintTests",
+            dependencies: [
+                "AppConfig", "Core", "Database", "Fulfilment", "Jobs", "PDFWriting", "TestSupport", "Tokens", "VisionaryApp",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -16,6 +16,12 @@ public struct IntegrationSettings: Sendable, Equatable {
     /// `VISIONARY_PRODIGI_CALLBACK_SECRET`: the secret Prodigi's status callbacks carry (in the
     /// callback URL's `secret` or the `X-Callback-Secret` header); nil refuses callbacks.
     public var prodigiCallbackSecret: String?
+    /// `VISIONARY_PRODIGI_API_KEY`, `VISIONARY_PRODIGI_BASE_URL`: the Prodigi account paid orders
+    /// are printed by; nil keeps paid orders queued (their fulfilment waits, visible, until set).
+    public var prodigi: ProdigiAccount?
+    /// `VISIONARY_WORKBOOK_FONTS`: the folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf that
+    /// workbook PDFs embed (`scripts/install-fonts.sh` installs it; `make run` sets it).
+    public var workbookFonts: String?
 
     public init() {}
 
@@ -40,6 +46,10 @@ public struct IntegrationSettings: Sendable, Equatable {
             guard secret.utf8.count >= 16 else { throw .invalid("VISIONARY_PRODIGI_CALLBACK_SECRET", "(redacted)", "at least 16 characters") }
             prodigiCallbackSecret = secret
         }
+        if let key = value("VISIONARY_PRODIGI_API_KEY") {
+            prodigi = ProdigiAccount(baseURL: try Self.url("VISIONARY_PRODIGI_BASE_URL", value, default: ProdigiAccount.sandboxURL), apiKey: key)
+        }
+        workbookFonts = value("VISIONARY_WORKBOOK_FONTS")
         if let credentials = try Self.allOrNone(["VISIONARY_TEAMS_APP_ID", "VISIONARY_TEAMS_APP_PASSWORD"], value, service: "Teams") {
             teams = TeamsApp(
                 appID: credentials[0], appPassword: credentials[1],
@@ -121,6 +131,9 @@ public struct IntegrationSettings: Sendable, Equatable {
             ("VISIONARY_STRIPE_PRICE_PRO", stripe?.proPrice ?? "(none)"),
             ("VISIONARY_STRIPE_PRICE_ELITE", stripe?.elitePrice ?? "(none)"),
             ("VISIONARY_PRODIGI_CALLBACK_SECRET", prodigiCallbackSecret == nil ? "(none: Prodigi callbacks answer 503)" : "(set, redacted)"),
+            ("VISIONARY_PRODIGI_BASE_URL", prodigi?.baseURL ?? "(Prodigi not configured: paid orders wait in fulfilment_state queued)"),
+            ("VISIONARY_PRODIGI_API_KEY", prodigi == nil ? "(none)" : "(set, redacted)"),
+            ("VISIONARY_WORKBOOK_FONTS", workbookFonts ?? "(none: workbooks cannot be rendered)"),
             ("VISIONARY_STRIPE_CREDIT_PACKS", stripe.map { $0.creditPacks.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",") } ?? "(none)"),
         ]
     }
@@ -190,6 +203,22 @@ public struct TeamsApp: Sendable, Equatable {
         self.openIDMetadataURL = openIDMetadataURL
         self.loginBaseURL = loginBaseURL
         self.graphBaseURL = graphBaseURL
+    }
+}
+
+/// The Prodigi account paid orders are printed by (`VISIONARY_PRODIGI_*`).
+public struct ProdigiAccount: Sendable, Equatable {
+    /// Prodigi's sandbox, where orders are never printed; production is `https://api.prodigi.com`.
+    public static let sandboxURL = "https://api.sandbox.prodigi.com"
+
+    /// `VISIONARY_PRODIGI_BASE_URL` (default the sandbox).
+    public var baseURL: String
+    /// `VISIONARY_PRODIGI_API_KEY` (redacted when printed).
+    public var apiKey: String
+
+    public init(baseURL: String = ProdigiAccount.sandboxURL, apiKey: String) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
     }
 }
 

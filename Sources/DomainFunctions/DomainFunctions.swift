@@ -1,4 +1,5 @@
 import Database
+import Fulfilment
 import FunctionsAPI
 import Payments
 import Phone
@@ -9,9 +10,10 @@ import Teams
 /// The app's server-side operations as functions for the gateway, each acting with its
 /// caller's rights through `runner` — but for texts, calls and phone verification (`phone`) and
 /// bank links (`plaid`), the chat bots (`slack`, `teams`) and payments (`payments`), which act as the server for the user the
-/// caller's token (or a verified link) names.
+/// caller's token (or a verified link) names, and print fulfilment (`fulfilment`), which acts as the server once the
+/// caller is shown to own the order.
 public enum DomainFunctions {
-    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService, payments: PaymentService, printCallbacks: PrintStatusCallbacks) -> [any EdgeFunction] {
+    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService, payments: PaymentService, printCallbacks: PrintStatusCallbacks, fulfilment: PrintFulfilment) -> [any EdgeFunction] {
         let database = CallerDatabase(runner: runner)
         return [
             HabitService.function(database),
@@ -26,5 +28,6 @@ public enum DomainFunctions {
             SlackBot(slack: slack, database: database),
             TeamsBot(teams: teams, database: database),
         ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database) + PaymentFunctions.all(payments, printCallbacks, database)
+            + PrintFulfilmentFunctions.all(fulfilment, database)
     }
 }

@@ -3,6 +3,7 @@ import AuthAPI
 import Core
 import Database
 import DomainFunctions
+import Fulfilment
 import Foundation
 import FunctionsAPI
 import HTTPSupport
@@ -42,6 +43,8 @@ public struct ApplicationParts: Sendable {
     /// The Storage API and the worker that deletes bytes no object names any more.
     public var storage: StorageService
     public var storageSweeper: StorageSweeper
+    /// Paid orders to the printer: the print.fulfil job and submit-to-prodigi.
+    public var fulfilment: PrintFulfilment
     /// Resolves the caller (role and claims) of every API request from its bearer and API key.
     public var callers: CallerResolver
     /// Called once the port is open, with the address clients should use.
@@ -85,21 +88,32 @@ public struct ApplicationParts: Sendable {
         let payments = PaymentService(
             database: ownerRunner, account: config.integrations.stripe,
             redirects: RedirectPolicy(publicURL: config.resolvedPublicURL, patterns: config.redirectAllowList))
-        let functions = DomainFunctions.all(
-            runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams, payments: payments,
-            printCallbacks: PrintStatusCallbacks(database: ownerRunner, secret: config.integrations.prodigiCallbackSecret))
-        let rest = RESTService(
-            cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
-            aggregatesEnabled: config.restAggregatesEnabled, functions: functions.map(\.documentation),
-            planEnabled: config.restPlanEnabled)
         let store = try makeObjectStore(config)
         let sweeper = StorageSweeper(database: ownerRunner, store: store, logger: logger)
         let storage = StorageService(
             runner: runner, callers: callers, store: store, projectSecret: secret, settings: config.storage, logger: logger)
+        let fulfilment = try makeFulfilment(config, database: ownerRunner, storage: storage, logger: logger)
+        let functions = DomainFunctions.all(
+            runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams, payments: payments,
+            printCallbacks: PrintStatusCallbacks(database: ownerRunner, secret: config.integrations.prodigiCallbackSecret),
+            fulfilment: fulfilment)
+        let rest = RESTService(
+            cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
+            aggregatesEnabled: config.restAggregatesEnabled, functions: functions.map(\.documentation),
+            planEnabled: config.restPlanEnabled)
         return ApplicationParts(
             config: config, keys: keys, jwtSecret: secret, keyRing: keyRing, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
             migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, functions: functions,
-            storage: storage, storageSweeper: sweeper, callers: callers, onListening: onListening)
+            storage: storage, storageSweeper: sweeper, fulfilment: fulfilment, callers: callers, onListening: onListening)
+    }
+
+    /// Print fulfilment as the configuration has it: Prodigi when `VISIONARY_PRODIGI_API_KEY` is
+    /// set, the workbook fonts of `VISIONARY_WORKBOOK_FONTS`.
+    static func makeFulfilment(_ config: AppConfig, database: SQLRunner, storage: StorageService, logger: Logger) throws -> PrintFulfilment {
+        PrintFulfilment(
+            database: database, storage: storage, prodigi: config.integrations.prodigi.map { ProdigiClient(account: $0) },
+            fonts: try config.integrations.workbookFonts.map { try WorkbookFonts(folder: $0) }, publicURL: config.resolvedPublicURL,
+            logger: logger)
     }
 
     /// The object store the configuration names: local files by default, or S3.
@@ -174,8 +188,8 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     let (ready, readiness) = AsyncStream<Void>.makeStream()
     if parts.config.workerEnabled {
         app.addServices(BackgroundWork(
-            database: SQLRunner(pool: parts.ownerDatabase, logger: logger), config: parts.config, keyRing: parts.keyRing, ready: ready,
-            logger: logger))
+            database: SQLRunner(pool: parts.ownerDatabase, logger: logger), config: parts.config, keyRing: parts.keyRing,
+            fulfilment: parts.fulfilment, ready: ready, logger: logger))
     }
     let migrator = parts.config.migrateOnStart ? Migrator(migrations: parts.migrations, logger: logger) : nil
     app.beforeServerStarts {

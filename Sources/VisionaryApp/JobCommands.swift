@@ -3,6 +3,8 @@ import Database
 import Foundation
 import Jobs
 import Logging
+import StorageAPI
+import Tokens
 import ServiceLifecycle
 import UnixSignals
 
@@ -16,8 +18,17 @@ public enum JobCommands {
         try await DatabaseHandle.using(config: config, logger: logger) { endpoint in
             let pool = try DatabasePool(endpoint: endpoint, maximumConnections: config.workerConcurrency + 2, logger: logger)
             let (ready, readiness) = AsyncStream<Void>.makeStream()
+            let secrets = try ProjectSecrets.load(config: config)
+            let database = SQLRunner(pool: pool, logger: logger)
+            // Storage as the fulfilment job uses it: its requests switch into the API roles on the owner's connections.
+            let storage = StorageService(
+                runner: APIRequestRunner(pool: pool, logger: logger),
+                callers: CallerResolver(secret: secrets.jwtSecret, keys: APIKeys(secret: secrets.jwtSecret), leeway: 0, requireExpiry: true),
+                store: try ApplicationParts.makeObjectStore(config), projectSecret: secrets.jwtSecret, settings: config.storage, logger: logger)
             let work = BackgroundWork(
-                database: SQLRunner(pool: pool, logger: logger), config: config, keyRing: try ProjectSecrets.keyRing(config), ready: ready, logger: logger)
+                database: database, config: config, keyRing: secrets.keyRing,
+                fulfilment: try ApplicationParts.makeFulfilment(config, database: database, storage: storage, logger: logger),
+                ready: ready, logger: logger)
             let migrations = config.migrateOnStart ? try Migration.bundled() : []
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: pool), .init(service: StartWork(pool: pool, migrations: migrations, readiness: readiness, logger: logger)),
