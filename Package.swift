@@ -422,8 +422,10 @@ let package = Package(
         .testTarget(
             name: "PrintTests",
             dependencies: [
-                "AppConfig", "Core", "Database", "Fulfilment", "Jobs", "PDFWriting", "TestSupport", "Tokens", "VisionaryApp",
+                "AppConfig", "Core", "Database", "Fulfilment", "Jobs", "Payments", "PDFWriting", "TestSupport", "Tokens", "VisionaryApp",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

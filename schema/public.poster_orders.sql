@@ -16,7 +16,9 @@ CREATE TABLE public.poster_orders (
   delivered_at timestamp with time zone,
   cancelled_at timestamp with time zone,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  fulfilment_state text,
+  fulfilment_error text
 );
 COMMENT ON TABLE public.poster_orders IS 'Orders for a printed poster of one vision board.';
 COMMENT ON COLUMN public.poster_orders.id IS 'Primary key.';
@@ -35,8 +37,11 @@ COMMENT ON COLUMN public.poster_orders.delivered_at IS 'Stamped on entering deli
 COMMENT ON COLUMN public.poster_orders.cancelled_at IS 'Stamped on entering cancelled.';
 COMMENT ON COLUMN public.poster_orders.created_at IS 'Moment the order was placed.';
 COMMENT ON COLUMN public.poster_orders.updated_at IS 'Moment of the last change (maintained by trigger).';
+COMMENT ON COLUMN public.poster_orders.fulfilment_state IS 'Where the paid order is on its way to the printer: queued, submitting, submitted or failed (set by the server).';
+COMMENT ON COLUMN public.poster_orders.fulfilment_error IS 'Why the last fulfilment attempt failed (set by the server).';
 
 -- Constraints
+ALTER TABLE public.poster_orders ADD CONSTRAINT poster_orders_fulfilment_state_check CHECK (fulfilment_state = ANY (ARRAY['queued'::text, 'rendering'::text, 'submitting'::text, 'submitted'::text, 'failed'::text]));
 ALTER TABLE public.poster_orders ADD CONSTRAINT poster_orders_pkey PRIMARY KEY (id);
 ALTER TABLE public.poster_orders ADD CONSTRAINT poster_orders_status_check CHECK (status = ANY (ARRAY['pending'::text, 'paid'::text, 'submitted'::text, 'shipped'::text, 'delivered'::text, 'cancelled'::text]));
 ALTER TABLE public.poster_orders ADD CONSTRAINT poster_orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
@@ -66,6 +71,7 @@ CREATE POLICY poster_orders_update_own ON public.poster_orders AS PERMISSIVE FOR
 -- Triggers
 CREATE TRIGGER enforce_order_status BEFORE UPDATE OF status ON public.poster_orders FOR EACH ROW EXECUTE FUNCTION public.enforce_order_status();
 CREATE TRIGGER price_from_catalogue BEFORE INSERT OR UPDATE ON public.poster_orders FOR EACH ROW EXECUTE FUNCTION internal.poster_order_price();
+CREATE TRIGGER queue_fulfilment BEFORE UPDATE OF status ON public.poster_orders FOR EACH ROW EXECUTE FUNCTION internal.queue_fulfilment();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.poster_orders FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 -- Grants
@@ -177,6 +183,26 @@ END
 $function$;
 COMMENT ON FUNCTION internal.poster_order_price() IS 'Trigger: poster order total is the catalogue''s for end users; paying requires the catalogue price.';
 GRANT EXECUTE ON FUNCTION internal.poster_order_price() TO postgres;
+
+-- internal.queue_fulfilment(): trigger function
+CREATE OR REPLACE FUNCTION internal.queue_fulfilment()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF NEW.status = 'paid' AND OLD.status IS DISTINCT FROM 'paid' THEN
+    NEW.fulfilment_state := 'queued';
+    NEW.fulfilment_error := NULL;
+    PERFORM internal.enqueue_job('print.fulfil', jsonb_build_object('order_table', TG_TABLE_NAME, 'order_id', NEW.id),
+                                 now(), now(), 'print.fulfil:' || NEW.id::text, 8);
+  END IF;
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.queue_fulfilment() IS 'Trigger: an order entering paid gets fulfilment_state queued and one print.fulfil job.';
+GRANT EXECUTE ON FUNCTION internal.queue_fulfilment() TO postgres;
 
 -- public.cancel_my_order(p_order_id uuid): names the table
 CREATE OR REPLACE FUNCTION public.cancel_my_order(p_order_id uuid)

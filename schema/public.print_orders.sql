@@ -29,7 +29,9 @@ CREATE TABLE public.print_orders (
   delivered_at timestamp with time zone,
   cancelled_at timestamp with time zone,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  fulfilment_state text,
+  fulfilment_error text
 );
 COMMENT ON TABLE public.print_orders IS 'Orders for catalogue print products (pads, cards, posters, stickers, canvases, bundles).';
 COMMENT ON COLUMN public.print_orders.id IS 'Primary key.';
@@ -61,8 +63,11 @@ COMMENT ON COLUMN public.print_orders.delivered_at IS 'Stamped on entering deliv
 COMMENT ON COLUMN public.print_orders.cancelled_at IS 'Stamped on entering cancelled.';
 COMMENT ON COLUMN public.print_orders.created_at IS 'Row creation moment.';
 COMMENT ON COLUMN public.print_orders.updated_at IS 'Moment of the last update (maintained by trigger).';
+COMMENT ON COLUMN public.print_orders.fulfilment_state IS 'Where the paid order is on its way to the printer: queued, submitting, submitted or failed (set by the server).';
+COMMENT ON COLUMN public.print_orders.fulfilment_error IS 'Why the last fulfilment attempt failed (set by the server).';
 
 -- Constraints
+ALTER TABLE public.print_orders ADD CONSTRAINT print_orders_fulfilment_state_check CHECK (fulfilment_state = ANY (ARRAY['queued'::text, 'rendering'::text, 'submitting'::text, 'submitted'::text, 'failed'::text]));
 ALTER TABLE public.print_orders ADD CONSTRAINT print_orders_pkey PRIMARY KEY (id);
 ALTER TABLE public.print_orders ADD CONSTRAINT print_orders_product_id_fkey FOREIGN KEY (product_id) REFERENCES public.print_products(id);
 ALTER TABLE public.print_orders ADD CONSTRAINT print_orders_quantity_check CHECK (quantity >= 1);
@@ -93,6 +98,7 @@ CREATE POLICY print_orders_update ON public.print_orders AS PERMISSIVE FOR UPDAT
 -- Triggers
 CREATE TRIGGER enforce_order_status BEFORE UPDATE OF status ON public.print_orders FOR EACH ROW EXECUTE FUNCTION public.enforce_order_status();
 CREATE TRIGGER price_from_catalogue BEFORE INSERT OR UPDATE ON public.print_orders FOR EACH ROW EXECUTE FUNCTION internal.print_order_price();
+CREATE TRIGGER queue_fulfilment BEFORE UPDATE OF status ON public.print_orders FOR EACH ROW EXECUTE FUNCTION internal.queue_fulfilment();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.print_orders FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 -- Grants
@@ -230,6 +236,26 @@ END
 $function$;
 COMMENT ON FUNCTION internal.print_order_price() IS 'Trigger: print order amounts are the catalogue''s for end users; paying requires the catalogue price.';
 GRANT EXECUTE ON FUNCTION internal.print_order_price() TO postgres;
+
+-- internal.queue_fulfilment(): trigger function
+CREATE OR REPLACE FUNCTION internal.queue_fulfilment()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF NEW.status = 'paid' AND OLD.status IS DISTINCT FROM 'paid' THEN
+    NEW.fulfilment_state := 'queued';
+    NEW.fulfilment_error := NULL;
+    PERFORM internal.enqueue_job('print.fulfil', jsonb_build_object('order_table', TG_TABLE_NAME, 'order_id', NEW.id),
+                                 now(), now(), 'print.fulfil:' || NEW.id::text, 8);
+  END IF;
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.queue_fulfilment() IS 'Trigger: an order entering paid gets fulfilment_state queued and one print.fulfil job.';
+GRANT EXECUTE ON FUNCTION internal.queue_fulfilment() TO postgres;
 
 -- public.cancel_my_order(p_order_id uuid): names the table
 CREATE OR REPLACE FUNCTION public.cancel_my_order(p_order_id uuid)

@@ -57,6 +57,107 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
 
+-- internal.compose_workbook_sections(p_order public.workbook_orders, p_today date): names the table
+CREATE OR REPLACE FUNCTION internal.compose_workbook_sections(p_order public.workbook_orders, p_today date)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_kb public.user_knowledge_base;
+  v_name text;
+  v_sections jsonb := '[]';
+  v_boards jsonb;
+  v_habits jsonb;
+  v_months jsonb;
+  v_count integer;
+BEGIN
+  SELECT * INTO v_kb FROM public.user_knowledge_base k WHERE k.user_id = p_order.user_id;
+  v_name := coalesce(nullif(btrim(v_kb.names), ''), 'Visionary');
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'imageUrl', v.image_url, 'prompt', v.prompt, 'createdAt', v.created_at,
+           'reflectionPrompts', jsonb_build_array('Why does this vision matter to you?', 'How will life feel when you achieve this?',
+                                                  'What must be true financially for this to happen?'))
+           ORDER BY b.position), '[]')
+    INTO v_boards
+    FROM unnest(p_order.vision_board_ids) WITH ORDINALITY AS b (id, position)
+    JOIN public.vision_boards v ON v.id = b.id AND v.user_id = p_order.user_id AND v.deleted_at IS NULL;
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'title', h.title, 'description', h.description,
+           'frequency', h.frequency, 'currentStreak', h.current_streak) ORDER BY h.created_at), '[]')
+    INTO v_habits
+    FROM public.habits h
+   WHERE h.user_id = p_order.user_id
+     AND (h.id = ANY (p_order.included_habits) OR (cardinality(p_order.included_habits) = 0 AND h.is_active));
+
+  -- Twelve months from this one; a task belongs to the month its due date (text, YYYY-MM-…) names.
+  SELECT jsonb_agg(jsonb_build_object(
+           'month', to_char(m.first, 'YYYY-MM'), 'label', to_char(m.first, 'FMMonth YYYY'),
+           'tasks', coalesce((SELECT jsonb_agg(jsonb_build_object('title', t.title, 'dueDate', left(t.due_date, 10), 'done', t.is_completed)
+                                               ORDER BY t.due_date, t.title)
+                                FROM public.action_tasks t
+                               WHERE t.user_id = p_order.user_id AND left(t.due_date, 7) = to_char(m.first, 'YYYY-MM')), '[]'))
+         ORDER BY m.first)
+    INTO v_months
+    FROM generate_series(date_trunc('month', p_today::timestamp), date_trunc('month', p_today::timestamp) + interval '11 months',
+                         interval '1 month') AS m (first);
+
+  v_sections := v_sections
+    || jsonb_build_object('type', 'cover', 'title', coalesce(p_order.title, 'My Vision Workbook'),
+         'content', jsonb_build_object('title', coalesce(p_order.title, 'My Vision Workbook'), 'subtitle', p_order.subtitle,
+                                       'style', p_order.cover_style, 'userName', v_name))
+    || jsonb_build_object('type', 'title_page', 'title', 'Title Page',
+         'content', jsonb_build_object('title', coalesce(p_order.title, 'My Vision Workbook'), 'subtitle', p_order.subtitle,
+                                       'createdDate', to_char(p_today, 'FMMonth FMDD, YYYY'), 'userName', v_name));
+  IF nullif(btrim(p_order.dedication_text), '') IS NOT NULL THEN
+    v_sections := v_sections || jsonb_build_object('type', 'dedication', 'title', 'Dedication',
+                                                   'content', jsonb_build_object('text', p_order.dedication_text));
+  END IF;
+  v_sections := v_sections || jsonb_build_object('type', 'coach_letter', 'title', 'A Letter from Your Vision Coach',
+    'content', jsonb_build_object(
+      'userName', v_name,
+      'letter', format('Dear %s,%sThis workbook holds the life you are building: the visions you chose, the habits that carry them, and a '
+                       'plan for the year ahead. Return to it every week. Mark each small win; it is how big changes are made.%s'
+                       'Write honestly in the journal, keep your habits in sight, and let every page bring you one step closer.%s'
+                       'With belief in you,%sAMIE, your vision coach', v_name, E'\n\n', E'\n\n', E'\n\n', E'\n'),
+      'topPriorities', to_jsonb(coalesce(v_kb.top_priorities, '{}')),
+      'dreamLocations', to_jsonb(coalesce(v_kb.dream_locations, '{}'))));
+  IF jsonb_array_length(v_boards) > 0 THEN
+    v_sections := v_sections || jsonb_build_object('type', 'vision_gallery', 'title', 'Your Vision Gallery',
+                                                   'content', jsonb_build_object('visionBoards', v_boards));
+  END IF;
+  IF v_kb.financial_summary IS NOT NULL AND v_kb.financial_summary <> '{}'::jsonb THEN
+    v_sections := v_sections || jsonb_build_object('type', 'financial_snapshot', 'title', 'Your Financial Snapshot',
+      'content', jsonb_build_object('summary', v_kb.financial_summary, 'retirementGoal', v_kb.retirement_goal,
+                                    'monthlyBudget', v_kb.monthly_budget));
+  END IF;
+  v_sections := v_sections || jsonb_build_object('type', 'action_plan', 'title', 'Your Year, Month by Month',
+                                                 'content', jsonb_build_object('months', v_months));
+  IF p_order.include_habit_tracker AND jsonb_array_length(v_habits) > 0 THEN
+    v_sections := v_sections || jsonb_build_object('type', 'habit_tracker', 'title', '12-Month Habit Tracker',
+      'content', jsonb_build_object('habits', v_habits, 'months', (SELECT jsonb_agg(x -> 'label') FROM jsonb_array_elements(v_months) x)));
+  END IF;
+  IF p_order.include_weekly_journal THEN
+    v_sections := v_sections || jsonb_build_object('type', 'weekly_journal', 'title', '52-Week Reflection Journal',
+      'content', jsonb_build_object('weeksCount', 52, 'prompts', jsonb_build_array(
+        'Wins this week:', 'Challenges faced:', 'Lessons learned:', 'Next week focus:', 'Message from future self:')));
+  END IF;
+  v_sections := v_sections
+    || jsonb_build_object('type', 'notes', 'title', 'Notes & Ideas', 'content', jsonb_build_object('pagesCount', 10))
+    || jsonb_build_object('type', 'back_cover', 'title', 'Back Cover', 'content', jsonb_build_object('tagline', 'Powered by Visionary AI'));
+
+  DELETE FROM public.workbook_sections s WHERE s.workbook_order_id = p_order.id;
+  INSERT INTO public.workbook_sections (workbook_order_id, user_id, section_type, section_order, title, content, status)
+  SELECT p_order.id, p_order.user_id, e.item ->> 'type', (e.position - 1)::integer, e.item ->> 'title', e.item -> 'content', 'complete'
+    FROM jsonb_array_elements(v_sections) WITH ORDINALITY AS e (item, position);
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
+END
+$function$;
+COMMENT ON FUNCTION internal.compose_workbook_sections(p_order public.workbook_orders, p_today date) IS 'Replaces a workbook''s sections with ones composed from its owner''s boards, habits, tasks and knowledge base; answers how many.';
+GRANT EXECUTE ON FUNCTION internal.compose_workbook_sections(p_order public.workbook_orders, p_today date) TO postgres;
+
 -- internal.require_own_content(p_user uuid, p_board_ids uuid[], p_habit_ids uuid[]): names the table
 CREATE OR REPLACE FUNCTION internal.require_own_content(p_user uuid, p_board_ids uuid[], p_habit_ids uuid[])
  RETURNS void

@@ -39,7 +39,9 @@ CREATE TABLE public.workbook_orders (
   delivered_at timestamp with time zone,
   cancelled_at timestamp with time zone,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  fulfilment_state text,
+  fulfilment_error text
 );
 COMMENT ON TABLE public.workbook_orders IS 'A user''s order for one personalised printed workbook, from draft through delivery.';
 COMMENT ON COLUMN public.workbook_orders.id IS 'Primary key.';
@@ -52,7 +54,7 @@ COMMENT ON COLUMN public.workbook_orders.financial_snapshot IS 'Financial data a
 COMMENT ON COLUMN public.workbook_orders.included_habits IS 'Habit ids to include.';
 COMMENT ON COLUMN public.workbook_orders.cover_pdf_url IS 'Generated cover PDF.';
 COMMENT ON COLUMN public.workbook_orders.interior_pdf_url IS 'Generated interior PDF.';
-COMMENT ON COLUMN public.workbook_orders.merged_pdf_url IS 'Generated print-ready PDF (cover and interior).';
+COMMENT ON COLUMN public.workbook_orders.merged_pdf_url IS 'The rendered print-ready PDF: its Storage path, /storage/v1/object/authenticated/workbooks/<user>/<order>/<name>.pdf, readable by the owner (set by the server).';
 COMMENT ON COLUMN public.workbook_orders.preview_images IS 'JSON array of preview image URLs.';
 COMMENT ON COLUMN public.workbook_orders.title IS 'Title printed on the cover.';
 COMMENT ON COLUMN public.workbook_orders.subtitle IS 'Subtitle printed on the cover.';
@@ -81,8 +83,11 @@ COMMENT ON COLUMN public.workbook_orders.delivered_at IS 'Stamped on entering de
 COMMENT ON COLUMN public.workbook_orders.cancelled_at IS 'Stamped on entering cancelled.';
 COMMENT ON COLUMN public.workbook_orders.created_at IS 'Row creation moment.';
 COMMENT ON COLUMN public.workbook_orders.updated_at IS 'Moment of the last update (maintained by trigger).';
+COMMENT ON COLUMN public.workbook_orders.fulfilment_state IS 'Where the paid workbook is on its way to the printer: queued, rendering (its PDF), submitting, submitted or failed (set by the server).';
+COMMENT ON COLUMN public.workbook_orders.fulfilment_error IS 'Why the last fulfilment attempt failed (set by the server).';
 
 -- Constraints
+ALTER TABLE public.workbook_orders ADD CONSTRAINT workbook_orders_fulfilment_state_check CHECK (fulfilment_state = ANY (ARRAY['queued'::text, 'rendering'::text, 'submitting'::text, 'submitted'::text, 'failed'::text]));
 ALTER TABLE public.workbook_orders ADD CONSTRAINT workbook_orders_pkey PRIMARY KEY (id);
 ALTER TABLE public.workbook_orders ADD CONSTRAINT workbook_orders_status_check CHECK (status = ANY (ARRAY['draft'::text, 'generating'::text, 'ready'::text, 'pending_payment'::text, 'paid'::text, 'submitted'::text, 'printing'::text, 'shipped'::text, 'delivered'::text, 'cancelled'::text]));
 ALTER TABLE public.workbook_orders ADD CONSTRAINT workbook_orders_template_id_fkey FOREIGN KEY (template_id) REFERENCES public.workbook_templates(id);
@@ -111,6 +116,7 @@ CREATE POLICY workbook_orders_update_own ON public.workbook_orders AS PERMISSIVE
 
 -- Triggers
 CREATE TRIGGER enforce_order_status BEFORE UPDATE OF status ON public.workbook_orders FOR EACH ROW EXECUTE FUNCTION public.enforce_order_status();
+CREATE TRIGGER queue_fulfilment BEFORE UPDATE OF status ON public.workbook_orders FOR EACH ROW EXECUTE FUNCTION internal.queue_fulfilment();
 CREATE TRIGGER require_own_content BEFORE INSERT OR UPDATE OF vision_board_ids, included_habits ON public.workbook_orders FOR EACH ROW EXECUTE FUNCTION internal.workbook_order_content();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.workbook_orders FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
@@ -123,6 +129,107 @@ GRANT INSERT (id, user_id, template_id, vision_board_ids, action_plan_id, financ
 GRANT UPDATE (status) ON public.workbook_orders TO authenticated;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
+
+-- internal.compose_workbook_sections(p_order public.workbook_orders, p_today date): names the table
+CREATE OR REPLACE FUNCTION internal.compose_workbook_sections(p_order public.workbook_orders, p_today date)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_kb public.user_knowledge_base;
+  v_name text;
+  v_sections jsonb := '[]';
+  v_boards jsonb;
+  v_habits jsonb;
+  v_months jsonb;
+  v_count integer;
+BEGIN
+  SELECT * INTO v_kb FROM public.user_knowledge_base k WHERE k.user_id = p_order.user_id;
+  v_name := coalesce(nullif(btrim(v_kb.names), ''), 'Visionary');
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'imageUrl', v.image_url, 'prompt', v.prompt, 'createdAt', v.created_at,
+           'reflectionPrompts', jsonb_build_array('Why does this vision matter to you?', 'How will life feel when you achieve this?',
+                                                  'What must be true financially for this to happen?'))
+           ORDER BY b.position), '[]')
+    INTO v_boards
+    FROM unnest(p_order.vision_board_ids) WITH ORDINALITY AS b (id, position)
+    JOIN public.vision_boards v ON v.id = b.id AND v.user_id = p_order.user_id AND v.deleted_at IS NULL;
+
+  SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'title', h.title, 'description', h.description,
+           'frequency', h.frequency, 'currentStreak', h.current_streak) ORDER BY h.created_at), '[]')
+    INTO v_habits
+    FROM public.habits h
+   WHERE h.user_id = p_order.user_id
+     AND (h.id = ANY (p_order.included_habits) OR (cardinality(p_order.included_habits) = 0 AND h.is_active));
+
+  -- Twelve months from this one; a task belongs to the month its due date (text, YYYY-MM-…) names.
+  SELECT jsonb_agg(jsonb_build_object(
+           'month', to_char(m.first, 'YYYY-MM'), 'label', to_char(m.first, 'FMMonth YYYY'),
+           'tasks', coalesce((SELECT jsonb_agg(jsonb_build_object('title', t.title, 'dueDate', left(t.due_date, 10), 'done', t.is_completed)
+                                               ORDER BY t.due_date, t.title)
+                                FROM public.action_tasks t
+                               WHERE t.user_id = p_order.user_id AND left(t.due_date, 7) = to_char(m.first, 'YYYY-MM')), '[]'))
+         ORDER BY m.first)
+    INTO v_months
+    FROM generate_series(date_trunc('month', p_today::timestamp), date_trunc('month', p_today::timestamp) + interval '11 months',
+                         interval '1 month') AS m (first);
+
+  v_sections := v_sections
+    || jsonb_build_object('type', 'cover', 'title', coalesce(p_order.title, 'My Vision Workbook'),
+         'content', jsonb_build_object('title', coalesce(p_order.title, 'My Vision Workbook'), 'subtitle', p_order.subtitle,
+                                       'style', p_order.cover_style, 'userName', v_name))
+    || jsonb_build_object('type', 'title_page', 'title', 'Title Page',
+         'content', jsonb_build_object('title', coalesce(p_order.title, 'My Vision Workbook'), 'subtitle', p_order.subtitle,
+                                       'createdDate', to_char(p_today, 'FMMonth FMDD, YYYY'), 'userName', v_name));
+  IF nullif(btrim(p_order.dedication_text), '') IS NOT NULL THEN
+    v_sections := v_sections || jsonb_build_object('type', 'dedication', 'title', 'Dedication',
+                                                   'content', jsonb_build_object('text', p_order.dedication_text));
+  END IF;
+  v_sections := v_sections || jsonb_build_object('type', 'coach_letter', 'title', 'A Letter from Your Vision Coach',
+    'content', jsonb_build_object(
+      'userName', v_name,
+      'letter', format('Dear %s,%sThis workbook holds the life you are building: the visions you chose, the habits that carry them, and a '
+                       'plan for the year ahead. Return to it every week. Mark each small win; it is how big changes are made.%s'
+                       'Write honestly in the journal, keep your habits in sight, and let every page bring you one step closer.%s'
+                       'With belief in you,%sAMIE, your vision coach', v_name, E'\n\n', E'\n\n', E'\n\n', E'\n'),
+      'topPriorities', to_jsonb(coalesce(v_kb.top_priorities, '{}')),
+      'dreamLocations', to_jsonb(coalesce(v_kb.dream_locations, '{}'))));
+  IF jsonb_array_length(v_boards) > 0 THEN
+    v_sections := v_sections || jsonb_build_object('type', 'vision_gallery', 'title', 'Your Vision Gallery',
+                                                   'content', jsonb_build_object('visionBoards', v_boards));
+  END IF;
+  IF v_kb.financial_summary IS NOT NULL AND v_kb.financial_summary <> '{}'::jsonb THEN
+    v_sections := v_sections || jsonb_build_object('type', 'financial_snapshot', 'title', 'Your Financial Snapshot',
+      'content', jsonb_build_object('summary', v_kb.financial_summary, 'retirementGoal', v_kb.retirement_goal,
+                                    'monthlyBudget', v_kb.monthly_budget));
+  END IF;
+  v_sections := v_sections || jsonb_build_object('type', 'action_plan', 'title', 'Your Year, Month by Month',
+                                                 'content', jsonb_build_object('months', v_months));
+  IF p_order.include_habit_tracker AND jsonb_array_length(v_habits) > 0 THEN
+    v_sections := v_sections || jsonb_build_object('type', 'habit_tracker', 'title', '12-Month Habit Tracker',
+      'content', jsonb_build_object('habits', v_habits, 'months', (SELECT jsonb_agg(x -> 'label') FROM jsonb_array_elements(v_months) x)));
+  END IF;
+  IF p_order.include_weekly_journal THEN
+    v_sections := v_sections || jsonb_build_object('type', 'weekly_journal', 'title', '52-Week Reflection Journal',
+      'content', jsonb_build_object('weeksCount', 52, 'prompts', jsonb_build_array(
+        'Wins this week:', 'Challenges faced:', 'Lessons learned:', 'Next week focus:', 'Message from future self:')));
+  END IF;
+  v_sections := v_sections
+    || jsonb_build_object('type', 'notes', 'title', 'Notes & Ideas', 'content', jsonb_build_object('pagesCount', 10))
+    || jsonb_build_object('type', 'back_cover', 'title', 'Back Cover', 'content', jsonb_build_object('tagline', 'Powered by Visionary AI'));
+
+  DELETE FROM public.workbook_sections s WHERE s.workbook_order_id = p_order.id;
+  INSERT INTO public.workbook_sections (workbook_order_id, user_id, section_type, section_order, title, content, status)
+  SELECT p_order.id, p_order.user_id, e.item ->> 'type', (e.position - 1)::integer, e.item ->> 'title', e.item -> 'content', 'complete'
+    FROM jsonb_array_elements(v_sections) WITH ORDINALITY AS e (item, position);
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
+END
+$function$;
+COMMENT ON FUNCTION internal.compose_workbook_sections(p_order public.workbook_orders, p_today date) IS 'Replaces a workbook''s sections with ones composed from its owner''s boards, habits, tasks and knowledge base; answers how many.';
+GRANT EXECUTE ON FUNCTION internal.compose_workbook_sections(p_order public.workbook_orders, p_today date) TO postgres;
 
 -- internal.order_transition_allowed(p_table text, p_from text, p_to text, p_privileged boolean): names the table
 CREATE OR REPLACE FUNCTION internal.order_transition_allowed(p_table text, p_from text, p_to text, p_privileged boolean)
@@ -253,6 +360,60 @@ END
 $function$;
 COMMENT ON FUNCTION internal.owner_from_parent() IS 'Trigger (parent table, parent key, link column, owner column, parent''s name, ''not found'' | ''not yours''): copies the owner from the parent row; refuses a missing parent or another user''s.';
 GRANT EXECUTE ON FUNCTION internal.owner_from_parent() TO postgres;
+
+-- internal.queue_fulfilment(): trigger function
+CREATE OR REPLACE FUNCTION internal.queue_fulfilment()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF NEW.status = 'paid' AND OLD.status IS DISTINCT FROM 'paid' THEN
+    NEW.fulfilment_state := 'queued';
+    NEW.fulfilment_error := NULL;
+    PERFORM internal.enqueue_job('print.fulfil', jsonb_build_object('order_table', TG_TABLE_NAME, 'order_id', NEW.id),
+                                 now(), now(), 'print.fulfil:' || NEW.id::text, 8);
+  END IF;
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.queue_fulfilment() IS 'Trigger: an order entering paid gets fulfilment_state queued and one print.fulfil job.';
+GRANT EXECUTE ON FUNCTION internal.queue_fulfilment() TO postgres;
+
+-- internal.workbook_checkout_price(p_order_id uuid, p_user uuid): names the table
+CREATE OR REPLACE FUNCTION internal.workbook_checkout_price(p_order_id uuid, p_user uuid)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_order public.workbook_orders;
+  v_template public.workbook_templates;
+  v_tier text;
+  v_pricing jsonb;
+BEGIN
+  SELECT * INTO v_order FROM public.workbook_orders w WHERE w.id = p_order_id AND w.user_id = p_user FOR UPDATE;
+  IF NOT FOUND OR v_order.status NOT IN ('ready', 'pending_payment') THEN
+    RETURN NULL;
+  END IF;
+  SELECT * INTO v_template FROM public.workbook_templates t WHERE t.id = v_order.template_id;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  SELECT p.subscription_tier INTO v_tier FROM public.profiles p WHERE p.id = p_user;
+  v_pricing := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, coalesce(v_tier, 'FREE'));
+  UPDATE public.workbook_orders w
+     SET subtotal = (v_pricing ->> 'subtotal')::numeric, discount_amount = (v_pricing ->> 'discount')::numeric,
+         shipping_cost = (v_pricing ->> 'shipping')::numeric, total_price = (v_pricing ->> 'total')::numeric,
+         discount_applied = (v_pricing ->> 'discount_applied')::boolean,
+         status = CASE WHEN w.status = 'ready' THEN 'pending_payment' ELSE w.status END
+   WHERE w.id = v_order.id;
+  RETURN round((v_pricing ->> 'total')::numeric * 100)::bigint;
+END
+$function$;
+COMMENT ON FUNCTION internal.workbook_checkout_price(p_order_id uuid, p_user uuid) IS 'Prices a user''s unpaid workbook again for checkout (ready -> pending_payment); its total in cents, or NULL when it is not payable.';
+GRANT EXECUTE ON FUNCTION internal.workbook_checkout_price(p_order_id uuid, p_user uuid) TO postgres;
 
 -- internal.workbook_json(p_order public.workbook_orders): names the table
 CREATE OR REPLACE FUNCTION internal.workbook_json(p_order public.workbook_orders)
@@ -430,6 +591,35 @@ END
 $function$;
 COMMENT ON FUNCTION public.enforce_order_status() IS 'Trigger: order state machine of poster_orders, workbook_orders and print_orders.';
 GRANT EXECUTE ON FUNCTION public.enforce_order_status() TO postgres;
+
+-- public.generate_workbook(p_order_id uuid): names the table
+CREATE OR REPLACE FUNCTION public.generate_workbook(p_order_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_order public.workbook_orders := internal.own_workbook_order(p_order_id);
+  v_count integer;
+BEGIN
+  IF v_order.status = 'draft' THEN
+    PERFORM public.advance_workbook_order(v_order.id, 'submit');
+  ELSIF v_order.status = 'ready' THEN
+    UPDATE public.workbook_orders SET status = 'generating' WHERE id = v_order.id;
+  ELSIF v_order.status <> 'generating' THEN
+    RAISE EXCEPTION 'only a draft or a workbook not yet in checkout can be generated; this one is %', v_order.status
+      USING ERRCODE = 'check_violation';
+  END IF;
+  SELECT * INTO v_order FROM public.workbook_orders w WHERE w.id = v_order.id;
+  v_count := internal.compose_workbook_sections(v_order, current_date);
+  UPDATE public.workbook_orders SET status = 'ready' WHERE id = v_order.id;
+  RETURN jsonb_build_object('success', true, 'order_id', v_order.id, 'sections_generated', v_count, 'status', 'ready');
+END
+$function$;
+COMMENT ON FUNCTION public.generate_workbook(p_order_id uuid) IS 'Composes one of the caller''s workbooks (a draft is submitted first) and makes it ready for checkout.';
+GRANT EXECUTE ON FUNCTION public.generate_workbook(p_order_id uuid) TO authenticated;
+GRANT EXECUTE ON FUNCTION public.generate_workbook(p_order_id uuid) TO postgres;
 
 -- public.list_my_workbooks(): names the table
 CREATE OR REPLACE FUNCTION public.list_my_workbooks()

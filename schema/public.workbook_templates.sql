@@ -93,6 +93,40 @@ $function$;
 COMMENT ON FUNCTION internal.seed_workbook_templates() IS 'Seeds the 4 workbook templates (idempotent on sku); returns the number of rows inserted.';
 GRANT EXECUTE ON FUNCTION internal.seed_workbook_templates() TO postgres;
 
+-- internal.workbook_checkout_price(p_order_id uuid, p_user uuid): names the table
+CREATE OR REPLACE FUNCTION internal.workbook_checkout_price(p_order_id uuid, p_user uuid)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_order public.workbook_orders;
+  v_template public.workbook_templates;
+  v_tier text;
+  v_pricing jsonb;
+BEGIN
+  SELECT * INTO v_order FROM public.workbook_orders w WHERE w.id = p_order_id AND w.user_id = p_user FOR UPDATE;
+  IF NOT FOUND OR v_order.status NOT IN ('ready', 'pending_payment') THEN
+    RETURN NULL;
+  END IF;
+  SELECT * INTO v_template FROM public.workbook_templates t WHERE t.id = v_order.template_id;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  SELECT p.subscription_tier INTO v_tier FROM public.profiles p WHERE p.id = p_user;
+  v_pricing := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, coalesce(v_tier, 'FREE'));
+  UPDATE public.workbook_orders w
+     SET subtotal = (v_pricing ->> 'subtotal')::numeric, discount_amount = (v_pricing ->> 'discount')::numeric,
+         shipping_cost = (v_pricing ->> 'shipping')::numeric, total_price = (v_pricing ->> 'total')::numeric,
+         discount_applied = (v_pricing ->> 'discount_applied')::boolean,
+         status = CASE WHEN w.status = 'ready' THEN 'pending_payment' ELSE w.status END
+   WHERE w.id = v_order.id;
+  RETURN round((v_pricing ->> 'total')::numeric * 100)::bigint;
+END
+$function$;
+COMMENT ON FUNCTION internal.workbook_checkout_price(p_order_id uuid, p_user uuid) IS 'Prices a user''s unpaid workbook again for checkout (ready -> pending_payment); its total in cents, or NULL when it is not payable.';
+GRANT EXECUTE ON FUNCTION internal.workbook_checkout_price(p_order_id uuid, p_user uuid) TO postgres;
+
 -- internal.workbook_json(p_order public.workbook_orders): names the table
 CREATE OR REPLACE FUNCTION internal.workbook_json(p_order public.workbook_orders)
  RETURNS jsonb

@@ -52,6 +52,8 @@ CREATE POLICY objects_select_own ON storage.objects AS PERMISSIVE FOR SELECT TO 
   USING (owner = (( SELECT auth.uid() AS uid)) OR storage.is_public_bucket(bucket_id));
 CREATE POLICY objects_select_public ON storage.objects AS PERMISSIVE FOR SELECT TO anon
   USING (storage.is_public_bucket(bucket_id));
+CREATE POLICY objects_select_rendered_workbooks ON storage.objects AS PERMISSIVE FOR SELECT TO authenticated
+  USING (bucket_id = 'workbooks'::text AND owner IS NULL AND split_part(name, '/'::text, 1) = ((( SELECT auth.uid() AS uid))::text));
 CREATE POLICY objects_update_own ON storage.objects AS PERMISSIVE FOR UPDATE TO authenticated
   USING (owner = (( SELECT auth.uid() AS uid)))
   WITH CHECK (owner = (( SELECT auth.uid() AS uid)));

@@ -117,7 +117,9 @@ public struct PaymentService: Sendable {
     }
 
     /// The caller's order with that id, across the three order tables, when it awaits payment
-    /// at a positive stored price; a workbook that is ready moves to `pending_payment`.
+    /// at a positive stored price. A workbook is priced again from its template at the buyer's
+    /// tier as it goes to checkout (ready moves to `pending_payment`), so a discount of a tier
+    /// since lost is not charged.
     func unpaidOrder(_ id: UUID, of user: String) async throws -> StoredOrder {
         guard let text = try await database.text(SQLStatement("""
             SELECT json_build_object('table', o.t, 'status', o.status,
@@ -130,11 +132,14 @@ public struct PaymentService: Sendable {
         let order = try JSONDecoder().decode(StoredOrder.self, from: Data(text.utf8))
         let unpaid = order.table == "workbook_orders" ? ["ready", "pending_payment"].contains(order.status) : order.status == "pending"
         guard unpaid else { throw PaymentRefusal(.orderNotPayable, "this order is \(order.status), not awaiting payment") }
-        guard order.cents != nil else { throw PaymentRefusal(.orderNotPayable, "this order has no price to pay yet") }
-        if order.table == "workbook_orders", order.status == "ready" {
-            try await database.execute(SQLStatement(
-                "UPDATE public.workbook_orders SET status = 'pending_payment' WHERE id = $1::uuid AND status = 'ready'", [.text(id.uuidString)]))
+        if order.table == "workbook_orders" {
+            guard let cents = try await database.text(SQLStatement(
+                "SELECT internal.workbook_checkout_price($1::uuid, $2::uuid)::text", [.text(id.uuidString), .text(user)])).flatMap({ Int64($0) }),
+                cents > 0, cents < 100_000_000
+            else { throw PaymentRefusal(.orderNotPayable, "this workbook has no price to pay yet") }
+            return StoredOrder(table: order.table, status: "pending_payment", cents: cents)
         }
+        guard order.cents != nil else { throw PaymentRefusal(.orderNotPayable, "this order has no price to pay yet") }
         return order
     }
 

@@ -2,52 +2,7 @@ import Foundation
 @testable import PDFWriting
 import TestSupport
 
-/// The Debian tools the print tests check PDFs with (`VISIONARY_PDF_TOOLS`, the folder
-/// `scripts/install-pdf-tools.sh` prints; `make test` sets it), and the workbook fonts
-/// (`VISIONARY_WORKBOOK_FONTS`).
-enum PDFTools {
-    struct Missing: Error, CustomStringConvertible {
-        let variable: String
-        var description: String { "\(variable) is not set: run `make test`, which installs and sets it" }
-    }
-
-    static func folder(_ variable: String) throws -> String {
-        guard let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty else { throw Missing(variable: variable) }
-        return path
-    }
-
-    static var fontsFolder: String { get throws { try folder("VISIONARY_WORKBOOK_FONTS") } }
-
-    static func run(_ tool: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await Program.run(try folder("VISIONARY_PDF_TOOLS") + "/bin/" + tool, arguments)
-    }
-
-    /// Writes `bytes` to a temporary file and hands its path to `body`.
-    static func withFile<T>(_ bytes: [UInt8], suffix: String = ".pdf", _ body: (String) async throws -> T) async throws -> T {
-        let path = NSTemporaryDirectory() + "visionary-print-\(UUID().uuidString)\(suffix)"
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try await body(path)
-    }
-
-    /// `qpdf --check` of the document: its status and output.
-    static func check(_ pdf: [UInt8]) async throws -> (status: Int32, output: String) {
-        try await withFile(pdf) { try await run("qpdf", ["--check", $0]) }
-    }
-
-    /// `pdfinfo -box` of the document.
-    static func info(_ pdf: [UInt8]) async throws -> String {
-        try await withFile(pdf) { try await run("pdfinfo", ["-box", $0]).output }
-    }
-
-    /// The value pdfinfo prints for `name`, its spaces collapsed.
-    static func field(_ info: String, _ name: String) -> String? {
-        for line in info.split(separator: "\n") where line.hasPrefix(name + ":") {
-            return line.dropFirst(name.count + 1).split(separator: " ").joined(separator: " ")
-        }
-        return nil
-    }
-
+extension PDFTools {
     /// A page rendered by pdftoppm at `dpi`: its pixels (RGB, top row first).
     static func render(_ pdf: [UInt8], page: Int, dpi: Int = 36) async throws -> Raster {
         try await withFile(pdf) { path in
@@ -60,12 +15,8 @@ enum PDFTools {
             return try Raster(ppm: [UInt8](data))
         }
     }
-
-    struct RenderFailed: Error, CustomStringConvertible {
-        let output: String
-        var description: String { "pdftoppm failed: \(output)" }
-    }
 }
+
 
 /// An RGB image read from a binary PPM (P6) file.
 struct Raster {

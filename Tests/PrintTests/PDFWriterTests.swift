@@ -3,6 +3,7 @@ import Foundation
 @testable import Fulfilment
 @testable import PDFWriting
 import Testing
+import TestSupport
 
 /// The PDF writer and the workbook layout, checked by independent readers: qpdf's structural
 /// check, poppler's page boxes and fonts, and pages rendered by pdftoppm and looked at pixel by
