@@ -192,6 +192,54 @@ def main():
 
     check("bodies that are not unmistakably an order get the catalogue and place nothing", ambiguous_bodies_change_nothing)
 
+    def poster_as_print_service_places_it():
+        # printService.ts:63-78 — the poster order inserted pending, with the client's price and config;
+        # then 83-120 — invoke('submit-to-prodigi', {body: {orderId, recipient, items}}) with its own SKU
+        # and image URL; on failure it marks the order submitted with a made-up SIM- id (141-150).
+        placed = me.client.table("poster_orders").insert({
+            "user_id": me.id, "vision_board_id": state["board"], "shipping_address": ADDRESS,
+            "print_config": {"sku": "GLOBAL-FAP-18x24", "size": "18x24", "finish": "matte", "quantity": 1},
+            "total_price": 0.5, "discount_applied": True}).execute().data[0]
+        payload = {"orderId": placed["id"],
+                   "recipient": {"name": ADDRESS["name"], "address": {"line1": ADDRESS["line1"], "postalOrZipCode": ADDRESS["postalCode"],
+                                                                       "countryCode": ADDRESS["country"], "townOrCity": ADDRESS["city"]}},
+                   "items": [{"sku": "CHEAPEST-SKU", "copies": 100, "sizing": "fillPrintArea",
+                              "assets": [{"url": "https://elsewhere.example.com/not-mine.png", "printArea": "default"}]}]}
+        expect_http_error(lambda: invoke(me.client, "submit-to-prodigi", payload), 409, "paid")
+        expect_http_error(lambda: invoke(other.client, "submit-to-prodigi", payload), 404)
+        try:
+            me.client.table("poster_orders").update({"vendor_order_id": "SIM-12345", "status": "submitted"}).eq("id", placed["id"]).execute()
+            raise AssertionError("the app's own 'submitted' update was accepted")
+        except AssertionError:
+            raise
+        except Exception:
+            pass
+        row = me.client.table("poster_orders").select("status,vendor_order_id,total_price").eq("id", placed["id"]).execute().data[0]
+        assert row["status"] == "pending" and row["vendor_order_id"] is None and float(row["total_price"]) > 0.5, row
+
+    check("the app's poster order is priced by the server, and submit-to-prodigi refuses it until it is paid", poster_as_print_service_places_it)
+
+    def workbook_as_storage_service_orders_it():
+        # storageService.ts:788-810 — invoke('generate-workbook-pdf?action=create_order', {body}) then
+        # invoke('generate-workbook-pdf?action=generate', {body: {order_id}}); reads data.order and data.success.
+        templates = invoke(me.client, "generate-workbook-pdf?action=get_templates", method="GET")["templates"]
+        created = invoke(me.client, "generate-workbook-pdf?action=create_order", {
+            "template_id": templates[0]["id"], "title": "My Vision Workbook", "subtitle": "2027", "cover_style": "classic",
+            "include_weekly_journal": True, "include_habit_tracker": True, "vision_board_ids": [state["board"]],
+            "included_habits": [], "shipping_address": ADDRESS})
+        order = created["order"]
+        assert order["status"] == "draft" and order["template"]["id"] == templates[0]["id"] and float(order["total_price"]) > 0, order
+        generated = invoke(me.client, "generate-workbook-pdf?action=generate", {"order_id": order["id"]})
+        assert generated["success"] is True and generated["status"] == "ready" and generated["sections_generated"] >= 9, generated
+        # getWorkbookOrder: the order with its template and sections, straight from REST.
+        read = me.client.table("workbook_orders").select("*, template:workbook_templates(*), sections:workbook_sections(*)") \
+            .eq("id", order["id"]).eq("user_id", me.id).single().execute().data
+        assert read["status"] == "ready" and len(read["sections"]) == generated["sections_generated"], read
+        expect_http_error(lambda: invoke(other.client, "generate-workbook-pdf?action=generate", {"order_id": order["id"]}), 404)
+        expect_http_error(lambda: invoke(me.client, "submit-to-prodigi", {"orderId": order["id"]}), 409)
+
+    check("a workbook as the app orders and generates it; the printer waits for payment", workbook_as_storage_service_orders_it)
+
     return checks.summary()
 
 
