@@ -2,7 +2,7 @@ import AppConfig
 import Core
 import Database
 import Foundation
-import Fulfilment
+@testable import Fulfilment
 import HTTPTypes
 import HummingbirdTesting
 import Jobs
@@ -259,6 +259,15 @@ struct PrintFulfilmentTests {
                 "SELECT fulfilment_state || ' ' || fulfilment_error FROM public.poster_orders WHERE id = $1::uuid", [.text(bobOrder)]))
             #expect(bobState == "failed the image to print is not one of the owner's stored objects", "\(bobState ?? "nil")")
             #expect(prodigi.requests.count == requestsBefore)
+
+            // Nor does his workbook embed it: images are read as the book's owner may read them, and
+            // nothing is fetched from elsewhere.
+            let fulfilment = app.parts.fulfilment
+            let bobID = try #require(UUID(uuidString: bob.id)), annID = try #require(UUID(uuidString: ann.id))
+            #expect(try await fulfilment.imageBytes(annImage, of: bobID) == nil)
+            #expect(try await fulfilment.imageBytes(annImage, of: annID) == secret)
+            #expect(try await fulfilment.imageBytes("https://elsewhere.example.com/a.png", of: annID) == nil)
+            #expect(try await fulfilment.imageBytes("data:image/png;base64," + Data(secret).base64EncodedString(), of: bobID) == secret)
 
             // submit-to-prodigi on a failed order tells why, and leaves it as it is.
             let retry = try await http.json(.post, "/functions/v1/submit-to-prodigi", token: bob.token, ["orderId": bobOrder])
