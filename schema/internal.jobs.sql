@@ -166,6 +166,20 @@ $function$;
 COMMENT ON FUNCTION internal.finish_job(p_id uuid, p_worker text, p_now timestamp with time zone) IS NULL;
 GRANT EXECUTE ON FUNCTION internal.finish_job(p_id uuid, p_worker text, p_now timestamp with time zone) TO postgres;
 
+-- internal.give_up_job(p_id uuid, p_worker text, p_error text, p_now timestamp with time zone): names the table
+CREATE OR REPLACE FUNCTION internal.give_up_job(p_id uuid, p_worker text, p_error text, p_now timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  UPDATE internal.jobs
+  SET state = 'dead', finished_at = p_now, last_error = left(coalesce(p_error, 'failed'), 2000), leased_by = NULL, leased_until = NULL
+  WHERE id = p_id AND state = 'running' AND leased_by = p_worker
+  RETURNING state;
+$function$;
+COMMENT ON FUNCTION internal.give_up_job(p_id uuid, p_worker text, p_error text, p_now timestamp with time zone) IS 'A job''s failure no retry mends: it becomes a dead letter at once.';
+GRANT EXECUTE ON FUNCTION internal.give_up_job(p_id uuid, p_worker text, p_error text, p_now timestamp with time zone) TO postgres;
+
 -- internal.prune_jobs(p_before timestamp with time zone): names the table
 CREATE OR REPLACE FUNCTION internal.prune_jobs(p_before timestamp with time zone)
  RETURNS integer

@@ -131,7 +131,7 @@ public struct IntegrationSettings: Sendable, Equatable {
             ("VISIONARY_STRIPE_PRICE_PRO", stripe?.proPrice ?? "(none)"),
             ("VISIONARY_STRIPE_PRICE_ELITE", stripe?.elitePrice ?? "(none)"),
             ("VISIONARY_PRODIGI_CALLBACK_SECRET", prodigiCallbackSecret == nil ? "(none: Prodigi callbacks answer 503)" : "(set, redacted)"),
-            ("VISIONARY_PRODIGI_BASE_URL", prodigi?.baseURL ?? "(Prodigi not configured: paid orders wait in fulfilment_state queued)"),
+            ("VISIONARY_PRODIGI_BASE_URL", prodigi?.baseURL ?? "(Prodigi not configured: paid orders' print.fulfil jobs retry, then wait as dead letters)"),
             ("VISIONARY_PRODIGI_API_KEY", prodigi == nil ? "(none)" : "(set, redacted)"),
             ("VISIONARY_WORKBOOK_FONTS", workbookFonts ?? "(none: workbooks cannot be rendered)"),
             ("VISIONARY_STRIPE_CREDIT_PACKS", stripe.map { $0.creditPacks.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",") } ?? "(none)"),

@@ -64,7 +64,8 @@ public struct PrintFulfilment: Sendable {
     }
 
     /// The job: fulfils the order its payload names. A permanent failure marks the order failed
-    /// at once; another is retried, and marks it failed on the last attempt.
+    /// and the job a dead letter at once; another is retried, and marks the order failed on the
+    /// last attempt. Either way `visionary jobs retry` sends it again once the cause is mended.
     public var handler: JobHandler {
         JobHandler(kind: Self.kind) { job in
             struct Payload: Decodable { let order_table: String; let order_id: UUID }
@@ -74,8 +75,10 @@ public struct PrintFulfilment: Sendable {
                 _ = try await fulfil(table: payload.order_table, id: payload.order_id)
             } catch let failure as Permanent {
                 try await recordFailure(payload.order_table, payload.order_id, failure.message, final: true)
+                throw JobGiveUp(failure.message)
             } catch let refused as ProdigiClient.Refused {
                 try await recordFailure(payload.order_table, payload.order_id, refused.description, final: true)
+                throw JobGiveUp(refused.description)
             } catch {
                 try? await recordFailure(payload.order_table, payload.order_id, String(describing: error).prefix(500).description,
                                          final: job.attempts >= job.maxAttempts)
@@ -111,7 +114,7 @@ public struct PrintFulfilment: Sendable {
             try await setState(table, id, "rendering")
             try await renderWorkbook(id)
         }
-        guard let prodigi else { throw Permanent(message: "Prodigi is not configured on this server (VISIONARY_PRODIGI_API_KEY)") }
+        guard let prodigi else { throw ProdigiClient.Unavailable(message: "Prodigi is not configured on this server (VISIONARY_PRODIGI_API_KEY)") }
         let order = try await prodigiOrder(table: table, id: id)
         try await setState(table, id, "submitting")
         return try await database.transaction { transaction in

@@ -40,6 +40,14 @@ public struct JobRecord: Sendable, Equatable, Decodable {
     }
 }
 
+/// Thrown by a handler for a failure no retry mends: the job becomes a dead letter at once
+/// (`visionary jobs retry` runs it again once the cause is mended), its attempts left unspent.
+public struct JobGiveUp: Error, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
 /// What a worker does with jobs of one kind. Throwing fails the attempt (the job is retried
 /// later, or becomes a dead letter); a handler that sees cancellation (the worker is shutting
 /// down) should stop and throw, and the job is released for another worker.

@@ -53,6 +53,15 @@ public struct JobQueue: Sendable {
             [.text(id.uuidString), .text(worker), .text(error), .text(Self.timestamp(retryAt)), .text(Self.timestamp(now))]))
     }
 
+    /// The job failed for good: a dead letter now, whatever attempts it has left; nil when
+    /// `worker` no longer held it.
+    @discardableResult
+    public func giveUp(_ id: UUID, worker: String, error: String, now: Date) async throws -> String? {
+        try await database.text(SQLStatement(
+            "SELECT internal.give_up_job($1::uuid, $2, $3, $4::timestamptz)",
+            [.text(id.uuidString), .text(worker), .text(error), .text(Self.timestamp(now))]))
+    }
+
     /// Queues the job again without counting the attempt (the worker is stopping).
     @discardableResult
     public func release(_ id: UUID, worker: String) async throws -> Bool {

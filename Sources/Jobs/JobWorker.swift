@@ -88,8 +88,10 @@ public struct JobWorker: Service {
         do {
             try await handler.run(job)
             outcome = .finished
+        } catch let giveUp as JobGiveUp {
+            outcome = .failed(giveUp.reason, final: true)
         } catch {
-            outcome = Task.isCancelled || error is CancellationError ? .released : .failed(String(describing: error))
+            outcome = Task.isCancelled || error is CancellationError ? .released : .failed(String(describing: error), final: false)
         }
         // Recorded in a task of its own: a shutdown has cancelled this one, and the outcome
         // must still reach the queue.
@@ -103,10 +105,12 @@ public struct JobWorker: Service {
                 case .released:
                     try await queue.release(job.id, worker: name)
                     JobWorker.count(job, "released")
-                case .failed(let reason):
+                case .failed(let reason, let final):
                     let now = clock.now()
                     let wait = retry.delay(afterAttempt: job.attempts, random: Double.random(in: 0..<1))
-                    let state = try await queue.fail(job.id, worker: name, error: reason, retryAt: now.addingTimeInterval(wait.seconds), now: now)
+                    let state = final
+                        ? try await queue.giveUp(job.id, worker: name, error: reason, now: now)
+                        : try await queue.fail(job.id, worker: name, error: reason, retryAt: now.addingTimeInterval(wait.seconds), now: now)
                     JobWorker.count(job, state == "dead" ? "dead" : "failed")
                     let level: Logger.Level = state == "dead" ? .error : .warning
                     logger.log(level: level, "job failed", metadata: [
@@ -127,7 +131,7 @@ public struct JobWorker: Service {
 
     enum Outcome {
         case finished, released
-        case failed(String)
+        case failed(String, final: Bool)
     }
 }
 

@@ -244,9 +244,16 @@ struct PrintFulfilmentTests {
             let refused = try await owner.text(SQLStatement(
                 "SELECT status || ' ' || fulfilment_state || ' ' || fulfilment_error FROM public.poster_orders WHERE id = $1::uuid", [.text(refusedOrder)]))
             #expect(refused?.hasPrefix("paid failed Prodigi refused the order (400)") == true, "\(refused ?? "nil")")
-            #expect(try await owner.text(SQLStatement("SELECT state FROM internal.jobs WHERE kind = 'print.fulfil' AND payload ->> 'order_id' = $1", [.text(refusedOrder)])) != "queued",
-                    "a refusal is not retried")
-            let sent = try #require(prodigi.requests.last)
+            let job = try #require(try await owner.text(SQLStatement(
+                "SELECT id::text || ' ' || state || ' ' || attempts FROM internal.jobs WHERE kind = 'print.fulfil' AND payload ->> 'order_id' = $1", [.text(refusedOrder)])))
+            #expect(job.hasSuffix(" dead 1"), "a refusal is a dead letter at once, not retried: \(job)")
+            // Once mended, the operator's retry sends it again, and it goes through.
+            #expect(try await JobQueue(database: owner).retry(try #require(UUID(uuidString: String(job.prefix(36)))), now: clock.now))
+            #expect(await worker.runOnce() == 1)
+            #expect(try await owner.text(SQLStatement(
+                "SELECT status || ' ' || fulfilment_state || ' ' || coalesce(fulfilment_error, '-') FROM public.poster_orders WHERE id = $1::uuid",
+                [.text(refusedOrder)])) == "submitted submitted -")
+            let sent = try #require(prodigi.requests.first)
             let item = try #require((sent["items"] as? [[String: Any]])?.first)
             #expect(item["copies"] as? Int == 2 && (item["attributes"] as? [String: Any])?["finish"] as? String == "gloss")
             #expect(((item["assets"] as? [[String: Any]])?.first?["url"] as? String)?.contains("/object/sign/visions/\(ann.id)/board.png") == true)

@@ -225,3 +225,18 @@ END
 $$;
 REVOKE EXECUTE ON FUNCTION internal.workbook_checkout_price(uuid, uuid) FROM PUBLIC;
 COMMENT ON FUNCTION internal.workbook_checkout_price(uuid, uuid) IS 'Prices a user''s unpaid workbook again for checkout (ready -> pending_payment); its total in cents, or NULL when it is not payable.';
+
+-- A failure no retry mends (the printer refused the order, its artwork cannot be had): the job
+-- becomes a dead letter at once, for an operator to retry (`visionary jobs retry`) once mended.
+-- Returns 'dead', or NULL when p_worker no longer held its lease.
+CREATE FUNCTION internal.give_up_job(p_id uuid, p_worker text, p_error text, p_now timestamptz) RETURNS text
+LANGUAGE sql
+SET search_path = ''
+AS $$
+  UPDATE internal.jobs
+  SET state = 'dead', finished_at = p_now, last_error = left(coalesce(p_error, 'failed'), 2000), leased_by = NULL, leased_until = NULL
+  WHERE id = p_id AND state = 'running' AND leased_by = p_worker
+  RETURNING state;
+$$;
+REVOKE EXECUTE ON FUNCTION internal.give_up_job(uuid, text, text, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION internal.give_up_job(uuid, text, text, timestamptz) IS 'A job''s failure no retry mends: it becomes a dead letter at once.';
