@@ -105,12 +105,12 @@ public struct WorkbookLayout {
         let boards = sections.first { $0.type == "vision_gallery" }.map(Self.boards) ?? []
         let galleryPages = min(boards.count, max(0, pageCount - fixed - 1))
         var free = pageCount - fixed - galleryPages
-        let journal = sections.contains { $0.type == "weekly_journal" }
         var weeksPerPage = 1
-        if journal {
+        if let journal = sections.first(where: { $0.type == "weekly_journal" }) {
+            let weeks = Self.weeks(journal.content)
             let room = max(free - 1, 1)
-            weeksPerPage = max(1, (52 + room - 1) / room)
-            free -= (52 + weeksPerPage - 1) / weeksPerPage
+            weeksPerPage = max(1, (weeks + room - 1) / room)
+            free -= (weeks + weeksPerPage - 1) / weeksPerPage
         }
         var placements: [Placement] = []
         for section in sections {
@@ -151,6 +151,12 @@ public struct WorkbookLayout {
         case "habit_tracker": min(labels(section.content["months"]).count, 12)
         default: 0
         }
+    }
+
+    /// The journal's weeks: its `weeksCount`, 1 to 52 (52 when absent).
+    static func weeks(_ content: JSONValue) -> Int {
+        if case .number(let count)? = content["weeksCount"], count.isFinite { return Int(min(max(count, 1), 52)) }
+        return 52
     }
 
     static func boards(_ section: WorkbookSection) -> [JSONValue] {

@@ -231,8 +231,7 @@ struct PageSink {
     mutating func journal(_ content: JSONValue, weeksPerPage: Int) throws {
         var prompts: [String] = []
         if case .array(let items)? = content["prompts"] { prompts = items.prefix(6).compactMap { Self.text($0) } }
-        var weeks = 52
-        if case .number(let count)? = content["weeksCount"], count.isFinite { weeks = Int(min(max(count, 1), 52)) }
+        let weeks = WorkbookLayout.weeks(content)
         let (regular, bold, margin, height) = (regular, bold, margin, size.height)
         var week = 1
         while week <= weeks {

@@ -61,6 +61,7 @@ public struct PDFCanvas: Sendable {
     ) -> Double {
         let step = leading ?? size * 1.35
         var lines = Self.wrap(text, width: width, font: font.font, size: size)
+        let maxLines = max(maxLines, 1)
         if lines.count > maxLines {
             lines = Array(lines.prefix(maxLines))
             lines[lines.count - 1] = Self.ellipsized(lines[lines.count - 1], width: width, font: font.font, size: size)

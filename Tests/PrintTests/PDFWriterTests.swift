@@ -125,6 +125,13 @@ struct PDFWriterTests {
         #expect(lines.joined(separator: " ") == "one two three four five six seven")
         #expect(PDFCanvas.literal(WinAnsi.encode("a(b)c\\")) == "(a\\(b\\)c\\\\)")
         #expect(WinAnsi.encode("é€☃") == [0xE9, 0x80, 0x3F])
+        // Degenerate boxes and limits draw something or nothing, never trap.
+        var writer = PDFDocumentWriter(geometry: .init(width: 100, height: 100, bleed: 0))
+        let font = try writer.add(fonts.regular)
+        var canvas = writer.canvas()
+        for (width, limit) in [(0.0, 0), (-5.0, -3), (1.0, 1), (50.0, Int.max)] {
+            canvas.paragraph(String(repeating: "Supercalifragilistic ", count: 20), x: 0, y: 90, width: width, font: font, size: 10, maxLines: limit)
+        }
         #expect(PDFCanvas.number(12.345) == "12.35" && PDFCanvas.number(-0.5) == "-0.50" && PDFCanvas.number(.nan) == "0")
     }
 
