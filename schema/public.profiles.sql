@@ -176,6 +176,9 @@ BEGIN
   END IF;
   SELECT p.subscription_tier INTO v_tier FROM public.profiles p WHERE p.id = p_user;
   v_pricing := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, coalesce(v_tier, 'FREE'));
+  IF coalesce((v_pricing ->> 'total')::numeric, 0) <= 0 THEN
+    RETURN NULL;
+  END IF;
   UPDATE public.workbook_orders w
      SET subtotal = (v_pricing ->> 'subtotal')::numeric, discount_amount = (v_pricing ->> 'discount')::numeric,
          shipping_cost = (v_pricing ->> 'shipping')::numeric, total_price = (v_pricing ->> 'total')::numeric,

@@ -116,6 +116,7 @@ CREATE POLICY workbook_orders_update_own ON public.workbook_orders AS PERMISSIVE
 
 -- Triggers
 CREATE TRIGGER enforce_order_status BEFORE UPDATE OF status ON public.workbook_orders FOR EACH ROW EXECUTE FUNCTION public.enforce_order_status();
+CREATE TRIGGER paid_at_template_price BEFORE UPDATE OF status ON public.workbook_orders FOR EACH ROW EXECUTE FUNCTION internal.workbook_order_paid_price();
 CREATE TRIGGER queue_fulfilment BEFORE UPDATE OF status ON public.workbook_orders FOR EACH ROW EXECUTE FUNCTION internal.queue_fulfilment();
 CREATE TRIGGER require_own_content BEFORE INSERT OR UPDATE OF vision_board_ids, included_habits ON public.workbook_orders FOR EACH ROW EXECUTE FUNCTION internal.workbook_order_content();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.workbook_orders FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
@@ -403,6 +404,9 @@ BEGIN
   END IF;
   SELECT p.subscription_tier INTO v_tier FROM public.profiles p WHERE p.id = p_user;
   v_pricing := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, coalesce(v_tier, 'FREE'));
+  IF coalesce((v_pricing ->> 'total')::numeric, 0) <= 0 THEN
+    RETURN NULL;
+  END IF;
   UPDATE public.workbook_orders w
      SET subtotal = (v_pricing ->> 'subtotal')::numeric, discount_amount = (v_pricing ->> 'discount')::numeric,
          shipping_cost = (v_pricing ->> 'shipping')::numeric, total_price = (v_pricing ->> 'total')::numeric,
@@ -448,6 +452,65 @@ END
 $function$;
 COMMENT ON FUNCTION internal.workbook_order_content() IS 'Trigger: an end user''s workbook order lists only their own live vision boards and habits.';
 GRANT EXECUTE ON FUNCTION internal.workbook_order_content() TO postgres;
+
+-- internal.workbook_order_paid_price(): trigger function
+CREATE OR REPLACE FUNCTION internal.workbook_order_paid_price()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_template public.workbook_templates;
+  v_pricing jsonb;
+  v_full jsonb;
+BEGIN
+  IF NEW.status = 'paid' AND OLD.status IS DISTINCT FROM 'paid' THEN
+    SELECT * INTO v_template FROM public.workbook_templates t WHERE t.id = NEW.template_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'workbook order % cannot be paid: it has no template', NEW.id USING ERRCODE = 'check_violation';
+    END IF;
+    v_pricing := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, internal.buyer_tier(NEW.user_id));
+    v_full := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, 'FREE');
+    IF NEW.total_price IS NULL OR NEW.total_price NOT IN ((v_pricing ->> 'total')::numeric, (v_full ->> 'total')::numeric) THEN
+      RAISE EXCEPTION 'workbook order % cannot be paid: its total % is not the template''s price % USD',
+        NEW.id, coalesce(NEW.total_price::text, 'missing'), (v_pricing ->> 'total')::numeric(10,2)
+        USING ERRCODE = 'check_violation',
+              HINT = 'The template or the buyer''s tier changed since checkout began; check out again.';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.workbook_order_paid_price() IS 'Trigger: a workbook becomes paid only at its template''s price (buyer''s tier or full).';
+GRANT EXECUTE ON FUNCTION internal.workbook_order_paid_price() TO postgres;
+
+-- internal.workbook_sections_open(): names the table
+CREATE OR REPLACE FUNCTION internal.workbook_sections_open()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_status text;
+BEGIN
+  IF current_setting('role', true) IN ('anon', 'authenticated') THEN
+    SELECT w.status INTO v_status FROM public.workbook_orders w
+     WHERE w.id = CASE WHEN TG_OP = 'DELETE' THEN OLD.workbook_order_id ELSE NEW.workbook_order_id END;
+    IF v_status IS NOT NULL AND v_status NOT IN ('draft', 'generating', 'ready') THEN
+      RAISE EXCEPTION 'the sections of a workbook that is % can no longer be changed', v_status USING ERRCODE = 'check_violation';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.workbook_order_id IS DISTINCT FROM OLD.workbook_order_id THEN
+      SELECT w.status INTO v_status FROM public.workbook_orders w WHERE w.id = OLD.workbook_order_id;
+      IF v_status IS NOT NULL AND v_status NOT IN ('draft', 'generating', 'ready') THEN
+        RAISE EXCEPTION 'the sections of a workbook that is % can no longer be changed', v_status USING ERRCODE = 'check_violation';
+      END IF;
+    END IF;
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$function$;
+COMMENT ON FUNCTION internal.workbook_sections_open() IS 'Trigger: end users change a workbook''s sections only while it is a draft, generating or ready.';
+GRANT EXECUTE ON FUNCTION internal.workbook_sections_open() TO postgres;
 
 -- public.advance_workbook_order(p_order_id uuid, p_step text): names the table
 CREATE OR REPLACE FUNCTION public.advance_workbook_order(p_order_id uuid, p_step text)

@@ -62,6 +62,7 @@ CREATE POLICY workbook_sections_update_own ON public.workbook_sections AS PERMIS
   WITH CHECK (user_id = (( SELECT auth.uid() AS uid)));
 
 -- Triggers
+CREATE TRIGGER sections_fixed_at_checkout BEFORE INSERT OR DELETE OR UPDATE ON public.workbook_sections FOR EACH ROW EXECUTE FUNCTION internal.workbook_sections_open();
 CREATE TRIGGER set_owner BEFORE INSERT OR UPDATE OF workbook_order_id, user_id ON public.workbook_sections FOR EACH ROW EXECUTE FUNCTION internal.owner_from_parent('public.workbook_orders', 'id', 'workbook_order_id', 'user_id', 'workbook order', 'not yours');
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.workbook_sections FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
@@ -220,6 +221,34 @@ END
 $function$;
 COMMENT ON FUNCTION internal.owner_from_parent() IS 'Trigger (parent table, parent key, link column, owner column, parent''s name, ''not found'' | ''not yours''): copies the owner from the parent row; refuses a missing parent or another user''s.';
 GRANT EXECUTE ON FUNCTION internal.owner_from_parent() TO postgres;
+
+-- internal.workbook_sections_open(): trigger function
+CREATE OR REPLACE FUNCTION internal.workbook_sections_open()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_status text;
+BEGIN
+  IF current_setting('role', true) IN ('anon', 'authenticated') THEN
+    SELECT w.status INTO v_status FROM public.workbook_orders w
+     WHERE w.id = CASE WHEN TG_OP = 'DELETE' THEN OLD.workbook_order_id ELSE NEW.workbook_order_id END;
+    IF v_status IS NOT NULL AND v_status NOT IN ('draft', 'generating', 'ready') THEN
+      RAISE EXCEPTION 'the sections of a workbook that is % can no longer be changed', v_status USING ERRCODE = 'check_violation';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.workbook_order_id IS DISTINCT FROM OLD.workbook_order_id THEN
+      SELECT w.status INTO v_status FROM public.workbook_orders w WHERE w.id = OLD.workbook_order_id;
+      IF v_status IS NOT NULL AND v_status NOT IN ('draft', 'generating', 'ready') THEN
+        RAISE EXCEPTION 'the sections of a workbook that is % can no longer be changed', v_status USING ERRCODE = 'check_violation';
+      END IF;
+    END IF;
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$function$;
+COMMENT ON FUNCTION internal.workbook_sections_open() IS 'Trigger: end users change a workbook''s sections only while it is a draft, generating or ready.';
+GRANT EXECUTE ON FUNCTION internal.workbook_sections_open() TO postgres;
 
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()

@@ -115,6 +115,9 @@ BEGIN
   END IF;
   SELECT p.subscription_tier INTO v_tier FROM public.profiles p WHERE p.id = p_user;
   v_pricing := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, coalesce(v_tier, 'FREE'));
+  IF coalesce((v_pricing ->> 'total')::numeric, 0) <= 0 THEN
+    RETURN NULL;
+  END IF;
   UPDATE public.workbook_orders w
      SET subtotal = (v_pricing ->> 'subtotal')::numeric, discount_amount = (v_pricing ->> 'discount')::numeric,
          shipping_cost = (v_pricing ->> 'shipping')::numeric, total_price = (v_pricing ->> 'total')::numeric,
@@ -142,6 +145,37 @@ COMMENT ON FUNCTION internal.workbook_json(p_order public.workbook_orders) IS 'A
 GRANT EXECUTE ON FUNCTION internal.workbook_json(p_order public.workbook_orders) TO authenticated;
 GRANT EXECUTE ON FUNCTION internal.workbook_json(p_order public.workbook_orders) TO postgres;
 GRANT EXECUTE ON FUNCTION internal.workbook_json(p_order public.workbook_orders) TO service_role;
+
+-- internal.workbook_order_paid_price(): names the table
+CREATE OR REPLACE FUNCTION internal.workbook_order_paid_price()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_template public.workbook_templates;
+  v_pricing jsonb;
+  v_full jsonb;
+BEGIN
+  IF NEW.status = 'paid' AND OLD.status IS DISTINCT FROM 'paid' THEN
+    SELECT * INTO v_template FROM public.workbook_templates t WHERE t.id = NEW.template_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'workbook order % cannot be paid: it has no template', NEW.id USING ERRCODE = 'check_violation';
+    END IF;
+    v_pricing := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, internal.buyer_tier(NEW.user_id));
+    v_full := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, 'FREE');
+    IF NEW.total_price IS NULL OR NEW.total_price NOT IN ((v_pricing ->> 'total')::numeric, (v_full ->> 'total')::numeric) THEN
+      RAISE EXCEPTION 'workbook order % cannot be paid: its total % is not the template''s price % USD',
+        NEW.id, coalesce(NEW.total_price::text, 'missing'), (v_pricing ->> 'total')::numeric(10,2)
+        USING ERRCODE = 'check_violation',
+              HINT = 'The template or the buyer''s tier changed since checkout began; check out again.';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.workbook_order_paid_price() IS 'Trigger: a workbook becomes paid only at its template''s price (buyer''s tier or full).';
+GRANT EXECUTE ON FUNCTION internal.workbook_order_paid_price() TO postgres;
 
 -- public.create_workbook_draft(p_template_id uuid, p_details jsonb): names the table
 CREATE OR REPLACE FUNCTION public.create_workbook_draft(p_template_id uuid, p_details jsonb DEFAULT '{}'::jsonb)

@@ -81,7 +81,7 @@ enum PrintFulfilmentFunctions {
         ActionFunction(
             name: "submit-to-prodigi", summary: "Sends one of the caller's paid orders to the printer, or answers the order the printer has.",
             defaultAction: "submit", actions: [
-            Action("submit", "{success, orderId (Prodigi's), status, simulated: false}. An unpaid order is 409 order_not_paid (the server submits it after payment); the body's recipient, items, SKU and asset URLs are not read.",
+            Action("submit", "{success, orderId (Prodigi's), status, simulated: false}. An unpaid order is 409 order_not_paid (the server submits it after payment); a paid workbook whose PDF is still to be rendered answers 202 with its fulfilment_state (the job renders and submits it); the body's recipient, items, SKU and asset URLs are not read.",
                    parameters: [ParameterDescription("orderId", "string (uuid)", required: true, "one of the caller's poster, print or workbook orders")]) { input in
                 let id = try input.requiredID("orderId")
                 // Whose it is, as the caller sees it: another user's order does not exist for them.
@@ -93,7 +93,7 @@ enum PrintFulfilmentFunctions {
                 else { throw FunctionError.notFound("you have no order with id \(id.uuidString.lowercased())") }
                 let outcome: PrintFulfilment.Outcome
                 do {
-                    outcome = try await fulfilment.fulfil(table: table, id: id)
+                    outcome = try await fulfilment.fulfil(table: table, id: id, render: false)
                 } catch let failure as PrintFulfilment.Permanent {
                     throw FunctionError(status: 422, code: "order_not_printable", message: failure.message)
                 } catch let refused as ProdigiClient.Refused {
@@ -106,6 +106,8 @@ enum PrintFulfilmentFunctions {
                     return .json(JSONValue.object(["success": .bool(true), "orderId": .string(prodigiID), "status": .string(stage), "simulated": .bool(false)]).jsonText)
                 case .busy:
                     return .json(#"{"success":true,"orderId":null,"status":"submitting","simulated":false}"#, status: 202)
+                case .rendering(let state):
+                    return .json(JSONValue.object(["success": .bool(true), "orderId": .null, "status": .string(state), "simulated": .bool(false)]).jsonText, status: 202)
                 case .notPaid(let status):
                     throw FunctionError(status: 409, code: "order_not_paid", message: "this order is \(status): it goes to the printer once it is paid")
                 case .notFound:

@@ -3,7 +3,7 @@ import Foundation
 /// Where a vision board's `image_url` points: an object of this server's Storage (read, and
 /// signed for the printer, only as the board's owner may read it), an image inline in a `data:`
 /// URL, or a page elsewhere on the web (never fetched by the server).
-enum BoardImage: Equatable {
+enum BoardImage: Hashable {
     case stored(bucket: String, name: String)
     case inline([UInt8])
     case external(String)

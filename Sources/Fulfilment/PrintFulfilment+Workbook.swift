@@ -11,13 +11,6 @@ import StorageAPI
 extension PrintFulfilment {
     func renderWorkbook(_ id: UUID) async throws {
         guard let fonts else { throw Permanent(message: "workbook fonts are not configured on this server (VISIONARY_WORKBOOK_FONTS)") }
-        struct Book: Decodable {
-            let user: UUID
-            let title: String?
-            let size: String?
-            let pages: Int?
-            let sections: [WorkbookSection]
-        }
         let query = SQLStatement("""
             SELECT json_build_object('user', w.user_id, 'title', w.title, 'size', t.size, 'pages', t.page_count,
               'sections', coalesce((SELECT json_agg(json_build_object('id', s.id, 'section_type', s.section_type, 'title', s.title, 'content', s.content)
@@ -27,24 +20,32 @@ extension PrintFulfilment {
              WHERE w.id = $1::uuid
             """, [.text(id.uuidString)])
         guard var text = try await database.text(query) else { throw Permanent(message: "the workbook is gone") }
-        if try JSONDecoder().decode(Book.self, from: Data(text.utf8)).sections.isEmpty {
+        if try Self.book(text).sections.isEmpty {
             _ = try await database.text(SQLStatement(
                 "SELECT internal.compose_workbook_sections(w, current_date)::text FROM public.workbook_orders w WHERE w.id = $1::uuid", [.text(id.uuidString)]))
             text = try await database.text(query) ?? text
         }
-        let book = try JSONDecoder().decode(Book.self, from: Data(text.utf8))
+        let book = try Self.book(text)
+        let pageCount = book.pages ?? 100
+        // Only the boards a page will show are read, each stored object once, within a budget.
         var images: [String: PDFImage] = [:]
-        for section in book.sections where section.type == "vision_gallery" {
-            for board in WorkbookLayout.boards(section) {
-                guard let url = board["imageUrl"]?.stringValue, images[url] == nil, let bytes = try await imageBytes(url, of: book.user) else { continue }
-                do {
-                    images[url] = try PDFImage(bytes)
-                } catch {
-                    logger.warning("a board image cannot be printed", metadata: ["order": "\(id)", "error": "\(error)"])
-                }
+        var read: [BoardImage: PDFImage] = [:]
+        var budget = Self.maximumImageBytes * 4
+        for board in WorkbookLayout.drawnBoards(book.sections, pageCount: pageCount) {
+            guard let url = board["imageUrl"]?.stringValue, images[url] == nil else { continue }
+            let location = BoardImage(url, publicURL: publicURL)
+            if let known = read[location] { images[url] = known; continue }
+            guard budget > 0, let bytes = try await imageBytes(url, of: book.user) else { continue }
+            budget -= bytes.count
+            do {
+                let image = try PDFImage(bytes)
+                images[url] = image
+                read[location] = image
+            } catch {
+                logger.warning("a board image cannot be printed", metadata: ["order": "\(id)", "error": "\(error)"])
             }
         }
-        let layout = WorkbookLayout(size: TrimSize.parse(book.size), pageCount: book.pages ?? 100, fonts: fonts, images: images)
+        let layout = WorkbookLayout(size: TrimSize.parse(book.size), pageCount: pageCount, fonts: fonts, images: images)
         let rendered: (pdf: [UInt8], placements: [WorkbookLayout.Placement])
         do {
             rendered = try layout.render(book.sections, title: book.title ?? "My Vision Workbook", created: now())
@@ -54,17 +55,45 @@ extension PrintFulfilment {
         let user = book.user.uuidString.lowercased()
         let name = "\(user)/\(id.uuidString.lowercased())/workbook-\(UUID().uuidString.lowercased().prefix(8)).pdf"
         try await storage.write(bucket: "workbooks", name: name, bytes: rendered.pdf, mimeType: "application/pdf")
-        try await database.transaction { transaction in
-            try await transaction.execute(SQLStatement("""
-                UPDATE public.workbook_orders SET merged_pdf_url = $2, generation_completed_at = coalesce(generation_completed_at, now())
-                 WHERE id = $1::uuid AND merged_pdf_url IS NULL
-                """, [.text(id.uuidString), .text("/storage/v1/object/authenticated/workbooks/" + name)]))
+        let recorded: Bool
+        do {
+            recorded = try await database.transaction { transaction in
+                guard try await transaction.text(SQLStatement("""
+                    UPDATE public.workbook_orders SET merged_pdf_url = $2, generation_completed_at = coalesce(generation_completed_at, now())
+                     WHERE id = $1::uuid AND merged_pdf_url IS NULL RETURNING 'recorded'
+                    """, [.text(id.uuidString), .text("/storage/v1/object/authenticated/workbooks/" + name)])) != nil
+                else { return false }
             try await transaction.execute(SQLStatement("""
                 UPDATE public.workbook_sections s SET page_start = p.first, page_end = p.last
                   FROM unnest($2::uuid[], $3::integer[], $4::integer[]) AS p (id, first, last)
                  WHERE s.id = p.id AND s.workbook_order_id = $1::uuid
                 """, [.text(id.uuidString), .textArray(rendered.placements.map { $0.section.uuidString }),
                       .textArray(rendered.placements.map { String($0.first) }), .textArray(rendered.placements.map { String($0.last) })]))
+                return true
+            }
+        } catch {
+            try? await storage.remove(bucket: "workbooks", name: name)
+            throw error
+        }
+        // Another rendering was recorded first: this copy is nobody's.
+        if !recorded { try? await storage.remove(bucket: "workbooks", name: name) }
+    }
+
+    struct Book: Decodable {
+        let user: UUID
+        let title: String?
+        let size: String?
+        let pages: Int?
+        let sections: [WorkbookSection]
+    }
+
+    /// The workbook as the query answers it; content JSON cannot read (a number beyond a
+    /// double, nesting deeper than the decoder goes) is the book's fault, not a passing one.
+    static func book(_ text: String) throws(Permanent) -> Book {
+        do {
+            return try JSONDecoder().decode(Book.self, from: Data(text.utf8))
+        } catch {
+            throw Permanent(message: "the workbook's sections cannot be read")
         }
     }
 

@@ -54,6 +54,8 @@ public struct PrintFulfilment: Sendable {
         case notPaid(String)
         /// Another fulfilment of the same order is under way.
         case busy
+        /// A workbook whose PDF the job has yet to render (its `fulfilment_state`).
+        case rendering(String)
         case notFound
     }
 
@@ -72,7 +74,10 @@ public struct PrintFulfilment: Sendable {
             let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
             guard Self.prodigiColumn[payload.order_table] != nil else { return }
             do {
-                _ = try await fulfil(table: payload.order_table, id: payload.order_id)
+                // Another fulfilment holding the order may yet fail: try again later, not never.
+                if try await fulfil(table: payload.order_table, id: payload.order_id, render: true) == .busy {
+                    throw Busy()
+                }
             } catch let failure as Permanent {
                 try await recordFailure(payload.order_table, payload.order_id, failure.message, final: true)
                 throw JobGiveUp(failure.message)
@@ -96,12 +101,18 @@ public struct PrintFulfilment: Sendable {
             """, [.text(id.uuidString)]))
     }
 
-    /// Renders (workbooks) and submits one order, unless it is unpaid or at Prodigi already.
-    public func fulfil(table: String, id: UUID) async throws -> Outcome {
+    struct Busy: Error, CustomStringConvertible {
+        var description: String { "another submission of the order was under way" }
+    }
+
+    /// Renders (workbooks, when `render`; else answers `.rendering`) and submits one order,
+    /// unless it is unpaid or at Prodigi already. Rendering is the job's alone: a request never
+    /// spends its time on it.
+    public func fulfil(table: String, id: UUID, render: Bool) async throws -> Outcome {
         guard let column = Self.prodigiColumn[table] else { return .notFound }
-        struct State: Decodable { let status: String; let prodigi: String?; let stage: String?; let pdf: String? }
+        struct State: Decodable { let status: String; let prodigi: String?; let stage: String?; let pdf: String?; let fulfilment: String? }
         let stateSQL = """
-            SELECT json_build_object('status', status, 'prodigi', \(column),
+            SELECT json_build_object('status', status, 'prodigi', \(column), 'fulfilment', fulfilment_state,
                                      'stage', \(table == "workbook_orders" ? "prodigi_status" : "NULL"),
                                      'pdf', \(table == "workbook_orders" ? "merged_pdf_url" : "NULL"))::text
               FROM public.\(table) WHERE id = $1::uuid
@@ -111,6 +122,7 @@ public struct PrintFulfilment: Sendable {
         if let prodigiID = state.prodigi { return .submitted(prodigiID: prodigiID, stage: state.stage ?? "InProgress") }
         guard state.status == "paid" else { return .notPaid(state.status) }
         if table == "workbook_orders", state.pdf == nil {
+            guard render else { return .rendering(state.fulfilment ?? "queued") }
             try await setState(table, id, "rendering")
             try await renderWorkbook(id)
         }

@@ -92,18 +92,45 @@ public struct WorkbookLayout {
         }
     }
 
+    /// The section types a book is laid out from: each at most once (the first of its type), in
+    /// the order given; anything else is left out.
+    static let sectionTypes: Set<String> = [
+        "cover", "title_page", "dedication", "coach_letter", "vision_gallery", "financial_snapshot", "action_plan", "habit_tracker",
+        "weekly_journal", "notes", "back_cover",
+    ]
+
+    /// The sections that are laid out: the first of each known type.
+    public static func laidOut(_ sections: [WorkbookSection]) -> [WorkbookSection] {
+        var seen: Set<String> = []
+        return sections.filter { sectionTypes.contains($0.type) && seen.insert($0.type).inserted }
+    }
+
+    /// The boards the gallery can show on `pageCount` pages beside the other sections: the
+    /// image URLs worth loading.
+    public static func drawnBoards(_ sections: [WorkbookSection], pageCount: Int) -> [JSONValue] {
+        let chosen = laidOut(sections)
+        let fixed = chosen.reduce(0) { $0 + fixedPages($1) }
+        let boards = chosen.first { $0.type == "vision_gallery" }.map(Self.boards) ?? []
+        return Array(boards.prefix(max(0, min(pageCount, 500) - fixed - 1)))
+    }
+
     /// The PDF of `sections` in their order, with where each landed.
-    public func render(_ sections: [WorkbookSection], title: String, created: Date) throws -> (pdf: [UInt8], placements: [Placement]) {
+    public func render(_ given: [WorkbookSection], title: String, created: Date) throws -> (pdf: [UInt8], placements: [Placement]) {
+        let sections = Self.laidOut(given)
+        let fixed = sections.reduce(0) { $0 + Self.fixedPages($1) }
+        guard fixed + 1 <= pageCount else { throw LayoutError(message: "the sections need more than the template's \(pageCount) pages") }
         var writer = PDFDocumentWriter(geometry: size.geometry)
         let regular = try writer.add(fonts.regular)
         let bold = try writer.add(fonts.bold)
+        let boards = Self.drawnBoards(sections, pageCount: pageCount)
+        let galleryPages = boards.count
+        // Only the images a page draws are embedded, each once.
         var added: [String: PDFDocumentWriter.Image] = [:]
-        for (url, image) in images.sorted(by: { $0.key < $1.key }) { added[url] = writer.add(image) }
+        for url in boards.compactMap({ $0["imageUrl"]?.stringValue }) where added[url] == nil {
+            if let image = images[url] { added[url] = writer.add(image) }
+        }
         var pages = PageSink(writer: writer, regular: regular, bold: bold, images: added, size: size)
 
-        let fixed = sections.reduce(0) { $0 + Self.fixedPages($1) }
-        let boards = sections.first { $0.type == "vision_gallery" }.map(Self.boards) ?? []
-        let galleryPages = min(boards.count, max(0, pageCount - fixed - 1))
         var free = pageCount - fixed - galleryPages
         var weeksPerPage = 1
         if let journal = sections.first(where: { $0.type == "weekly_journal" }) {
@@ -121,7 +148,7 @@ public struct WorkbookLayout {
             case "title_page": try pages.titlePage(section.content)
             case "dedication": try pages.dedication(section.content)
             case "coach_letter": try pages.letter(section.title ?? "A Letter from Your Vision Coach", section.content)
-            case "vision_gallery": for board in boards.prefix(galleryPages) { try pages.board(board) }
+            case "vision_gallery": for board in boards { try pages.board(board) }
             case "financial_snapshot": try pages.financial(section.title ?? "Your Financial Snapshot", section.content)
             case "action_plan": try pages.monthlyPlanners(section.content)
             case "habit_tracker": try pages.habitTracker(section.content)

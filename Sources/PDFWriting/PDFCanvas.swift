@@ -60,8 +60,10 @@ public struct PDFCanvas: Sendable {
         maxLines: Int = .max, color: Color = .black, centered: Bool = false
     ) -> Double {
         let step = leading ?? size * 1.35
-        var lines = Self.wrap(text, width: width, font: font.font, size: size)
         let maxLines = max(maxLines, 1)
+        // No more text is laid out than the lines could hold (at the narrowest glyph, a point).
+        let room = maxLines == .max ? text.count : min(text.count, maxLines.multipliedReportingOverflow(by: Int(max(width, 1)) + 1).partialValue)
+        var lines = Self.wrap(String(text.prefix(max(room, 0))), width: width, font: font.font, size: size)
         if lines.count > maxLines {
             lines = Array(lines.prefix(maxLines))
             lines[lines.count - 1] = Self.ellipsized(lines[lines.count - 1], width: width, font: font.font, size: size)
@@ -81,27 +83,41 @@ public struct PDFCanvas: Sendable {
         emit("q \(Self.number(w)) 0 0 \(Self.number(h)) \(Self.number(x + (width - w) / 2)) \(Self.number(y + (height - h) / 2)) cm /\(image.resource) Do Q")
     }
 
-    /// Lines of `text` no wider than `width` (a word wider than the line is cut).
+    /// Lines of `text` no wider than `width` (a word wider than the line is cut), found in one
+    /// pass over the characters' widths.
     static func wrap(_ text: String, width: Double, font: TrueTypeFont, size: Double) -> [String] {
+        let limit = width * 1000 / size
         var lines: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var current = ""
-            for word in paragraph.split(separator: " ") {
-                let candidate = current.isEmpty ? String(word) : current + " " + word
-                if font.width(of: WinAnsi.encode(candidate), size: size) <= width {
-                    current = candidate
-                    continue
+            var line = "", lineWidth = 0.0
+            var word = "", wordWidth = 0.0
+            let space = Double(font.advance(of: 0x20))
+            func flushWord() {
+                guard !word.isEmpty else { return }
+                if line.isEmpty {
+                    (line, lineWidth) = (word, wordWidth)
+                } else if lineWidth + space + wordWidth <= limit {
+                    line += " " + word
+                    lineWidth += space + wordWidth
+                } else {
+                    lines.append(line)
+                    (line, lineWidth) = (word, wordWidth)
                 }
-                if !current.isEmpty { lines.append(current) }
-                current = String(word)
-                while font.width(of: WinAnsi.encode(current), size: size) > width, current.count > 1 {
-                    var head = current
-                    while head.count > 1, font.width(of: WinAnsi.encode(head), size: size) > width { head.removeLast() }
-                    lines.append(head)
-                    current = String(current.dropFirst(head.count))
-                }
+                (word, wordWidth) = ("", 0)
             }
-            lines.append(current)
+            for character in paragraph {
+                if character == " " { flushWord(); continue }
+                let advance = Double(WinAnsi.encode(String(character)).reduce(0) { $0 + font.advance(of: $1) })
+                if wordWidth + advance > limit, !word.isEmpty {
+                    // A word wider than the line: what fits goes on a line of its own.
+                    flushWord()
+                    if !line.isEmpty, lineWidth > 0 { lines.append(line); (line, lineWidth) = ("", 0) }
+                }
+                word.append(character)
+                wordWidth += advance
+            }
+            flushWord()
+            lines.append(line)
         }
         return lines
     }

@@ -96,7 +96,8 @@ public struct PDFImage: Sendable {
             at += 12 + length
         }
         guard let header, header.width > 0, header.height > 0 else { throw .damaged }
-        guard header.width * header.height <= maximumPixels else { throw .tooLarge }
+        // Each side is a 32-bit number: compared one by one before they are multiplied.
+        guard header.width <= 65_535, header.height <= 65_535, header.width * header.height <= maximumPixels else { throw .tooLarge }
         guard header.depth == 8, header.interlace == 0 else { throw .format("a PNG of bit depth \(header.depth) or interlaced") }
         let channels: Int
         switch header.color {

@@ -59,9 +59,14 @@ public struct TrueTypeFont: Sendable {
         self.capHeight = capHeight
     }
 
+    /// Advance of one code, in thousandths of the font size (0 below 32).
+    func advance(of code: UInt8) -> Int {
+        code >= 32 ? widths[Int(code) - 32] : 0
+    }
+
     /// Width of `codes` at `size` points.
     public func width(of codes: [UInt8], size: Double) -> Double {
-        Double(codes.reduce(0) { $0 + (Int($1) >= 32 ? widths[Int($1) - 32] : 0) }) * size / 1000
+        Double(codes.reduce(0) { $0 + advance(of: $1) }) * size / 1000
     }
 
     /// The glyph of each Unicode character, from the Windows Unicode (3, 1) or Unicode (0, x)

@@ -46,6 +46,11 @@ extension StorageService {
         }
     }
 
+    /// Removes `bucket`/`name` (an object the server wrote).
+    public func remove(bucket: String, name: String) async throws {
+        _ = try await removeOne(Self.serviceRole, bucket: bucket, name: name)
+    }
+
     /// A download URL of `bucket`/`name` valid for `expiresIn` seconds, as a path under
     /// `/storage/v1` (the caller puts the public URL in front).
     public func signedDownloadPath(bucket: String, name: String, expiresIn: Int) throws -> String {

@@ -96,6 +96,9 @@ struct PDFWriterTests {
         var huge = png
         huge.replaceSubrange(16..<24, with: TestPNG.be32(100_000) + TestPNG.be32(100_000))
         #expect(throws: PDFImage.Unsupported.tooLarge) { try PDFImage(huge) }
+        // Sides of 2^32 - 1: their product does not fit a 64-bit integer, and is never formed.
+        huge.replaceSubrange(16..<24, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(throws: PDFImage.Unsupported.tooLarge) { try PDFImage(huge) }
         // Image data that inflates to more than the header promises.
         var lying = png
         lying.replaceSubrange(16..<24, with: TestPNG.be32(2) + TestPNG.be32(2))
@@ -124,6 +127,11 @@ struct PDFWriterTests {
         #expect(lines.count > 1 && lines.allSatisfy { fonts.regular.width(of: WinAnsi.encode($0), size: 10) <= wide * 2 })
         #expect(lines.joined(separator: " ") == "one two three four five six seven")
         #expect(PDFCanvas.literal(WinAnsi.encode("a(b)c\\")) == "(a\\(b\\)c\\\\)")
+        // One long word is cut into lines in one pass, each within the width.
+        let word = String(repeating: "W", count: 4000) + " " + String(repeating: "中", count: 4000)
+        let cut = PDFCanvas.wrap(word, width: 100, font: fonts.regular, size: 10)
+        #expect(cut.count > 100 && cut.allSatisfy { fonts.regular.width(of: WinAnsi.encode($0), size: 10) <= 100 })
+        #expect(cut.joined().filter { $0 != " " }.count == 8000)
         #expect(WinAnsi.encode("é€☃") == [0xE9, 0x80, 0x3F])
         // Degenerate boxes and limits draw something or nothing, never trap.
         var writer = PDFDocumentWriter(geometry: .init(width: 100, height: 100, bleed: 0))

@@ -142,6 +142,11 @@ struct PrintFulfilmentTests {
             #expect(String(decoding: paid.body, as: UTF8.self).contains("order_paid"))
             #expect(try await owner.text(SQLStatement("SELECT status || ' ' || fulfilment_state FROM public.workbook_orders WHERE id = $1::uuid", [.text(orderID)])) == "paid queued")
 
+            // Asking before the job ran does not render in the request: the order is queued.
+            let queued = try await http.json(.post, "/functions/v1/submit-to-prodigi", token: ann.token, ["orderId": orderID])
+            #expect(queued.status == .accepted && queued.json["status"] as? String == "queued", "\(queued.text)")
+            #expect(prodigi.requests.isEmpty)
+
             // Prodigi is down for the first attempt: the PDF is made, the order waits, the job is retried.
             let clock = ManualClock()
             let worker = JobWorker(queue: JobQueue(database: owner), handlers: [app.parts.fulfilment.handler], clock: clock.clock, logger: TestCluster.logger)
@@ -279,6 +284,84 @@ struct PrintFulfilmentTests {
             // submit-to-prodigi on a failed order tells why, and leaves it as it is.
             let retry = try await http.json(.post, "/functions/v1/submit-to-prodigi", token: bob.token, ["orderId": bobOrder])
             #expect(retry.status.code == 422 && retry.text.contains("order_not_printable"), "\(retry.text)")
+        }
+    }
+
+    @Test("a workbook's discount lost before payment is refunded; its sections are fixed at checkout; hostile content still prints")
+    func workbookAttacks() async throws {
+        let stripe = try await StripeTestServer(secretKey: "sk_test_1")
+        let prodigi = try await ProdigiTestServer(apiKey: "prodigi-key")
+        defer { stripe.stop(); prodigi.stop() }
+        let app = try await Self.app(stripe: stripe, prodigi: prodigi)
+        let owner = SQLRunner(pool: app.parts.ownerDatabase, logger: TestCluster.logger)
+        try await app.run { client in
+            let http = Exchange(client: client, anon: app.keys.anon)
+            // A PNG header claiming 2^32 - 1 pixels a side, inline; and a prompt of one endless word.
+            var png = try TestPNG.make(width: 1, height: 1, channels: 3) { _, _ in [0, 0, 0] }
+            png.replaceSubrange(16..<24, with: [UInt8](repeating: 0xFF, count: 8))
+            let eve = try await Self.userWithBoard(http, app, "eve@print.test", imageURL: "data:image/png;base64," + Data(png).base64EncodedString())
+            let long = try await http.json(.post, "/rest/v1/vision_boards", token: eve.token,
+                                           ["prompt": String(repeating: "W", count: 5000), "image_url": "https://elsewhere.example.com/x.png"],
+                                           headers: [("Prefer", "return=representation")])
+            let templates = try await http.json(.get, "/functions/v1/generate-workbook-pdf", token: eve.token)
+            let template = try #require((templates.json["templates"] as? [[String: Any]])?.first, "\(templates.text)")
+            let created = try await http.json(.post, "/functions/v1/generate-workbook-pdf?action=create_order", token: eve.token, [
+                "template_id": template["id"] ?? "", "title": String(repeating: "Big ", count: 30),
+                "vision_board_ids": [eve.board, long.json["id"] ?? ""], "shipping_address": Self.address,
+            ])
+            let orderID = try #require((created.json["order"] as? [String: Any])?["id"] as? String, "\(created.text)")
+            _ = try await http.json(.post, "/functions/v1/generate-workbook-pdf?action=generate", token: eve.token, ["order_id": orderID])
+
+            // While ready, the owner may add sections: a second gallery and thirty covers, an endless task list.
+            let task: [String: Any] = ["title": String(repeating: "中", count: 4000), "done": false]
+            let months = (1...12).map { _ in ["label": "Month", "tasks": Array(repeating: task, count: 14)] as [String: Any] }
+            var extra: [[String: Any]] = [["workbook_order_id": orderID, "section_type": "action_plan", "section_order": -1, "content": ["months": months]],
+                                          ["workbook_order_id": orderID, "section_type": "vision_gallery", "section_order": 50,
+                                           "content": ["visionBoards": Array(repeating: ["imageUrl": "data:image/png;base64," + Data(png).base64EncodedString()], count: 100)]]]
+            extra += (0..<30).map { ["workbook_order_id": orderID, "section_type": "cover", "section_order": 60 + $0, "content": ["title": "again"]] }
+            let inserted = try await http.json(.post, "/rest/v1/workbook_sections", token: eve.token, extra)
+            #expect(inserted.status == .created, "\(inserted.text)")
+
+            // ELITE at checkout, FREE by the time Stripe reports the payment: refunded, not paid at the discount.
+            try await owner.execute(SQLStatement("UPDATE public.profiles SET subscription_tier = 'ELITE' WHERE id = $1::uuid", [.text(eve.id)]))
+            _ = try await http.json(.post, "/functions/v1/create-checkout-session", token: eve.token, [
+                "mode": "payment", "orderId": orderID, "successUrl": "https://app.visionary.test/ok", "cancelUrl": "https://app.visionary.test/no",
+            ])
+            let session = try #require(stripe.sessions.last)
+            try await owner.execute(SQLStatement("UPDATE public.profiles SET subscription_tier = 'FREE' WHERE id = $1::uuid", [.text(eve.id)]))
+            var metadata: [String: String] = [:]
+            for (key, value) in session where key.hasPrefix("metadata[") { metadata[String(key.dropFirst(9).dropLast())] = value }
+            let event: [String: Any] = ["id": "evt_lapsed", "type": "checkout.session.completed", "created": Int(Date().timeIntervalSince1970),
+                                        "data": ["object": ["id": "cs_lapsed", "payment_status": "paid", "client_reference_id": eve.id, "metadata": metadata,
+                                                            "currency": "usd", "amount_total": Int(session["line_items[0][price_data][unit_amount]"] ?? "0") ?? 0,
+                                                            "payment_intent": "pi_lapsed"]]]
+            let payload = try [UInt8](JSONSerialization.data(withJSONObject: event))
+            let signature = StripeSignature(secrets: [Self.webhookSecret]).header(payload: payload, timestamp: Int(Date().timeIntervalSince1970))
+            let reply = try await http.send(.post, "/functions/v1/stripe-webhook", body: payload, headers: [("Stripe-Signature", signature)])
+            #expect(String(decoding: reply.body, as: UTF8.self).contains("refunded_price_changed"), "\(String(decoding: reply.body, as: UTF8.self))")
+            #expect(stripe.refunds == ["pi_lapsed"])
+            #expect(try await owner.text(SQLStatement("SELECT status FROM public.workbook_orders WHERE id = $1::uuid", [.text(orderID)])) == "pending_payment")
+
+            // In checkout, the sections are no longer the owner's to change.
+            let late = try await http.json(.post, "/rest/v1/workbook_sections", token: eve.token,
+                                           ["workbook_order_id": orderID, "section_type": "notes", "section_order": 99])
+            #expect(late.status.code >= 400 && late.status.code < 500, "\(late.text)")
+            let deleted = try await http.send(.delete, "/rest/v1/workbook_sections?workbook_order_id=eq.\(orderID)", token: eve.token)
+            #expect(deleted.status.code >= 400 && deleted.status.code < 500)
+
+            // Paid at her ELITE price while ELITE: the hostile book renders to the template's pages and goes out.
+            try await owner.execute(SQLStatement("UPDATE public.profiles SET subscription_tier = 'ELITE' WHERE id = $1::uuid", [.text(eve.id)]))
+            try await owner.execute(SQLStatement("UPDATE public.workbook_orders SET status = 'paid' WHERE id = $1::uuid", [.text(orderID)]))
+            let clock = ManualClock()
+            clock.advance(60)
+            let worker = JobWorker(queue: JobQueue(database: owner), handlers: [app.parts.fulfilment.handler], clock: clock.clock, logger: TestCluster.logger)
+            #expect(await worker.runOnce() == 1)
+            let state = try await owner.text(SQLStatement(
+                "SELECT status || ' ' || fulfilment_state || ' ' || coalesce(fulfilment_error, '-') FROM public.workbook_orders WHERE id = $1::uuid", [.text(orderID)]))
+            #expect(state == "submitted submitted -", "\(state ?? "nil")")
+            let asset = try #require(((((prodigi.requests.last?["items"] as? [[String: Any]])?.first)?["assets"] as? [[String: Any]])?.first?["url"]) as? String)
+            let pdf = try await http.send(.get, String(asset.dropFirst(Self.publicURL.count)))
+            #expect(PDFTools.field(try await PDFTools.info(pdf.body), "Pages") == String(template["page_count"] as? Int ?? 0))
         }
     }
 }

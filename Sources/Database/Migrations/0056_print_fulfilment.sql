@@ -214,6 +214,9 @@ BEGIN
   END IF;
   SELECT p.subscription_tier INTO v_tier FROM public.profiles p WHERE p.id = p_user;
   v_pricing := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, coalesce(v_tier, 'FREE'));
+  IF coalesce((v_pricing ->> 'total')::numeric, 0) <= 0 THEN
+    RETURN NULL;
+  END IF;
   UPDATE public.workbook_orders w
      SET subtotal = (v_pricing ->> 'subtotal')::numeric, discount_amount = (v_pricing ->> 'discount')::numeric,
          shipping_cost = (v_pricing ->> 'shipping')::numeric, total_price = (v_pricing ->> 'total')::numeric,
@@ -240,3 +243,69 @@ AS $$
 $$;
 REVOKE EXECUTE ON FUNCTION internal.give_up_job(uuid, text, text, timestamptz) FROM PUBLIC;
 COMMENT ON FUNCTION internal.give_up_job(uuid, text, text, timestamptz) IS 'A job''s failure no retry mends: it becomes a dead letter at once.';
+
+-- Paying a workbook requires its template's price: at the buyer's tier now, or the full price.
+-- A checkout started with a discount the buyer has since lost, or before the template's price
+-- rose, is refused (23514), and the webhook refunds the payment.
+CREATE FUNCTION internal.workbook_order_paid_price() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+DECLARE
+  v_template public.workbook_templates;
+  v_pricing jsonb;
+  v_full jsonb;
+BEGIN
+  IF NEW.status = 'paid' AND OLD.status IS DISTINCT FROM 'paid' THEN
+    SELECT * INTO v_template FROM public.workbook_templates t WHERE t.id = NEW.template_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'workbook order % cannot be paid: it has no template', NEW.id USING ERRCODE = 'check_violation';
+    END IF;
+    v_pricing := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, internal.buyer_tier(NEW.user_id));
+    v_full := internal.order_pricing(v_template.base_price, 1, v_template.shipping_estimate, 'FREE');
+    IF NEW.total_price IS NULL OR NEW.total_price NOT IN ((v_pricing ->> 'total')::numeric, (v_full ->> 'total')::numeric) THEN
+      RAISE EXCEPTION 'workbook order % cannot be paid: its total % is not the template''s price % USD',
+        NEW.id, coalesce(NEW.total_price::text, 'missing'), (v_pricing ->> 'total')::numeric(10,2)
+        USING ERRCODE = 'check_violation',
+              HINT = 'The template or the buyer''s tier changed since checkout began; check out again.';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION internal.workbook_order_paid_price() FROM PUBLIC;
+COMMENT ON FUNCTION internal.workbook_order_paid_price() IS 'Trigger: a workbook becomes paid only at its template''s price (buyer''s tier or full).';
+CREATE TRIGGER paid_at_template_price BEFORE UPDATE OF status ON public.workbook_orders
+  FOR EACH ROW EXECUTE FUNCTION internal.workbook_order_paid_price();
+
+-- What is printed is what was paid for: once a workbook goes to checkout its sections are the
+-- server's alone (an end user may write them only while it is a draft, generating or ready).
+-- SECURITY INVOKER: an end user sees their own orders, which are the only ones whose sections
+-- they can reach (owner_from_parent refuses the others).
+CREATE FUNCTION internal.workbook_sections_open() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+DECLARE
+  v_status text;
+BEGIN
+  IF current_setting('role', true) IN ('anon', 'authenticated') THEN
+    SELECT w.status INTO v_status FROM public.workbook_orders w
+     WHERE w.id = CASE WHEN TG_OP = 'DELETE' THEN OLD.workbook_order_id ELSE NEW.workbook_order_id END;
+    IF v_status IS NOT NULL AND v_status NOT IN ('draft', 'generating', 'ready') THEN
+      RAISE EXCEPTION 'the sections of a workbook that is % can no longer be changed', v_status USING ERRCODE = 'check_violation';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.workbook_order_id IS DISTINCT FROM OLD.workbook_order_id THEN
+      SELECT w.status INTO v_status FROM public.workbook_orders w WHERE w.id = OLD.workbook_order_id;
+      IF v_status IS NOT NULL AND v_status NOT IN ('draft', 'generating', 'ready') THEN
+        RAISE EXCEPTION 'the sections of a workbook that is % can no longer be changed', v_status USING ERRCODE = 'check_violation';
+      END IF;
+    END IF;
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION internal.workbook_sections_open() FROM PUBLIC;
+COMMENT ON FUNCTION internal.workbook_sections_open() IS 'Trigger: end users change a workbook''s sections only while it is a draft, generating or ready.';
+CREATE TRIGGER sections_fixed_at_checkout BEFORE INSERT OR UPDATE OR DELETE ON public.workbook_sections
+  FOR EACH ROW EXECUTE FUNCTION internal.workbook_sections_open();

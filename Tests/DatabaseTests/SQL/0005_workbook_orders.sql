@@ -44,7 +44,11 @@ BEGIN
       CONTINUE WHEN f = t;
       FOREACH caller IN ARRAY ARRAY['end_user', 'service_role'] LOOP
         PERFORM tests.act_as_owner();
-        INSERT INTO public.workbook_orders (user_id, status) VALUES (alice, f) RETURNING id INTO order_id;
+        -- Priced at its template's full price, as paying requires (migration 0056).
+        INSERT INTO public.workbook_orders (user_id, status, template_id, total_price)
+        SELECT alice, f, t.id, (internal.order_pricing(t.base_price, 1, t.shipping_estimate, 'FREE') ->> 'total')::numeric
+          FROM public.workbook_templates t ORDER BY t.sort_order LIMIT 1
+        RETURNING id INTO order_id;
         allowed := EXISTS (SELECT 1 FROM legal l WHERE l.from_status = f AND l.to_status = t
                            AND (caller = 'service_role' OR l.end_user));
         IF caller = 'end_user' THEN PERFORM tests.act_as(alice); ELSE PERFORM tests.act_as_service(); END IF;
@@ -98,7 +102,9 @@ SELECT tests.assert_eq(
   NULL::timestamptz, 'an unchanged status stamps nothing');
 
 -- The whole happy path as service_role: every lifecycle stamp ends up set.
-WITH r AS (INSERT INTO public.workbook_orders (user_id) VALUES ((SELECT id FROM fx WHERE key = 'alice')) RETURNING id)
+WITH r AS (INSERT INTO public.workbook_orders (user_id, template_id, total_price)
+           SELECT (SELECT id FROM fx WHERE key = 'alice'), t.id, (internal.order_pricing(t.base_price, 1, t.shipping_estimate, 'FREE') ->> 'total')::numeric
+             FROM public.workbook_templates t ORDER BY t.sort_order LIMIT 1 RETURNING id)
 INSERT INTO fx SELECT 'journey', id FROM r;
 SELECT tests.act_as_service();
 DO $$
@@ -137,3 +143,15 @@ SELECT tests.assert_raises(
 SELECT tests.assert_raises(
   format('INSERT INTO public.workbook_orders (user_id, status) VALUES (%L, ''lost'')', (SELECT id FROM fx WHERE key = 'alice')),
   '23514', 'unknown status refused on insert');
+
+-- Paying requires the template's price at the buyer's tier or the full price (migration 0056):
+-- an order priced at a discount its buyer does not have is refused.
+SELECT tests.act_as_owner();
+WITH r AS (INSERT INTO public.workbook_orders (user_id, status, template_id, total_price)
+           SELECT (SELECT id FROM fx WHERE key = 'alice'), 'pending_payment', t.id, 1.00
+             FROM public.workbook_templates t ORDER BY t.sort_order LIMIT 1 RETURNING id)
+INSERT INTO fx SELECT 'underpriced', id FROM r;
+SELECT tests.act_as_service();
+SELECT tests.assert_raises(
+  format('UPDATE public.workbook_orders SET status = ''paid'' WHERE id = %L', (SELECT id FROM fx WHERE key = 'underpriced')),
+  '23514', 'a workbook is not paid below its template''s price');
