@@ -179,8 +179,10 @@ final class ServerProcess: Sendable {
         let url = URL(string: "http://127.0.0.1:\(port)/health")!
         for _ in 0..<600 {
             if !process.isRunning { break }
+            // Healthy, and this process says it is listening: the port it was given may have been
+            // taken by another test's server between choosing it and binding it.
             if let (_, response) = try? await URLSession.shared.data(from: url),
-               (response as? HTTPURLResponse)?.statusCode == 200 { return }
+               (response as? HTTPURLResponse)?.statusCode == 200, output().contains("API URL:") { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("server never became healthy:\n\(output())")
