@@ -363,7 +363,9 @@ let package = Package(
         .testTarget(
             name: "AuthTests",
             dependencies: [
-                "AppConfig", "Core", "TestSupport", "Tokens",
+                "AppConfig", "Core", "Database", "TestSupport", "Tokens", "VisionaryApp",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

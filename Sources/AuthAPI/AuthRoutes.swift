@@ -120,7 +120,8 @@ public struct AuthRoutes: Sendable {
         auth.get("health") { _, _ in
             Response.json(#"{"version":"visionary","name":"GoTrue","description":"Visionary Server's Supabase-compatible Auth API"}"#)
         }
-        auth.get(".well-known/jwks.json") { _, _ in Response.json(#"{"keys":[]}"#) }
+        let keys = service
+        auth.get(".well-known/jwks.json") { _, _ in Response.json(keys.jwks()) }
 
         let admin = signedIn.group("admin/users")
         admin.post { request, context in

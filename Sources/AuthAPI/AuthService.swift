@@ -11,6 +11,8 @@ public struct AuthService: Sendable {
     let database: SQLRunner
     let settings: AuthSettings
     let signer: HS256
+    /// The asymmetric keys: the newest in use signs access tokens; without one, HS256 does.
+    let signingKeys: SigningKeyStore?
     let refreshTokens: RefreshTokens
     let codes: EmailCodes
     let passwords: any PasswordHasher
@@ -23,12 +25,13 @@ public struct AuthService: Sendable {
     let now: @Sendable () -> Date
 
     public init(
-        database: SQLRunner, settings: AuthSettings, jwtSecret: String, passwords: any PasswordHasher,
+        database: SQLRunner, settings: AuthSettings, jwtSecret: String, passwords: any PasswordHasher, signingKeys: SigningKeyStore? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) async throws {
         self.database = database
         self.settings = settings
         self.signer = HS256(secret: jwtSecret)
+        self.signingKeys = signingKeys
         self.refreshTokens = RefreshTokens(secret: jwtSecret)
         self.codes = EmailCodes(secret: jwtSecret)
         self.passwords = passwords
@@ -36,6 +39,12 @@ public struct AuthService: Sendable {
         self.redirects = RedirectPolicy(publicURL: settings.publicURL, patterns: settings.redirectAllowList)
         self.decoyHash = try await passwords.hash(RefreshTokens(secret: jwtSecret).random())
         self.now = now
+    }
+
+    /// The public keys access tokens are verified with (`/.well-known/jwks.json`): the signing
+    /// keys that verify now; none while tokens are HS256 only.
+    public func jwks() -> String {
+        signingKeys?.set.jwks(at: now()) ?? #"{"keys":[]}"#
     }
 
     // MARK: Sessions
@@ -49,7 +58,7 @@ public struct AuthService: Sendable {
             iss: settings.issuer, sub: user.id, aud: user.aud, exp: expiresAt, iat: issuedAt, role: user.role,
             email: user.email, phone: user.phone, app_metadata: user.app_metadata, user_metadata: user.user_metadata,
             aal: "aal1", amr: amr, session_id: sessionID, is_anonymous: user.is_anonymous)
-        let accessToken = try signer.sign(claims)
+        let accessToken = try signingKeys?.set.sign(claims) ?? signer.sign(claims)
         return #"{"access_token":"# + accessToken.jsonQuoted + #","token_type":"bearer","expires_in":\#(settings.accessTokenLifetime)"#
             + #","expires_at":\#(expiresAt),"refresh_token":"# + refreshToken.jsonQuoted + #","user":"# + userJSON + "}"
     }

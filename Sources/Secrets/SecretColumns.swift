@@ -18,5 +18,6 @@ public struct SecretTable: Sendable, Equatable {
         SecretTable("public.plaid_items", columns: ["access_token_encrypted"]),
         SecretTable("public.slack_installations", columns: ["access_token_encrypted"]),
         SecretTable("public.teams_installations", columns: ["access_token_encrypted", "refresh_token_encrypted"]),
+        SecretTable("internal.signing_keys", columns: ["private_key_encrypted"]),
     ]
 }

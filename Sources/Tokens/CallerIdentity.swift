@@ -35,13 +35,15 @@ public struct Caller: Sendable, Equatable {
 
 /// Resolves the caller of a request from its bearer token and API key: a bearer that is one of
 /// the project's keys (or no bearer) runs as the key's role; any other bearer must be a valid
-/// HS256 token of the project.
+/// token of the project: HS256 under the project secret, or ES256/RS256 under one of the
+/// signing keys that verify now (`signingKeys`).
 ///
 /// Verified tokens are remembered (bounded), keyed by the whole token text, so a client reusing
 /// its token costs one dictionary look-up and an expiry check instead of an HMAC and two JSON
 /// decodes. The expiry is checked on every use.
 public final class CallerResolver: Sendable {
     let signer: HS256
+    let signingKeys: SigningKeyStore?
     public let keys: APIKeys
     let leeway: TimeInterval
     let requireExpiry: Bool
@@ -53,13 +55,16 @@ public final class CallerResolver: Sendable {
         let caller: Caller
         let expiry: Double
         let notBefore: Double?
+        /// The signing key of an asymmetric token: it must still verify when the token is used again.
+        let kid: String?
     }
 
     public init(
-        secret: String, keys: APIKeys, leeway: TimeInterval = 30, requireExpiry: Bool = true, capacity: Int = 10_000,
-        now: @escaping @Sendable () -> Date = Date.init
+        secret: String, keys: APIKeys, signingKeys: SigningKeyStore? = nil, leeway: TimeInterval = 30, requireExpiry: Bool = true,
+        capacity: Int = 10_000, now: @escaping @Sendable () -> Date = Date.init
     ) {
         signer = HS256(secret: secret)
+        self.signingKeys = signingKeys
         self.keys = keys
         self.leeway = leeway
         self.requireExpiry = requireExpiry
@@ -85,12 +90,21 @@ public final class CallerResolver: Sendable {
         }
         if let role = keys.role(ofKey: bearer) { return .apiKey(role: role) }
         let time = now().timeIntervalSince1970
-        if let known = verified.withLock({ $0[bearer] }) {
+        if let known = verified.withLock({ $0[bearer] }),
+           known.kid.map({ kid in signingKeys?.set.verifying(at: Date(timeIntervalSince1970: time)).contains { $0.kid == kid } ?? false }) ?? true {
             guard known.expiry + leeway > time else { throw .expired }
             if let notBefore = known.notBefore, notBefore - leeway > time { throw .notYetValid }
             return known.caller
         }
-        let (claims, payload) = try signer.verifiedClaims(bearer, now: Date(timeIntervalSince1970: time), leeway: leeway, requireExpiry: requireExpiry)
+        let claims: [String: JSONValue], payload: Data, kid: String?
+        do {
+            (claims, payload) = try signer.verifiedClaims(bearer, now: Date(timeIntervalSince1970: time), leeway: leeway, requireExpiry: requireExpiry)
+            kid = nil
+        } catch .unsupportedAlgorithm {
+            guard let signingKeys else { throw .unsupportedAlgorithm }
+            (claims, payload) = try signingKeys.set.verifiedClaims(bearer, now: Date(timeIntervalSince1970: time), leeway: leeway, requireExpiry: requireExpiry)
+            kid = Self.kid(of: bearer)
+        }
         // No `exp` passed verification only when such tokens are accepted: it never expires.
         let expiry: Double = if case .number(let value)? = claims["exp"] { value } else { .infinity }
         var notBefore: Double?
@@ -102,8 +116,16 @@ public final class CallerResolver: Sendable {
             subject: claims["sub"]?.stringValue, sessionID: claims["session_id"]?.stringValue)
         verified.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[bearer] = Verified(caller: caller, expiry: expiry, notBefore: notBefore)
+            entries[bearer] = Verified(caller: caller, expiry: expiry, notBefore: notBefore, kid: kid)
         }
         return caller
+    }
+
+    /// The `kid` of a token's header (already verified).
+    static func kid(of token: String) -> String? {
+        guard let header = token.utf8.split(separator: UInt8(ascii: "."), maxSplits: 1).first.flatMap({ HS256.base64URLDecode($0) }),
+              case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: header)
+        else { return nil }
+        return fields["kid"]?.stringValue
     }
 }

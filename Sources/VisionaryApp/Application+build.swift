@@ -47,6 +47,8 @@ public struct ApplicationParts: Sendable {
     public var fulfilment: PrintFulfilment
     /// Resolves the caller (role and claims) of every API request from its bearer and API key.
     public var callers: CallerResolver
+    /// The asymmetric JWT signing keys, as `internal.signing_keys` holds them (reloaded on change).
+    public var signingKeys: SigningKeyStore
     /// Called once the port is open, with the address clients should use.
     public var onListening: @Sendable (String) async -> Void
     /// What `/metrics` shows: the metrics backend `visionary serve` installs writes here.
@@ -68,14 +70,16 @@ public struct ApplicationParts: Sendable {
         settings.publicURL = config.resolvedPublicURL
         settings.redirectAllowList = config.redirectAllowList
         let ownerRunner = SQLRunner(pool: ownerDatabase, logger: logger)
+        // Filled once the schema is migrated, and again whenever the keys change.
+        let signingKeys = SigningKeyStore()
         let auth = try await AuthService(
             database: ownerRunner, settings: settings, jwtSecret: secret,
-            passwords: BCryptPasswordHasher(cost: settings.bcryptCost))
+            passwords: BCryptPasswordHasher(cost: settings.bcryptCost), signingKeys: signingKeys)
         let keys = APIKeys(secret: secret)
         let schemaCache = SchemaCacheStore(loader: SchemaCacheLoader(database: ownerRunner))
         let runner = APIRequestRunner(pool: apiDatabase, logger: logger)
         let callers = CallerResolver(
-            secret: secret, keys: keys, leeway: TimeInterval(settings.expiryLeeway), requireExpiry: settings.requireExpiry)
+            secret: secret, keys: keys, signingKeys: signingKeys, leeway: TimeInterval(settings.expiryLeeway), requireExpiry: settings.requireExpiry)
         let phone = PhoneService(
             database: ownerRunner, twilio: config.messaging.twilio.map { TwilioClient(account: $0) },
             codeKey: PhoneService.codeKey(projectSecret: secret))
@@ -104,7 +108,7 @@ public struct ApplicationParts: Sendable {
         return ApplicationParts(
             config: config, keys: keys, jwtSecret: secret, keyRing: keyRing, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
             migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, functions: functions,
-            storage: storage, storageSweeper: sweeper, fulfilment: fulfilment, callers: callers, onListening: onListening)
+            storage: storage, storageSweeper: sweeper, fulfilment: fulfilment, callers: callers, signingKeys: signingKeys, onListening: onListening)
     }
 
     /// Print fulfilment as the configuration has it: Prodigi when `VISIONARY_PRODIGI_API_KEY` is
@@ -152,6 +156,9 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     HealthRoutes(database: parts.ownerDatabase, migrations: parts.migrations, schemaCache: parts.schemaCache, logger: logger)
         .register(on: router)
     AuthRoutes(service: parts.auth, callers: parts.callers).register(on: router)
+    // The public keys at the site's root too, where generic JWT libraries look for them.
+    let auth = parts.auth
+    router.get(".well-known/jwks.json") { _, _ in Response.json(auth.jwks()) }
     RESTRoutes(service: parts.rest).register(on: router)
     FunctionsRoutes(functions: parts.functions, callers: parts.callers).register(on: router)
     StorageRoutes(service: parts.storage).register(on: router)
@@ -180,6 +187,18 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
             logger.error("could not reload the schema cache", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
         }
     })
+    // The signing keys, whenever `visionary signing-keys` (or anyone) changes them.
+    let keyRecords = SigningKeyRecords(database: SQLRunner(pool: parts.ownerDatabase, logger: logger), ring: parts.keyRing)
+    let keyGrace = SigningKeyCommands.grace(parts.config)
+    let signingKeys = parts.signingKeys
+    @Sendable func reloadSigningKeys() async {
+        do {
+            signingKeys.replace(try await keyRecords.load(grace: keyGrace))
+        } catch {
+            logger.error("could not load the signing keys", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
+    }
+    app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: "signing_keys", logger: logger) { _ in await reloadSigningKeys() })
     let sweeper = parts.storageSweeper
     app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: StorageSweeper.channel, logger: logger) { _ in
         sweeper.nudge()
@@ -197,6 +216,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
             let applied = try await migrator.migrate(parts.ownerDatabase)
             logger.info("schema is up to date", metadata: ["applied": "\(applied)"])
         }
+        await reloadSigningKeys()
         // A stored secret the key ring cannot open would fail on first use: refuse to start instead.
         // (A database that cannot be asked is not a reason to stop: health reports it.)
         do {
