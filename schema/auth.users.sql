@@ -108,7 +108,11 @@ AS $function$
         'updated_at', i.updated_at,
         'email', i.identity_data ->> 'email') ORDER BY i.created_at)
       FROM auth.identities i WHERE i.user_id = u.id), '[]'),
-    'factors', '[]'::jsonb,
+    'factors', coalesce((
+      SELECT jsonb_agg(jsonb_build_object(
+        'id', f.id, 'friendly_name', f.friendly_name, 'factor_type', f.factor_type, 'status', f.status,
+        'created_at', f.created_at, 'updated_at', f.updated_at) ORDER BY f.created_at)
+      FROM auth.mfa_factors f WHERE f.user_id = u.id), '[]'),
     'created_at', u.created_at,
     'updated_at', u.updated_at,
     'is_anonymous', u.is_anonymous,
@@ -116,7 +120,7 @@ AS $function$
   ) || CASE WHEN u.email_change IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('new_email', u.email_change) END
     || CASE WHEN u.invited_at IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('invited_at', u.invited_at) END
 $function$;
-COMMENT ON FUNCTION auth.user_json(u auth.users) IS 'The user object of the Auth API, identities included.';
+COMMENT ON FUNCTION auth.user_json(u auth.users) IS 'The user object of the Auth API, identities and MFA factors included.';
 GRANT EXECUTE ON FUNCTION auth.user_json(u auth.users) TO postgres;
 
 -- internal.api_statement(p_role text, p_claims text, p_user uuid, p_session uuid, p_read_only boolean, p_statement text, p_parameters text[], OUT total text, OUT page text, OUT body text): names the table

@@ -165,13 +165,6 @@ extension AuthService {
         return text
     }
 
-    /// `GET /admin/users/{id}/factors`: the user's multi-factor authentication factors — none,
-    /// since factors cannot be enrolled yet; an unknown user is 404 as for `GET /admin/users/{id}`.
-    func adminFactors(id rawID: String, caller: Caller) async throws -> String {
-        _ = try await adminGet(id: rawID, caller: caller)
-        return "[]"
-    }
-
     /// `PUT /admin/users/{id}`: metadata merges as for the user's own update; a new password ends
     /// every session of the user; `ban_duration` bans (or `none` lifts a ban).
     func adminUpdate(id rawID: String, _ attributes: AdminAttributes, caller: Caller) async throws -> String {

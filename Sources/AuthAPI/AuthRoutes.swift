@@ -76,6 +76,20 @@ public struct AuthRoutes: Sendable {
             try await service.reauthenticate(caller: context.caller, client: client(request, context))
             return Response.json("{}")
         }
+        signedIn.post("factors") { request, context in
+            let body = try await decode(AuthService.Enrolment.self, from: request)
+            return Response.json(try await service.enrol(body, caller: context.caller))
+        }
+        signedIn.post("factors/{id}/challenge") { request, context in
+            Response.json(try await service.challenge(factor: try context.parameters.require("id"), caller: context.caller, client: client(request, context)))
+        }
+        signedIn.post("factors/{id}/verify") { request, context in
+            let body = try await decode(AuthService.FactorVerification.self, from: request)
+            return Response.json(try await service.verifyFactor(factor: try context.parameters.require("id"), body, caller: context.caller))
+        }
+        signedIn.delete("factors/{id}") { _, context in
+            Response.json(try await service.unenrol(factor: try context.parameters.require("id"), caller: context.caller))
+        }
         signedIn.post("logout") { request, context in
             try await service.logout(caller: context.caller, scope: request.uri.queryParameters["scope"].map(String.init))
             return Response(status: .noContent)
@@ -145,6 +159,10 @@ public struct AuthRoutes: Sendable {
         }
         admin.get("{id}/factors") { _, context in
             Response.json(try await service.adminFactors(id: try context.parameters.require("id"), caller: context.caller))
+        }
+        admin.delete("{id}/factors/{factor}") { _, context in
+            Response.json(try await service.adminDeleteFactor(
+                user: try context.parameters.require("id"), factor: try context.parameters.require("factor"), caller: context.caller))
         }
         admin.put("{id}") { request, context in
             let body = try await decode(AuthService.AdminAttributes.self, from: request)

@@ -15,6 +15,7 @@ public struct AuthService: Sendable {
     let signingKeys: SigningKeyStore?
     let refreshTokens: RefreshTokens
     let codes: EmailCodes
+    let totp: TOTP
     let passwords: any PasswordHasher
     let policy: PasswordPolicy
     /// Where links may send people: the public URL, or what the allow list admits.
@@ -34,6 +35,7 @@ public struct AuthService: Sendable {
         self.signingKeys = signingKeys
         self.refreshTokens = RefreshTokens(secret: jwtSecret)
         self.codes = EmailCodes(secret: jwtSecret)
+        self.totp = TOTP(projectSecret: jwtSecret)
         self.passwords = passwords
         self.policy = PasswordPolicy(minimumLength: settings.minimumPasswordLength)
         self.redirects = RedirectPolicy(publicURL: settings.publicURL, patterns: settings.redirectAllowList)
@@ -57,7 +59,8 @@ public struct AuthService: Sendable {
         let claims = AccessTokenClaims(
             iss: settings.issuer, sub: user.id, aud: user.aud, exp: expiresAt, iat: issuedAt, role: user.role,
             email: user.email, phone: user.phone, app_metadata: user.app_metadata, user_metadata: user.user_metadata,
-            aal: "aal1", amr: amr, session_id: sessionID, is_anonymous: user.is_anonymous)
+            // A session that verified a second factor (`totp` among its methods) is aal2.
+            aal: amr.contains { $0.method == "totp" } ? "aal2" : "aal1", amr: amr, session_id: sessionID, is_anonymous: user.is_anonymous)
         let accessToken = try signingKeys?.set.sign(claims) ?? signer.sign(claims)
         return #"{"access_token":"# + accessToken.jsonQuoted + #","token_type":"bearer","expires_in":\#(settings.accessTokenLifetime)"#
             + #","expires_at":\#(expiresAt),"refresh_token":"# + refreshToken.jsonQuoted + #","user":"# + userJSON + "}"
