@@ -61,7 +61,7 @@ public struct AuthService: Sendable {
             email: user.email, phone: user.phone, app_metadata: user.app_metadata, user_metadata: user.user_metadata,
             // A session that verified a second factor (`totp` among its methods) is aal2.
             aal: amr.contains { $0.method == "totp" } ? "aal2" : "aal1", amr: amr, session_id: sessionID, is_anonymous: user.is_anonymous)
-        let accessToken = try signingKeys?.set.sign(claims) ?? signer.sign(claims)
+        let accessToken = try signingKeys?.set.sign(claims, now: now()) ?? signer.sign(claims)
         return #"{"access_token":"# + accessToken.jsonQuoted + #","token_type":"bearer","expires_in":\#(settings.accessTokenLifetime)"#
             + #","expires_at":\#(expiresAt),"refresh_token":"# + refreshToken.jsonQuoted + #","user":"# + userJSON + "}"
     }

@@ -87,9 +87,44 @@ public struct SigningKey: Sendable {
         return .object(fields)
     }
 
+    /// P-256's group order n, big-endian.
+    static let order: [UInt8] = [
+        0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
+    ]
+
+    /// Whether `s` (32 bytes, big-endian) is above n / 2.
+    static func isHigh(_ s: [UInt8]) -> Bool {
+        // Compare 2s with n: 2s > n exactly when s > n / 2 (n is odd).
+        var doubled = [UInt8](repeating: 0, count: 32)
+        var carry = 0
+        for index in stride(from: 31, through: 0, by: -1) {
+            let value = Int(s[index]) * 2 + carry
+            doubled[index] = UInt8(value & 0xFF)
+            carry = value >> 8
+        }
+        if carry > 0 { return true }
+        return doubled.lexicographicallyPrecedes(order) == false && doubled != order
+    }
+
+    /// A raw (r, s) signature with s replaced by n - s when s is high.
+    static func lowS(_ signature: Data) -> Data {
+        let s = Array(signature.suffix(32))
+        guard signature.count == 64, isHigh(s) else { return signature }
+        var result = [UInt8](repeating: 0, count: 32)
+        var borrow = 0
+        for index in stride(from: 31, through: 0, by: -1) {
+            var value = Int(order[index]) - Int(s[index]) - borrow
+            borrow = value < 0 ? 1 : 0
+            if value < 0 { value += 256 }
+            result[index] = UInt8(value)
+        }
+        return Data(signature.prefix(32)) + Data(result)
+    }
+
     func sign(_ input: Data) throws -> Data {
         switch privateKey {
-        case .p256(let key)?: return try key.signature(for: input).rawRepresentation
+        case .p256(let key)?: return Self.lowS(try key.signature(for: input).rawRepresentation)
         case .rsa(let key)?: return try key.signature(for: input, padding: .insecurePKCS1v1_5).rawRepresentation
         case nil: throw Failure.unreadableKey
         }
@@ -98,7 +133,9 @@ public struct SigningKey: Sendable {
     func isValid(_ signature: Data, for input: Data) -> Bool {
         switch publicKey {
         case .p256(let key):
-            guard signature.count == 64, let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+            // Only the low-S form: (r, n - s) would otherwise be a second valid text of one token.
+            guard signature.count == 64, !Self.isHigh(Array(signature.suffix(32))),
+                  let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
             return key.isValidSignature(parsed, for: input)
         case .rsa(let key):
             return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: input, padding: .insecurePKCS1v1_5)
@@ -120,18 +157,25 @@ public struct SigningKeySet: Sendable {
 
     public static let empty = SigningKeySet(keys: [], grace: 0)
 
-    /// The key that signs: the newest one in use that this server holds privately.
-    public var current: SigningKey? { keys.first { $0.retiredAt == nil && $0.privateKey != nil } }
+    /// How long a new key only verifies before it signs: every server has loaded it by then (they
+    /// reload on a notification and every minute), so no server refuses the tokens it signs.
+    public static let propagationDelay: TimeInterval = 90
+
+    /// The key that signs at `now`: the newest one in use, held privately, and older than the
+    /// propagation delay.
+    public func current(at now: Date) -> SigningKey? {
+        keys.first { $0.retiredAt == nil && $0.privateKey != nil && $0.createdAt.addingTimeInterval(Self.propagationDelay) <= now }
+    }
 
     /// Keys that verify at `now`.
     public func verifying(at now: Date) -> [SigningKey] {
         keys.filter { key in key.retiredAt.map { $0.addingTimeInterval(grace) > now } ?? true }
     }
 
-    /// A token for `claims` signed by the current key (header `alg`, `kid`, `typ`), or nil
-    /// when there is none.
-    public func sign(_ claims: some Encodable) throws -> String? {
-        guard let key = current else { return nil }
+    /// A token for `claims` signed by the key current at `now` (header `alg`, `kid`, `typ`), or
+    /// nil when there is none.
+    public func sign(_ claims: some Encodable, now: Date) throws -> String? {
+        guard let key = current(at: now) else { return nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let header = try encoder.encode(["alg": key.algorithm.rawValue, "kid": key.kid, "typ": "JWT"])
@@ -177,15 +221,26 @@ public struct SigningKeySet: Sendable {
 /// The signing keys a running server holds, replaced as a whole when they change (loaded at
 /// start, and again on the database's `signing_keys` notification).
 public final class SigningKeyStore: Sendable {
-    private let current: Mutex<SigningKeySet>
+    private let current: Mutex<(set: SigningKeySet, generation: Int)>
+    private let issued = Mutex(0)
 
     public init(_ set: SigningKeySet = .empty) {
-        current = Mutex(set)
+        current = Mutex((set, 0))
     }
 
-    public var set: SigningKeySet { current.withLock { $0 } }
+    public var set: SigningKeySet { current.withLock { $0.set } }
 
-    public func replace(_ set: SigningKeySet) {
-        current.withLock { $0 = set }
+    /// A number for a load about to begin: loads that overlap land in the order they began.
+    public func nextGeneration() -> Int {
+        issued.withLock { $0 += 1; return $0 }
+    }
+
+    /// Replaces the keys with those of load `generation`, unless a later load landed first.
+    public func replace(_ set: SigningKeySet, generation: Int? = nil) {
+        current.withLock { state in
+            let generation = generation ?? state.generation + 1
+            guard generation > state.generation else { return }
+            state = (set, generation)
+        }
     }
 }

@@ -191,14 +191,21 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     let keyRecords = SigningKeyRecords(database: SQLRunner(pool: parts.ownerDatabase, logger: logger), ring: parts.keyRing)
     let keyGrace = SigningKeyCommands.grace(parts.config)
     let signingKeys = parts.signingKeys
+    @Sendable func loadSigningKeys() async throws {
+        let generation = signingKeys.nextGeneration()
+        signingKeys.replace(try await keyRecords.load(grace: keyGrace), generation: generation)
+    }
     @Sendable func reloadSigningKeys() async {
         do {
-            signingKeys.replace(try await keyRecords.load(grace: keyGrace))
+            try await loadSigningKeys()
         } catch {
             logger.error("could not load the signing keys", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
         }
     }
+    // On every change, and every minute besides: a notification missed while the listener
+    // reconnects is made up for within a minute.
     app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: "signing_keys", logger: logger) { _ in await reloadSigningKeys() })
+    app.addServices(PeriodicTask(every: .seconds(60)) { await reloadSigningKeys() })
     let sweeper = parts.storageSweeper
     app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: StorageSweeper.channel, logger: logger) { _ in
         sweeper.nudge()
@@ -216,7 +223,14 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
             let applied = try await migrator.migrate(parts.ownerDatabase)
             logger.info("schema is up to date", metadata: ["applied": "\(applied)"])
         }
-        await reloadSigningKeys()
+        // Keys stored but not loadable (a ring that cannot open them) would leave this server
+        // signing and verifying other than its peers: refuse to start instead. A database that
+        // cannot be asked is not a reason to stop: the minute's reload catches up.
+        do {
+            try await loadSigningKeys()
+        } catch let error as DatabaseError where error.isUnavailable || error.sqlState == "42P01" {
+            logger.warning("could not load the signing keys", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
         // A stored secret the key ring cannot open would fail on first use: refuse to start instead.
         // (A database that cannot be asked is not a reason to stop: health reports it.)
         do {

@@ -51,25 +51,32 @@ public struct SigningKeyRecords: Sendable {
         return SigningKeySet(keys: keys, grace: grace)
     }
 
-    /// A new key, which signs from now on; answers its kid.
-    public func add(_ algorithm: SigningAlgorithm, now: Date) async throws -> String {
-        let (key, pem) = try SigningKey.generate(algorithm, now: now)
+    /// A new key, which verifies at once and signs once every server has it (the propagation
+    /// delay after `created`, the database's clock unless given); answers its kid.
+    public func add(_ algorithm: SigningAlgorithm, created: Date? = nil) async throws -> String {
+        let (key, pem) = try SigningKey.generate(algorithm, now: created ?? Date())
         let id = UUID()
         let sealed = try ring.seal(pem, at: SecretLocation(table: Self.location.table, column: Self.location.column, row: id))
         try await database.execute(SQLStatement("""
             INSERT INTO internal.signing_keys (id, kid, algorithm, private_key_encrypted, token_key_version, created_at)
-            VALUES ($1::uuid, $2, $3, decode($4, 'hex'), $5::integer, $6::timestamptz)
+            VALUES ($1::uuid, $2, $3, decode($4, 'hex'), $5::integer, coalesce($6::timestamptz, now()))
             """, [.text(id.uuidString), .text(key.kid), .text(algorithm.rawValue), .text(sealed.hex), .int(sealed.version),
-                  .text(ISO8601DateFormatter().string(from: now))]))
+                  created.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .null]))
         return key.kid
     }
 
-    /// Retires a key: it signs no more, and verifies for the grace period. False when no key in
-    /// use has that kid.
-    public func retire(kid: String, now: Date) async throws -> Bool {
+    /// Retires a key (at the database's clock unless given): it signs no more, and verifies for
+    /// the grace period. False when no key in use has that kid.
+    public func retire(kid: String, at time: Date? = nil) async throws -> Bool {
         try await database.text(SQLStatement(
-            "UPDATE internal.signing_keys SET retired_at = $2::timestamptz WHERE kid = $1 AND retired_at IS NULL RETURNING 'retired'",
-            [.text(kid), .text(ISO8601DateFormatter().string(from: now))])) != nil
+            "UPDATE internal.signing_keys SET retired_at = coalesce($2::timestamptz, now()) WHERE kid = $1 AND retired_at IS NULL RETURNING 'retired'",
+            [.text(kid), time.map { .text(ISO8601DateFormatter().string(from: $0)) } ?? .null])) != nil
+    }
+
+    /// Revokes a key (a leaked one): deleted, so nothing it signed verifies from the next reload
+    /// on, grace or not. False when there is no key with that kid.
+    public func revoke(kid: String) async throws -> Bool {
+        try await database.text(SQLStatement("DELETE FROM internal.signing_keys WHERE kid = $1 RETURNING 'revoked'", [.text(kid)])) != nil
     }
 }
 
@@ -93,7 +100,10 @@ public enum SigningKeyCommands {
         let verifying = Set(set.verifying(at: now).map(\.kid))
         let formatter = ISO8601DateFormatter()
         return set.keys.map { key in
-            let state = key.kid == set.current?.kid ? "signs" : key.retiredAt == nil ? "verifies" : verifying.contains(key.kid) ? "retired, verifies until "
+            let pending = key.retiredAt == nil && key.createdAt.addingTimeInterval(SigningKeySet.propagationDelay) > now
+            let state = key.kid == set.current(at: now)?.kid ? "signs"
+                : pending ? "verifies; signs from " + formatter.string(from: key.createdAt.addingTimeInterval(SigningKeySet.propagationDelay))
+                : key.retiredAt == nil ? "verifies" : verifying.contains(key.kid) ? "retired, verifies until "
                 + formatter.string(from: key.retiredAt!.addingTimeInterval(set.grace)) : "retired"
             return "\(key.kid)  \(key.algorithm.rawValue)  created \(formatter.string(from: key.createdAt))  \(state)"
         }.joined(separator: "\n")
@@ -105,15 +115,22 @@ public enum SigningKeyCommands {
     /// `visionary signing-keys add`: a new key that signs from now on (running servers reload).
     public static func add(config: AppConfig, algorithm name: String) async throws -> String {
         guard let algorithm = SigningAlgorithm(rawValue: name) else { throw DatabaseCommandError("unknown algorithm \(name): ES256 or RS256") }
-        let kid = try await records(config) { try await $0.add(algorithm, now: Date()) }
-        return "added \(algorithm.rawValue) key \(kid); it signs new access tokens now, and is published at /auth/v1/.well-known/jwks.json"
+        let kid = try await records(config) { try await $0.add(algorithm) }
+        return "added \(algorithm.rawValue) key \(kid); it verifies and is published at /auth/v1/.well-known/jwks.json now, "
+            + "and signs new access tokens in \(Int(SigningKeySet.propagationDelay)) s, once every server has it"
     }
 
     /// `visionary signing-keys retire KID`: the key stops signing and verifies for the grace period.
     public static func retire(config: AppConfig, kid: String) async throws -> String {
-        guard try await records(config, { try await $0.retire(kid: kid, now: Date()) }) else {
+        guard try await records(config, { try await $0.retire(kid: kid) }) else {
             throw DatabaseCommandError("no signing key in use has kid \(kid)")
         }
         return "retired \(kid); tokens it signed verify for \(Int(grace(config))) s more"
+    }
+
+    /// `visionary signing-keys revoke KID`: the key is deleted; nothing it signed verifies any more.
+    public static func revoke(config: AppConfig, kid: String) async throws -> String {
+        guard try await records(config, { try await $0.revoke(kid: kid) }) else { throw DatabaseCommandError("no signing key has kid \(kid)") }
+        return "revoked \(kid): every server refuses the tokens it signed from its next reload (at once, or within a minute)"
     }
 }

@@ -7,7 +7,7 @@ import VisionaryApp
 struct SigningKeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signing-keys", abstract: "Manage the ES256/RS256 keys access tokens are signed with (published as a JWKS).",
-        subcommands: [List.self, Add.self, Retire.self])
+        subcommands: [List.self, Add.self, Retire.self, Revoke.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show each key: the one that signs, those that verify, those retired.")
@@ -42,6 +42,17 @@ struct SigningKeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors { print(try await SigningKeyCommands.retire(config: try options.config(), kid: kid)) }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a key at once (a leaked one): nothing it signed verifies any more, grace period or not.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The key's kid.") var kid: String
+
+        func run() async throws {
+            try await reportingErrors { print(try await SigningKeyCommands.revoke(config: try options.config(), kid: kid)) }
         }
     }
 }

@@ -8,7 +8,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 import TestSupport
-import Tokens
+@testable import Tokens
 import VisionaryApp
 import _CryptoExtras
 
@@ -50,6 +50,19 @@ struct SigningKeysTests {
         return []
     }
 
+    /// n - s on P-256 (32-byte big-endian numbers).
+    static func negated(_ s: [UInt8]) -> [UInt8] {
+        var result = [UInt8](repeating: 0, count: 32)
+        var borrow = 0
+        for index in stride(from: 31, through: 0, by: -1) {
+            var value = Int(SigningKey.order[index]) - Int(s[index]) - borrow
+            borrow = value < 0 ? 1 : 0
+            if value < 0 { value += 256 }
+            result[index] = UInt8(value)
+        }
+        return result
+    }
+
     /// Verifies an ES256 token with nothing but the JWK the server published.
     static func verifiesWithPublishedKey(_ token: String, _ jwk: [String: Any]) throws -> Bool {
         let x = try #require(HS256.base64URLDecode(Array((jwk["x"] as? String ?? "").utf8)))
@@ -72,7 +85,8 @@ struct SigningKeysTests {
             #expect(Self.header(of: hs)["alg"] == "HS256")
             #expect(try await Self.jwks(client, app, count: 0).isEmpty)
 
-            let es = try await records.add(.es256, now: Date())
+            // Created before the propagation delay, so it signs at once.
+            let es = try await records.add(.es256, created: Date().addingTimeInterval(-200))
             let published = try await Self.jwks(client, app, count: 1)
             #expect(published.first?["kid"] as? String == es && published.first?["kty"] as? String == "EC" && published.first?["d"] == nil)
             let esToken = try await Self.signIn(client, app, "kim@keys.test")
@@ -89,7 +103,7 @@ struct SigningKeysTests {
             #expect(try await Self.get(client, app, "/auth/v1/user", token: hs).status == .ok)
 
             // A second key signs from now on; the first still verifies.
-            let rs = try await records.add(.rs256, now: Date().addingTimeInterval(1))
+            let rs = try await records.add(.rs256, created: Date().addingTimeInterval(-100))
             let both = try await Self.jwks(client, app, count: 2)
             #expect(both.contains { $0["kid"] as? String == rs && $0["kty"] as? String == "RSA" && $0["n"] is String && $0["e"] as? String == "AQAB" })
             let rsToken = try await Self.signIn(client, app, "kim@keys.test")
@@ -103,9 +117,9 @@ struct SigningKeysTests {
             struct Claims: Encodable { let sub: String; let role: String; let exp: Int }
             let esKey = try #require(try await records.load(grace: 3_630).keys.first { $0.kid == es })
             let longLived = try #require(try SigningKeySet(keys: [esKey], grace: 0).sign(
-                Claims(sub: "00000000-0000-0000-0000-000000000001", role: "authenticated", exp: Int(retiredAt.timeIntervalSince1970) + 86_400)))
-            #expect(try await records.retire(kid: es, now: retiredAt))
-            #expect(try await records.retire(kid: es, now: retiredAt) == false, "retired once")
+                Claims(sub: "00000000-0000-0000-0000-000000000001", role: "authenticated", exp: Int(retiredAt.timeIntervalSince1970) + 86_400), now: retiredAt))
+            #expect(try await records.retire(kid: es, at: retiredAt))
+            #expect(try await records.retire(kid: es, at: retiredAt) == false, "retired once")
             let set = try await records.load(grace: 3_630)
             func resolver(at time: Date) -> CallerResolver {
                 CallerResolver(secret: TestApp.secret, keys: app.keys, signingKeys: SigningKeyStore(set), leeway: 0, now: { time })
@@ -114,7 +128,13 @@ struct SigningKeysTests {
             #expect(throws: TokenError.self) { try resolver(at: retiredAt.addingTimeInterval(3_700)).resolve(bearer: longLived, apiKey: nil) }
             // The server published what still verifies: both keys, until the grace period ends.
             #expect(set.verifying(at: retiredAt.addingTimeInterval(3_700)).map(\.kid) == [rs])
-            #expect(set.current?.kid == rs)
+            #expect(set.current(at: retiredAt)?.kid == rs)
+
+            // Revoked (a leaked key): gone from the JWKS, and its tokens refused at once, grace or not.
+            #expect(try await records.revoke(kid: rs))
+            #expect(try await Self.jwks(client, app, count: 1).first?["kid"] as? String == es)
+            #expect(try await Self.get(client, app, "/auth/v1/user", token: rsToken).status == .forbidden)
+            #expect(try await records.revoke(kid: rs) == false)
         }
     }
 
@@ -125,7 +145,7 @@ struct SigningKeysTests {
         let records = SigningKeyRecords(database: owner, ring: TestApp.keyRing)
         try await app.run { client in
             let user = try await app.signUp(client, email: "max@keys.test")
-            let kid = try await records.add(.es256, now: Date())
+            let kid = try await records.add(.es256, created: Date().addingTimeInterval(-200))
             _ = try await Self.jwks(client, app, count: 1)
             let genuine = try await Self.signIn(client, app, "max@keys.test")
             let parts = genuine.split(separator: ".").map(String.init)
@@ -135,7 +155,7 @@ struct SigningKeysTests {
             // Signed by a key of the attacker's, under the server's kid.
             let (mine, _) = try SigningKey.generate(.es256, now: Date())
             struct Claims: Encodable { let sub: String; let role: String; let exp: Int }
-            let forged = try #require(try SigningKeySet(keys: [mine], grace: 0).sign(Claims(sub: user.id, role: "service_role", exp: 9_999_999_999)))
+            let forged = try #require(try SigningKeySet(keys: [mine], grace: 0).sign(Claims(sub: user.id, role: "service_role", exp: 9_999_999_999), now: Date().addingTimeInterval(600)))
             let forgedWithKid = encode(#"{"alg":"ES256","kid":"\#(kid)","typ":"JWT"}"#) + "." + forged.split(separator: ".")[1] + "." + forged.split(separator: ".")[2]
             // The public key's bytes used as an HMAC secret (the classic algorithm confusion).
             let jwk = try await Self.get(client, app, "/auth/v1/.well-known/jwks.json", token: nil).body
@@ -157,6 +177,17 @@ struct SigningKeysTests {
             }
             #expect(try await Self.get(client, app, "/auth/v1/user", token: genuine).status == .ok)
 
+            // The same signature with s replaced by n - s (the other valid ECDSA text): refused.
+            let signature = try #require(HS256.base64URLDecode(Array(parts[2].utf8)))
+            #expect(SigningKey.isHigh(Array(signature.suffix(32))) == false, "the server signs low-S")
+            let flipped = parts[0] + "." + payload + "." + APIKeys.base64URL(Data(signature.prefix(32)) + Data(Self.negated(Array(signature.suffix(32)))))
+            #expect(try await Self.get(client, app, "/auth/v1/user", token: flipped).status == .forbidden)
+
+            // A key just added verifies and is published at once, but signs only once every server has it.
+            let fresh = try await records.add(.es256)
+            #expect(try await Self.jwks(client, app, count: 2).contains { $0["kid"] as? String == fresh })
+            #expect(Self.header(of: try await Self.signIn(client, app, "max@keys.test"))["kid"] == kid)
+
             // At rest the private key is ciphertext, and the table is no client's.
             let stored = try #require(try await owner.text(SQLStatement("SELECT encode(private_key_encrypted, 'escape') FROM internal.signing_keys")))
             #expect(!stored.contains("PRIVATE KEY"))
@@ -176,7 +207,7 @@ struct SigningKeysTests {
             let added = try await SigningKeyCommands.add(config: config, algorithm: "ES256")
             let kid = try #require(added.split(separator: " ").dropFirst(3).first.map { String($0.dropLast()) }, "\(added)")
             let listed = try await SigningKeyCommands.list(config: config)
-            #expect(listed.hasPrefix("\(kid)  ES256") && listed.hasSuffix("signs"), "\(listed)")
+            #expect(listed.hasPrefix("\(kid)  ES256") && listed.contains("verifies; signs from"), "a new key signs once every server has it: \(listed)")
             await #expect(throws: (any Error).self) { _ = try await SigningKeyCommands.add(config: config, algorithm: "HS512") }
             #expect(try await SigningKeyCommands.retire(config: config, kid: kid).hasPrefix("retired \(kid)"))
             #expect(try await SigningKeyCommands.list(config: config).contains("retired, verifies until"))
