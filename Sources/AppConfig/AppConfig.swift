@@ -143,6 +143,7 @@ public struct AppConfig: Sendable, Equatable {
         if let raw = value("VISIONARY_AUTH_AUTOCONFIRM") { auth.autoconfirm = try Self.flag(raw, name: "VISIONARY_AUTH_AUTOCONFIRM") }
         if let raw = value("VISIONARY_AUTH_DISABLE_SIGNUP") { auth.disableSignup = try Self.flag(raw, name: "VISIONARY_AUTH_DISABLE_SIGNUP") }
         if let raw = value("VISIONARY_AUTH_ANONYMOUS") { auth.anonymousSignIns = try Self.flag(raw, name: "VISIONARY_AUTH_ANONYMOUS") }
+        auth.oauthProviders = try OAuthProvider.read(value)
         if let raw = value("VISIONARY_LOG_FORMAT") {
             guard let format = LogFormat(rawValue: raw.lowercased()) else { throw .invalid("VISIONARY_LOG_FORMAT", raw, "text or json") }
             logFormat = format
@@ -232,6 +233,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_AUTH_AUTOCONFIRM", String(auth.autoconfirm)),
             ("VISIONARY_AUTH_DISABLE_SIGNUP", String(auth.disableSignup)),
             ("VISIONARY_AUTH_ANONYMOUS", String(auth.anonymousSignIns)),
+            ("VISIONARY_AUTH_EXTERNAL_PROVIDERS", auth.oauthProviders.isEmpty ? "(none)" : auth.oauthProviders.map { "\($0.name) (\($0.kind.rawValue), client \($0.clientID))" }.joined(separator: ", ")),
             ("VISIONARY_AUTH_MIN_PASSWORD_LENGTH", String(auth.minimumPasswordLength)),
             ("VISIONARY_AUTH_BCRYPT_COST", String(auth.bcryptCost)),
             ("VISIONARY_AUTH_REFRESH_REUSE_INTERVAL", String(auth.refreshReuseInterval)),

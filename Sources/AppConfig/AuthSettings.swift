@@ -39,6 +39,8 @@ public struct AuthSettings: Sendable, Equatable {
     public var publicURL = "http://127.0.0.1:54321"
     /// Glob patterns of the other URLs a client may ask to be sent to (`VISIONARY_REDIRECT_ALLOW_LIST`).
     public var redirectAllowList: [String] = []
+    /// The sign-in providers of `/authorize` (`VISIONARY_AUTH_EXTERNAL_*`).
+    public var oauthProviders: [OAuthProvider] = []
 
     /// The issuer written into access tokens (`<public URL>/auth/v1`).
     public var issuer: String { publicURL + "/auth/v1" }

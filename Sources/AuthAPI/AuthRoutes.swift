@@ -54,6 +54,10 @@ public struct AuthRoutes: Sendable {
             case "password":
                 let body = try await decode(AuthService.PasswordGrant.self, from: request)
                 return Response.json(try await service.signIn(body, client: client(request, context)))
+            case "pkce":
+                struct Body: Decodable { var auth_code: String?; var code_verifier: String? }
+                let body = try await decode(Body.self, from: request)
+                return Response.json(try await service.exchange(authCode: body.auth_code, codeVerifier: body.code_verifier, client: client(request, context)))
             case "refresh_token":
                 struct Body: Decodable { var refresh_token: String? }
                 let body = try await decode(Body.self, from: request)
@@ -130,6 +134,26 @@ public struct AuthRoutes: Sendable {
                 redirectTo: redirectTo(request), client: client(request, context))
             return Response(status: .seeOther, headers: [.location: location])
         }
+        auth.get("authorize") { request, _ in
+            let query = request.uri.queryParameters
+            let location = try await service.authorize(AuthService.AuthorizeRequest(
+                provider: query["provider"].map(String.init), redirectTo: redirectTo(request), scopes: query["scopes"].map(String.init),
+                codeChallenge: query["code_challenge"].map(String.init), codeChallengeMethod: query["code_challenge_method"].map(String.init)))
+            return Response(status: .found, headers: [.location: location])
+        }
+        // The provider's answer: in the query (GET), or posted as a form (Apple's form_post).
+        auth.get("callback") { request, context in
+            let query = request.uri.queryParameters
+            let location = await service.callback(
+                code: query["code"].map(String.init), state: query["state"].map(String.init), error: query["error"].map(String.init),
+                client: client(request, context))
+            return Response(status: .found, headers: [.location: location])
+        }
+        auth.post("callback") { request, context in
+            let form = Self.form(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
+            let location = await service.callback(code: form["code"], state: form["state"], error: form["error"], client: client(request, context))
+            return Response(status: .found, headers: [.location: location])
+        }
         auth.get("settings") { _, _ in Response.json(settingsBody) }
         auth.get("health") { _, _ in
             Response.json(#"{"version":"visionary","name":"GoTrue","description":"Visionary Server's Supabase-compatible Auth API"}"#)
@@ -177,12 +201,26 @@ public struct AuthRoutes: Sendable {
         }
     }
 
+    /// A form-encoded body's fields (`+` as a space).
+    static func form(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (part: Substring) in String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let name = decode(parts[0]) else { continue }
+            fields[name] = parts.count > 1 ? decode(parts[1]) ?? "" : ""
+        }
+        return fields
+    }
+
     var settingsBody: String {
         let settings = service.settings
-        return #"{"external":{"email":true,"phone":false,"anonymous_users":\#(settings.anonymousSignIns),"apple":false,"azure":false,"#
-            + #""bitbucket":false,"discord":false,"facebook":false,"github":false,"gitlab":false,"google":false,"#
-            + #""keycloak":false,"linkedin":false,"notion":false,"slack":false,"spotify":false,"twitch":false,"#
-            + #""twitter":false,"workos":false,"zoom":false},"disable_signup":\#(settings.disableSignup),"#
+        // Every provider GoTrue lists, true for those configured here (and any other name configured).
+        var external: [String: JSONValue] = ["email": .bool(true), "phone": .bool(false), "anonymous_users": .bool(settings.anonymousSignIns)]
+        for name in ["apple", "azure", "bitbucket", "discord", "facebook", "github", "gitlab", "google", "keycloak", "linkedin", "notion",
+                     "slack", "spotify", "twitch", "twitter", "workos", "zoom"] { external[name] = .bool(false) }
+        for provider in settings.oauthProviders { external[provider.name] = .bool(true) }
+        return #"{"external":\#(JSONValue.object(external).jsonText),"disable_signup":\#(settings.disableSignup),"#
             + #""mailer_autoconfirm":\#(settings.autoconfirm),"phone_autoconfirm":false,"sms_provider":"","saml_enabled":false}"#
     }
 

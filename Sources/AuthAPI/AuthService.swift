@@ -16,6 +16,8 @@ public struct AuthService: Sendable {
     let refreshTokens: RefreshTokens
     let codes: EmailCodes
     let totp: TOTP
+    /// The OAuth and OpenID Connect sign-in providers.
+    let oauth: OAuthClient
     let passwords: any PasswordHasher
     let policy: PasswordPolicy
     /// Where links may send people: the public URL, or what the allow list admits.
@@ -36,6 +38,7 @@ public struct AuthService: Sendable {
         self.refreshTokens = RefreshTokens(secret: jwtSecret)
         self.codes = EmailCodes(secret: jwtSecret)
         self.totp = TOTP(projectSecret: jwtSecret)
+        self.oauth = OAuthClient(providers: settings.oauthProviders)
         self.passwords = passwords
         self.policy = PasswordPolicy(minimumLength: settings.minimumPasswordLength)
         self.redirects = RedirectPolicy(publicURL: settings.publicURL, patterns: settings.redirectAllowList)

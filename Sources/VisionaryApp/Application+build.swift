@@ -227,9 +227,13 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         // signing and verifying other than its peers: refuse to start instead. A database that
         // cannot be asked is not a reason to stop: the minute's reload catches up.
         do {
-            try await loadSigningKeys()
-        } catch let error as DatabaseError where error.isUnavailable || error.sqlState == "42P01" {
+            try await withDeadline(.seconds(15)) { try await loadSigningKeys() }
+        } catch let error as DatabaseError where !error.isUnavailable && error.sqlState != "42P01" {
+            throw error
+        } catch let error as DatabaseError {
             logger.warning("could not load the signing keys", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        } catch is DeadlineExceeded {
+            logger.warning("could not load the signing keys: the database did not answer in time")
         }
         // A stored secret the key ring cannot open would fail on first use: refuse to start instead.
         // (A database that cannot be asked is not a reason to stop: health reports it.)

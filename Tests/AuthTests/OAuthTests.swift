@@ -1,0 +1,179 @@
+import AppConfig
+import Core
+import Crypto
+import Database
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+import TestSupport
+import Tokens
+import VisionaryApp
+
+/// Sign-in with OpenID Connect and GitHub on a loopback provider with its own keys: the PKCE
+/// and implicit flows end to end — and a verifier that does not match, a replayed code and
+/// state, a forged ID token, a nonce of another sign-in, an unverified email reaching for an
+/// existing account, and a redirect off the allow-list.
+@Suite("Auth: OAuth and OpenID Connect sign-in")
+struct OAuthTests {
+    static let clientID = "visionary-client"
+    static let clientSecret = "provider-secret"
+
+    static func app(_ provider: OIDCTestServer) async throws -> TestApp {
+        try await TestApp.make { config in
+            config.publicURL = "https://api.visionary.test"
+            config.redirectAllowList = ["https://app.visionary.test/**"]
+            config.auth.oauthProviders = [
+                OAuthProvider(name: "acme", kind: .oidc, clientID: clientID, clientSecret: clientSecret, issuer: provider.baseURL),
+                OAuthProvider(name: "github", kind: .github, clientID: clientID, clientSecret: clientSecret,
+                              authorizationURL: "https://github.test/login/oauth/authorize", tokenURL: provider.baseURL + "/login/oauth/access_token",
+                              apiURL: provider.baseURL + "/api"),
+            ]
+        }
+    }
+
+    static func get(_ client: any TestClientProtocol, _ app: TestApp, _ path: String) async throws -> (status: HTTPResponse.Status, location: String) {
+        try await client.execute(uri: path, method: .get, headers: [HTTPField.Name("apikey")!: app.keys.anon]) {
+            ($0.status, $0.headers[.location] ?? "")
+        }
+    }
+
+    static func query(_ url: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for part in (URLComponents(string: url)?.queryItems ?? []) { fields[part.name] = part.value }
+        return fields
+    }
+
+    static func fragment(_ url: String) -> [String: String] {
+        guard let hash = url.firstIndex(of: "#") else { return [:] }
+        var fields: [String: String] = [:]
+        for pair in url[url.index(after: hash)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]).removingPercentEncoding }
+        }
+        return fields
+    }
+
+    /// A PKCE verifier and its S256 challenge.
+    static func pkce() -> (verifier: String, challenge: String) {
+        let verifier = APIKeys.base64URL(Data((0..<48).map { _ in UInt8.random(in: 0...255) }))
+        return (verifier, APIKeys.base64URL(Data(SHA256.hash(data: Data(verifier.utf8)))))
+    }
+
+    /// `/authorize` → the provider's page: the state and nonce our server sent it.
+    static func start(_ client: any TestClientProtocol, _ app: TestApp, provider: String = "acme", challenge: String?) async throws -> (state: String, nonce: String?, location: String) {
+        var path = "/auth/v1/authorize?provider=\(provider)&redirect_to=https%3A%2F%2Fapp.visionary.test%2Fdone"
+        if let challenge { path += "&code_challenge=\(challenge)&code_challenge_method=s256" }
+        let started = try await get(client, app, path)
+        #expect(started.status == .found, "\(started)")
+        let fields = query(started.location)
+        #expect(fields["redirect_uri"] == "https://api.visionary.test/auth/v1/callback" && fields["client_id"] == clientID)
+        return (try #require(fields["state"], "\(started.location)"), fields["nonce"], started.location)
+    }
+
+    static func exchange(_ client: any TestClientProtocol, _ app: TestApp, code: String, verifier: String) async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
+        try await client.execute(
+            uri: "/auth/v1/token?grant_type=pkce", method: .post,
+            headers: [HTTPField.Name("apikey")!: app.keys.anon, .contentType: "application/json"],
+            body: ByteBuffer(string: #"{"auth_code":"\#(code)","code_verifier":"\#(verifier)"}"#)
+        ) { ($0.status, (try? JSONSerialization.jsonObject(with: Data($0.body.readableBytesView))) as? [String: Any] ?? [:]) }
+    }
+
+    @Test("PKCE with an OpenID Connect provider: a session for the provider's user; wrong verifiers, replays, forged tokens and foreign nonces refused")
+    func pkceFlow() async throws {
+        let provider = try await OIDCTestServer(clientID: Self.clientID, clientSecret: Self.clientSecret)
+        defer { provider.stop() }
+        let app = try await Self.app(provider)
+        let owner = SQLRunner(pool: app.parts.ownerDatabase, logger: TestCluster.logger)
+        try await app.run { client in
+            let settings = try await client.execute(uri: "/auth/v1/settings", method: .get, headers: [HTTPField.Name("apikey")!: app.keys.anon]) { String(buffer: $0.body) }
+            #expect(settings.contains(#""acme":true"#) && settings.contains(#""github":true"#) && settings.contains(#""google":false"#), "\(settings)")
+
+            let (verifier, challenge) = Self.pkce()
+            let flow = try await Self.start(client, app, challenge: challenge)
+            #expect(flow.location.hasPrefix(provider.baseURL + "/authorize?"))
+            provider.issue(code: "code-1", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: flow.nonce))
+            let back = try await Self.get(client, app, "/auth/v1/callback?code=code-1&state=\(flow.state)")
+            #expect(back.location.hasPrefix("https://app.visionary.test/done?code="), "\(back.location)")
+            let authCode = try #require(Self.query(back.location)["code"])
+
+            // The wrong verifier burns the code; the right one then finds nothing.
+            let wrong = try await Self.exchange(client, app, code: authCode, verifier: Self.pkce().verifier)
+            #expect(wrong.status == .forbidden && wrong.body["error_code"] as? String == "bad_code_verifier", "\(wrong.body)")
+            #expect(try await Self.exchange(client, app, code: authCode, verifier: verifier).status == .notFound)
+
+            // A fresh flow, the right verifier: a session for the provider's user, once.
+            let (verifier2, challenge2) = Self.pkce()
+            let second = try await Self.start(client, app, challenge: challenge2)
+            provider.issue(code: "code-2", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: second.nonce))
+            let code2 = try #require(Self.query(try await Self.get(client, app, "/auth/v1/callback?code=code-2&state=\(second.state)").location)["code"])
+            let session = try await Self.exchange(client, app, code: code2, verifier: verifier2)
+            #expect(session.status == .ok, "\(session.body)")
+            let user = try #require(session.body["user"] as? [String: Any])
+            #expect(user["email"] as? String == "oidc@sso.test" && user["email_confirmed_at"] is String)
+            #expect((user["identities"] as? [[String: Any]])?.first?["provider"] as? String == "acme")
+            #expect(((user["app_metadata"] as? [String: Any])?["provider"]) as? String == "acme")
+            #expect(try await Self.exchange(client, app, code: code2, verifier: verifier2).status == .notFound, "a code works once")
+            // The state was spent by its callback.
+            let replayed = try await Self.get(client, app, "/auth/v1/callback?code=code-2&state=\(second.state)")
+            #expect(replayed.location.hasPrefix("https://api.visionary.test#error=invalid_request"), "\(replayed.location)")
+
+            // Signed by another key under the provider's kid; or carrying another sign-in's nonce.
+            let forged = try await Self.start(client, app, challenge: Self.pkce().challenge)
+            provider.issue(code: "code-3", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: forged.nonce, forge: true))
+            #expect(Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=code-3&state=\(forged.state)").location)["error"] != nil)
+            let foreign = try await Self.start(client, app, challenge: Self.pkce().challenge)
+            provider.issue(code: "code-4", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: second.nonce))
+            let mismatched = try await Self.get(client, app, "/auth/v1/callback?code=code-4&state=\(foreign.state)")
+            #expect(mismatched.location.hasPrefix("https://app.visionary.test/done#error="), "\(mismatched.location)")
+
+            // A code the provider never issued, and the provider's own refusal.
+            let unknown = try await Self.start(client, app, challenge: Self.pkce().challenge)
+            #expect(Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=nope&state=\(unknown.state)").location)["error"] != nil)
+            #expect(try await owner.text(SQLStatement("SELECT count(*)::text FROM auth.identities WHERE provider = 'acme'")) == "1")
+
+            // An unknown provider, and a redirect off the allow-list (sent to the public URL instead).
+            #expect(try await Self.get(client, app, "/auth/v1/authorize?provider=nobody").status == .badRequest)
+            let off = try await Self.get(client, app, "/auth/v1/authorize?provider=acme&redirect_to=https%3A%2F%2Fevil.test%2F")
+            let offState = try #require(Self.query(off.location)["state"])
+            let offNonce = Self.query(off.location)["nonce"]
+            provider.issue(code: "code-5", .init(subject: "acme-user-9", email: "nine@sso.test", verified: true, nonce: offNonce))
+            let landed = try await Self.get(client, app, "/auth/v1/callback?code=code-5&state=\(offState)")
+            #expect(landed.location.hasPrefix("https://api.visionary.test#access_token="), "implicit flow, to the public URL: \(landed.location)")
+        }
+    }
+
+    @Test("an email the provider did not verify cannot take over an account; a verified one links to it; GitHub signs in by its user API")
+    func linking() async throws {
+        let provider = try await OIDCTestServer(clientID: Self.clientID, clientSecret: Self.clientSecret)
+        defer { provider.stop() }
+        let app = try await Self.app(provider)
+        try await app.run { client in
+            let victim = try await app.signUp(client, email: "victim@sso.test")
+            // Unverified: refused, nothing linked.
+            let first = try await Self.start(client, app, challenge: nil)
+            provider.issue(code: "u-1", .init(subject: "attacker", email: "victim@sso.test", verified: false, nonce: first.nonce))
+            let refused = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=u-1&state=\(first.state)").location)
+            #expect(refused["error"] == "access_denied" && refused["error_description"]?.contains("not verified") == true, "\(refused)")
+            // Verified: the same account, now with the provider's identity (implicit flow: tokens in the fragment).
+            let second = try await Self.start(client, app, challenge: nil)
+            provider.issue(code: "v-1", .init(subject: "owner", email: "victim@sso.test", verified: true, nonce: second.nonce))
+            let linked = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=v-1&state=\(second.state)").location)
+            let token = try #require(linked["access_token"], "\(linked)")
+            let me = try await client.execute(uri: "/auth/v1/user", method: .get,
+                                              headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(token)"]) { String(buffer: $0.body) }
+            #expect(me.contains(victim.id) && me.contains(#""provider":"acme""#), "the victim's own account, linked: \(me)")
+
+            // GitHub: its primary verified address, by the access token.
+            let hub = try await Self.start(client, app, provider: "github", challenge: nil)
+            #expect(hub.nonce == nil && hub.location.hasPrefix("https://github.test/login/oauth/authorize?"))
+            provider.issue(code: "gh-1", .init(subject: "4242", email: "octo@hub.test", verified: true, nonce: nil))
+            let octo = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=gh-1&state=\(hub.state)").location)
+            let octoToken = try #require(octo["access_token"], "\(octo)")
+            let octoUser = try await client.execute(uri: "/auth/v1/user", method: .get,
+                                                    headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(octoToken)"]) { String(buffer: $0.body) }
+            #expect(octoUser.contains("octo@hub.test") && octoUser.contains(#""provider":"github""#) && octoUser.contains("4242"), "\(octoUser)")
+        }
+    }
+}
