@@ -367,7 +367,7 @@ let package = Package(
         .testTarget(
             name: "AuthTests",
             dependencies: [
-                "AppConfig", "Core", "Database", "TestSupport", "Tokens", "VisionaryApp",
+                "AppConfig", "AuthAPI", "Core", "Database", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

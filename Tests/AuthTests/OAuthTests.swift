@@ -1,4 +1,5 @@
 import AppConfig
+@testable import AuthAPI
 import Core
 import Crypto
 import Database
@@ -175,5 +176,23 @@ struct OAuthTests {
                                                     headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(octoToken)"]) { String(buffer: $0.body) }
             #expect(octoUser.contains("octo@hub.test") && octoUser.contains(#""provider":"github""#) && octoUser.contains("4242"), "\(octoUser)")
         }
+    }
+
+    @Test("Apple's client secret: an ES256 token of the team for the client, verifiable with the team key's public half")
+    func appleClientSecret() throws {
+        let (_, pem) = try SigningKey.generate(.es256, now: Date(timeIntervalSince1970: 0))
+        let provider = OAuthProvider(name: "apple", kind: .apple, clientID: "com.visionary.app", issuer: "https://appleid.apple.com",
+                                     appleTeamID: "TEAM123456", appleKeyID: "KEY1234567", appleKey: pem)
+        let now = Date()
+        let secret = try OAuthClient.appleClientSecret(provider, now: now)
+        let parts = secret.split(separator: ".").map { Array($0.utf8) }
+        let header = try JSONSerialization.jsonObject(with: try #require(HS256.base64URLDecode(parts[0]))) as? [String: Any]
+        let claims = try JSONSerialization.jsonObject(with: try #require(HS256.base64URLDecode(parts[1]))) as? [String: Any]
+        #expect(header?["alg"] as? String == "ES256" && header?["kid"] as? String == "KEY1234567")
+        #expect(claims?["iss"] as? String == "TEAM123456" && claims?["sub"] as? String == "com.visionary.app" && claims?["aud"] as? String == "https://appleid.apple.com")
+        #expect((claims?["exp"] as? Int ?? 0) > Int(now.timeIntervalSince1970))
+        // Verified by the key's public half, as Apple does.
+        let set = SigningKeySet(keys: [try SigningKey(kid: "KEY1234567", algorithm: .es256, privateKeyPEM: pem, createdAt: .distantPast, retiredAt: nil)], grace: 0)
+        #expect(throws: Never.self) { _ = try set.verifiedClaims(secret, now: now, leeway: 0, requireExpiry: true) }
     }
 }
