@@ -77,7 +77,8 @@ extension AuthService {
         return JSONValue.object([
             "id": .string(created.id.uuidString.lowercased()), "type": .string("totp"),
             "friendly_name": created.friendly_name.map(JSONValue.string) ?? .null,
-            "totp": .object(["secret": .string(secret), "uri": .string(uri)]),
+            // The QR code an authenticator app scans: SVG, as the clients expect (they prefix `data:image/svg+xml;utf-8,`).
+            "totp": .object(["secret": .string(secret), "uri": .string(uri), "qr_code": .string((try? QRCode(uri))?.svg ?? "")]),
         ]).jsonText
     }
 

@@ -67,6 +67,7 @@ struct MFATests {
             let secret = try #require(totp["secret"] as? String)
             #expect((totp["uri"] as? String)?.hasPrefix("otpauth://totp/Visionary:ann%40mfa.test?secret=\(secret)&issuer=Visionary") == true, "\(totp)")
             #expect(secret.count == 32)
+            #expect((totp["qr_code"] as? String)?.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\"") == true, "the QR code of the URI, as SVG")
             let user = try await auth.send(.get, "user", bearer: ann)
             #expect(((user.json["factors"] as? [[String: Any]])?.first?["status"]) as? String == "unverified")
             // The secret is nowhere in the database.

@@ -6,6 +6,7 @@ import Foundation
 public enum PDFTools {
     public struct Missing: Error, CustomStringConvertible {
         let variable: String
+        public init(variable: String) { self.variable = variable }
         public var description: String { "\(variable) is not set: run `make test`, which installs and sets it" }
     }
 
