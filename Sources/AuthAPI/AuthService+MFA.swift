@@ -17,6 +17,10 @@ extension AuthService {
     /// Challenges a factor may be issued per minute and per hour.
     static let challengesPerMinute = 5
     static let challengesPerHour = 30
+    /// Wrong codes a user may send in a day, across all factors, before verification waits.
+    static let failuresPerDay = 20
+    /// How long an unverified factor may be verified after enrolment.
+    static let unverifiedLifetime = 3_600
 
     public struct Enrolment: Decodable, Sendable {
         var factor_type: String?
@@ -57,6 +61,9 @@ extension AuthService {
         let issuer = (body.issuer?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
             ?? URL(string: settings.publicURL)?.host ?? "visionary"
         try await requireAAL2IfEnrolled(user: me.user, aal: me.aal)
+        try await database.execute(SQLStatement(
+            "DELETE FROM auth.mfa_factors WHERE user_id = $1::uuid AND status = 'unverified' AND created_at < now() - make_interval(secs => $2::integer)",
+            [.text(me.user), .int(Self.unverifiedLifetime)]))
         let row: String?
         do {
             row = try await database.text(SQLStatement("""
@@ -121,16 +128,36 @@ extension AuthService {
         let refreshToken = refreshTokens.random()
         enum Outcome: Sendable { case verified(String), wrongCode }
         let outcome = try await database.transaction { transaction -> Outcome in
-            struct Found: Decodable { let expired: Bool; let verified: Bool; let attempts: Int; let last_step: Int64? }
+            struct Found: Decodable {
+                let expired: Bool; let verified: Bool; let attempts: Int; let last_step: Int64?
+                let unverified_factor: Bool; let factor_stale: Bool; let others_verified: Bool; let failures_today: Int
+            }
             guard let text = try await transaction.text(SQLStatement("""
                 SELECT json_build_object('expired', c.created_at < now() - make_interval(secs => $4::integer), 'verified', c.verified_at IS NOT NULL,
-                                         'attempts', c.failed_attempts, 'last_step', f.last_used_step)::text
+                                         'attempts', c.failed_attempts, 'last_step', f.last_used_step,
+                                         'unverified_factor', f.status = 'unverified',
+                                         'factor_stale', f.status = 'unverified' AND f.created_at < now() - make_interval(secs => $5::integer),
+                                         'others_verified', EXISTS (SELECT 1 FROM auth.mfa_factors o WHERE o.user_id = f.user_id AND o.id <> f.id AND o.status = 'verified'),
+                                         'failures_today', (SELECT coalesce(sum(x.failed_attempts), 0) FROM auth.mfa_challenges x
+                                                              JOIN auth.mfa_factors y ON y.id = x.factor_id
+                                                             WHERE y.user_id = f.user_id AND x.created_at > now() - interval '1 day'))::text
                   FROM auth.mfa_challenges c JOIN auth.mfa_factors f ON f.id = c.factor_id
                  WHERE c.id = $1::uuid AND f.id = $2::uuid AND f.user_id = $3::uuid
                    FOR UPDATE OF c, f
-                """, [.text(challenge), .text(rawID), .text(me.user), .int(Self.challengeLifetime)]))
+                """, [.text(challenge), .text(rawID), .text(me.user), .int(Self.challengeLifetime), .int(Self.unverifiedLifetime)]))
             else { throw AuthError("mfa_challenge_not_found", .notFound, "Challenge not found") }
             let found = try JSONDecoder().decode(Found.self, from: Data(text.utf8))
+            // A second factor is added only from a session that passed the first.
+            if found.unverified_factor, found.others_verified, me.aal != "aal2" {
+                throw AuthError("insufficient_aal", .forbidden, "AAL2 required to verify a new factor of a user with a verified factor")
+            }
+            guard !found.factor_stale else {
+                throw AuthError("mfa_factor_expired", .unprocessableContent, "This factor was not verified in time: enrol it again")
+            }
+            guard found.failures_today < Self.failuresPerDay else {
+                AuthMetrics.rateLimited("mfa_verify")
+                throw AuthError.rateLimited(retryAfter: 86_400)
+            }
             guard !found.expired, !found.verified, found.attempts < Self.challengeAttempts else {
                 throw AuthError("mfa_challenge_expired", .unprocessableContent, "MFA challenge has expired, verify against another challenge or create a new factor")
             }

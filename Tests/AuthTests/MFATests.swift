@@ -113,6 +113,22 @@ struct MFATests {
             #expect(try await auth.send(.delete, "factors/\(factor)", bearer: weak).code == "insufficient_aal")
             #expect(try await auth.send(.post, "factors", json: #"{"factor_type":"phone"}"#, bearer: strong).status == .unprocessableContent)
 
+            // A factor enrolled before the first was verified (an attacker's, with the password) cannot be
+            // verified later from an aal1 session.
+            let planted = try #require(try await auth.send(.post, "factors", json: #"{"friendly_name":"planted"}"#, bearer: bob).json["totp"] as? [String: Any])
+            let bobFactors = try await auth.send(.get, "user", bearer: bob).json["factors"] as? [[String: Any]]
+            let plantedID = try #require(bobFactors?.first?["id"] as? String)
+            let own = try await auth.send(.post, "factors", json: #"{"friendly_name":"mine"}"#, bearer: bob)
+            let ownID = try #require(own.string("id")), ownSecret = try #require((own.json["totp"] as? [String: Any])?["secret"] as? String)
+            let ownChallenge = try #require(try await auth.send(.post, "factors/\(ownID)/challenge", bearer: bob).string("id"))
+            #expect(try await auth.send(.post, "factors/\(ownID)/verify", json: #"{"challenge_id":"\#(ownChallenge)","code":"\#(Self.code(secret: ownSecret))"}"#, bearer: bob).status == .ok)
+            let bobWeak = try #require(try await auth.signIn("bob@mfa.test").string("access_token"))
+            let plantedChallenge = try #require(try await auth.send(.post, "factors/\(plantedID)/challenge", bearer: bobWeak).string("id"))
+            let plantedCode = Self.code(secret: try #require(planted["secret"] as? String))
+            let refusedPlant = try await auth.send(.post, "factors/\(plantedID)/verify",
+                                                   json: #"{"challenge_id":"\#(plantedChallenge)","code":"\#(plantedCode)"}"#, bearer: bobWeak)
+            #expect(refusedPlant.status == .forbidden && refusedPlant.code == "insufficient_aal", "\(refusedPlant.body)")
+
             // Challenges are rate-limited per factor.
             var statuses: [HTTPResponse.Status] = []
             for _ in 0..<6 { statuses.append(try await auth.send(.post, "factors/\(factor)/challenge", bearer: strong).status) }
