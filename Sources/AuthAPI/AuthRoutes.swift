@@ -136,23 +136,25 @@ public struct AuthRoutes: Sendable {
         }
         auth.get("authorize") { request, _ in
             let query = request.uri.queryParameters
-            let location = try await service.authorize(AuthService.AuthorizeRequest(
+            let started = try await service.authorize(AuthService.AuthorizeRequest(
                 provider: query["provider"].map(String.init), redirectTo: redirectTo(request), scopes: query["scopes"].map(String.init),
                 codeChallenge: query["code_challenge"].map(String.init), codeChallengeMethod: query["code_challenge_method"].map(String.init)))
-            return Response(status: .found, headers: [.location: location])
+            return Response(status: .found, headers: [.location: started.location, .setCookie: started.cookie])
         }
         // The provider's answer: in the query (GET), or posted as a form (Apple's form_post).
         auth.get("callback") { request, context in
             let query = request.uri.queryParameters
             let location = await service.callback(
                 code: query["code"].map(String.init), state: query["state"].map(String.init), error: query["error"].map(String.init),
-                client: client(request, context))
-            return Response(status: .found, headers: [.location: location])
+                cookie: Self.cookie(AuthService.flowCookie, in: request), client: client(request, context))
+            return Response(status: .found, headers: [.location: location, .setCookie: Self.expiredFlowCookie])
         }
         auth.post("callback") { request, context in
             let form = Self.form(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
-            let location = await service.callback(code: form["code"], state: form["state"], error: form["error"], client: client(request, context))
-            return Response(status: .found, headers: [.location: location])
+            let location = await service.callback(
+                code: form["code"], state: form["state"], error: form["error"], cookie: Self.cookie(AuthService.flowCookie, in: request),
+                client: client(request, context))
+            return Response(status: .found, headers: [.location: location, .setCookie: Self.expiredFlowCookie])
         }
         auth.get("settings") { _, _ in Response.json(settingsBody) }
         auth.get("health") { _, _ in
@@ -199,6 +201,19 @@ public struct AuthRoutes: Sendable {
                 id: try context.parameters.require("id"), softly: body.should_soft_delete ?? false, caller: context.caller)
             return Response.json("{}")
         }
+    }
+
+    static let expiredFlowCookie = "\(AuthService.flowCookie)=; Path=/auth/v1/callback; Max-Age=0; HttpOnly"
+
+    /// The value of cookie `name` in the request's `Cookie` headers.
+    static func cookie(_ name: String, in request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0] == name { return String(parts[1]) }
+            }
+        }
+        return nil
     }
 
     /// A form-encoded body's fields (`+` as a space).

@@ -4,6 +4,7 @@ import Crypto
 import Database
 import Foundation
 import HTTPTypes
+import Logging
 import Tokens
 
 /// Sign-in with OAuth and OpenID Connect providers, as GoTrue does it: `/authorize` starts a
@@ -12,6 +13,11 @@ import Tokens
 /// for `token?grant_type=pkce` (PKCE), or the session in the fragment (implicit). A provider's
 /// email links to an existing account only when the provider verified it.
 extension AuthService {
+    static let oauthLogger = Logger(label: "visionary.auth.oauth")
+    /// The cookie that ties a flow to the browser that started it (no login CSRF: a callback
+    /// link sent to someone else finds no cookie).
+    static let flowCookie = "sb-oauth-flow"
+
     /// How long a flow waits for the provider's callback, and its code for the exchange.
     static let flowLifetime = 600
     static let authCodeLifetime = 300
@@ -34,8 +40,9 @@ extension AuthService {
 
     var callbackURL: String { settings.publicURL + "/auth/v1/callback" }
 
-    /// `GET /authorize`: where to send the browser (the provider's authorize page).
-    public func authorize(_ request: AuthorizeRequest) async throws -> String {
+    /// `GET /authorize`: where to send the browser (the provider's authorize page), and the
+    /// `Set-Cookie` value binding the flow to that browser.
+    public func authorize(_ request: AuthorizeRequest) async throws -> (location: String, cookie: String) {
         guard let name = request.provider?.lowercased(), let provider = oauth.providers[name] else {
             throw AuthError("validation_failed", .badRequest, "Unsupported provider: provider \(request.provider ?? "") could not be found")
         }
@@ -55,6 +62,7 @@ extension AuthService {
         } catch {
             throw AuthError("provider_unavailable", .badGateway, "The provider's configuration could not be read")
         }
+        try await database.execute(SQLStatement("DELETE FROM auth.flow_state WHERE created_at < now() - interval '1 day'"))
         guard let state = try await database.text(SQLStatement("""
             INSERT INTO auth.flow_state (provider, redirect_to, code_challenge, code_challenge_method, nonce)
             VALUES ($1, $2, $3, $4, $5) RETURNING id::text
@@ -68,15 +76,24 @@ extension AuthService {
         // Apple posts the user's name and email back, the only way it sends them.
         if provider.kind == .apple { query.append(("response_mode", "form_post")) }
         let separator = endpoints.authorization.contains("?") ? "&" : "?"
-        return endpoints.authorization + separator + query.map { "\($0.0.uriComponentEncoded)=\($0.1.uriComponentEncoded)" }.joined(separator: "&")
+        let location = endpoints.authorization + separator + query.map { "\($0.0.uriComponentEncoded)=\($0.1.uriComponentEncoded)" }.joined(separator: "&")
+        // Apple posts its callback across sites: over https the cookie must be SameSite=None to come along.
+        let secure = settings.publicURL.lowercased().hasPrefix("https://")
+        let cookie = "\(Self.flowCookie)=\(RefreshTokens.hash(state)); Path=/auth/v1/callback; Max-Age=\(Self.flowLifetime); HttpOnly"
+            + (secure ? "; Secure; SameSite=None" : "; SameSite=Lax")
+        return (location, cookie)
     }
 
     /// `GET|POST /callback`: the provider's answer. Always a place to send the browser: the
     /// flow's `redirect_to` with a code, a session or an error (never another address).
-    public func callback(code: String?, state: String?, error providerError: String?, client: ClientInfo) async -> String {
+    public func callback(code: String?, state: String?, error providerError: String?, cookie: String?, client: ClientInfo) async -> String {
         struct Flow: Decodable { let provider: String; let redirect_to: String; let challenge: Bool; let nonce: String }
+        // Only the browser that started the flow may end it.
+        guard let state, let cookie, cookie.utf8.count == RefreshTokens.hash(state).utf8.count,
+              zip(cookie.utf8, RefreshTokens.hash(state).utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
+        else { return Self.errorRedirect(settings.publicURL, "invalid_request", "The sign-in did not start in this browser") }
         // The flow ends here whatever follows: a state is answered once.
-        guard let state, state.isUUID,
+        guard state.isUUID,
               let text = try? await database.text(SQLStatement("""
                 UPDATE auth.flow_state SET callback_at = now()
                  WHERE id = $1::uuid AND callback_at IS NULL AND created_at > now() - make_interval(secs => $2::integer)
@@ -113,7 +130,9 @@ extension AuthService {
         } catch let error as AuthError {
             return Self.errorRedirect(flow.redirect_to, "access_denied", error.message)
         } catch {
-            return Self.errorRedirect(flow.redirect_to, "server_error", "Unable to sign in with \(provider.name): \(error)")
+            // The details (the provider's or the database's words) stay in the server's log.
+            Self.oauthLogger.warning("OAuth sign-in failed", metadata: ["provider": "\(provider.name)", "error": "\(error)"])
+            return Self.errorRedirect(flow.redirect_to, "server_error", "Unable to sign in with \(provider.name)")
         }
     }
 
@@ -148,6 +167,17 @@ extension AuthService {
                 }
                 let found = try JSONDecoder().decode(Found.self, from: Data(text.utf8))
                 guard !found.banned else { throw AuthError.userBanned }
+                // An account whose address was never proven by a mailed code (unconfirmed, or
+                // confirmed at sign-up without one) may be someone's squat on it: the address's
+                // owner, whom the provider vouches for, takes it over — its password and sessions end.
+                try await transaction.execute(SQLStatement("""
+                    WITH unproven AS (
+                      UPDATE auth.users SET encrypted_password = NULL
+                       WHERE id = $1::uuid AND (email_confirmed_at IS NULL OR confirmation_sent_at IS NULL)
+                         AND NOT EXISTS (SELECT 1 FROM auth.identities i WHERE i.user_id = $1::uuid AND i.provider <> 'email')
+                      RETURNING id)
+                    DELETE FROM auth.sessions s USING unproven WHERE s.user_id = unproven.id
+                    """, [.text(found.id)]))
                 try await transaction.execute(SQLStatement("""
                     WITH linked AS (
                       INSERT INTO auth.identities (user_id, provider, provider_id, identity_data, last_sign_in_at)

@@ -34,9 +34,17 @@ struct OAuthTests {
         }
     }
 
-    static func get(_ client: any TestClientProtocol, _ app: TestApp, _ path: String) async throws -> (status: HTTPResponse.Status, location: String) {
-        try await client.execute(uri: path, method: .get, headers: [HTTPField.Name("apikey")!: app.keys.anon]) {
-            ($0.status, $0.headers[.location] ?? "")
+    /// The browser's cookie jar: the flow cookie `/authorize` set.
+    final class Jar: @unchecked Sendable {
+        var cookie: String?
+    }
+
+    static func get(_ client: any TestClientProtocol, _ app: TestApp, _ path: String, jar: Jar? = nil) async throws -> (status: HTTPResponse.Status, location: String) {
+        var headers: HTTPFields = [HTTPField.Name("apikey")!: app.keys.anon]
+        if let cookie = jar?.cookie { headers[.cookie] = cookie }
+        return try await client.execute(uri: path, method: .get, headers: headers) { response in
+            if let jar, let set = response.headers[.setCookie], let pair = set.split(separator: ";").first, !pair.hasSuffix("=") { jar.cookie = String(pair) }
+            return (response.status, response.headers[.location] ?? "")
         }
     }
 
@@ -63,10 +71,11 @@ struct OAuthTests {
     }
 
     /// `/authorize` → the provider's page: the state and nonce our server sent it.
-    static func start(_ client: any TestClientProtocol, _ app: TestApp, provider: String = "acme", challenge: String?) async throws -> (state: String, nonce: String?, location: String) {
+    static func start(_ client: any TestClientProtocol, _ app: TestApp, provider: String = "acme", challenge: String?, jar: Jar) async throws -> (state: String, nonce: String?, location: String) {
         var path = "/auth/v1/authorize?provider=\(provider)&redirect_to=https%3A%2F%2Fapp.visionary.test%2Fdone"
         if let challenge { path += "&code_challenge=\(challenge)&code_challenge_method=s256" }
-        let started = try await get(client, app, path)
+        let started = try await get(client, app, path, jar: jar)
+        #expect(jar.cookie?.hasPrefix("sb-oauth-flow=") == true)
         #expect(started.status == .found, "\(started)")
         let fields = query(started.location)
         #expect(fields["redirect_uri"] == "https://api.visionary.test/auth/v1/callback" && fields["client_id"] == clientID)
@@ -88,15 +97,22 @@ struct OAuthTests {
         let app = try await Self.app(provider)
         let owner = SQLRunner(pool: app.parts.ownerDatabase, logger: TestCluster.logger)
         try await app.run { client in
+            let jar = Jar()
             let settings = try await client.execute(uri: "/auth/v1/settings", method: .get, headers: [HTTPField.Name("apikey")!: app.keys.anon]) { String(buffer: $0.body) }
             #expect(settings.contains(#""acme":true"#) && settings.contains(#""github":true"#) && settings.contains(#""google":false"#), "\(settings)")
 
             let (verifier, challenge) = Self.pkce()
-            let flow = try await Self.start(client, app, challenge: challenge)
+            let flow = try await Self.start(client, app, challenge: challenge, jar: jar)
             #expect(flow.location.hasPrefix(provider.baseURL + "/authorize?"))
             provider.issue(code: "code-1", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: flow.nonce))
-            let back = try await Self.get(client, app, "/auth/v1/callback?code=code-1&state=\(flow.state)")
+            let back = try await Self.get(client, app, "/auth/v1/callback?code=code-1&state=\(flow.state)", jar: jar)
             #expect(back.location.hasPrefix("https://app.visionary.test/done?code="), "\(back.location)")
+            // A callback link opened in another browser (no flow cookie) ends nothing: no login CSRF.
+            let lured = try await Self.start(client, app, challenge: nil, jar: jar)
+            provider.issue(code: "lure", .init(subject: "attacker", email: "attacker@sso.test", verified: true, nonce: lured.nonce))
+            let victimBrowser = try await Self.get(client, app, "/auth/v1/callback?code=lure&state=\(lured.state)")
+            #expect(victimBrowser.location.hasPrefix("https://api.visionary.test#error=invalid_request"), "\(victimBrowser.location)")
+            #expect(Self.fragment(victimBrowser.location)["access_token"] == nil)
             let authCode = try #require(Self.query(back.location)["code"])
 
             // The wrong verifier burns the code; the right one then finds nothing.
@@ -106,9 +122,9 @@ struct OAuthTests {
 
             // A fresh flow, the right verifier: a session for the provider's user, once.
             let (verifier2, challenge2) = Self.pkce()
-            let second = try await Self.start(client, app, challenge: challenge2)
+            let second = try await Self.start(client, app, challenge: challenge2, jar: jar)
             provider.issue(code: "code-2", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: second.nonce))
-            let code2 = try #require(Self.query(try await Self.get(client, app, "/auth/v1/callback?code=code-2&state=\(second.state)").location)["code"])
+            let code2 = try #require(Self.query(try await Self.get(client, app, "/auth/v1/callback?code=code-2&state=\(second.state)", jar: jar).location)["code"])
             let session = try await Self.exchange(client, app, code: code2, verifier: verifier2)
             #expect(session.status == .ok, "\(session.body)")
             let user = try #require(session.body["user"] as? [String: Any])
@@ -117,30 +133,30 @@ struct OAuthTests {
             #expect(((user["app_metadata"] as? [String: Any])?["provider"]) as? String == "acme")
             #expect(try await Self.exchange(client, app, code: code2, verifier: verifier2).status == .notFound, "a code works once")
             // The state was spent by its callback.
-            let replayed = try await Self.get(client, app, "/auth/v1/callback?code=code-2&state=\(second.state)")
+            let replayed = try await Self.get(client, app, "/auth/v1/callback?code=code-2&state=\(second.state)", jar: jar)
             #expect(replayed.location.hasPrefix("https://api.visionary.test#error=invalid_request"), "\(replayed.location)")
 
             // Signed by another key under the provider's kid; or carrying another sign-in's nonce.
-            let forged = try await Self.start(client, app, challenge: Self.pkce().challenge)
+            let forged = try await Self.start(client, app, challenge: Self.pkce().challenge, jar: jar)
             provider.issue(code: "code-3", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: forged.nonce, forge: true))
-            #expect(Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=code-3&state=\(forged.state)").location)["error"] != nil)
-            let foreign = try await Self.start(client, app, challenge: Self.pkce().challenge)
+            #expect(Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=code-3&state=\(forged.state)", jar: jar).location)["error"] != nil)
+            let foreign = try await Self.start(client, app, challenge: Self.pkce().challenge, jar: jar)
             provider.issue(code: "code-4", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: second.nonce))
-            let mismatched = try await Self.get(client, app, "/auth/v1/callback?code=code-4&state=\(foreign.state)")
+            let mismatched = try await Self.get(client, app, "/auth/v1/callback?code=code-4&state=\(foreign.state)", jar: jar)
             #expect(mismatched.location.hasPrefix("https://app.visionary.test/done#error="), "\(mismatched.location)")
 
             // A code the provider never issued, and the provider's own refusal.
-            let unknown = try await Self.start(client, app, challenge: Self.pkce().challenge)
-            #expect(Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=nope&state=\(unknown.state)").location)["error"] != nil)
+            let unknown = try await Self.start(client, app, challenge: Self.pkce().challenge, jar: jar)
+            #expect(Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=nope&state=\(unknown.state)", jar: jar).location)["error"] != nil)
             #expect(try await owner.text(SQLStatement("SELECT count(*)::text FROM auth.identities WHERE provider = 'acme'")) == "1")
 
             // An unknown provider, and a redirect off the allow-list (sent to the public URL instead).
             #expect(try await Self.get(client, app, "/auth/v1/authorize?provider=nobody").status == .badRequest)
-            let off = try await Self.get(client, app, "/auth/v1/authorize?provider=acme&redirect_to=https%3A%2F%2Fevil.test%2F")
+            let off = try await Self.get(client, app, "/auth/v1/authorize?provider=acme&redirect_to=https%3A%2F%2Fevil.test%2F", jar: jar)
             let offState = try #require(Self.query(off.location)["state"])
             let offNonce = Self.query(off.location)["nonce"]
             provider.issue(code: "code-5", .init(subject: "acme-user-9", email: "nine@sso.test", verified: true, nonce: offNonce))
-            let landed = try await Self.get(client, app, "/auth/v1/callback?code=code-5&state=\(offState)")
+            let landed = try await Self.get(client, app, "/auth/v1/callback?code=code-5&state=\(offState)", jar: jar)
             #expect(landed.location.hasPrefix("https://api.visionary.test#access_token="), "implicit flow, to the public URL: \(landed.location)")
         }
     }
@@ -151,26 +167,37 @@ struct OAuthTests {
         defer { provider.stop() }
         let app = try await Self.app(provider)
         try await app.run { client in
+            let jar = Jar()
             let victim = try await app.signUp(client, email: "victim@sso.test")
             // Unverified: refused, nothing linked.
-            let first = try await Self.start(client, app, challenge: nil)
+            let first = try await Self.start(client, app, challenge: nil, jar: jar)
             provider.issue(code: "u-1", .init(subject: "attacker", email: "victim@sso.test", verified: false, nonce: first.nonce))
-            let refused = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=u-1&state=\(first.state)").location)
+            let refused = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=u-1&state=\(first.state)", jar: jar).location)
             #expect(refused["error"] == "access_denied" && refused["error_description"]?.contains("not verified") == true, "\(refused)")
             // Verified: the same account, now with the provider's identity (implicit flow: tokens in the fragment).
-            let second = try await Self.start(client, app, challenge: nil)
+            let second = try await Self.start(client, app, challenge: nil, jar: jar)
             provider.issue(code: "v-1", .init(subject: "owner", email: "victim@sso.test", verified: true, nonce: second.nonce))
-            let linked = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=v-1&state=\(second.state)").location)
+            let linked = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=v-1&state=\(second.state)", jar: jar).location)
             let token = try #require(linked["access_token"], "\(linked)")
             let me = try await client.execute(uri: "/auth/v1/user", method: .get,
                                               headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(token)"]) { String(buffer: $0.body) }
             #expect(me.contains(victim.id) && me.contains(#""provider":"acme""#), "the victim's own account, linked: \(me)")
+            // The account's address was never proven by mail (confirmed at sign-up): whoever set its
+            // password may have squatted it, so the password and the old sessions end.
+            let squatted = try await client.execute(
+                uri: "/auth/v1/token?grant_type=password", method: .post,
+                headers: [HTTPField.Name("apikey")!: app.keys.anon, .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"email":"victim@sso.test","password":"secret-password"}"#)) { $0.status }
+            #expect(squatted == .badRequest)
+            let oldSession = try await client.execute(uri: "/auth/v1/user", method: .get,
+                                                      headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(victim.token)"]) { $0.status }
+            #expect(oldSession == .forbidden)
 
             // GitHub: its primary verified address, by the access token.
-            let hub = try await Self.start(client, app, provider: "github", challenge: nil)
+            let hub = try await Self.start(client, app, provider: "github", challenge: nil, jar: jar)
             #expect(hub.nonce == nil && hub.location.hasPrefix("https://github.test/login/oauth/authorize?"))
             provider.issue(code: "gh-1", .init(subject: "4242", email: "octo@hub.test", verified: true, nonce: nil))
-            let octo = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=gh-1&state=\(hub.state)").location)
+            let octo = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=gh-1&state=\(hub.state)", jar: jar).location)
             let octoToken = try #require(octo["access_token"], "\(octo)")
             let octoUser = try await client.execute(uri: "/auth/v1/user", method: .get,
                                                     headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(octoToken)"]) { String(buffer: $0.body) }
