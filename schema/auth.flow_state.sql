@@ -7,6 +7,7 @@ CREATE TABLE auth.flow_state (
   code_challenge text,
   code_challenge_method text,
   nonce text NOT NULL,
+  provider_verifier text,
   auth_code_hash text,
   user_id uuid,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -14,6 +15,7 @@ CREATE TABLE auth.flow_state (
   exchanged_at timestamp with time zone
 );
 COMMENT ON TABLE auth.flow_state IS 'OAuth sign-in flows: from /authorize through the provider''s callback to the PKCE code exchange, each step once.';
+COMMENT ON COLUMN auth.flow_state.provider_verifier IS 'The PKCE verifier of the server''s own request to the provider: a provider code works only in the flow that asked for it.';
 COMMENT ON COLUMN auth.flow_state.auth_code_hash IS 'SHA-256 of the one-time code handed to the client in the PKCE flow.';
 
 -- Constraints
@@ -28,6 +30,7 @@ ALTER TABLE auth.flow_state ADD CONSTRAINT flow_state_user_id_fkey FOREIGN KEY (
 CREATE UNIQUE INDEX flow_state_auth_code_hash_key ON auth.flow_state USING btree (auth_code_hash);
 CREATE INDEX flow_state_created_at_idx ON auth.flow_state USING btree (created_at);
 CREATE UNIQUE INDEX flow_state_pkey ON auth.flow_state USING btree (id);
+CREATE INDEX flow_state_user_id_idx ON auth.flow_state USING btree (user_id) WHERE (user_id IS NOT NULL);
 
 -- Row-level security
 ALTER TABLE auth.flow_state DISABLE ROW LEVEL SECURITY;

@@ -51,7 +51,7 @@ CREATE OR REPLACE FUNCTION internal.notify_signing_keys()
  SET search_path TO ''
 AS $function$
 BEGIN
-  PERFORM pg_notify('signing_keys', '');
+  PERFORM pg_notify('pgrst', 'reload signing keys');
   RETURN NULL;
 END
 $function$;

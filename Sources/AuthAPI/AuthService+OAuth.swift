@@ -56,6 +56,8 @@ extension AuthService {
             (challenge, method) = (given, chosen)
         }
         let nonce = refreshTokens.random()
+        // Our own PKCE toward the provider (Apple has none): its code works only in this flow.
+        let providerVerifier: String? = provider.kind == .apple ? nil : refreshTokens.random() + refreshTokens.random()
         let endpoints: OAuthClient.Endpoints
         do {
             endpoints = try await oauth.endpoints(provider)
@@ -64,15 +66,19 @@ extension AuthService {
         }
         try await database.execute(SQLStatement("DELETE FROM auth.flow_state WHERE created_at < now() - interval '1 day'"))
         guard let state = try await database.text(SQLStatement("""
-            INSERT INTO auth.flow_state (provider, redirect_to, code_challenge, code_challenge_method, nonce)
-            VALUES ($1, $2, $3, $4, $5) RETURNING id::text
-            """, [.text(name), .text(redirect), challenge.map(SQLValue.text) ?? .null, method.map(SQLValue.text) ?? .null, .text(nonce)]))
+            INSERT INTO auth.flow_state (provider, redirect_to, code_challenge, code_challenge_method, nonce, provider_verifier)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text
+            """, [.text(name), .text(redirect), challenge.map(SQLValue.text) ?? .null, method.map(SQLValue.text) ?? .null, .text(nonce),
+                  providerVerifier.map(SQLValue.text) ?? .null]))
         else { throw AuthError.unexpected }
         var query: [(String, String)] = [
             ("client_id", provider.clientID), ("redirect_uri", callbackURL), ("response_type", "code"),
             ("scope", [provider.scopes, request.scopes].compactMap { $0 }.joined(separator: " ")), ("state", state),
         ]
         if provider.kind != .github { query.append(("nonce", nonce)) }
+        if let providerVerifier {
+            query += [("code_challenge", APIKeys.base64URL(Data(SHA256.hash(data: Data(providerVerifier.utf8))))), ("code_challenge_method", "S256")]
+        }
         // Apple posts the user's name and email back, the only way it sends them.
         if provider.kind == .apple { query.append(("response_mode", "form_post")) }
         let separator = endpoints.authorization.contains("?") ? "&" : "?"
@@ -87,7 +93,7 @@ extension AuthService {
     /// `GET|POST /callback`: the provider's answer. Always a place to send the browser: the
     /// flow's `redirect_to` with a code, a session or an error (never another address).
     public func callback(code: String?, state: String?, error providerError: String?, cookie: String?, client: ClientInfo) async -> String {
-        struct Flow: Decodable { let provider: String; let redirect_to: String; let challenge: Bool; let nonce: String }
+        struct Flow: Decodable { let provider: String; let redirect_to: String; let challenge: Bool; let nonce: String; let verifier: String? }
         // Only the browser that started the flow may end it.
         guard let state, let cookie, cookie.utf8.count == RefreshTokens.hash(state).utf8.count,
               zip(cookie.utf8, RefreshTokens.hash(state).utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
@@ -97,7 +103,8 @@ extension AuthService {
               let text = try? await database.text(SQLStatement("""
                 UPDATE auth.flow_state SET callback_at = now()
                  WHERE id = $1::uuid AND callback_at IS NULL AND created_at > now() - make_interval(secs => $2::integer)
-                RETURNING json_build_object('provider', provider, 'redirect_to', redirect_to, 'challenge', code_challenge IS NOT NULL, 'nonce', nonce)::text
+                RETURNING json_build_object('provider', provider, 'redirect_to', redirect_to, 'challenge', code_challenge IS NOT NULL, 'nonce', nonce,
+                                            'verifier', provider_verifier)::text
                 """, [.text(state), .int(Self.flowLifetime)])),
               let flow = try? JSONDecoder().decode(Flow.self, from: Data(text.utf8))
         else { return Self.errorRedirect(settings.publicURL, "invalid_request", "OAuth state is invalid, expired or already used") }
@@ -105,7 +112,7 @@ extension AuthService {
             return Self.errorRedirect(flow.redirect_to, "access_denied", "The provider did not sign the user in")
         }
         do {
-            let identity = try await oauth.identity(provider, code: code, redirectURI: callbackURL, nonce: flow.nonce, now: now())
+            let identity = try await oauth.identity(provider, code: code, redirectURI: callbackURL, nonce: flow.nonce, codeVerifier: flow.verifier, now: now())
             let userID = try await userFor(identity, provider: provider.name)
             if flow.challenge {
                 let authCode = refreshTokens.random()

@@ -61,7 +61,7 @@ final class OAuthClient: Sendable {
     }
 
     /// The code exchanged at the token endpoint; then the identity it proves.
-    func identity(_ provider: OAuthProvider, code: String, redirectURI: String, nonce: String, now: Date) async throws -> Identity {
+    func identity(_ provider: OAuthProvider, code: String, redirectURI: String, nonce: String, codeVerifier: String?, now: Date) async throws -> Identity {
         let endpoints = try await endpoints(provider)
         let secret: String
         switch provider.kind {
@@ -71,7 +71,7 @@ final class OAuthClient: Sendable {
         let tokens = try await json(post: endpoints.token, form: [
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
             ("client_id", provider.clientID), ("client_secret", secret),
-        ])
+        ] + (codeVerifier.map { [("code_verifier", $0)] } ?? []))
         switch provider.kind {
         case .github:
             guard let access = tokens["access_token"]?.stringValue else { throw Failure("GitHub answered no access token") }

@@ -176,17 +176,6 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
         logger: logger
     )
     app.addServices(parts.ownerDatabase, parts.apiDatabase, parts.storageSweeper)
-    // `NOTIFY pgrst, 'reload schema'` (PostgREST's convention) reloads the schema cache.
-    let schemaCache = parts.schemaCache
-    app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: "pgrst", logger: logger) { payload in
-        guard payload.isEmpty || payload == "reload schema" else { return }
-        do {
-            try await schemaCache.reload()
-            logger.info("schema cache reloaded")
-        } catch {
-            logger.error("could not reload the schema cache", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
-        }
-    })
     // The signing keys, whenever `visionary signing-keys` (or anyone) changes them.
     let keyRecords = SigningKeyRecords(database: SQLRunner(pool: parts.ownerDatabase, logger: logger), ring: parts.keyRing)
     let keyGrace = SigningKeyCommands.grace(parts.config)
@@ -202,10 +191,26 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
             logger.error("could not load the signing keys", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
         }
     }
-    // On every change, and every minute besides: a notification missed while the listener
-    // reconnects is made up for within a minute.
-    app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: "signing_keys", logger: logger) { _ in await reloadSigningKeys() })
+    // Every minute besides the notification (`reload signing keys` on the pgrst channel, below):
+    // one missed while the listener reconnects is made up for within a minute.
     app.addServices(PeriodicTask(every: .seconds(60)) { await reloadSigningKeys() })
+    // `NOTIFY pgrst, 'reload schema'` (PostgREST's convention) reloads the schema cache, and
+    // `'reload signing keys'` (sent when internal.signing_keys changes) the signing keys: one
+    // listening connection for both.
+    let schemaCache = parts.schemaCache
+    app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: "pgrst", logger: logger) { payload in
+        if payload == "reload signing keys" {
+            await reloadSigningKeys()
+            return
+        }
+        guard payload.isEmpty || payload == "reload schema" else { return }
+        do {
+            try await schemaCache.reload()
+            logger.info("schema cache reloaded")
+        } catch {
+            logger.error("could not reload the schema cache", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
+    })
     let sweeper = parts.storageSweeper
     app.addServices(NotificationListener(pool: parts.ownerDatabase, channel: StorageSweeper.channel, logger: logger) { _ in
         sweeper.nudge()

@@ -71,7 +71,7 @@ struct OAuthTests {
     }
 
     /// `/authorize` → the provider's page: the state and nonce our server sent it.
-    static func start(_ client: any TestClientProtocol, _ app: TestApp, provider: String = "acme", challenge: String?, jar: Jar) async throws -> (state: String, nonce: String?, location: String) {
+    static func start(_ client: any TestClientProtocol, _ app: TestApp, provider: String = "acme", challenge: String?, jar: Jar) async throws -> (state: String, nonce: String?, location: String, providerChallenge: String?) {
         var path = "/auth/v1/authorize?provider=\(provider)&redirect_to=https%3A%2F%2Fapp.visionary.test%2Fdone"
         if let challenge { path += "&code_challenge=\(challenge)&code_challenge_method=s256" }
         let started = try await get(client, app, path, jar: jar)
@@ -79,7 +79,8 @@ struct OAuthTests {
         #expect(started.status == .found, "\(started)")
         let fields = query(started.location)
         #expect(fields["redirect_uri"] == "https://api.visionary.test/auth/v1/callback" && fields["client_id"] == clientID)
-        return (try #require(fields["state"], "\(started.location)"), fields["nonce"], started.location)
+        #expect(fields["code_challenge_method"] == "S256" && fields["code_challenge"]?.count == 43, "our own PKCE toward the provider")
+        return (try #require(fields["state"], "\(started.location)"), fields["nonce"], started.location, fields["code_challenge"])
     }
 
     static func exchange(_ client: any TestClientProtocol, _ app: TestApp, code: String, verifier: String) async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
@@ -104,12 +105,12 @@ struct OAuthTests {
             let (verifier, challenge) = Self.pkce()
             let flow = try await Self.start(client, app, challenge: challenge, jar: jar)
             #expect(flow.location.hasPrefix(provider.baseURL + "/authorize?"))
-            provider.issue(code: "code-1", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: flow.nonce))
+            provider.issue(code: "code-1", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: flow.nonce, challenge: flow.providerChallenge))
             let back = try await Self.get(client, app, "/auth/v1/callback?code=code-1&state=\(flow.state)", jar: jar)
             #expect(back.location.hasPrefix("https://app.visionary.test/done?code="), "\(back.location)")
             // A callback link opened in another browser (no flow cookie) ends nothing: no login CSRF.
             let lured = try await Self.start(client, app, challenge: nil, jar: jar)
-            provider.issue(code: "lure", .init(subject: "attacker", email: "attacker@sso.test", verified: true, nonce: lured.nonce))
+            provider.issue(code: "lure", .init(subject: "attacker", email: "attacker@sso.test", verified: true, nonce: lured.nonce, challenge: lured.providerChallenge))
             let victimBrowser = try await Self.get(client, app, "/auth/v1/callback?code=lure&state=\(lured.state)")
             #expect(victimBrowser.location.hasPrefix("https://api.visionary.test#error=invalid_request"), "\(victimBrowser.location)")
             #expect(Self.fragment(victimBrowser.location)["access_token"] == nil)
@@ -123,7 +124,7 @@ struct OAuthTests {
             // A fresh flow, the right verifier: a session for the provider's user, once.
             let (verifier2, challenge2) = Self.pkce()
             let second = try await Self.start(client, app, challenge: challenge2, jar: jar)
-            provider.issue(code: "code-2", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: second.nonce))
+            provider.issue(code: "code-2", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: second.nonce, challenge: second.providerChallenge))
             let code2 = try #require(Self.query(try await Self.get(client, app, "/auth/v1/callback?code=code-2&state=\(second.state)", jar: jar).location)["code"])
             let session = try await Self.exchange(client, app, code: code2, verifier: verifier2)
             #expect(session.status == .ok, "\(session.body)")
@@ -138,12 +139,20 @@ struct OAuthTests {
 
             // Signed by another key under the provider's kid; or carrying another sign-in's nonce.
             let forged = try await Self.start(client, app, challenge: Self.pkce().challenge, jar: jar)
-            provider.issue(code: "code-3", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: forged.nonce, forge: true))
+            provider.issue(code: "code-3", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: forged.nonce, forge: true, challenge: forged.providerChallenge))
             #expect(Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=code-3&state=\(forged.state)", jar: jar).location)["error"] != nil)
             let foreign = try await Self.start(client, app, challenge: Self.pkce().challenge, jar: jar)
-            provider.issue(code: "code-4", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: second.nonce))
+            provider.issue(code: "code-4", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: second.nonce, challenge: second.providerChallenge))
             let mismatched = try await Self.get(client, app, "/auth/v1/callback?code=code-4&state=\(foreign.state)", jar: jar)
             #expect(mismatched.location.hasPrefix("https://app.visionary.test/done#error="), "\(mismatched.location)")
+
+            // A code issued to another flow (stolen, injected into the attacker's own flow): its PKCE does not match.
+            let victimFlow = try await Self.start(client, app, challenge: nil, jar: Jar())
+            let attackerFlow = try await Self.start(client, app, challenge: nil, jar: jar)
+            provider.issue(code: "stolen", .init(subject: "acme-user-1", email: "oidc@sso.test", verified: true, nonce: attackerFlow.nonce,
+                                                 challenge: victimFlow.providerChallenge))
+            let injected = try await Self.get(client, app, "/auth/v1/callback?code=stolen&state=\(attackerFlow.state)", jar: jar)
+            #expect(Self.fragment(injected.location)["error"] != nil && Self.fragment(injected.location)["access_token"] == nil, "\(injected.location)")
 
             // A code the provider never issued, and the provider's own refusal.
             let unknown = try await Self.start(client, app, challenge: Self.pkce().challenge, jar: jar)
@@ -155,7 +164,7 @@ struct OAuthTests {
             let off = try await Self.get(client, app, "/auth/v1/authorize?provider=acme&redirect_to=https%3A%2F%2Fevil.test%2F", jar: jar)
             let offState = try #require(Self.query(off.location)["state"])
             let offNonce = Self.query(off.location)["nonce"]
-            provider.issue(code: "code-5", .init(subject: "acme-user-9", email: "nine@sso.test", verified: true, nonce: offNonce))
+            provider.issue(code: "code-5", .init(subject: "acme-user-9", email: "nine@sso.test", verified: true, nonce: offNonce, challenge: Self.query(off.location)["code_challenge"]))
             let landed = try await Self.get(client, app, "/auth/v1/callback?code=code-5&state=\(offState)", jar: jar)
             #expect(landed.location.hasPrefix("https://api.visionary.test#access_token="), "implicit flow, to the public URL: \(landed.location)")
         }
@@ -171,12 +180,12 @@ struct OAuthTests {
             let victim = try await app.signUp(client, email: "victim@sso.test")
             // Unverified: refused, nothing linked.
             let first = try await Self.start(client, app, challenge: nil, jar: jar)
-            provider.issue(code: "u-1", .init(subject: "attacker", email: "victim@sso.test", verified: false, nonce: first.nonce))
+            provider.issue(code: "u-1", .init(subject: "attacker", email: "victim@sso.test", verified: false, nonce: first.nonce, challenge: first.providerChallenge))
             let refused = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=u-1&state=\(first.state)", jar: jar).location)
             #expect(refused["error"] == "access_denied" && refused["error_description"]?.contains("not verified") == true, "\(refused)")
             // Verified: the same account, now with the provider's identity (implicit flow: tokens in the fragment).
             let second = try await Self.start(client, app, challenge: nil, jar: jar)
-            provider.issue(code: "v-1", .init(subject: "owner", email: "victim@sso.test", verified: true, nonce: second.nonce))
+            provider.issue(code: "v-1", .init(subject: "owner", email: "victim@sso.test", verified: true, nonce: second.nonce, challenge: second.providerChallenge))
             let linked = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=v-1&state=\(second.state)", jar: jar).location)
             let token = try #require(linked["access_token"], "\(linked)")
             let me = try await client.execute(uri: "/auth/v1/user", method: .get,
@@ -196,7 +205,7 @@ struct OAuthTests {
             // GitHub: its primary verified address, by the access token.
             let hub = try await Self.start(client, app, provider: "github", challenge: nil, jar: jar)
             #expect(hub.nonce == nil && hub.location.hasPrefix("https://github.test/login/oauth/authorize?"))
-            provider.issue(code: "gh-1", .init(subject: "4242", email: "octo@hub.test", verified: true, nonce: nil))
+            provider.issue(code: "gh-1", .init(subject: "4242", email: "octo@hub.test", verified: true, nonce: nil, challenge: hub.providerChallenge))
             let octo = Self.fragment(try await Self.get(client, app, "/auth/v1/callback?code=gh-1&state=\(hub.state)", jar: jar).location)
             let octoToken = try #require(octo["access_token"], "\(octo)")
             let octoUser = try await client.execute(uri: "/auth/v1/user", method: .get,

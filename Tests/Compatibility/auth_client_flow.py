@@ -8,7 +8,10 @@ run proves the client accepts what the server sends. One line per check, then a 
 """
 
 import base64
+import hashlib
+import hmac
 import json
+import struct
 import sys
 import time
 import uuid
@@ -450,6 +453,56 @@ def main():
           lambda: expect_api_error(lambda: anon_admin.invite_user_by_email(unique_email("anon-invite")), "not_admin", 403))
     check("admin.generate_link with the anon key raises not_admin",
           lambda: expect_api_error(lambda: anon_admin.generate_link({"type": "magiclink", "email": otp_email}), "not_admin", 403))
+
+    # -- Multi-factor authentication (TOTP) ----------------------------------------------------
+
+    def totp(secret, offset=0):
+        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+        digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30 + offset), hashlib.sha1).digest()
+        start = digest[19] & 15
+        return "%06d" % ((struct.unpack(">I", digest[start:start + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+    mfa_email = unique_email("mfa")
+
+    def mfa_enroll_challenge_verify():
+        client = create_client(url, anon_key)
+        client.auth.sign_up({"email": mfa_email, "password": PASSWORD})
+        enrolled = client.auth.mfa.enroll({"factor_type": "totp", "friendly_name": "phone"})
+        # The client makes the server's SVG a data URL itself.
+        assert enrolled.totp.qr_code.startswith("data:image/svg+xml;utf-8,<svg"), f"qr_code {enrolled.totp.qr_code[:60]!r}"
+        assert enrolled.totp.uri.startswith("otpauth://totp/"), f"uri {enrolled.totp.uri!r}"
+        challenge = client.auth.mfa.challenge({"factor_id": enrolled.id})
+        verified = client.auth.mfa.verify({"factor_id": enrolled.id, "challenge_id": challenge.id, "code": totp(enrolled.totp.secret)})
+        assert decode_claims(verified.access_token)["aal"] == "aal2", "verify raises the session to aal2"
+        level = client.auth.mfa.get_authenticator_assurance_level()
+        assert level.current_level == "aal2", f"assurance level {level!r}"
+        factors = client.auth.mfa.list_factors()
+        assert [f.id for f in factors.totp] == [enrolled.id], f"factors {factors!r}"
+        state["mfa"] = (client, enrolled.id)
+
+    check("mfa.enroll (with its SVG QR code), challenge and verify reach aal2; list_factors shows the factor", mfa_enroll_challenge_verify)
+
+    def mfa_wrong_code_and_unenroll():
+        client, factor = state["mfa"]
+        challenge = client.auth.mfa.challenge({"factor_id": factor})
+        expect_api_error(lambda: client.auth.mfa.verify({"factor_id": factor, "challenge_id": challenge.id, "code": "000000"}),
+                         "mfa_verification_failed", 422)
+        client.auth.mfa.unenroll({"factor_id": factor})
+        assert client.auth.mfa.list_factors().all == [], "unenrolled"
+
+    if "mfa" in state:
+        check("mfa.verify with a wrong code raises mfa_verification_failed; mfa.unenroll removes the factor", mfa_wrong_code_and_unenroll)
+
+    def oauth_url():
+        client = create_client(url, anon_key)
+        response = client.auth.sign_in_with_oauth({"provider": "github", "options": {"redirect_to": url}})
+        assert response.url.startswith(url + "/auth/v1/authorize?") and "provider=github" in response.url, f"url {response.url!r}"
+        assert "code_challenge_method=s256" in response.url, "the client asks for the PKCE flow"
+        # No provider is configured on this server: the authorize endpoint refuses it, as GoTrue does.
+        status = __import__("httpx").get(response.url, follow_redirects=False).status_code
+        assert status == 400, f"authorize answered {status}"
+
+    check("sign_in_with_oauth builds the authorize URL; an unconfigured provider is refused", oauth_url)
 
     # -- The same admin calls with the anon key -------------------------------------------------
 

@@ -20,13 +20,16 @@ public final class OIDCTestServer: Sendable {
         public var verified: Bool
         public var nonce: String?
         public var forge: Bool
+        /// The PKCE challenge the code was issued for: the token request must bring its verifier.
+        public var challenge: String?
 
-        public init(subject: String, email: String?, verified: Bool, nonce: String?, forge: Bool = false) {
+        public init(subject: String, email: String?, verified: Bool, nonce: String?, forge: Bool = false, challenge: String? = nil) {
             self.subject = subject
             self.email = email
             self.verified = verified
             self.nonce = nonce
             self.forge = forge
+            self.challenge = challenge
         }
     }
 
@@ -55,8 +58,13 @@ public final class OIDCTestServer: Sendable {
         }
         @Sendable func redeem(_ request: Request) async throws -> Grant? {
             let form = LoopbackServer.form(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
-            guard form["client_id"] == clientID, form["client_secret"] == clientSecret, let code = form["code"] else { return nil }
-            return state.grants.withLock { $0.removeValue(forKey: code) }
+            guard form["client_id"] == clientID, form["client_secret"] == clientSecret, let code = form["code"],
+                  let grant = state.grants.withLock({ $0.removeValue(forKey: code) })
+            else { return nil }
+            if let challenge = grant.challenge {
+                guard let verifier = form["code_verifier"], APIKeys.base64URL(Data(SHA256.hash(data: Data(verifier.utf8)))) == challenge else { return nil }
+            }
+            return grant
         }
         router.post("token") { request, _ -> Response in
             guard let grant = try await redeem(request) else { return LoopbackServer.json(#"{"error":"invalid_grant"}"#, status: .badRequest) }

@@ -4,7 +4,8 @@
 -- PEM sealed by the encryption key ring (AES-256-GCM bound to this table, column and row; the
 -- key version beside it, so `visionary secrets rotate` re-seals it like every stored secret).
 -- The newest key not retired signs; a retired key still verifies for a grace period after
--- `retired_at`. Servers reload the keys when the table changes (NOTIFY signing_keys).
+-- `retired_at`. Servers reload the keys when the table changes (NOTIFY pgrst, 'reload signing
+-- keys': the channel their schema cache listens on already).
 
 CREATE TABLE internal.signing_keys (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -27,7 +28,7 @@ LANGUAGE plpgsql
 SET search_path = ''
 AS $$
 BEGIN
-  PERFORM pg_notify('signing_keys', '');
+  PERFORM pg_notify('pgrst', 'reload signing keys');
   RETURN NULL;
 END
 $$;
