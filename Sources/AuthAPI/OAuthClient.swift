@@ -88,6 +88,10 @@ final class OAuthClient: Sendable {
                 throw Failure("the ID token does not verify: \(error)")
             }
             guard claims["nonce"]?.stringValue == nonce else { throw Failure("the ID token's nonce is not this sign-in's") }
+            // Issued to several audiences: it must name us as the party it was authorized for.
+            if case .array(let audiences)? = claims["aud"], audiences.count > 1, claims["azp"]?.stringValue != provider.clientID {
+                throw Failure("the ID token was issued to another party")
+            }
             guard let subject = claims["sub"]?.stringValue, !subject.isEmpty else { throw Failure("the ID token names no subject") }
             // Apple writes email_verified as a string.
             let verified = claims["email_verified"] == .bool(true) || claims["email_verified"] == .string("true")

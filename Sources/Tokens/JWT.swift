@@ -34,28 +34,13 @@ public struct HS256: Sendable {
     public func verifiedClaims(
         _ token: String, now: Date, leeway: TimeInterval = 0, audience: String? = nil, requireExpiry: Bool = true
     ) throws(TokenError) -> (claims: [String: JSONValue], payload: Data) {
-        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw .wrongPartCount(parts.count) }
-        guard let headerData = Self.base64URLDecode(parts[0]),
-              let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
-              let payloadData = Self.base64URLDecode(parts[1]),
-              let signature = Self.base64URLDecode(parts[2])
-        else { throw .malformed }
-        guard header["alg"]?.stringValue == "HS256" else { throw .unsupportedAlgorithm }
-        let input = token.utf8.prefix(parts[0].count + 1 + parts[1].count)
-        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Data(input), using: key) else {
+        let parts = try JWTParts(token)
+        guard parts.header["alg"]?.stringValue == "HS256" else { throw .unsupportedAlgorithm }
+        guard HMAC<SHA256>.isValidAuthenticationCode(parts.signature, authenticating: parts.signingInput, using: key) else {
             throw .badSignature
         }
-        guard let claims = try? JSONDecoder().decode([String: JSONValue].self, from: payloadData) else {
-            throw .malformed
-        }
-        let time = now.timeIntervalSince1970
-        switch claims["exp"] {
-        case .number(let exp)?: guard exp + leeway > time else { throw .expired }
-        case nil where !requireExpiry: break
-        default: throw .missingExpiry
-        }
-        if case .number(let nbf)? = claims["nbf"], nbf - leeway > time { throw .notYetValid }
+        let claims = try parts.claims()
+        try JWTParts.checkTimes(claims, now: now, leeway: leeway, requireExpiry: requireExpiry)
         if let audience {
             let matches: Bool
             switch claims["aud"] {
@@ -65,7 +50,7 @@ public struct HS256: Sendable {
             }
             guard matches else { throw .wrongAudience }
         }
-        return (claims, payloadData)
+        return (claims, parts.payload)
     }
 
     /// Decodes unpadded base64url (RFC 7515 §2) byte by byte; nil for any other character,
@@ -111,4 +96,44 @@ public enum TokenError: Error, Equatable, Sendable {
     case wrongIssuer
     /// The `role` claim names a role other than `anon`, `authenticated` or `service_role`.
     case roleNotAllowed
+}
+
+/// A compact JWT taken apart: its header, payload and signature decoded, and the bytes the
+/// signature covers. What every verifier does before it checks the signature its own way.
+struct JWTParts {
+    let header: [String: JSONValue]
+    let payload: Data
+    let signature: Data
+    let signingInput: Data
+
+    init(_ token: String) throws(TokenError) {
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw .wrongPartCount(parts.count) }
+        guard let headerData = HS256.base64URLDecode(parts[0]),
+              let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
+              let payload = HS256.base64URLDecode(parts[1]),
+              let signature = HS256.base64URLDecode(parts[2])
+        else { throw .malformed }
+        self.header = header
+        self.payload = payload
+        self.signature = signature
+        signingInput = Data(token.utf8.prefix(parts[0].count + 1 + parts[1].count))
+    }
+
+    /// The payload's claims, once the signature is known good.
+    func claims() throws(TokenError) -> [String: JSONValue] {
+        guard let claims = try? JSONDecoder().decode([String: JSONValue].self, from: payload) else { throw .malformed }
+        return claims
+    }
+
+    /// `exp` (required unless `requireExpiry` is false) and `nbf`, with `leeway`.
+    static func checkTimes(_ claims: [String: JSONValue], now: Date, leeway: TimeInterval, requireExpiry: Bool) throws(TokenError) {
+        let time = now.timeIntervalSince1970
+        switch claims["exp"] {
+        case .number(let exp)?: guard exp + leeway > time else { throw .expired }
+        case nil where !requireExpiry: break
+        default: throw .missingExpiry
+        }
+        if case .number(let nbf)? = claims["nbf"], nbf - leeway > time { throw .notYetValid }
+    }
 }

@@ -39,25 +39,15 @@ public struct RS256Keys: Sendable {
     public func verify(
         _ token: String, issuer: String, audience: String, endorsement: String? = nil, now: Date, leeway: TimeInterval = 300
     ) throws(TokenError) -> [String: JSONValue] {
-        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw .wrongPartCount(parts.count) }
-        guard let headerData = HS256.base64URLDecode(parts[0]),
-              let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
-              let payload = HS256.base64URLDecode(parts[1]),
-              let signature = HS256.base64URLDecode(parts[2])
-        else { throw .malformed }
-        guard header["alg"]?.stringValue == "RS256" else { throw .unsupportedAlgorithm }
-        guard let kid = header["kid"]?.stringValue, let key = keys[kid] else { throw .badSignature }
+        let parts = try JWTParts(token)
+        guard parts.header["alg"]?.stringValue == "RS256" else { throw .unsupportedAlgorithm }
+        guard let kid = parts.header["kid"]?.stringValue, let key = keys[kid] else { throw .badSignature }
         if let endorsement, endorsements[kid]?.contains(endorsement) != true { throw .badSignature }
-        let input = Data(token.utf8.prefix(parts[0].count + 1 + parts[1].count))
-        guard key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: input, padding: .insecurePKCS1v1_5) else {
+        guard key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: parts.signature), for: parts.signingInput, padding: .insecurePKCS1v1_5) else {
             throw .badSignature
         }
-        guard let claims = try? JSONDecoder().decode([String: JSONValue].self, from: payload) else { throw .malformed }
-        let time = now.timeIntervalSince1970
-        guard case .number(let exp)? = claims["exp"] else { throw .missingExpiry }
-        guard exp + leeway > time else { throw .expired }
-        if case .number(let nbf)? = claims["nbf"], nbf - leeway > time { throw .notYetValid }
+        let claims = try parts.claims()
+        try JWTParts.checkTimes(claims, now: now, leeway: leeway, requireExpiry: true)
         guard claims["iss"]?.stringValue == issuer else { throw .wrongIssuer }
         switch claims["aud"] {
         case .string(let value)? where value == audience: break

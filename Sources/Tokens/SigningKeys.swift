@@ -188,28 +188,15 @@ public struct SigningKeySet: Sendable {
     public func verifiedClaims(
         _ token: String, now: Date, leeway: TimeInterval, requireExpiry: Bool
     ) throws(TokenError) -> (claims: [String: JSONValue], payload: Data) {
-        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw .wrongPartCount(parts.count) }
-        guard let headerData = HS256.base64URLDecode(parts[0]),
-              let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
-              let payloadData = HS256.base64URLDecode(parts[1]),
-              let signature = HS256.base64URLDecode(parts[2])
-        else { throw .malformed }
-        guard let alg = header["alg"]?.stringValue.flatMap(SigningAlgorithm.init(rawValue:)) else { throw .unsupportedAlgorithm }
-        guard let kid = header["kid"]?.stringValue, let key = verifying(at: now).first(where: { $0.kid == kid }), key.algorithm == alg else {
+        let parts = try JWTParts(token)
+        guard let alg = parts.header["alg"]?.stringValue.flatMap(SigningAlgorithm.init(rawValue:)) else { throw .unsupportedAlgorithm }
+        guard let kid = parts.header["kid"]?.stringValue, let key = verifying(at: now).first(where: { $0.kid == kid }), key.algorithm == alg else {
             throw .badSignature
         }
-        let input = Data(token.utf8.prefix(parts[0].count + 1 + parts[1].count))
-        guard key.isValid(signature, for: input) else { throw .badSignature }
-        guard let claims = try? JSONDecoder().decode([String: JSONValue].self, from: payloadData) else { throw .malformed }
-        let time = now.timeIntervalSince1970
-        switch claims["exp"] {
-        case .number(let exp)?: guard exp + leeway > time else { throw .expired }
-        case nil where !requireExpiry: break
-        default: throw .missingExpiry
-        }
-        if case .number(let nbf)? = claims["nbf"], nbf - leeway > time { throw .notYetValid }
-        return (claims, payloadData)
+        guard key.isValid(parts.signature, for: parts.signingInput) else { throw .badSignature }
+        let claims = try parts.claims()
+        try JWTParts.checkTimes(claims, now: now, leeway: leeway, requireExpiry: requireExpiry)
+        return (claims, parts.payload)
     }
 
     /// The JSON Web Key Set of the keys that verify at `now`: `{"keys": [...]}`.

@@ -44,6 +44,20 @@ struct PrintFulfilmentTests {
         }
     }
 
+    /// A server on loopback Stripe and Prodigi, and `body` run against it.
+    static func withServers(
+        _ body: @Sendable (Exchange, TestApp, SQLRunner, StripeTestServer, ProdigiTestServer) async throws -> Void
+    ) async throws {
+        let stripe = try await StripeTestServer(secretKey: "sk_test_1")
+        let prodigi = try await ProdigiTestServer(apiKey: "prodigi-key")
+        defer { stripe.stop(); prodigi.stop() }
+        let app = try await Self.app(stripe: stripe, prodigi: prodigi)
+        let owner = SQLRunner(pool: app.parts.ownerDatabase, logger: TestCluster.logger)
+        try await app.run { client in
+            try await body(Exchange(client: client, anon: app.keys.anon), app, owner, stripe, prodigi)
+        }
+    }
+
     /// One HTTP exchange with the server.
     struct Exchange {
         let client: any TestClientProtocol
@@ -89,13 +103,8 @@ struct PrintFulfilmentTests {
 
     @Test("a paid workbook is rendered, reaches Prodigi once though it was down, and comes back shipped; no one else can touch it")
     func workbookEndToEnd() async throws {
-        let stripe = try await StripeTestServer(secretKey: "sk_test_1")
-        let prodigi = try await ProdigiTestServer(apiKey: "prodigi-key")
-        defer { stripe.stop(); prodigi.stop() }
-        let app = try await Self.app(stripe: stripe, prodigi: prodigi)
-        let owner = SQLRunner(pool: app.parts.ownerDatabase, logger: TestCluster.logger)
-        try await app.run { client in
-            let http = Exchange(client: client, anon: app.keys.anon)
+        try await Self.withServers { http, app, owner, stripe, prodigi in
+            let client = http.client
             let ann = try await Self.userWithBoard(http, app, "ann@print.test")
             let bob = try await app.signUp(client, email: "bob@print.test")
 
@@ -213,13 +222,7 @@ struct PrintFulfilmentTests {
 
     @Test("a poster Prodigi refuses fails at once; a board image that is not the buyer's is never signed for the printer")
     func posterFailures() async throws {
-        let stripe = try await StripeTestServer(secretKey: "sk_test_1")
-        let prodigi = try await ProdigiTestServer(apiKey: "prodigi-key")
-        defer { stripe.stop(); prodigi.stop() }
-        let app = try await Self.app(stripe: stripe, prodigi: prodigi)
-        let owner = SQLRunner(pool: app.parts.ownerDatabase, logger: TestCluster.logger)
-        try await app.run { client in
-            let http = Exchange(client: client, anon: app.keys.anon)
+        try await Self.withServers { http, app, owner, stripe, prodigi in
             let ann = try await Self.userWithBoard(http, app, "ann@poster.test")
             // A private image of Ann's (the documents bucket is not public; visions is).
             let secret = try TestPNG.make(width: 8, height: 8, channels: 3) { _, _ in [9, 9, 9] }
@@ -289,13 +292,7 @@ struct PrintFulfilmentTests {
 
     @Test("a workbook's discount lost before payment is refunded; its sections are fixed at checkout; hostile content still prints")
     func workbookAttacks() async throws {
-        let stripe = try await StripeTestServer(secretKey: "sk_test_1")
-        let prodigi = try await ProdigiTestServer(apiKey: "prodigi-key")
-        defer { stripe.stop(); prodigi.stop() }
-        let app = try await Self.app(stripe: stripe, prodigi: prodigi)
-        let owner = SQLRunner(pool: app.parts.ownerDatabase, logger: TestCluster.logger)
-        try await app.run { client in
-            let http = Exchange(client: client, anon: app.keys.anon)
+        try await Self.withServers { http, app, owner, stripe, prodigi in
             // A PNG header claiming 2^32 - 1 pixels a side, inline; and a prompt of one endless word.
             var png = try TestPNG.make(width: 1, height: 1, channels: 3) { _, _ in [0, 0, 0] }
             png.replaceSubrange(16..<24, with: [UInt8](repeating: 0xFF, count: 8))
