@@ -214,6 +214,46 @@ struct OAuthTests {
         }
     }
 
+    @Test("Sign in with Apple: a form_post callback, the ES256 client secret the provider checks, its string email_verified")
+    func appleFlow() async throws {
+        let (key, pem) = try SigningKey.generate(.es256, now: Date(timeIntervalSince1970: 0))
+        let publicKey = try P256.Signing.PublicKey(x963Representation: Data([0x04])
+            + (HS256.base64URLDecode(Array(((key.jwk["x"]?.stringValue) ?? "").utf8)) ?? Data())
+            + (HS256.base64URLDecode(Array(((key.jwk["y"]?.stringValue) ?? "").utf8)) ?? Data()))
+        let provider = try await OIDCTestServer(clientID: "com.visionary.app", clientSecret: "unused", appleTeam: "TEAM123456", appleKey: publicKey)
+        defer { provider.stop() }
+        let app = try await TestApp.make { config in
+            config.publicURL = "https://api.visionary.test"
+            config.redirectAllowList = ["https://app.visionary.test/**"]
+            config.auth.oauthProviders = [OAuthProvider(
+                name: "apple", kind: .apple, clientID: "com.visionary.app", issuer: provider.baseURL,
+                authorizationURL: provider.baseURL + "/authorize", tokenURL: provider.baseURL + "/token", jwksURL: provider.baseURL + "/jwks",
+                appleTeamID: "TEAM123456", appleKeyID: "KEY1234567", appleKey: pem)]
+        }
+        try await app.run { client in
+            let jar = Jar()
+            let flow = try await client.execute(
+                uri: "/auth/v1/authorize?provider=apple&redirect_to=https%3A%2F%2Fapp.visionary.test%2Fdone", method: .get,
+                headers: [HTTPField.Name("apikey")!: app.keys.anon]) { response -> (location: String, cookie: String?) in
+                (response.headers[.location] ?? "", response.headers[.setCookie])
+            }
+            let fields = Self.query(flow.location)
+            #expect(fields["response_mode"] == "form_post" && fields["code_challenge"] == nil, "Apple takes no PKCE: \(flow.location)")
+            // Over https the flow cookie must cross sites with Apple's post.
+            #expect(flow.cookie?.contains("SameSite=None") == true && flow.cookie?.contains("Secure") == true, "\(flow.cookie ?? "")")
+            jar.cookie = flow.cookie?.split(separator: ";").first.map(String.init)
+            provider.issue(code: "apple-1", .init(subject: "001234.apple", email: "relay@privaterelay.appleid.test", verified: true, nonce: fields["nonce"]))
+            let posted = try await client.execute(
+                uri: "/auth/v1/callback", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: jar.cookie ?? ""],
+                body: ByteBuffer(string: "code=apple-1&state=\(fields["state"] ?? "")")) { $0.headers[.location] ?? "" }
+            let token = try #require(Self.fragment(posted)["access_token"], "\(posted)")
+            let me = try await client.execute(uri: "/auth/v1/user", method: .get,
+                                              headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(token)"]) { String(buffer: $0.body) }
+            #expect(me.contains("relay@privaterelay.appleid.test") && me.contains(#""provider":"apple""#) && me.contains("email_confirmed_at\":\"2"), "\(me)")
+        }
+    }
+
     @Test("Apple's client secret: an ES256 token of the team for the client, verifiable with the team key's public half")
     func appleClientSecret() throws {
         let (_, pem) = try SigningKey.generate(.es256, now: Date(timeIntervalSince1970: 0))

@@ -45,7 +45,9 @@ public final class OIDCTestServer: Sendable {
         }
     }
 
-    public init(clientID: String, clientSecret: String) async throws {
+    /// - Parameter appleKey: Apple's way: the client secret is an ES256 token of `appleTeam`
+    ///   signed by this key, not a shared secret.
+    public init(clientID: String, clientSecret: String, appleTeam: String? = nil, appleKey: P256.Signing.PublicKey? = nil) async throws {
         let state = try State()
         let router = Router()
         router.get(".well-known/openid-configuration") { _, _ in
@@ -58,7 +60,18 @@ public final class OIDCTestServer: Sendable {
         }
         @Sendable func redeem(_ request: Request) async throws -> Grant? {
             let form = LoopbackServer.form(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
-            guard form["client_id"] == clientID, form["client_secret"] == clientSecret, let code = form["code"],
+            func appleSecretValid(_ secret: String?) -> Bool {
+                guard let appleKey, let appleTeam, let secret else { return false }
+                let parts = secret.split(separator: ".").map { Array($0.utf8) }
+                guard parts.count == 3, let payload = HS256.base64URLDecode(parts[1]), let signature = HS256.base64URLDecode(parts[2]),
+                      let claims = (try? JSONSerialization.jsonObject(with: payload)) as? [String: Any],
+                      claims["iss"] as? String == appleTeam, claims["sub"] as? String == clientID,
+                      (claims["exp"] as? Int ?? 0) > Int(Date().timeIntervalSince1970),
+                      let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: signature)
+                else { return false }
+                return appleKey.isValidSignature(parsed, for: Data(secret.utf8.prefix(parts[0].count + 1 + parts[1].count)))
+            }
+            guard form["client_id"] == clientID, form["client_secret"] == clientSecret || appleSecretValid(form["client_secret"]), let code = form["code"],
                   let grant = state.grants.withLock({ $0.removeValue(forKey: code) })
             else { return nil }
             if let challenge = grant.challenge {
@@ -69,7 +82,9 @@ public final class OIDCTestServer: Sendable {
         router.post("token") { request, _ -> Response in
             guard let grant = try await redeem(request) else { return LoopbackServer.json(#"{"error":"invalid_grant"}"#, status: .badRequest) }
             let issuer = state.issuer.withLock { $0 }
-            var claims: [String: Any] = ["iss": issuer, "aud": clientID, "sub": grant.subject, "email_verified": grant.verified,
+            // Apple writes email_verified as a string.
+            var claims: [String: Any] = ["iss": issuer, "aud": clientID, "sub": grant.subject,
+                                         "email_verified": appleKey == nil ? grant.verified as Any : (grant.verified ? "true" : "false") as Any,
                                          "iat": Int(Date().timeIntervalSince1970), "exp": Int(Date().timeIntervalSince1970) + 600, "name": "Oidc User"]
             if let email = grant.email { claims["email"] = email }
             if let nonce = grant.nonce { claims["nonce"] = nonce }
