@@ -134,11 +134,12 @@ public struct AuthRoutes: Sendable {
                 redirectTo: redirectTo(request), client: client(request, context))
             return Response(status: .seeOther, headers: [.location: location])
         }
-        auth.get("authorize") { request, _ in
+        auth.get("authorize") { request, context in
             let query = request.uri.queryParameters
             let started = try await service.authorize(AuthService.AuthorizeRequest(
                 provider: query["provider"].map(String.init), redirectTo: redirectTo(request), scopes: query["scopes"].map(String.init),
-                codeChallenge: query["code_challenge"].map(String.init), codeChallengeMethod: query["code_challenge_method"].map(String.init)))
+                codeChallenge: query["code_challenge"].map(String.init), codeChallengeMethod: query["code_challenge_method"].map(String.init)),
+                client: client(request, context))
             return Response(status: .found, headers: [.location: started.location, .setCookie: started.cookie])
         }
         // The provider's answer: in the query (GET), or posted as a form (Apple's form_post).

@@ -42,7 +42,9 @@ extension AuthService {
 
     /// `GET /authorize`: where to send the browser (the provider's authorize page), and the
     /// `Set-Cookie` value binding the flow to that browser.
-    public func authorize(_ request: AuthorizeRequest) async throws -> (location: String, cookie: String) {
+    public func authorize(_ request: AuthorizeRequest, client: ClientInfo) async throws -> (location: String, cookie: String) {
+        // Each call stores a flow: limited per client address like sign-ups.
+        try await enforceRateLimit("authorize", address: client.address, email: nil)
         guard let name = request.provider?.lowercased(), let provider = oauth.providers[name] else {
             throw AuthError("validation_failed", .badRequest, "Unsupported provider: provider \(request.provider ?? "") could not be found")
         }

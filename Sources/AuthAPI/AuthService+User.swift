@@ -76,9 +76,14 @@ extension AuthService {
     /// address to confirm with the tokens mailed to them (`POST /verify`, `type=email_change`).
     /// Changing either needs the current password, a reauthentication nonce, or a sign-in within
     /// the last ten minutes.
-    func updateUser(_ update: UserUpdate, caller: Caller, client: ClientInfo) async throws -> String {
-        let caller = try await user(of: caller)
+    func updateUser(_ update: UserUpdate, caller token: Caller, client: ClientInfo) async throws -> String {
+        let caller = try await user(of: token)
         if update.app_metadata != nil { throw AuthError.notAdmin }
+        // With a verified second factor, the credentials change only from a session that passed it.
+        if update.password != nil || update.email != nil {
+            let claims = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(token.claims.utf8))) ?? [:]
+            try await requireAAL2IfEnrolled(user: caller.userID, aal: claims["aal"]?.stringValue ?? "aal1")
+        }
         var passwordHash: String?
         if let password = update.password {
             try policy.check(password)

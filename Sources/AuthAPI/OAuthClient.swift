@@ -80,10 +80,16 @@ final class OAuthClient: Sendable {
             guard let idToken = tokens["id_token"]?.stringValue, let jwks = endpoints.jwks, let issuer = endpoints.issuer ?? provider.issuer else {
                 throw Failure("\(provider.name) answered no ID token")
             }
-            let keys = try await keySet(jwks, now: now)
-            let claims: [String: JSONValue]
+            var claims: [String: JSONValue]
             do {
-                claims = try keys.verify(idToken, issuer: issuer, audience: provider.clientID, now: now, leeway: 60)
+                claims = try await keySet(jwks, now: now).verify(idToken, issuer: issuer, audience: provider.clientID, now: now, leeway: 60)
+            } catch TokenError.badSignature {
+                // The provider may have rotated its keys since we fetched them: once more with fresh ones.
+                do {
+                    claims = try await keySet(jwks, now: now, refresh: true).verify(idToken, issuer: issuer, audience: provider.clientID, now: now, leeway: 60)
+                } catch {
+                    throw Failure("the ID token does not verify: \(error)")
+                }
             } catch {
                 throw Failure("the ID token does not verify: \(error)")
             }
@@ -134,8 +140,10 @@ final class OAuthClient: Sendable {
         return token
     }
 
-    func keySet(_ url: String, now: Date) async throws -> RS256Keys {
-        if let cached = keySets.withLock({ $0[url] }), now.timeIntervalSince(cached.fetched) < 600 { return cached.keys }
+    /// The provider's keys, fetched at most every 10 minutes — or, asked to `refresh`, at most
+    /// every 30 seconds (a forged token's unknown kid cannot make us fetch on every request).
+    func keySet(_ url: String, now: Date, refresh: Bool = false) async throws -> RS256Keys {
+        if let cached = keySets.withLock({ $0[url] }), now.timeIntervalSince(cached.fetched) < (refresh ? 30 : 600) { return cached.keys }
         let (status, bytes) = try await send(HTTPClientRequest(url: url))
         guard status == 200 else { throw Failure("the provider's keys could not be fetched (\(status))") }
         let keys = try RS256Keys(jwks: Array(bytes.readableBytesView))

@@ -111,6 +111,9 @@ struct MFATests {
             let weak = try #require(try await auth.signIn("ann@mfa.test").string("access_token"))
             #expect(try await auth.send(.post, "factors", json: #"{"factor_type":"totp"}"#, bearer: weak).code == "insufficient_aal")
             #expect(try await auth.send(.delete, "factors/\(factor)", bearer: weak).code == "insufficient_aal")
+            // Nor change the password (the password alone is what a thief would have).
+            let newPassword = try await auth.send(.put, "user", json: #"{"password":"another-secret-123"}"#, bearer: weak)
+            #expect(newPassword.status == .forbidden && newPassword.code == "insufficient_aal", "\(newPassword.body)")
             #expect(try await auth.send(.post, "factors", json: #"{"factor_type":"phone"}"#, bearer: strong).status == .unprocessableContent)
 
             // A factor enrolled before the first was verified (an attacker's, with the password) cannot be

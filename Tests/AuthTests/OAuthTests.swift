@@ -229,6 +229,7 @@ struct OAuthTests {
                 name: "apple", kind: .apple, clientID: "com.visionary.app", issuer: provider.baseURL,
                 authorizationURL: provider.baseURL + "/authorize", tokenURL: provider.baseURL + "/token", jwksURL: provider.baseURL + "/jwks",
                 appleTeamID: "TEAM123456", appleKeyID: "KEY1234567", appleKey: pem)]
+            config.auth.rateLimitPerAddress = 2
         }
         try await app.run { client in
             let jar = Jar()
@@ -251,6 +252,10 @@ struct OAuthTests {
             let me = try await client.execute(uri: "/auth/v1/user", method: .get,
                                               headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(token)"]) { String(buffer: $0.body) }
             #expect(me.contains("relay@privaterelay.appleid.test") && me.contains(#""provider":"apple""#) && me.contains("email_confirmed_at\":\"2"), "\(me)")
+            // Each /authorize stores a flow: a flood from one address is refused (2 per window here).
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<2 { statuses.append(try await Self.get(client, app, "/auth/v1/authorize?provider=apple").status) }
+            #expect(statuses.last == .tooManyRequests, "\(statuses)")
         }
     }
 
