@@ -92,15 +92,6 @@ public struct PrintFulfilment: Sendable {
         }
     }
 
-    /// Finds which table holds order `id`.
-    public func table(of id: UUID) async throws -> String? {
-        try await database.text(SQLStatement("""
-            SELECT t FROM (SELECT 'poster_orders' AS t FROM public.poster_orders WHERE id = $1::uuid
-                           UNION ALL SELECT 'print_orders' FROM public.print_orders WHERE id = $1::uuid
-                           UNION ALL SELECT 'workbook_orders' FROM public.workbook_orders WHERE id = $1::uuid) o LIMIT 1
-            """, [.text(id.uuidString)]))
-    }
-
     struct Busy: Error, CustomStringConvertible {
         var description: String { "another submission of the order was under way" }
     }
