@@ -1,0 +1,86 @@
+import COpenBLAS
+import Foundation
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// all-MiniLM-L6-v2 run in the server: the sentence-transformers model (384 dimensions) read
+/// from its own files (`model.safetensors`, `vocab.txt`, `config.json`), tokenised by
+/// ``WordPieceTokenizer``, encoded by ``BERTEncoder``, mean-pooled and L2-normalised.
+///
+/// Encoding is CPU work: it runs on a blocking thread pool, one batch at a time (OpenBLAS
+/// already spreads each product over the cores), never on the event loops.
+public final class MiniLMEmbeddingModel: EmbeddingModel {
+    public let identifier: String
+    public var dimensions: Int { encoder.configuration.hiddenSize }
+    public let tokenizer: WordPieceTokenizer
+    /// Tokens per input, `[CLS]` and `[SEP]` included; longer texts are cut, as the reference does.
+    public let maxTokens: Int
+    /// Texts are encoded in batches of at most this many tokens.
+    public let batchTokens: Int
+    let encoder: BERTEncoder
+    private let pool: NIOThreadPool
+    private let oneAtATime = NIOLock()
+
+    /// Loads the model from `directory`. `threads` caps OpenBLAS's threads (nil: its default, one per core).
+    public init(directory: URL, threads: Int? = nil, batchTokens: Int = 2048, pool: NIOThreadPool = .singleton) throws {
+        func read(_ name: String) throws -> Data {
+            do { return try Data(contentsOf: directory.appendingPathComponent(name)) } catch {
+                throw EmbeddingError.invalidModel("cannot read \(name) in \(directory.path)")
+            }
+        }
+        let configuration: BERTConfiguration
+        do { configuration = try JSONDecoder().decode(BERTConfiguration.self, from: try read("config.json")) } catch let error as EmbeddingError {
+            throw error
+        } catch { throw EmbeddingError.invalidModel("config.json: \(error)") }
+        struct SentenceConfiguration: Decodable { let max_seq_length: Int }
+        let sentence = try? JSONDecoder().decode(SentenceConfiguration.self, from: try read("sentence_bert_config.json"))
+        guard let vocabulary = String(data: try read("vocab.txt"), encoding: .utf8) else {
+            throw EmbeddingError.invalidModel("vocab.txt is not UTF-8")
+        }
+        tokenizer = try WordPieceTokenizer(vocabulary: vocabulary)
+        encoder = try BERTEncoder(configuration: configuration, tensors: try SafeTensors(contentsOf: directory.appendingPathComponent("model.safetensors")))
+        maxTokens = min(sentence?.max_seq_length ?? 256, configuration.maxPositionEmbeddings)
+        self.batchTokens = max(batchTokens, maxTokens)
+        self.pool = pool
+        identifier = "builtin/all-MiniLM-L6-v2@\(configuration.hiddenSize)"
+        if let threads, threads > 0 { openblas_set_num_threads(Int32(threads)) }
+    }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        try await pool.runIfActive { self.embedNow(texts) }
+    }
+
+    /// Encodes on the calling thread; for benchmarks and tools that own their thread.
+    public func embedNow(_ texts: [String]) -> [[Float]] {
+        let sequences = texts.map { tokenizer.encode($0, maxTokens: maxTokens) }
+        return encode(sequences)
+    }
+
+    /// Floating-point operations the encoder performs for these texts (for throughput figures).
+    public func operations(for texts: [String]) -> Double {
+        encoder.operations(lengths: texts.map { tokenizer.encode($0, maxTokens: maxTokens).count })
+    }
+
+    /// Batches sequences of similar length together (packing wastes nothing, but shorter
+    /// batches keep the attention scratch small), encoding each batch under the lock.
+    private func encode(_ sequences: [[Int32]]) -> [[Float]] {
+        let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
+        var vectors = [[Float]](repeating: [], count: sequences.count)
+        var batch: [Int] = []
+        var tokens = 0
+        func flush() {
+            guard !batch.isEmpty else { return }
+            let encoded = oneAtATime.withLock { encoder.embed(batch.map { sequences[$0] }) }
+            for (index, vector) in zip(batch, encoded) { vectors[index] = vector }
+            batch = []
+            tokens = 0
+        }
+        for index in order {
+            if tokens + sequences[index].count > batchTokens { flush() }
+            batch.append(index)
+            tokens += sequences[index].count
+        }
+        flush()
+        return vectors
+    }
+}
