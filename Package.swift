@@ -6,6 +6,10 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// OpenBLAS, unpacked by scripts/install-openblas.sh (the Makefile runs it before building). The
+/// run-time search path is written as DT_RPATH so it also finds the Fortran runtime OpenBLAS loads.
+let openBLASLibrary = (Context.environment["VISIONARY_OPENBLAS_HOME"] ?? "\(Context.packageDirectory)/.tools/openblas") + "/lib"
+
 let package = Package(
     name: "visionary-server",
     platforms: [.macOS(.v15)],
@@ -47,7 +51,8 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "Fulfilment", "FunctionsAPI", "HTTPSupport", "Jobs", "Mail", "ObjectStore", "Phone",
+                "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "Embedding", "Fulfilment", "FunctionsAPI", "HTTPSupport", "Jobs", "Knowledge",
+                "Mail", "ObjectStore", "Phone",
                 "Payments", "Plaid", "Secrets", "Slack", "Teams",
                 "RESTAPI", "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -152,6 +157,41 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // OpenBLAS's sgemm, for the built-in embedding model.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        // Embedding: the EmbeddingModel protocol, the built-in all-MiniLM-L6-v2 (WordPiece, BERT on
+        // OpenBLAS) and the OpenAI-compatible /v1/embeddings client.
+        .target(
+            name: "Embedding",
+            dependencies: [
+                "COpenBLAS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings,
+            linkerSettings: [
+                .unsafeFlags(["-L\(openBLASLibrary)", "-Xlinker", "--disable-new-dtags", "-Xlinker", "-rpath", "-Xlinker", openBLASLibrary])
+            ]
+        ),
+        .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], exclude: ["Reference"], swiftSettings: swiftSettings),
+        // Knowledge: sources read (text, Markdown, HTML, PDF), cut into chunks, embedded and searched;
+        // the knowledge.ingest job and re-embedding.
+        .target(
+            name: "Knowledge",
+            dependencies: [
+                "AppConfig", "Core", "Database", "Embedding", "Jobs", "Tokens",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Mail: the outbox's templates, the SMTP client and the mail.send job.
         .target(
             name: "Mail",
@@ -247,7 +287,7 @@ let package = Package(
         // The app's domain operations as functions: thin handlers over the SQL of the migrations.
         .target(
             name: "DomainFunctions",
-            dependencies: ["Core", "Database", "Fulfilment", "FunctionsAPI", "Payments", "Phone", "Plaid", "Secrets", "Slack", "Teams", "Tokens"],
+            dependencies: ["AppConfig", "Core", "Database", "Embedding", "Fulfilment", "FunctionsAPI", "Knowledge", "Payments", "Phone", "Plaid", "Secrets", "Slack", "StorageAPI", "Teams", "Tokens"],
             swiftSettings: swiftSettings
         ),
         // Object bytes behind one protocol: local files (temp file, fsync, rename) or S3 (SigV4).
@@ -314,6 +354,7 @@ let package = Package(
         // Pure bcrypt password hashing (Blowfish constants generated from pi by scripts/).
         .target(name: "PasswordHashing", swiftSettings: swiftSettings),
 
+        .executableTarget(name: "EmbeddingBench", dependencies: ["COpenBLAS", "Embedding"], path: "Benchmarks/EmbeddingBench"),
         .executableTarget(name: "RESTPipelineBench", dependencies: ["Core", "RESTQuery", "RESTEngine", "SchemaCache"], path: "Benchmarks/RESTPipelineBench"),
         // libFuzzer harnesses for the parsers (scripts/fuzz.sh builds them with -DVISIONARY_FUZZ and
         // -sanitize=fuzzer; without that condition this is a stub that says so). Not part of the product.
@@ -416,7 +457,7 @@ let package = Package(
         .testTarget(
             name: "FunctionsTests",
             dependencies: [
-                "AppConfig", "Core", "Database", "FunctionsAPI", "Payments", "Slack", "Teams", "TestSupport", "Tokens", "VisionaryApp",
+                "AppConfig", "Core", "Database", "FunctionsAPI", "Jobs", "Knowledge", "Payments", "Slack", "Teams", "TestSupport", "Tokens", "VisionaryApp",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -611,6 +611,294 @@ COMMENT ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_t
 GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO postgres;
 GRANT EXECUTE ON FUNCTION public.calculate_team_leaderboard(p_team_id uuid, p_period_type text) TO service_role;
 
+-- public.compile_knowledge_base(p_format text): names the table
+CREATE OR REPLACE FUNCTION public.compile_knowledge_base(p_format text DEFAULT 'full'::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_uid constant uuid := internal.require_user();
+  v_format constant text := internal.knowledge_base_format(p_format);
+  v_today constant date := internal.caller_today();
+  v_claims constant jsonb := auth.jwt();
+  v_names text;
+  v_has_profile boolean;
+  v_statements text[];
+  v_vision_text text;
+  v_board_count integer;
+  v_locations text[];
+  v_document_count integer;
+  v_financial jsonb;
+  v_plaid_count integer;
+  v_plaid jsonb;
+  v_last_sync timestamptz;
+  v_task_count integer;
+  v_open_count integer;
+  v_done_count integer;
+  v_goals jsonb;
+  v_milestones jsonb;
+  v_priorities text[];
+  v_habit_count integer;
+  v_active_habits integer;
+  v_completion_count integer;
+  v_habits jsonb;
+  v_streak integer;
+  v_achievement_count integer;
+  v_session_count integer;
+  v_insights text;
+  v_notes text;
+  v_prediction_count integer;
+  v_focus text[];
+  v_review_count integer;
+  v_moods double precision[];
+  v_trend text;
+  v_kb public.user_knowledge_base;
+BEGIN
+  -- Who: the token's name, else its email's local part.
+  v_names := coalesce(nullif(btrim(v_claims -> 'user_metadata' ->> 'full_name'), ''),
+                      nullif(btrim(v_claims -> 'user_metadata' ->> 'name'), ''),
+                      nullif(split_part(coalesce(v_claims ->> 'email', ''), '@', 1), ''),
+                      'User');
+  v_has_profile := EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = v_uid);
+
+  -- Visions: the newest 10 board prompts longer than 20 characters; boards in the bin do not count.
+  SELECT count(*)::integer INTO v_board_count FROM public.vision_boards b WHERE b.user_id = v_uid AND b.deleted_at IS NULL;
+  SELECT coalesce(array_agg(s.prompt ORDER BY s.created_at DESC, s.id), '{}') INTO v_statements
+    FROM (SELECT b.id, b.prompt, b.created_at FROM public.vision_boards b
+           WHERE b.user_id = v_uid AND b.deleted_at IS NULL AND length(b.prompt) > 20
+           ORDER BY b.created_at DESC, b.id LIMIT 10) s;
+  v_vision_text := lower(array_to_string(v_statements, ' '));
+  SELECT coalesce(array_agg(upper(left(k.word, 1)) || substr(k.word, 2) ORDER BY k.position), '{}') INTO v_locations
+    FROM (SELECT k.word, k.position
+            FROM unnest(ARRAY['thailand', 'portugal', 'spain', 'mexico', 'costa rica', 'bali', 'vietnam', 'italy', 'france',
+                              'greece', 'hawaii', 'florida', 'arizona', 'beach', 'mountain', 'lake', 'island', 'countryside',
+                              'city']) WITH ORDINALITY AS k (word, position)
+           WHERE v_vision_text ~ ('\m' || k.word)
+           ORDER BY k.position LIMIT 5) k;
+
+  -- Finances: the documents' kinds, and the figures of their structured data (a later document's wins).
+  SELECT count(*)::integer INTO v_document_count FROM public.documents d WHERE d.user_id = v_uid AND d.deleted_at IS NULL;
+  v_financial := jsonb_build_object(
+      'hasDocuments', v_document_count > 0,
+      'documentTypes', (SELECT coalesce(jsonb_agg(t.type ORDER BY t.first), '[]')
+                          FROM (SELECT d.type, min(d.created_at) AS first FROM public.documents d
+                                 WHERE d.user_id = v_uid AND d.deleted_at IS NULL GROUP BY d.type) t),
+      'documentCount', v_document_count)
+    || coalesce((SELECT jsonb_object_agg(f.key, f.value)
+                   FROM (SELECT DISTINCT ON (e.key) e.key, e.value
+                           FROM public.documents d
+                           CROSS JOIN LATERAL jsonb_each(internal.knowledge_base_object(d.structured_data)) AS e
+                          WHERE d.user_id = v_uid AND d.deleted_at IS NULL
+                            AND e.key IN ('monthlyBudget', 'retirementGoal', 'currentSavings', 'monthlyIncome', 'monthlyExpenses')
+                            AND internal.knowledge_base_truthy(e.value)
+                          ORDER BY e.key, d.created_at DESC, d.id DESC) f), '{}');
+
+  -- Bank links.
+  SELECT count(*)::integer, max(p.updated_at),
+         jsonb_build_object('connected', coalesce(bool_or(p.status = 'ACTIVE'), false),
+                            'institutions', coalesce(jsonb_agg(DISTINCT p.institution_id) FILTER (WHERE p.institution_id IS NOT NULL), '[]'),
+                            'lastSync', max(p.updated_at))
+    INTO v_plaid_count, v_last_sync, v_plaid
+    FROM public.plaid_items p WHERE p.user_id = v_uid;
+
+  -- Goals: the action tasks in due order (a task is a milestone when it has a milestone year).
+  WITH t AS (
+    SELECT x.id, x.title, x.due_date, x.type AS category, x.is_completed, x.milestone_year IS NOT NULL AS is_milestone,
+           internal.knowledge_base_day(x.due_date) AS due, x.created_at
+      FROM public.action_tasks x WHERE x.user_id = v_uid
+  )
+  SELECT (SELECT count(*) FROM t)::integer,
+         (SELECT count(*) FILTER (WHERE NOT t.is_completed) FROM t)::integer,
+         (SELECT count(*) FILTER (WHERE t.is_completed) FROM t)::integer,
+         jsonb_build_object(
+           'totalTasks', (SELECT count(*) FROM t),
+           'byCategory', (SELECT coalesce(jsonb_object_agg(c.category, c.n), '{}')
+                            FROM (SELECT t.category, count(*) AS n FROM t GROUP BY t.category) c),
+           'byStatus', (SELECT coalesce(jsonb_object_agg(s.status, s.n), '{}')
+                          FROM (SELECT CASE WHEN t.is_completed THEN 'completed' ELSE 'pending' END AS status, count(*) AS n
+                                  FROM t GROUP BY 1) s),
+           'completionRate', (SELECT CASE WHEN count(*) > 0 THEN round(100.0 * count(*) FILTER (WHERE t.is_completed) / count(*))::integer
+                                          ELSE 0 END FROM t),
+           'upcomingMilestones', (SELECT coalesce(jsonb_agg(jsonb_build_object('title', m.title, 'dueDate', m.due_date,
+                                                                               'daysUntil', m.due - v_today, 'category', m.category)
+                                                            ORDER BY m.due, m.created_at, m.id), '[]')
+                                    FROM (SELECT * FROM t
+                                           WHERE t.is_milestone AND NOT t.is_completed AND t.due BETWEEN v_today AND v_today + 90
+                                           ORDER BY t.due, t.created_at, t.id LIMIT 5) m)),
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'title', m.title, 'dueDate', m.due_date,
+                                                       'status', CASE WHEN m.is_completed THEN 'completed' ELSE 'pending' END,
+                                                       'category', m.category)
+                                    ORDER BY m.due NULLS LAST, m.due_date, m.created_at, m.id), '[]')
+            FROM (SELECT * FROM t WHERE t.is_milestone ORDER BY t.due NULLS LAST, t.due_date, t.created_at, t.id LIMIT 10) m)
+    INTO v_task_count, v_open_count, v_done_count, v_goals, v_milestones;
+
+  -- Priorities: the next 3 milestones, then the themes the visions name; 5 at most.
+  SELECT coalesce(array_agg(p.item ORDER BY p.position), '{}') INTO v_priorities
+    FROM (SELECT u.item, min(u.position) AS position
+            FROM (SELECT m.value ->> 'title' AS item, m.position
+                    FROM jsonb_array_elements(v_goals -> 'upcomingMilestones') WITH ORDINALITY AS m (value, position)
+                   WHERE m.position <= 3
+                  UNION ALL
+                  SELECT upper(left(k.word, 1)) || substr(k.word, 2), 100 + k.position
+                    FROM unnest(ARRAY['retirement', 'financial freedom', 'health', 'family', 'travel', 'home', 'business'])
+                         WITH ORDINALITY AS k (word, position)
+                   WHERE v_vision_text ~ ('\m' || k.word)) u
+           WHERE nullif(u.item, '') IS NOT NULL
+           GROUP BY u.item
+           ORDER BY 2 LIMIT 5) p;
+
+  -- Habits: the last 30 days (today included) of completions, per active habit against the days
+  -- it was scheduled since it was created.
+  SELECT count(*)::integer, count(*) FILTER (WHERE h.is_active)::integer INTO v_habit_count, v_active_habits
+    FROM public.habits h WHERE h.user_id = v_uid;
+  SELECT count(*)::integer INTO v_completion_count
+    FROM public.habit_completions c WHERE c.user_id = v_uid AND c.completed_on > v_today - 90;
+  WITH stats AS (
+    SELECT h.id, h.title, h.frequency, h.created_at,
+           (SELECT count(*) FROM public.habit_completions c
+             WHERE c.habit_id = h.id AND c.completed_on > v_today - 30 AND c.completed_on <= v_today)::integer AS done,
+           (SELECT CASE WHEN h.frequency = 'weekly' THEN greatest(1, round(count(*) / 7.0))::integer
+                        ELSE count(*) FILTER (WHERE CASE h.frequency
+                                                      WHEN 'weekdays' THEN extract(isodow FROM d.day) <= 5
+                                                      WHEN 'custom' THEN h.custom_days @> to_jsonb(extract(dow FROM d.day)::integer)
+                                                      ELSE true END)::integer END
+              FROM generate_series(greatest(v_today - 29, least(v_today, h.created_at::date)), v_today, interval '1 day') AS d (day)) AS asked
+      FROM public.habits h WHERE h.user_id = v_uid AND h.is_active
+  ), rated AS (
+    SELECT s.*, CASE WHEN s.asked > 0 THEN least(100, round(100.0 * s.done / s.asked))::integer ELSE 0 END AS rate FROM stats s
+  ), recent AS (
+    SELECT c.mood_rating FROM public.habit_completions c
+     WHERE c.user_id = v_uid AND c.completed_on > v_today - 30 AND c.completed_on <= v_today
+  )
+  SELECT jsonb_build_object(
+           'totalHabits', v_habit_count,
+           'activeHabits', v_active_habits,
+           'completions30Days', (SELECT count(*) FROM recent),
+           'averageMood', (SELECT trim_scale(round(avg(r.mood_rating)::numeric, 1)) FROM recent r WHERE r.mood_rating IS NOT NULL),
+           'habitStats', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'title', r.title, 'frequency', r.frequency,
+                                                                       'completions30Days', r.done, 'completionRate', r.rate)
+                                                    ORDER BY r.created_at, r.id), '[]') FROM rated r),
+           'overallCompletionRate', (SELECT coalesce(round(avg(r.rate))::integer, 0) FROM rated r))
+    INTO v_habits;
+
+  -- Streaks: each active habit's live streak, plus streak achievements that are not a habit's copy.
+  SELECT coalesce(sum((internal.live_habit(h, v_today) ->> 'current_streak')::integer), 0)::integer INTO v_streak
+    FROM public.habits h WHERE h.user_id = v_uid AND h.is_active;
+  SELECT count(*)::integer,
+         v_streak + coalesce(sum(a.value) FILTER (WHERE a.achievement_type = 'streak' AND a.achievement_key NOT LIKE 'habit\_streak\_%'), 0)::integer
+    INTO v_achievement_count, v_streak
+    FROM public.user_achievements a WHERE a.user_id = v_uid;
+
+  -- Coaching: the newest 10 sessions, and the newest 5 progress predictions.
+  WITH s AS (
+    SELECT a.summary, a.action_items, row_number() OVER (ORDER BY a.created_at DESC, a.id) AS n
+      FROM public.agent_sessions a WHERE a.user_id = v_uid ORDER BY a.created_at DESC, a.id LIMIT 10
+  ), p AS (
+    SELECT x.goal_type, x.current_pace, x.recommendations, row_number() OVER (ORDER BY x.calculated_at DESC, x.id) AS n
+      FROM public.progress_predictions x WHERE x.user_id = v_uid ORDER BY x.calculated_at DESC, x.id LIMIT 5
+  ), notes AS (
+    SELECT 'Action: ' || i.text AS line, s.n AS major, i.position AS minor
+      FROM s CROSS JOIN LATERAL (
+        SELECT CASE jsonb_typeof(e.item) WHEN 'string' THEN e.item #>> '{}' WHEN 'object' THEN e.item ->> 'text' END AS text, e.position
+          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(s.action_items) = 'array' THEN s.action_items ELSE '[]' END)
+               WITH ORDINALITY AS e (item, position)
+         WHERE e.position <= 2) i
+     WHERE s.n <= 3 AND nullif(btrim(i.text), '') IS NOT NULL
+    UNION ALL
+    SELECT format('Warning: %s behind pace (%s%%)', p.goal_type, round((p.current_pace * 100)::numeric)), 100 + p.n, 0
+      FROM p WHERE p.current_pace < 0.8 AND nullif(p.goal_type, '') IS NOT NULL
+  )
+  SELECT (SELECT count(*) FROM s)::integer,
+         CASE WHEN NOT EXISTS (SELECT 1 FROM s) THEN 'No conversation history yet.'
+              WHEN NOT EXISTS (SELECT 1 FROM s WHERE nullif(btrim(s.summary), '') IS NOT NULL) THEN 'Recent conversations without summaries.'
+              ELSE E'Recent coaching conversations:\n'
+                   || (SELECT string_agg(x.summary, E'\n' ORDER BY x.n)
+                         FROM (SELECT s.summary, s.n FROM s WHERE nullif(btrim(s.summary), '') IS NOT NULL ORDER BY s.n LIMIT 3) x)
+         END,
+         coalesce((SELECT string_agg(notes.line, E'\n' ORDER BY notes.major, notes.minor) FROM notes), 'No agent notes yet.'),
+         (SELECT count(*) FROM p)::integer
+    INTO v_session_count, v_insights, v_notes, v_prediction_count;
+
+  -- Focus: each prediction's first 2 recommendations, then categories with more than 2 open tasks; 5 at most.
+  SELECT coalesce(array_agg(f.area ORDER BY f.position), '{}') INTO v_focus
+    FROM (SELECT u.area, min(u.position) AS position
+            FROM (SELECT CASE jsonb_typeof(r.item) WHEN 'string' THEN r.item #>> '{}' WHEN 'object' THEN r.item ->> 'text' END AS area,
+                         p.n * 10 + r.position AS position
+                    FROM (SELECT x.recommendations, row_number() OVER (ORDER BY x.calculated_at DESC, x.id) AS n
+                            FROM public.progress_predictions x WHERE x.user_id = v_uid
+                           ORDER BY x.calculated_at DESC, x.id LIMIT 5) p
+                    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(p.recommendations) = 'array' THEN p.recommendations ELSE '[]' END)
+                         WITH ORDINALITY AS r (item, position)
+                   WHERE r.position <= 2
+                  UNION ALL
+                  SELECT 'Complete ' || lower(t.type) || ' tasks', 1000 + row_number() OVER (ORDER BY min(t.created_at), t.type)
+                    FROM public.action_tasks t WHERE t.user_id = v_uid AND NOT t.is_completed
+                   GROUP BY t.type HAVING count(*) > 2) u
+           WHERE nullif(btrim(u.area), '') IS NOT NULL
+           GROUP BY u.area
+           ORDER BY 2 LIMIT 5) f;
+
+  -- Sentiment: the mood of the newest of the last 4 weekly reviews against the oldest of them.
+  SELECT count(*)::integer INTO v_review_count
+    FROM (SELECT 1 FROM public.weekly_reviews r WHERE r.user_id = v_uid ORDER BY r.week_start DESC LIMIT 12) r;
+  SELECT array_agg(r.mood_average ORDER BY r.week_start DESC) INTO v_moods
+    FROM (SELECT r.week_start, r.mood_average FROM public.weekly_reviews r
+           WHERE r.user_id = v_uid ORDER BY r.week_start DESC LIMIT 4) r
+   WHERE r.mood_average IS NOT NULL AND r.mood_average <> 0;
+  v_trend := CASE WHEN v_review_count < 2 OR coalesce(cardinality(v_moods), 0) < 2 THEN 'insufficient_data'
+                  WHEN v_moods[1] > v_moods[cardinality(v_moods)] + 0.5 THEN 'improving'
+                  WHEN v_moods[1] < v_moods[cardinality(v_moods)] - 0.5 THEN 'declining'
+                  ELSE 'stable' END;
+
+  INSERT INTO public.user_knowledge_base AS k (
+    user_id, names, dream_locations, financial_summary, plaid_accounts_summary, monthly_budget, retirement_goal,
+    vision_statements, top_priorities, vision_board_count, goals_summary, milestones, active_tasks_count,
+    completed_tasks_count, habits_summary, active_habits_count, total_streak_days, conversation_insights,
+    recommended_focus_areas, agent_notes, sentiment_trend, data_sources, last_plaid_sync, last_compiled_at)
+  VALUES (
+    v_uid, v_names, v_locations, v_financial, v_plaid,
+    internal.knowledge_base_amount(v_financial -> 'monthlyBudget'), internal.knowledge_base_amount(v_financial -> 'retirementGoal'),
+    v_statements, v_priorities, v_board_count, v_goals, v_milestones, v_open_count,
+    v_done_count, v_habits, v_active_habits, v_streak, v_insights,
+    v_focus, v_notes, v_trend,
+    jsonb_build_array(
+      jsonb_build_object('source', 'profile', 'count', CASE WHEN v_has_profile THEN 1 ELSE 0 END),
+      jsonb_build_object('source', 'vision_boards', 'count', v_board_count),
+      jsonb_build_object('source', 'documents', 'count', v_document_count),
+      jsonb_build_object('source', 'action_tasks', 'count', v_task_count),
+      jsonb_build_object('source', 'habits', 'count', v_habit_count),
+      jsonb_build_object('source', 'habit_completions', 'count', v_completion_count),
+      jsonb_build_object('source', 'achievements', 'count', v_achievement_count),
+      jsonb_build_object('source', 'agent_sessions', 'count', v_session_count),
+      jsonb_build_object('source', 'weekly_reviews', 'count', v_review_count),
+      jsonb_build_object('source', 'plaid_items', 'count', v_plaid_count),
+      jsonb_build_object('source', 'progress_predictions', 'count', v_prediction_count)),
+    v_last_sync, now())
+  ON CONFLICT (user_id) DO UPDATE SET
+    names = EXCLUDED.names, dream_locations = EXCLUDED.dream_locations, financial_summary = EXCLUDED.financial_summary,
+    plaid_accounts_summary = EXCLUDED.plaid_accounts_summary, monthly_budget = EXCLUDED.monthly_budget,
+    retirement_goal = EXCLUDED.retirement_goal, vision_statements = EXCLUDED.vision_statements,
+    top_priorities = EXCLUDED.top_priorities, vision_board_count = EXCLUDED.vision_board_count,
+    goals_summary = EXCLUDED.goals_summary, milestones = EXCLUDED.milestones, active_tasks_count = EXCLUDED.active_tasks_count,
+    completed_tasks_count = EXCLUDED.completed_tasks_count, habits_summary = EXCLUDED.habits_summary,
+    active_habits_count = EXCLUDED.active_habits_count, total_streak_days = EXCLUDED.total_streak_days,
+    conversation_insights = EXCLUDED.conversation_insights, recommended_focus_areas = EXCLUDED.recommended_focus_areas,
+    agent_notes = EXCLUDED.agent_notes, sentiment_trend = EXCLUDED.sentiment_trend, data_sources = EXCLUDED.data_sources,
+    last_plaid_sync = EXCLUDED.last_plaid_sync, last_compiled_at = EXCLUDED.last_compiled_at
+  RETURNING * INTO v_kb;
+
+  RETURN CASE v_format
+    WHEN 'summary' THEN jsonb_build_object('success', true, 'summary', internal.knowledge_base_summary(v_kb))
+    WHEN 'ai_context' THEN jsonb_build_object('success', true, 'context', internal.knowledge_base_context(v_kb))
+    ELSE jsonb_build_object('success', true, 'knowledgeBase', to_jsonb(v_kb) - 'id' - 'user_id' - 'created_at' - 'updated_at')
+  END;
+END
+$function$;
+COMMENT ON FUNCTION public.compile_knowledge_base(p_format text) IS 'Compiles the caller''s knowledge base from their profile, boards, documents, tasks, habits, achievements, coaching sessions, reviews, predictions and bank links, stores it, and answers {success, knowledgeBase} (full), {success, summary} or {success, context} (ai_context).';
+GRANT EXECUTE ON FUNCTION public.compile_knowledge_base(p_format text) TO authenticated;
+GRANT EXECUTE ON FUNCTION public.compile_knowledge_base(p_format text) TO postgres;
+
 -- public.compile_user_knowledge_base(): names the table
 CREATE OR REPLACE FUNCTION public.compile_user_knowledge_base()
  RETURNS void

@@ -19,7 +19,10 @@ CREATE TABLE public.user_knowledge_sources (
   is_active boolean DEFAULT true NOT NULL,
   include_in_context boolean DEFAULT true NOT NULL,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  storage_path text,
+  chunks_total integer,
+  chunks_embedded integer DEFAULT 0 NOT NULL
 );
 COMMENT ON TABLE public.user_knowledge_sources IS 'Material the user supplies for the personal knowledge base (documents, URLs, notes, etc.).';
 COMMENT ON COLUMN public.user_knowledge_sources.id IS 'Primary key.';
@@ -41,11 +44,17 @@ COMMENT ON COLUMN public.user_knowledge_sources.is_active IS 'False = archived; 
 COMMENT ON COLUMN public.user_knowledge_sources.include_in_context IS 'Eligible for retrieval by the search functions.';
 COMMENT ON COLUMN public.user_knowledge_sources.created_at IS 'Row creation moment.';
 COMMENT ON COLUMN public.user_knowledge_sources.updated_at IS 'Moment of the last update (maintained by trigger).';
+COMMENT ON COLUMN public.user_knowledge_sources.storage_path IS 'The object in the owner''s documents bucket the source was read from, if any.';
+COMMENT ON COLUMN public.user_knowledge_sources.chunks_total IS 'Chunks the source is cut into, once known (ingestion progress).';
+COMMENT ON COLUMN public.user_knowledge_sources.chunks_embedded IS 'Chunks embedded so far (ingestion progress).';
 
 -- Constraints
+ALTER TABLE public.user_knowledge_sources ADD CONSTRAINT user_knowledge_sources_chunks_embedded_check CHECK (chunks_embedded >= 0);
+ALTER TABLE public.user_knowledge_sources ADD CONSTRAINT user_knowledge_sources_chunks_total_check CHECK (chunks_total >= 0);
 ALTER TABLE public.user_knowledge_sources ADD CONSTRAINT user_knowledge_sources_pkey PRIMARY KEY (id);
 ALTER TABLE public.user_knowledge_sources ADD CONSTRAINT user_knowledge_sources_source_type_check CHECK (source_type = ANY (ARRAY['resume'::text, 'document'::text, 'url'::text, 'manual_entry'::text, 'conversation'::text, 'vision_board'::text, 'financial_doc'::text, 'notes'::text]));
 ALTER TABLE public.user_knowledge_sources ADD CONSTRAINT user_knowledge_sources_status_check CHECK (status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text]));
+ALTER TABLE public.user_knowledge_sources ADD CONSTRAINT user_knowledge_sources_storage_path_check CHECK (length(storage_path) <= 1024);
 ALTER TABLE public.user_knowledge_sources ADD CONSTRAINT user_knowledge_sources_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 -- Indexes
@@ -200,6 +209,92 @@ COMMENT ON FUNCTION public.hybrid_search_knowledge_chunks(p_query_text text, p_q
 GRANT EXECUTE ON FUNCTION public.hybrid_search_knowledge_chunks(p_query_text text, p_query_embedding extensions.vector, p_limit integer) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.hybrid_search_knowledge_chunks(p_query_text text, p_query_embedding extensions.vector, p_limit integer) TO postgres;
 GRANT EXECUTE ON FUNCTION public.hybrid_search_knowledge_chunks(p_query_text text, p_query_embedding extensions.vector, p_limit integer) TO service_role;
+
+-- public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer): names the table
+CREATE OR REPLACE FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer DEFAULT 5)
+ RETURNS TABLE(chunk_id uuid, source_id uuid, source_name text, source_type text, chunk_text text, similarity double precision, text_rank real, score double precision)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+ SET "hnsw.iterative_scan" TO 'relaxed_order'
+ SET "hnsw.ef_search" TO '100'
+AS $function$
+DECLARE
+  v_user uuid := auth.uid();
+  v_limit integer := least(greatest(coalesce(p_limit, 5), 0), 50);
+  v_candidates integer := greatest(4 * least(greatest(coalesce(p_limit, 5), 0), 50), 20);
+  v_tsq tsquery := CASE WHEN p_query_text IS NOT NULL THEN websearch_to_tsquery('english'::regconfig, left(p_query_text, 2000)) END;
+  v_dims integer := CASE WHEN p_query_embedding IS NOT NULL THEN extensions.vector_dims(p_query_embedding) END;
+  v_padded extensions.vector(1536);
+  v_small extensions.vector(384);
+BEGIN
+  IF v_user IS NULL THEN
+    RAISE EXCEPTION 'searching the knowledge base needs a signed-in user' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF v_dims = 384 THEN
+    v_small := p_query_embedding::extensions.vector(384);
+  ELSIF v_dims IS NOT NULL AND v_dims <= 1536 THEN
+    v_padded := (p_query_embedding::real[] || array_fill(0::real, ARRAY[1536 - v_dims]))::extensions.vector(1536);
+  ELSIF v_dims IS NOT NULL THEN
+    RAISE EXCEPTION 'a query embedding has at most 1536 dimensions, not %', v_dims USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  RETURN QUERY
+  WITH by_vector AS MATERIALIZED (
+    SELECT n.id, n.distance FROM (
+      SELECT c.id, c.embedding_384 OPERATOR(extensions.<=>) v_small AS distance
+        FROM public.user_knowledge_chunks c
+       WHERE v_small IS NOT NULL AND c.user_id = v_user AND c.embedding_model = p_embedding_model
+         AND c.embedding_384 IS NOT NULL
+         AND EXISTS (SELECT 1 FROM public.user_knowledge_sources s
+                      WHERE s.id = c.source_id AND s.is_active AND s.include_in_context)
+       ORDER BY c.embedding_384 OPERATOR(extensions.<=>) v_small
+       LIMIT v_candidates) AS n
+    UNION ALL
+    SELECT n.id, n.distance FROM (
+      SELECT c.id, c.embedding OPERATOR(extensions.<=>) v_padded AS distance
+        FROM public.user_knowledge_chunks c
+       WHERE v_padded IS NOT NULL AND c.user_id = v_user AND c.embedding_model = p_embedding_model
+         AND c.embedding IS NOT NULL
+         AND EXISTS (SELECT 1 FROM public.user_knowledge_sources s
+                      WHERE s.id = c.source_id AND s.is_active AND s.include_in_context)
+       ORDER BY c.embedding OPERATOR(extensions.<=>) v_padded
+       LIMIT v_candidates) AS n
+  ),
+  vector_ranked AS (
+    -- Iterative index scans may return neighbours slightly out of order: rank by distance here.
+    SELECT v.id, v.distance, row_number() OVER (ORDER BY v.distance, v.id) AS rank FROM by_vector v
+  ),
+  by_text AS MATERIALIZED (
+    SELECT c.id, ts_rank_cd(c.chunk_tsv, v_tsq) AS text_rank
+      FROM public.user_knowledge_chunks c
+     WHERE v_tsq IS NOT NULL AND numnode(v_tsq) > 0 AND c.user_id = v_user AND c.chunk_tsv @@ v_tsq
+       AND EXISTS (SELECT 1 FROM public.user_knowledge_sources s
+                    WHERE s.id = c.source_id AND s.is_active AND s.include_in_context)
+     ORDER BY text_rank DESC, c.id
+     LIMIT v_candidates
+  ),
+  text_ranked AS (
+    SELECT t.id, t.text_rank, row_number() OVER (ORDER BY t.text_rank DESC, t.id) AS rank FROM by_text t
+  ),
+  fused AS (
+    SELECT coalesce(v.id, t.id) AS id, v.distance, t.text_rank,
+           coalesce(1.0 / (60 + v.rank), 0) + coalesce(1.0 / (60 + t.rank), 0) AS score
+      FROM vector_ranked v FULL JOIN text_ranked t ON t.id = v.id
+  )
+  SELECT c.id, c.source_id, s.source_name, s.source_type, c.chunk_text,
+         (1 - f.distance)::double precision, f.text_rank, f.score::double precision
+    FROM fused f
+    JOIN public.user_knowledge_chunks c ON c.id = f.id
+    JOIN public.user_knowledge_sources s ON s.id = c.source_id
+   ORDER BY f.score DESC, f.distance NULLS LAST, c.id
+   LIMIT v_limit;
+END
+$function$;
+COMMENT ON FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer) IS 'The caller''s best p_limit (at most 50) chunks by reciprocal rank fusion of cosine neighbours among vectors of p_embedding_model and full-text matches, over active sources included in context.';
+GRANT EXECUTE ON FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer) TO authenticated;
+GRANT EXECUTE ON FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer) TO postgres;
+GRANT EXECUTE ON FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer) TO service_role;
 
 -- public.search_knowledge_chunks(p_query_embedding extensions.vector, p_limit integer): names the table
 CREATE OR REPLACE FUNCTION public.search_knowledge_chunks(p_query_embedding extensions.vector, p_limit integer DEFAULT 5)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the PDF tools the workbook tests check their output with: qpdf (`qpdf --check`) and
-# poppler's pdftoppm (renders a page to an image), from Debian's packages (pinned versions,
+# Installs the PDF tools: qpdf (`qpdf --check`) and poppler's pdftoppm (renders a page to an
+# image), which the workbook tests check their output with, and poppler's pdftotext, which reads
+# the text of PDF knowledge sources (`make run` points VISIONARY_PDFTOTEXT at it); from Debian's packages (pinned versions,
 # checked by sha256) with the two libraries they need that a base system lacks, unpacked into
 # a folder of its own. Idempotent; prints the folder on its last line: its `bin/qpdf` and
 # `bin/pdftoppm` are wrappers that find the unpacked libraries.
@@ -15,7 +16,7 @@ packages=(
   "libpoppler126=22.12.0-2+deb12u3 f2a2737ea92f37f760d8d562d9ddc722ffb6072391987f36a3334c592df51818"
   "libopenjp2-7=2.5.0-2+deb12u3 a127e2f1741d66bdddb6393a718e3cbec327d53f88c89b859b1f8d73f64cf635"
 )
-stamp=.installed-2
+stamp=.installed-3
 root=$(cd "$(dirname "$0")/.." && pwd)
 home=${VISIONARY_PDF_TOOLS_HOME:-$root/.tools/pdf-tools}
 
@@ -41,7 +42,7 @@ if [[ ! -f $home/$stamp ]]; then
   rm -rf "$home"
   mkdir -p "$home/bin"
   mv "$work/root" "$home/root"
-  for tool in qpdf pdftoppm pdfinfo pdffonts; do
+  for tool in qpdf pdftoppm pdfinfo pdffonts pdftotext; do
     cat > "$home/bin/$tool" <<WRAPPER
 #!/bin/sh
 LD_LIBRARY_PATH="$home/root/usr/lib/x86_64-linux-gnu\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "$home/root/usr/bin/$tool" "\$@"

@@ -68,6 +68,8 @@ public struct AppConfig: Sendable, Equatable {
     public var messaging = MessagingSettings()
     /// Connected accounts (Plaid, …) and the keys their tokens are sealed with.
     public var integrations = IntegrationSettings()
+    /// The knowledge base's embedding model and ingestion limits (`VISIONARY_EMBEDDING_*`, `VISIONARY_KNOWLEDGE_*`).
+    public var knowledge = KnowledgeSettings()
     /// `text` (default) or `json`: one JSON object per log line (`VISIONARY_LOG_FORMAT`).
     public var logFormat = LogFormat.text
     /// The working directory relative paths are resolved against.
@@ -151,6 +153,7 @@ public struct AppConfig: Sendable, Equatable {
         try storage.read(value)
         try messaging.read(value)
         try integrations.read(value)
+        try knowledge.read(value)
         try validate()
     }
 
@@ -243,7 +246,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_AUTH_SIGNIN_FREE_FAILURES", String(auth.signInFreeFailures)),
             ("VISIONARY_AUTH_SIGNIN_MAX_BACKOFF", String(auth.signInMaxBackoff)),
         ]
-        return general + storage.redacted + messaging.redacted + integrations.redacted
+        return general + storage.redacted + messaging.redacted + integrations.redacted + knowledge.redacted
     }
 
     /// How log lines are written.
@@ -256,7 +259,7 @@ public struct AppConfig: Sendable, Equatable {
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-    static func resolve(_ path: String, against base: String) -> String {
+    public static func resolve(_ path: String, against base: String) -> String {
         path.hasPrefix("/") ? path : (base.hasSuffix("/") ? base + path : base + "/" + path)
     }
 

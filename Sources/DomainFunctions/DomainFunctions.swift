@@ -1,10 +1,12 @@
 import Database
 import Fulfilment
+import Knowledge
 import FunctionsAPI
 import Payments
 import Phone
 import Plaid
 import Slack
+import StorageAPI
 import Teams
 
 /// The app's server-side operations as functions for the gateway, each acting with its
@@ -13,7 +15,7 @@ import Teams
 /// caller's token (or a verified link) names, and print fulfilment (`fulfilment`), which acts as the server once the
 /// caller is shown to own the order.
 public enum DomainFunctions {
-    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService, payments: PaymentService, printCallbacks: PrintStatusCallbacks, fulfilment: PrintFulfilment) -> [any EdgeFunction] {
+    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService, payments: PaymentService, printCallbacks: PrintStatusCallbacks, fulfilment: PrintFulfilment, knowledge: KnowledgeBase, storage: StorageService?) -> [any EdgeFunction] {
         let database = CallerDatabase(runner: runner)
         return [
             HabitService.function(database),
@@ -25,6 +27,8 @@ public enum DomainFunctions {
             OnboardingThemes.function(database),
             AmiePromptBuilder.function(database),
             Restore.function(database),
+            KnowledgeIngest.function(knowledge, storage, database),
+            KnowledgeBaseCompile.function(database),
             SlackBot(slack: slack, database: database),
             TeamsBot(teams: teams, database: database),
         ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database) + PaymentFunctions.all(payments, printCallbacks, database)

@@ -84,3 +84,38 @@ public final class MiniLMEmbeddingModel: EmbeddingModel {
         return vectors
     }
 }
+
+/// The built-in model as the server holds it: named and sized before it is loaded, loaded from
+/// `directory` on first use, and loaded once per process whoever asks (servers in one process
+/// share the weights, about 90 MB).
+public final class BuiltinEmbeddingModel: EmbeddingModel {
+    public static let identifier = "builtin/all-MiniLM-L6-v2@384"
+    public var identifier: String { Self.identifier }
+    public var dimensions: Int { 384 }
+    public let directory: URL
+    let threads: Int?
+
+    public init(directory: URL, threads: Int? = nil) {
+        self.directory = directory.standardizedFileURL
+        self.threads = threads
+    }
+
+    private static let loaded = NIOLockedValueBox<[String: MiniLMEmbeddingModel]>([:])
+
+    /// The loaded model (loading it on the first call).
+    public func model() throws -> MiniLMEmbeddingModel {
+        try Self.loaded.withLockedValue { models in
+            if let model = models[directory.path] { return model }
+            let model = try MiniLMEmbeddingModel(directory: directory, threads: threads)
+            guard model.identifier == Self.identifier else {
+                throw EmbeddingError.invalidModel("\(directory.path) holds \(model.identifier), not \(Self.identifier)")
+            }
+            models[directory.path] = model
+            return model
+        }
+    }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        try await model().embed(texts)
+    }
+}

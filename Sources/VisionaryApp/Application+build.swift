@@ -3,12 +3,14 @@ import AuthAPI
 import Core
 import Database
 import DomainFunctions
+import Embedding
 import Fulfilment
 import Foundation
 import FunctionsAPI
 import HTTPSupport
 import Hummingbird
 import Jobs
+import Knowledge
 import Logging
 import NIOCore
 import ObjectStore
@@ -45,6 +47,8 @@ public struct ApplicationParts: Sendable {
     public var storageSweeper: StorageSweeper
     /// Paid orders to the printer: the print.fulfil job and submit-to-prodigi.
     public var fulfilment: PrintFulfilment
+    /// The knowledge base: knowledge-ingest, the knowledge.ingest job and re-embedding.
+    public var knowledge: KnowledgeBase
     /// Resolves the caller (role and claims) of every API request from its bearer and API key.
     public var callers: CallerResolver
     /// The asymmetric JWT signing keys, as `internal.signing_keys` holds them (reloaded on change).
@@ -97,10 +101,11 @@ public struct ApplicationParts: Sendable {
         let storage = StorageService(
             runner: runner, callers: callers, store: store, projectSecret: secret, settings: config.storage, logger: logger)
         let fulfilment = try makeFulfilment(config, database: ownerRunner, storage: storage, logger: logger)
+        let knowledge = makeKnowledge(config, runner: runner, owner: ownerRunner)
         let functions = DomainFunctions.all(
             runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams, payments: payments,
             printCallbacks: PrintStatusCallbacks(database: ownerRunner, secret: config.integrations.prodigiCallbackSecret),
-            fulfilment: fulfilment)
+            fulfilment: fulfilment, knowledge: knowledge, storage: storage)
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
             aggregatesEnabled: config.restAggregatesEnabled, functions: functions.map(\.documentation),
@@ -108,7 +113,7 @@ public struct ApplicationParts: Sendable {
         return ApplicationParts(
             config: config, keys: keys, jwtSecret: secret, keyRing: keyRing, ownerDatabase: ownerDatabase, apiDatabase: apiDatabase,
             migrations: try Migration.bundled(), auth: auth, schemaCache: schemaCache, rest: rest, functions: functions,
-            storage: storage, storageSweeper: sweeper, fulfilment: fulfilment, callers: callers, signingKeys: signingKeys, onListening: onListening)
+            storage: storage, storageSweeper: sweeper, fulfilment: fulfilment, knowledge: knowledge, callers: callers, signingKeys: signingKeys, onListening: onListening)
     }
 
     /// Print fulfilment as the configuration has it: Prodigi when `VISIONARY_PRODIGI_API_KEY` is
@@ -118,6 +123,33 @@ public struct ApplicationParts: Sendable {
             database: database, storage: storage, prodigi: config.integrations.prodigi.map { ProdigiClient(account: $0) },
             fonts: try config.integrations.workbookFonts.map { try WorkbookFonts(folder: $0) }, publicURL: config.resolvedPublicURL,
             logger: logger)
+    }
+
+    /// The knowledge base with the embedding model the configuration names: the built-in one
+    /// (when its files are configured) or an OpenAI-compatible endpoint. The built-in model is
+    /// loaded on first use.
+    static func makeKnowledge(_ config: AppConfig, runner: APIRequestRunner, owner: SQLRunner) -> KnowledgeBase {
+        KnowledgeBase(model: makeEmbeddingModel(config), builtin: builtinEmbeddingModel(config), settings: config.knowledge, runner: runner, owner: owner)
+    }
+
+    /// The embedding model of `VISIONARY_EMBEDDING_PROVIDER`; nil when the built-in one has no files configured.
+    static func makeEmbeddingModel(_ config: AppConfig) -> (any EmbeddingModel)? {
+        let settings = config.knowledge
+        switch settings.provider {
+        case .builtin:
+            return builtinEmbeddingModel(config)
+        case .openai:
+            return OpenAIEmbeddingClient(
+                baseURL: settings.baseURL, apiKey: settings.apiKey, model: settings.model, dimensions: settings.dimensions,
+                timeout: .seconds(Int64(settings.timeoutSeconds)))
+        }
+    }
+
+    /// The built-in model of `VISIONARY_EMBEDDING_MODEL_DIR` (also the tokeniser chunks are measured with).
+    static func builtinEmbeddingModel(_ config: AppConfig) -> BuiltinEmbeddingModel? {
+        config.knowledge.modelDirectory.map {
+            BuiltinEmbeddingModel(directory: URL(fileURLWithPath: AppConfig.resolve($0, against: config.workingDirectory)), threads: config.knowledge.threads)
+        }
     }
 
     /// The object store the configuration names: local files by default, or S3.
@@ -220,7 +252,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     if parts.config.workerEnabled {
         app.addServices(BackgroundWork(
             database: SQLRunner(pool: parts.ownerDatabase, logger: logger), config: parts.config, keyRing: parts.keyRing,
-            fulfilment: parts.fulfilment, ready: ready, logger: logger))
+            fulfilment: parts.fulfilment, knowledge: parts.knowledge, ready: ready, logger: logger))
     }
     let migrator = parts.config.migrateOnStart ? Migrator(migrations: parts.migrations, logger: logger) : nil
     app.beforeServerStarts {

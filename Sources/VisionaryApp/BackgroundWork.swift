@@ -2,6 +2,7 @@ import AppConfig
 import Database
 import Fulfilment
 import Jobs
+import Knowledge
 import Logging
 import Mail
 import Phone
@@ -20,11 +21,12 @@ struct BackgroundWork: Service {
     /// The upkeep jobs of `MaintenanceJobs` and their schedule, on the owner's connections, and
     /// the outside services' jobs of those configured: `mail.send` with a mail relay,
     /// `checkins.deliver-phone` with Twilio, `teams.refresh-tokens` with Teams (its tokens opened
-    /// and sealed with `keyRing`), and `print.fulfil` (paid orders to the printer) always.
-    init(database: SQLRunner, config: AppConfig, keyRing: KeyRing, fulfilment: PrintFulfilment, ready: AsyncStream<Void>, logger: Logger) {
+    /// and sealed with `keyRing`), and always `print.fulfil` (paid orders to the printer) and
+    /// `knowledge.ingest` (large knowledge sources).
+    init(database: SQLRunner, config: AppConfig, keyRing: KeyRing, fulfilment: PrintFulfilment, knowledge: KnowledgeBase, ready: AsyncStream<Void>, logger: Logger) {
         let queue = JobQueue(database: database)
         worker = JobWorker(
-            queue: queue, handlers: Self.handlers(database: database, config: config, keyRing: keyRing) + [fulfilment.handler],
+            queue: queue, handlers: Self.handlers(database: database, config: config, keyRing: keyRing) + [fulfilment.handler, knowledge.handler],
             settings: JobWorker.Settings(concurrency: config.workerConcurrency), logger: logger)
         scheduler = JobScheduler(queue: queue, entries: Self.schedule(config: config), logger: logger)
         self.ready = ready

@@ -28,6 +28,7 @@ public enum JobCommands {
             let work = BackgroundWork(
                 database: database, config: config, keyRing: secrets.keyRing,
                 fulfilment: try ApplicationParts.makeFulfilment(config, database: database, storage: storage, logger: logger),
+                knowledge: ApplicationParts.makeKnowledge(config, runner: APIRequestRunner(pool: pool, logger: logger), owner: database),
                 ready: ready, logger: logger)
             let migrations = config.migrateOnStart ? try Migration.bundled() : []
             let group = ServiceGroup(configuration: .init(

@@ -20,7 +20,7 @@ struct Visionary: AsyncParsableCommand {
         commandName: "visionary",
         abstract: "Visionary Server: Supabase-compatible Auth, REST, Storage and Functions over PostgreSQL.",
         version: version,
-        subcommands: [Serve.self, Migrate.self, DB.self, Keys.self, SecretsCommand.self, SigningKeysCommand.self, Gen.self, Doctor.self, Worker.self, JobsCommand.self, Mail.self, Version.self, DumpConfig.self],
+        subcommands: [Serve.self, Migrate.self, DB.self, Keys.self, SecretsCommand.self, SigningKeysCommand.self, KnowledgeCommand.self, Gen.self, Doctor.self, Worker.self, JobsCommand.self, Mail.self, Version.self, DumpConfig.self],
         defaultSubcommand: Serve.self
     )
 }
