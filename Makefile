@@ -2,8 +2,8 @@
 #   make run    install what is missing, build, and serve on http://127.0.0.1:54321
 #   make test   install what is missing, build, and run every test
 #   make check  the pure tests only (no database, Python or S3 server; Checks/, own build folder .build-check)
-#   make bench  the REST, storage and domain benchmarks (scripts/bench-rest.sh, scripts/bench-storage.sh,
-#               scripts/bench-domain.sh; release build)
+#   make bench  the REST, storage, domain and knowledge benchmarks (scripts/bench-rest.sh, scripts/bench-storage.sh,
+#               scripts/bench-domain.sh, scripts/bench-knowledge.sh; release build)
 #   make fuzz   libFuzzer on the parsers, FUZZ_SECONDS (default 60) per fuzzer (scripts/fuzz.sh; not part of make test)
 #   make schema regenerate schema/, one file per table with all its rules, from the migrations (scripts/schema-snapshot.sh)
 SWIFT ?= swift
@@ -90,6 +90,7 @@ bench: postgres openblas embedding-model embedding-reference
 	scripts/bench-rest.sh
 	scripts/bench-domain.sh
 	scripts/bench-storage.sh
+	scripts/bench-knowledge.sh
 
 # Coverage-guided fuzzing of the REST pipeline, the REST headers, tokens and multipart bodies
 # (own build folder .build-fuzz; crashers are kept in a temporary folder and fail the target).

@@ -178,6 +178,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], exclude: ["Reference"], swiftSettings: swiftSettings),
+        .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge"], swiftSettings: swiftSettings),
         // Knowledge: sources read (text, Markdown, HTML, PDF), cut into chunks, embedded and searched;
         // the knowledge.ingest job and re-embedding.
         .target(

@@ -144,7 +144,17 @@ enum KnowledgeIngest {
                 }
                 text = try await knowledge.text(of: bytes, format: format)
             } else if let url {
-                text = try await SourceURLFetcher(settings: knowledge.settings).text(of: url, maxBytes: limit)
+                do {
+                    text = try await SourceURLFetcher(settings: knowledge.settings).text(of: url, maxBytes: limit)
+                } catch let error as SourceTextError {
+                    // As the original: the source is kept (here `failed`, with why), the request answered.
+                    guard case .tooLarge = error else {
+                        return .json(try await knowledge.recordUnreadable(KnowledgeBase.Ingest(
+                            sourceType: type, sourceName: name.trimmingCharacters(in: .whitespacesAndNewlines), sourceURL: url, fileType: fileType,
+                            fileSize: fileSize, text: ""), reason: error.description, as: input.caller))
+                    }
+                    throw error
+                }
             } else {
                 throw FunctionError.invalid("Either content, storagePath or sourceUrl is required")
             }
@@ -167,6 +177,7 @@ enum KnowledgeIngest {
     static func functionError(_ error: SourceTextError) -> FunctionError {
         switch error {
         case .unsupported(let what): FunctionError(status: 415, code: "unsupported_media_type", message: "Unsupported source: \(what)")
+        case .toolMissing(let what): FunctionError.notConfigured("pdf", what)
         case .unreadable(let why): FunctionError.unprocessable("The source cannot be read: \(why)")
         case .tooLarge(let limit): FunctionError(status: 413, code: "payload_too_large", message: "The source is larger than \(limit) bytes")
         case .fetchRefused(let why): FunctionError.unprocessable(why)
@@ -178,6 +189,7 @@ enum KnowledgeIngest {
         case .sourceNotFound: .notFound("Source not found")
         case .sourceGone: .conflict(error.description)
         case .embeddingFailed(let reason): .upstream("The embedding model failed: \(reason)")
+        case .modelUnavailable(let reason): .notConfigured("embedding", reason)
         case .noModel: .notConfigured("embedding", error.description)
         }
     }

@@ -22,7 +22,7 @@ public final class MiniLMEmbeddingModel: EmbeddingModel {
     private let oneAtATime = NIOLock()
 
     /// Loads the model from `directory`. `threads` caps OpenBLAS's threads (nil: its default, one per core).
-    public init(directory: URL, threads: Int? = nil, batchTokens: Int = 2048, pool: NIOThreadPool = .singleton) throws {
+    public init(directory: URL, threads: Int? = nil, batchTokens: Int = 2048, pool: NIOThreadPool = MiniLMEmbeddingModel.pool) throws {
         func read(_ name: String) throws -> Data {
             do { return try Data(contentsOf: directory.appendingPathComponent(name)) } catch {
                 throw EmbeddingError.invalidModel("cannot read \(name) in \(directory.path)")
@@ -38,6 +38,9 @@ public final class MiniLMEmbeddingModel: EmbeddingModel {
             throw EmbeddingError.invalidModel("vocab.txt is not UTF-8")
         }
         tokenizer = try WordPieceTokenizer(vocabulary: vocabulary)
+        guard tokenizer.size <= configuration.vocabSize else {
+            throw EmbeddingError.invalidModel("vocab.txt has \(tokenizer.size) entries, the model \(configuration.vocabSize)")
+        }
         encoder = try BERTEncoder(configuration: configuration, tensors: try SafeTensors(contentsOf: directory.appendingPathComponent("model.safetensors")))
         maxTokens = min(sentence?.max_seq_length ?? 256, configuration.maxPositionEmbeddings)
         self.batchTokens = max(batchTokens, maxTokens)
@@ -49,6 +52,14 @@ public final class MiniLMEmbeddingModel: EmbeddingModel {
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         try await pool.runIfActive { self.embedNow(texts) }
     }
+
+    /// The thread embedding runs on: one of its own, so the model's work never holds up the
+    /// shared blocking pool (password hashing, file I/O); OpenBLAS spreads each product over the cores.
+    public static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
 
     /// Encodes on the calling thread; for benchmarks and tools that own their thread.
     public func embedNow(_ texts: [String]) -> [[Float]] {
@@ -100,18 +111,25 @@ public final class BuiltinEmbeddingModel: EmbeddingModel {
         self.threads = threads
     }
 
-    private static let loaded = NIOLockedValueBox<[String: MiniLMEmbeddingModel]>([:])
+    private static let loaded = NIOLockedValueBox<[String: Result<MiniLMEmbeddingModel, EmbeddingError>]>([:])
 
-    /// The loaded model (loading it on the first call).
+    /// The loaded model (loading it on the first call). A model that fails to load fails the
+    /// same way until the process restarts, without reading its files again.
     public func model() throws -> MiniLMEmbeddingModel {
         try Self.loaded.withLockedValue { models in
-            if let model = models[directory.path] { return model }
-            let model = try MiniLMEmbeddingModel(directory: directory, threads: threads)
-            guard model.identifier == Self.identifier else {
-                throw EmbeddingError.invalidModel("\(directory.path) holds \(model.identifier), not \(Self.identifier)")
+            if let loaded = models[directory.path] { return try loaded.get() }
+            let loaded = Result { () throws(EmbeddingError) -> MiniLMEmbeddingModel in
+                let model: MiniLMEmbeddingModel
+                do { model = try MiniLMEmbeddingModel(directory: directory, threads: threads) } catch let error as EmbeddingError {
+                    throw error
+                } catch { throw .invalidModel("\(error)") }
+                guard model.identifier == Self.identifier else {
+                    throw .invalidModel("\(directory.path) holds \(model.identifier), not \(Self.identifier)")
+                }
+                return model
             }
-            models[directory.path] = model
-            return model
+            models[directory.path] = loaded
+            return try loaded.get()
         }
     }
 

@@ -81,15 +81,15 @@ public struct OpenAIEmbeddingClient: EmbeddingModel {
                 bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
             } catch {
                 if attempt < attempts { try await backoff(attempt); continue }
-                throw EmbeddingError.provider("no answer from \(baseURL): \(error)")
+                throw EmbeddingError.provider("no answer (\(type(of: error)))")
             }
             if status == 429 || status >= 500 {
                 if attempt < attempts { try await backoff(attempt); continue }
-                throw EmbeddingError.provider("\(baseURL) answered \(status)")
+                throw EmbeddingError.provider("answered \(status)")
             }
             guard (200..<300).contains(status) else {
-                let message = String(decoding: bytes.readableBytesView.prefix(300), as: UTF8.self)
-                throw EmbeddingError.provider("\(baseURL) refused (\(status)): \(message)")
+                // Its answer stays out of the message: users read it, and a provider's refusal may quote the key.
+                throw EmbeddingError.provider("refused the request (\(status))")
             }
             return try vectors(from: Data(buffer: bytes), count: texts.count)
         }

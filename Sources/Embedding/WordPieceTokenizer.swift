@@ -11,6 +11,8 @@ public struct WordPieceTokenizer: Sendable {
     public let classifierID: Int32
     public let separatorID: Int32
     public let unknownID: Int32
+    /// The number of vocabulary entries (every id is below it).
+    public let size: Int
     /// Vocabulary entries by their UTF-8 bytes; `##` continuations are kept under a key of
     /// their own, so a lookup never builds the prefixed string.
     private let wordStarts: [[UInt8]: Int32]
@@ -25,6 +27,7 @@ public struct WordPieceTokenizer: Sendable {
         var continuations: [[UInt8]: Int32] = [:]
         var lines = vocabulary.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
+        self.size = lines.count
         for (index, line) in lines.enumerated() {
             let entry = line.hasSuffix("\r") ? line.dropLast() : line
             let bytes = Array(entry.utf8)
@@ -59,26 +62,26 @@ public struct WordPieceTokenizer: Sendable {
     public func count(_ text: String) -> Int { wordPieces(text).count }
 
     /// The word-piece ids of `text`. The special tokens written out (`[SEP]`, `[MASK]`, …) are
-    /// their own ids, as in the reference's tokeniser.
+    /// their own ids, as in the reference's tokeniser. One pass: each `[` is compared with the
+    /// special tokens where it stands.
     public func wordPieces(_ text: String) -> [Int32] {
         var ids: [Int32] = []
-        var rest = Substring(text)
-        while let (range, id) = firstSpecialToken(in: rest) {
-            for word in basicWords(String(rest[..<range.lowerBound])) { appendPieces(of: word, to: &ids) }
-            ids.append(id)
-            rest = rest[range.upperBound...]
+        let utf8 = text.utf8
+        var segmentStart = utf8.startIndex
+        var index = utf8.startIndex
+        while let open = utf8[index...].firstIndex(of: UInt8(ascii: "[")) {
+            let rest = utf8[open...]
+            if let (token, id) = specialTokens.first(where: { rest.starts(with: $0.0.utf8) }) {
+                for word in basicWords(String(text[segmentStart..<open])) { appendPieces(of: word, to: &ids) }
+                ids.append(id)
+                index = utf8.index(open, offsetBy: token.utf8.count)
+                segmentStart = index
+            } else {
+                index = utf8.index(after: open)
+            }
         }
-        for word in basicWords(String(rest)) { appendPieces(of: word, to: &ids) }
+        for word in basicWords(String(text[segmentStart...])) { appendPieces(of: word, to: &ids) }
         return ids
-    }
-
-    private func firstSpecialToken(in text: Substring) -> (Range<Substring.Index>, Int32)? {
-        guard text.contains("[") else { return nil }
-        var best: (Range<Substring.Index>, Int32)?
-        for (token, id) in specialTokens {
-            if let range = text.range(of: token), best == nil || range.lowerBound < best!.0.lowerBound { best = (range, id) }
-        }
-        return best
     }
 
     // MARK: - The basic step

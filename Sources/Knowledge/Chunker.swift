@@ -13,6 +13,8 @@ public struct Chunker: Sendable {
     public let target: Int
     public let limit: Int
     public let overlap: Int
+    /// The most bytes of text one piece (a sentence or part of one) brings to a chunk.
+    public let maxCharacters = 2000
     let count: @Sendable (String) -> Int
 
     public init(target: Int = 200, limit: Int = 250, overlap: Int = 40, count: @escaping @Sendable (String) -> Int) {
@@ -27,28 +29,31 @@ public struct Chunker: Sendable {
         for section in Self.sections(text) {
             var current: [(text: String, tokens: Int)] = []
             var tokens = 0
+            var bytes = 0
             func flush() {
                 guard !current.isEmpty else { return }
                 chunks.append(Chunk(text: current.map(\.text).joined(separator: " "), tokens: tokens, section: section.title))
-                // Carry whole trailing sentences, up to the overlap, into the next chunk.
+                // Carry whole trailing sentences, up to the overlap (and a few sentences), into the next chunk.
                 var carried: [(text: String, tokens: Int)] = []
                 var carriedTokens = 0
                 for sentence in current.dropFirst().reversed() {
-                    guard carriedTokens + sentence.tokens <= overlap else { break }
-                    carried.insert(sentence, at: 0)
+                    guard carriedTokens + sentence.tokens <= overlap, carried.count < 8 else { break }
+                    carried.append(sentence)
                     carriedTokens += sentence.tokens
                 }
-                current = carried
+                current = carried.reversed()
                 tokens = carriedTokens
+                bytes = current.reduce(0) { $0 + $1.text.utf8.count + 1 }
             }
             var fresh = 0
             for sentence in section.sentences.flatMap(pieces) {
-                if tokens + sentence.tokens > target, fresh > 0 {
+                if tokens + sentence.tokens > target || bytes + sentence.text.utf8.count > 4 * maxCharacters, fresh > 0 {
                     flush()
                     fresh = 0
                 }
                 current.append(sentence)
                 tokens += sentence.tokens
+                bytes += sentence.text.utf8.count + 1
                 fresh += 1
             }
             if fresh > 0 { flush() }
@@ -57,27 +62,31 @@ public struct Chunker: Sendable {
     }
 
     /// A sentence as it goes into chunks: whole when it fits the target, else cut between words
-    /// into pieces of at most the target.
+    /// into pieces of at most the target. Every piece counts at least one token and holds at most
+    /// `maxCharacters` (a run of characters the tokeniser drops, or one unknown word, is not free).
     func pieces(_ sentence: String) -> [(text: String, tokens: Int)] {
-        let tokens = count(sentence)
-        guard tokens > target else { return [(sentence, tokens)] }
+        let tokens = max(1, count(sentence))
+        guard tokens > target || sentence.utf8.count > maxCharacters else { return [(sentence, tokens)] }
         var pieces: [(text: String, tokens: Int)] = []
         var words: [Substring] = []
         var wordsTokens = 0
+        var wordsBytes = 0
         for word in sentence.split(whereSeparator: \.isWhitespace) {
-            let wordTokens = count(String(word))
-            if wordsTokens + wordTokens > target, !words.isEmpty {
+            let wordTokens = max(1, count(String(word)))
+            if wordsTokens + wordTokens > target || wordsBytes + word.utf8.count > maxCharacters, !words.isEmpty {
                 pieces.append((words.joined(separator: " "), wordsTokens))
                 words = []
                 wordsTokens = 0
+                wordsBytes = 0
             }
-            if wordTokens > target {
+            if wordTokens > target || word.utf8.count > maxCharacters {
                 // One "word" longer than a chunk (a run without spaces): cut it by characters.
                 for part in cutByCharacters(String(word)) { pieces.append(part) }
                 continue
             }
             words.append(word)
             wordsTokens += wordTokens
+            wordsBytes += word.utf8.count + 1
         }
         if !words.isEmpty { pieces.append((words.joined(separator: " "), wordsTokens)) }
         return pieces
@@ -88,16 +97,16 @@ public struct Chunker: Sendable {
         var rest = Substring(word)
         while !rest.isEmpty {
             // Halve until it fits: tokens grow at most one per character.
-            var length = min(rest.count, target)
-            var part = String(rest.prefix(length))
-            var tokens = count(part)
+            var length = min(target, maxCharacters)
+            var end = rest.index(rest.startIndex, offsetBy: length, limitedBy: rest.endIndex) ?? rest.endIndex
+            var tokens = max(1, count(String(rest[..<end])))
             while tokens > target, length > 1 {
                 length /= 2
-                part = String(rest.prefix(length))
-                tokens = count(part)
+                end = rest.index(rest.startIndex, offsetBy: length, limitedBy: rest.endIndex) ?? rest.endIndex
+                tokens = max(1, count(String(rest[..<end])))
             }
-            parts.append((part, tokens))
-            rest = rest.dropFirst(length)
+            parts.append((String(rest[..<end]), tokens))
+            rest = rest[end...]
         }
         return parts
     }

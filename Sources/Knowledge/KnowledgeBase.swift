@@ -127,7 +127,7 @@ public final class KnowledgeBase: Sendable {
             do {
                 try await queue.enqueue(
                     kind: Self.jobKind, payload: #"{"source_id":"\#(source.uuidString)"}"#, runAt: now(), now: now(),
-                    idempotencyKey: "\(source.uuidString):\(Self.fingerprint(ingest.text))", maxAttempts: 5)
+                    idempotencyKey: "\(source.uuidString):\(UUID().uuidString)", maxAttempts: 5)
             } catch {
                 try? await markFailed(source, "could not queue the ingestion: \(error)", as: caller)
                 throw error
@@ -140,11 +140,17 @@ public final class KnowledgeBase: Sendable {
         do {
             vectors = try await model?.embed(chunks.map(\.text))
         } catch {
-            try? await markFailed(source, String(describing: error), as: caller)
-            throw KnowledgeError.embeddingFailed(String(describing: error))
+            try? await markFailed(source, Self.reason(error), as: caller)
+            throw Self.failure(error)
         }
-        let stored = try await runner.transaction(role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID) { tx in
-            try await self.store(chunks, vectors: vectors, of: source, text: ingest.text, in: tx)
+        let stored: Bool
+        do {
+            stored = try await runner.transaction(role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID) { tx in
+                try await self.store(chunks, vectors: vectors, of: source, text: ingest.text, in: tx)
+            }
+        } catch {
+            try? await markFailed(source, "storing the chunks failed", as: caller)
+            throw error
         }
         guard stored else { throw KnowledgeError.sourceGone }
         return try await reply(source, as: caller, chunks: chunks.count, words: words,
@@ -177,6 +183,37 @@ public final class KnowledgeBase: Sendable {
              WHERE id = $1::uuid
             """, [.text(source.uuidString), .int(chunks.count), .int(vectors == nil ? 0 : chunks.count)]))
         return true
+    }
+
+    /// What a user may read of a failure: the model's own errors say what went wrong without the
+    /// provider's address or answer; anything else is named only by its kind.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? EmbeddingError { return error.description }
+        return "the embedding model failed (\(type(of: error)))"
+    }
+
+    /// The model's failure as the knowledge base reports it: a model that cannot load is missing
+    /// configuration (503), anything else a failed call (502).
+    static func failure(_ error: any Error) -> KnowledgeError {
+        if case EmbeddingError.invalidModel(let reason)? = error as? EmbeddingError { return .modelUnavailable(reason) }
+        return .embeddingFailed(reason(error))
+    }
+
+    /// Records a source whose text could not be had (a URL the server does not fetch, or whose
+    /// fetch failed), `failed` with the reason, as the original kept such sources: the original's
+    /// reply, with no chunks.
+    public func recordUnreadable(_ ingest: Ingest, reason: String, as caller: Caller) async throws -> String {
+        let id = try await runner.transaction(role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID) { tx in
+            try await tx.text(SQLStatement("""
+                INSERT INTO public.user_knowledge_sources
+                  (source_type, source_name, source_url, file_type, file_size, word_count, status, error_message, processed_at, chunks_total)
+                VALUES ($1, $2, $3, $4, $5, 0, 'failed', left($6, 1000), now(), 0)
+                RETURNING id::text
+                """, [.text(ingest.sourceType), .text(ingest.sourceName), ingest.sourceURL.map(SQLValue.text) ?? .null,
+                      ingest.fileType.map(SQLValue.text) ?? .null, ingest.fileSize.map(SQLValue.int) ?? .null, .text(reason)]))
+        }
+        guard let id, let source = UUID(uuidString: id) else { throw KnowledgeError.sourceNotFound }
+        return try await reply(source, as: caller, chunks: 0, words: 0, message: reason)
     }
 
     func markFailed(_ source: UUID, _ reason: String, as caller: Caller) async throws {
@@ -221,7 +258,7 @@ public final class KnowledgeBase: Sendable {
                 try await self.ingestInBackground(payload.source_id)
             } catch {
                 if job.attempts >= job.maxAttempts {
-                    try? await self.owner.execute(Self.failStatement(payload.source_id, String(describing: error)))
+                    try? await self.owner.execute(Self.failStatement(payload.source_id, Self.reason(error)))
                 }
                 throw error
             }
@@ -260,7 +297,7 @@ public final class KnowledgeBase: Sendable {
         do {
             vector = try await model?.embed([query]).first.map(vectorLiteral)
         } catch {
-            throw KnowledgeError.embeddingFailed(String(describing: error))
+            throw Self.failure(error)
         }
         let text = try await runner.transaction(
             role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: true
@@ -314,6 +351,8 @@ public enum KnowledgeError: Error, Equatable, CustomStringConvertible {
     /// The source was deleted (or re-ingested) while it was being processed.
     case sourceGone
     case embeddingFailed(String)
+    /// The configured model cannot be loaded (its files are missing or broken).
+    case modelUnavailable(String)
     case noModel
 
     public var description: String {
@@ -321,6 +360,7 @@ public enum KnowledgeError: Error, Equatable, CustomStringConvertible {
         case .sourceNotFound: "no knowledge source of yours has that id"
         case .sourceGone: "the source was deleted or replaced while it was being processed"
         case .embeddingFailed(let reason): "the embedding model failed: \(reason)"
+        case .modelUnavailable(let reason): "the embedding model is unavailable: \(reason)"
         case .noModel: "no embedding model is configured (VISIONARY_EMBEDDING_PROVIDER, VISIONARY_EMBEDDING_MODEL_DIR)"
         }
     }

@@ -10,6 +10,13 @@ public struct PDFText: Sendable {
     public let timeout: Duration
     public let maxOutputBytes: Int
 
+    /// Threads that wait for the subprocess (two PDFs at a time), apart from the shared blocking pool.
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
+
     public init(executable: String?, timeout: Duration = .seconds(30), maxOutputBytes: Int = 32 * 1024 * 1024) {
         self.executable = executable ?? "pdftotext"
         self.timeout = timeout
@@ -40,11 +47,13 @@ public struct PDFText: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errorHandle
         process.standardInput = FileHandle.nullDevice
+        // Not the server's environment (its secrets): only what the tool needs.
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LANG": "C.UTF-8"]
         // Waiting blocks a thread: a pool thread for blocking work, never the tasks' own.
         let deadline = timeout
-        let status = try await NIOThreadPool.singleton.runIfActive { () throws -> (Process.TerminationReason, Int32) in
+        let status = try await Self.pool.runIfActive { () throws -> (Process.TerminationReason, Int32) in
             do { try process.run() } catch {
-                throw SourceTextError.unsupported("PDF text needs pdftotext (VISIONARY_PDFTOTEXT), which cannot be run: \(error)")
+                throw SourceTextError.toolMissing("PDF sources need pdftotext (VISIONARY_PDFTOTEXT), which cannot be run here")
             }
             let seconds = Double(deadline.components.seconds) + Double(deadline.components.attoseconds) / 1e18
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { if process.isRunning { process.terminate() } }
@@ -52,7 +61,8 @@ public struct PDFText: Sendable {
             return (process.terminationReason, process.terminationStatus)
         }
         guard status.0 == .exit, status.1 == 0 else {
-            if status.0 == .uncaughtSignal { throw SourceTextError.unreadable("reading the PDF took too long") }
+            if status.0 == .uncaughtSignal { throw SourceTextError.unreadable("pdftotext stopped (signal \(status.1)): the PDF took too long or broke it") }
+            if status.1 == 127 { throw SourceTextError.toolMissing("PDF sources need pdftotext (VISIONARY_PDFTOTEXT), which is not installed here") }
             let message = ((try? Data(contentsOf: errors)) ?? Data()).prefix(300)
             throw SourceTextError.unreadable("pdftotext cannot read it (status \(status.1)) \(String(decoding: message, as: UTF8.self))")
         }

@@ -20,7 +20,12 @@ public enum SourceFormat: String, Sendable, Equatable {
             default: continue
             }
         }
-        return String(validatingUTF8Bytes: bytes) == nil ? nil : .text
+        // The bytes may be a prefix: a character cut at its end does not make them binary.
+        var sample = bytes[...]
+        for _ in 0..<3 where String(validatingUTF8Bytes: Array(sample)) == nil && !sample.isEmpty && sample.last! >= 0x80 {
+            sample = sample.dropLast()
+        }
+        return String(validatingUTF8Bytes: Array(sample)) == nil ? nil : .text
     }
 }
 
@@ -32,6 +37,8 @@ public enum SourceTextError: Error, Equatable, CustomStringConvertible {
     case unreadable(String)
     /// Larger than the configured limit.
     case tooLarge(Int)
+    /// The tool a format needs is not installed (pdftotext).
+    case toolMissing(String)
     /// A `sourceUrl` the server will not fetch (fetching is off, or the address is private).
     case fetchRefused(String)
 
@@ -41,6 +48,7 @@ public enum SourceTextError: Error, Equatable, CustomStringConvertible {
         case .unreadable(let why): "unreadable source: \(why)"
         case .tooLarge(let limit): "the source is larger than \(limit) bytes"
         case .fetchRefused(let why): why
+        case .toolMissing(let what): what
         }
     }
 }
@@ -74,7 +82,10 @@ public enum HTMLText {
                 index = end.upperBound
                 continue
             }
-            guard let close = html[index...].firstIndex(of: ">") else { break }
+            guard let close = html[index...].firstIndex(of: ">") else {
+                output += html[index...]  // a `<` that opens no tag is text
+                break
+            }
             let tag = html[html.index(after: index)..<close]
             let name = tag.drop { $0 == "/" }.prefix { $0.isLetter || $0.isNumber }.lowercased()
             let closing = tag.hasPrefix("/")

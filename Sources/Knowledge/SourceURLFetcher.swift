@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,19 +29,37 @@ public struct SourceURLFetcher: Sendable {
         guard let url = URL(string: address), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = url.host, !host.isEmpty, url.user == nil, url.password == nil
         else { throw SourceTextError.fetchRefused("`sourceUrl` must be an http(s) URL without credentials") }
-        try Self.requirePublic(host)
+        let checked = try await NIOThreadPool.singleton.runIfActive { try Self.publicAddress(of: host) }
+        // The connection goes to the address just checked, not to a second look-up's answer
+        // (which a rebinding name server could point inward); no redirects; a read timeout.
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.dnsOverride = [host: checked]
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(15))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        defer { Task { try? await client.shutdown() } }
         var request = HTTPClientRequest(url: address)
         request.headers.add(name: "Accept", value: "text/html, text/plain, text/markdown, application/pdf;q=0.9")
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
-            response = try await Self.noRedirects.execute(request, timeout: .seconds(15))
-            body = try await response.body.collect(upTo: maxBytes)
+            response = try await client.execute(request, timeout: .seconds(15))
+            body = try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
+                group.addTask { try await response.body.collect(upTo: maxBytes) }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(30))
+                    throw SourceTextError.unreadable("fetching \(host) took too long")
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
         } catch let error as NIOTooManyBytesError {
             _ = error
             throw SourceTextError.tooLarge(maxBytes)
+        } catch let error as SourceTextError {
+            throw error
         } catch {
-            throw SourceTextError.unreadable("fetching \(host) failed: \(error)")
+            throw SourceTextError.unreadable("fetching \(host) failed")
         }
         guard (200..<300).contains(Int(response.status.code)) else {
             throw SourceTextError.unreadable("\(host) answered \(response.status.code)")
@@ -57,15 +76,8 @@ public struct SourceURLFetcher: Sendable {
         }
     }
 
-    /// A client that never follows redirects (a public page could send the fetch inward).
-    static let noRedirects: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
-
-    /// Refuses a host any of whose addresses is not public.
-    static func requirePublic(_ host: String) throws {
+    /// The host's first address, as text, once every address it has is public; refuses the host otherwise.
+    static func publicAddress(of host: String) throws -> String {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
@@ -74,12 +86,21 @@ public struct SourceURLFetcher: Sendable {
         }
         defer { freeaddrinfo(list) }
         var entry: UnsafeMutablePointer<addrinfo>? = first
+        var chosen: String?
         while let current = entry {
-            if let address = current.pointee.ai_addr, !isPublic(address) {
+            guard let address = current.pointee.ai_addr, isPublic(address) else {
                 throw SourceTextError.fetchRefused("\(host) is a private, loopback or link-local address: not fetched")
+            }
+            if chosen == nil {
+                var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+                if getnameinfo(address, current.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST) == 0 {
+                    chosen = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                }
             }
             entry = current.pointee.ai_next
         }
+        guard let chosen else { throw SourceTextError.unreadable("\(host) cannot be resolved") }
+        return chosen
     }
 
     static func isPublic(_ address: UnsafeMutablePointer<sockaddr>) -> Bool {
@@ -93,8 +114,12 @@ public struct SourceURLFetcher: Sendable {
                 withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
             }
             if b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF { return isPublicV4(Array(b[12..<16])) }  // v4-mapped
-            if b.allSatisfy({ $0 == 0 }) { return false }                                   // ::
-            if b[0..<15].allSatisfy({ $0 == 0 }), b[15] == 1 { return false }               // ::1
+            if b[0..<12].allSatisfy({ $0 == 0 }) { return false }                           // ::, ::1, v4-compatible
+            if b[0] == 0x00, b[1] == 0x64, b[2] == 0xFF, b[3] == 0x9B { return false }      // 64:ff9b::/96 and /48 (NAT64)
+            if b[0] == 0x20, b[1] == 0x02 { return isPublicV4(Array(b[2..<6])) }            // 2002::/16 (6to4)
+            if b[0] == 0x20, b[1] == 0x01, b[2] == 0x00, b[3] == 0x00 { return false }     // 2001::/32 (Teredo)
+            if b[0] == 0xFE, b[1] & 0xC0 == 0xC0 { return false }                           // fec0::/10 site-local
+            if b[0] == 0x01, b[1] == 0x00, b[2..<8].allSatisfy({ $0 == 0 }) { return false } // 100::/64 discard
             if b[0] & 0xFE == 0xFC { return false }                                         // fc00::/7 unique local
             if b[0] == 0xFE, b[1] & 0xC0 == 0x80 { return false }                           // fe80::/10 link-local
             if b[0] == 0xFF { return false }                                                // multicast
@@ -112,6 +137,8 @@ public struct SourceURLFetcher: Sendable {
         case (169, 254): return false               // link-local (cloud metadata)
         case (172, 16...31): return false
         case (192, 168): return false
+        case (192, 0): return b[2] != 0              // 192.0.0.0/24 (IETF protocol assignments)
+        case (168, 63): return !(b[2] == 129 && b[3] == 16)  // a cloud's internal endpoint
         case (198, 18...19): return false           // benchmarking
         case (224...255, _): return false           // multicast, reserved, broadcast
         default: return true

@@ -3,7 +3,7 @@ import Testing
 
 /// The tokeniser's rules on a vocabulary small enough to reason about by hand.
 @Suite struct WordPieceTokenizerTests {
-    static let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", ",", "world", "!", "un", "##aff", "##able", "cafe", "naive", "東", "京", "a", "##b", "한"]
+    static let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", ",", "world", "!", "un", "##aff", "##able", "cafe", "naive", "東", "京", "a", "##b", "한", "[MASK]"]
         .joined(separator: "\n") + "\n"
 
     let tokenizer: WordPieceTokenizer
@@ -33,6 +33,14 @@ import Testing
     @Test func comparesScalarsNotCanonicalEquivalence() {
         // NFD turns 한 into three jamo; the reference looks those up and finds nothing.
         #expect(tokenizer.wordPieces("한") == [id("[UNK]")])
+    }
+
+    @Test func specialTokensWrittenOutAreTheirIDs() {
+        #expect(tokenizer.wordPieces("hello[SEP]world [MASK] [mask]") == [
+            id("hello"), id("[SEP]"), id("world"), id("[MASK]"), id("[UNK]"), id("[UNK]"), id("[UNK]"),
+        ])
+        // Many of them, one pass.
+        #expect(tokenizer.wordPieces(String(repeating: "[SEP] [", count: 50_000)).count == 100_000)
     }
 
     @Test func overlongWordsAreUnknown() {

@@ -167,8 +167,11 @@ struct KnowledgeIngestTests {
             #expect(try await Self.ingest(user, name: "", content: "y").status == .badRequest)
             #expect(try await user.functions.call("knowledge-ingest", "search", json(["query": "x", "limit": 1_000_000])).status == .badRequest)
             #expect(try await user.functions.call("knowledge-ingest", "search", json(["query": ""])).status == .badRequest)
-            #expect(try await Self.ingest(user, name: "x", content: "", extra: ["sourceUrl": "http://127.0.0.1:1/"]).status == .unprocessableContent,
-                    "fetching URLs is off by default")
+            // Fetching URLs is off by default: the source is kept, failed, with why (as the original kept unfetched ones).
+            let url = try await Self.ingest(user, name: "Link", content: "", type: "url", extra: ["sourceUrl": "http://127.0.0.1:1/"])
+            #expect(url.status == .ok, "\(url.body)")
+            #expect((url.object["source"] as? [String: Any])?["status"] as? String == "failed")
+            #expect(((url.object["source"] as? [String: Any])?["error_message"] as? String)?.contains("VISIONARY_KNOWLEDGE_URL_FETCH") == true)
             #expect(try await Self.ingest(user, name: "x", content: "", extra: ["storagePath": "\(user.id)/missing.md"]).status == .notFound)
         }
     }
@@ -221,6 +224,7 @@ struct KnowledgeIngestTests {
             $0.knowledge.baseURL = "http://127.0.0.1:9"
             $0.knowledge.dimensions = 8
             $0.knowledge.timeoutSeconds = 1
+            $0.knowledge.urlFetch = true
         }
         try await unreachable.run { client in
             let user = try await signUp(client, app: unreachable, email: "provider@kb.test")
@@ -231,6 +235,14 @@ struct KnowledgeIngestTests {
             #expect(state?.hasPrefix("failed: embedding provider") == true, "\(state ?? "no source")")
             let chunks = try await unreachable.owner.text(SQLStatement("SELECT count(*)::text FROM public.user_knowledge_chunks WHERE user_id = $1::uuid", [.text(user.id)]))
             #expect(chunks == "0")
+            // With fetching on, the server still never fetches its own or private addresses, however written.
+            for address in ["http://127.0.0.1:1/", "http://localhost:1/", "http://[::ffff:127.0.0.1]:1/", "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/",
+                            "http://[::1]/", "file:///etc/passwd", "http://user:pw@127.0.0.1/"] {
+                let reply = try await Self.ingest(user, name: "Link", content: "", type: "url", extra: ["sourceUrl": address])
+                #expect(reply.status == .ok, "\(address): \(reply.body)")
+                let source = reply.object["source"] as? [String: Any]
+                #expect(source?["status"] as? String == "failed" && source?["chunks_total"] as? Int == 0, "\(address) was not fetched")
+            }
         }
     }
 

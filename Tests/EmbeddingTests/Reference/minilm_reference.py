@@ -451,15 +451,16 @@ def main(argv):
             if len(model.tokenizer.pieces(word)) != 1:
                 raise AssertionError(f"benchmark word {word!r} is not a single token")
         model.forward([model.tokenizer.encode("warm up")])
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         vectors, token_ids = model.embed(texts, batch_size=8)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         assert all(len(ids) == tokens for ids in token_ids)
         print(
             json.dumps(
                 {
                     "chunks_per_second": count / seconds,
                     "seconds": seconds,
+                    "cpu_us_per_chunk": cpu / count * 1e6,
                     "chunks": count,
                     "tokens": tokens,
                     "batch_size": 8,
