@@ -225,45 +225,49 @@ DECLARE
   v_candidates integer := greatest(4 * least(greatest(coalesce(p_limit, 5), 0), 50), 20);
   v_tsq tsquery := CASE WHEN p_query_text IS NOT NULL THEN websearch_to_tsquery('english'::regconfig, left(p_query_text, 2000)) END;
   v_dims integer := CASE WHEN p_query_embedding IS NOT NULL THEN extensions.vector_dims(p_query_embedding) END;
-  v_padded extensions.vector(1536);
-  v_small extensions.vector(384);
+  v_query extensions.vector;
+  v_column text;
+  v_exact boolean;
+  v_near uuid[] := '{}';
+  v_distance double precision[] := '{}';
 BEGIN
   IF v_user IS NULL THEN
     RAISE EXCEPTION 'searching the knowledge base needs a signed-in user' USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF v_dims = 384 THEN
-    v_small := p_query_embedding::extensions.vector(384);
+    v_query := p_query_embedding;
+    v_column := 'embedding_384';
   ELSIF v_dims IS NOT NULL AND v_dims <= 1536 THEN
-    v_padded := (p_query_embedding::real[] || array_fill(0::real, ARRAY[1536 - v_dims]))::extensions.vector(1536);
+    v_query := (p_query_embedding::real[] || array_fill(0::real, ARRAY[1536 - v_dims]))::extensions.vector;
+    v_column := 'embedding';
   ELSIF v_dims IS NOT NULL THEN
     RAISE EXCEPTION 'a query embedding has at most 1536 dimensions, not %', v_dims USING ERRCODE = 'invalid_parameter_value';
   END IF;
 
+  IF v_query IS NOT NULL AND p_embedding_model IS NOT NULL THEN
+    v_exact := (SELECT count(*) FROM public.user_knowledge_chunks c WHERE c.user_id = v_user) <= 20000;
+    -- Exact: every distance of the caller's rows, computed in a materialized CTE (the ORDER BY
+    -- cannot become an index scan); else the HNSW index's order, filtered to the caller.
+    EXECUTE format($query$
+      WITH mine AS %s (
+        SELECT c.id, c.%I OPERATOR(extensions.<=>) $1 AS distance
+          FROM public.user_knowledge_chunks c
+         WHERE c.user_id = $2 AND c.embedding_model = $3 AND c.%I IS NOT NULL
+           AND EXISTS (SELECT 1 FROM public.user_knowledge_sources s
+                        WHERE s.id = c.source_id AND s.is_active AND s.include_in_context)
+         %s)
+      SELECT coalesce(array_agg(n.id ORDER BY n.distance, n.id), '{}'), coalesce(array_agg(n.distance ORDER BY n.distance, n.id), '{}')
+        FROM (SELECT m.id, m.distance FROM mine m ORDER BY m.distance, m.id LIMIT $4) AS n
+      $query$,
+      CASE WHEN v_exact THEN 'MATERIALIZED' ELSE 'NOT MATERIALIZED' END, v_column, v_column,
+      CASE WHEN v_exact THEN '' ELSE format('ORDER BY c.%I OPERATOR(extensions.<=>) $1 LIMIT $4', v_column) END)
+      INTO v_near, v_distance
+      USING v_query, v_user, p_embedding_model, v_candidates;
+  END IF;
+
   RETURN QUERY
-  WITH by_vector AS MATERIALIZED (
-    SELECT n.id, n.distance FROM (
-      SELECT c.id, c.embedding_384 OPERATOR(extensions.<=>) v_small AS distance
-        FROM public.user_knowledge_chunks c
-       WHERE v_small IS NOT NULL AND c.user_id = v_user AND c.embedding_model = p_embedding_model
-         AND c.embedding_384 IS NOT NULL
-         AND EXISTS (SELECT 1 FROM public.user_knowledge_sources s
-                      WHERE s.id = c.source_id AND s.is_active AND s.include_in_context)
-       ORDER BY c.embedding_384 OPERATOR(extensions.<=>) v_small
-       LIMIT v_candidates) AS n
-    UNION ALL
-    SELECT n.id, n.distance FROM (
-      SELECT c.id, c.embedding OPERATOR(extensions.<=>) v_padded AS distance
-        FROM public.user_knowledge_chunks c
-       WHERE v_padded IS NOT NULL AND c.user_id = v_user AND c.embedding_model = p_embedding_model
-         AND c.embedding IS NOT NULL
-         AND EXISTS (SELECT 1 FROM public.user_knowledge_sources s
-                      WHERE s.id = c.source_id AND s.is_active AND s.include_in_context)
-       ORDER BY c.embedding OPERATOR(extensions.<=>) v_padded
-       LIMIT v_candidates) AS n
-  ),
-  vector_ranked AS (
-    -- Iterative index scans may return neighbours slightly out of order: rank by distance here.
-    SELECT v.id, v.distance, row_number() OVER (ORDER BY v.distance, v.id) AS rank FROM by_vector v
+  WITH vector_ranked AS (
+    SELECT v.id, v.distance, v.rank FROM unnest(v_near, v_distance) WITH ORDINALITY AS v(id, distance, rank)
   ),
   by_text AS MATERIALIZED (
     SELECT c.id, ts_rank_cd(c.chunk_tsv, v_tsq) AS text_rank
@@ -291,7 +295,7 @@ BEGIN
    LIMIT v_limit;
 END
 $function$;
-COMMENT ON FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer) IS 'The caller''s best p_limit (at most 50) chunks by reciprocal rank fusion of cosine neighbours among vectors of p_embedding_model and full-text matches, over active sources included in context.';
+COMMENT ON FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer) IS 'The caller''s best p_limit (at most 50) chunks by reciprocal rank fusion of cosine neighbours among vectors of p_embedding_model (an exact scan of the caller''s rows up to 20,000, the HNSW index beyond) and full-text matches, over active sources included in context.';
 GRANT EXECUTE ON FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer) TO authenticated;
 GRANT EXECUTE ON FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer) TO postgres;
 GRANT EXECUTE ON FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer) TO service_role;

@@ -70,6 +70,9 @@ public struct FunctionError: Error, Sendable, Equatable, CustomStringConvertible
     public static func upstream(_ message: String) -> FunctionError {
         FunctionError(status: 502, code: "upstream_error", message: message)
     }
+    /// The statement ran past the database's time limit (57014).
+    public static let timedOut = FunctionError(
+        status: 503, code: "statement_timeout", message: "The request took longer than the database allows; try again with less")
     /// The database cannot be reached; the request may succeed later.
     public static let unavailable = FunctionError(
         status: 503, code: "unavailable", message: "The database is unavailable; try again shortly")
@@ -120,6 +123,7 @@ extension FunctionError: ErrorCatalogue {
         case "23505", "23503", "40001", "40P01": self = .conflict(message)
         case "23514", "P0001": self = .unprocessable(message)
         case "23502", "54000", "54001", "54011": self = .invalid(message)
+        case "57014": self = .timedOut
         case let state where state.hasPrefix("22"): self = .invalid(message)
         case let state where state.hasPrefix("PT"):
             // A custom status the SQL chose (PT429: too many), as REST answers it.

@@ -270,9 +270,11 @@ public final class KnowledgeBase: Sendable {
             "SELECT raw_content FROM public.user_knowledge_sources WHERE id = $1::uuid AND status = 'processing'", [.text(source.uuidString)]))
         else { return }
         let chunks = chunker.chunks(text)
+        // Progress is recorded only while the source still holds this text (not a newer ingestion's).
+        let fingerprint = SQLValue.text(Self.fingerprint(text))
         try await owner.execute(SQLStatement(
-            "UPDATE public.user_knowledge_sources SET chunks_total = $2, chunks_embedded = 0 WHERE id = $1::uuid",
-            [.text(source.uuidString), .int(chunks.count)]))
+            "UPDATE public.user_knowledge_sources SET chunks_total = $2, chunks_embedded = 0 WHERE id = $1::uuid AND md5(raw_content) = $3",
+            [.text(source.uuidString), .int(chunks.count), fingerprint]))
         var vectors: [[Float]]?
         if let model {
             var done: [[Float]] = []
@@ -281,7 +283,8 @@ public final class KnowledgeBase: Sendable {
                 try Task.checkCancellation()
                 done += try await model.embed(chunks[start..<min(chunks.count, start + batch)].map(\.text))
                 try await owner.execute(SQLStatement(
-                    "UPDATE public.user_knowledge_sources SET chunks_embedded = $2 WHERE id = $1::uuid", [.text(source.uuidString), .int(done.count)]))
+                    "UPDATE public.user_knowledge_sources SET chunks_embedded = $2 WHERE id = $1::uuid AND md5(raw_content) = $3",
+                    [.text(source.uuidString), .int(done.count), fingerprint]))
             }
             vectors = done
         }
@@ -340,8 +343,9 @@ public final class KnowledgeBase: Sendable {
             .filter { $0.count > 10 }
             .prefix(3)
         let joined = sentences.joined(separator: ". ")
+        if joined.isEmpty { return text.trimmed().isEmpty ? "" : "." }
         if joined.count > 300 { return String(joined.prefix(297)) + "..." }
-        return joined.isEmpty || joined.hasSuffix(".") ? joined : joined + "."
+        return joined.hasSuffix(".") ? joined : joined + "."
     }
 }
 

@@ -2,6 +2,9 @@ import AppConfig
 import Core
 import Database
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import HummingbirdTesting
 import Jobs
@@ -217,11 +220,14 @@ struct KnowledgeIngestTests {
             #expect(row["progress"] as? Double == 1 || row["progress"] as? Int == 1)
         }
 
-        // A model that cannot be reached: the source is failed, with the reason.
+        // A provider that takes the connection and never answers: the call times out, and the
+        // source is failed, with the reason.
+        let silent = try SilentListener()
+        defer { silent.close() }
         let unreachable = try await TestApp.make {
             Self.configure(&$0)
             $0.knowledge.provider = .openai
-            $0.knowledge.baseURL = "http://127.0.0.1:9"
+            $0.knowledge.baseURL = "http://127.0.0.1:\(silent.port)/v1"
             $0.knowledge.dimensions = 8
             $0.knowledge.timeoutSeconds = 1
             $0.knowledge.urlFetch = true
@@ -244,6 +250,29 @@ struct KnowledgeIngestTests {
                 #expect(source?["status"] as? String == "failed" && source?["chunks_total"] as? Int == 0, "\(address) was not fetched")
             }
         }
+    }
+
+    /// A loopback port whose connections the kernel accepts (the listen backlog) but nobody
+    /// reads or answers: a provider that has stopped responding.
+    struct SilentListener {
+        let socket: Int32
+        let port: Int
+
+        init() throws {
+            let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(descriptor, $0, length) } }
+            guard bound == 0, listen(descriptor, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+            socket = descriptor
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        func close() { _ = Glibc.close(socket) }
     }
 
     static func job(_ source: String) throws -> Job {

@@ -139,9 +139,11 @@ LANGUAGE sql IMMUTABLE
 SET search_path = ''
 AS $$
   SELECT CASE WHEN jsonb_typeof(p_value) = 'number' THEN
-           (SELECT CASE WHEN r < 0 THEN '-' ELSE '' END
+           (SELECT CASE WHEN abs(r) >= 1e15 THEN r::text  -- no separators past what money needs (the pattern is quadratic)
+                   ELSE CASE WHEN r < 0 THEN '-' ELSE '' END
                    || regexp_replace(trunc(abs(r))::text, '(\d)(?=(\d{3})+$)', '\1,', 'g')
                    || CASE WHEN abs(r) <> trunc(abs(r)) THEN '.' || split_part(trim_scale(abs(r))::text, '.', 2) ELSE '' END
+                   END
               FROM (SELECT round((p_value #>> '{}')::numeric, 3) AS r) n)
          ELSE p_value #>> '{}'
          END
