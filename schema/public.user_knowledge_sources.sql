@@ -214,7 +214,7 @@ GRANT EXECUTE ON FUNCTION public.hybrid_search_knowledge_chunks(p_query_text tex
 CREATE OR REPLACE FUNCTION public.search_knowledge(p_query_text text, p_query_embedding extensions.vector, p_embedding_model text, p_limit integer DEFAULT 5)
  RETURNS TABLE(chunk_id uuid, source_id uuid, source_name text, source_type text, chunk_text text, similarity double precision, text_rank real, score double precision)
  LANGUAGE plpgsql
- STABLE
+ STABLE SECURITY DEFINER
  SET search_path TO ''
  SET "hnsw.iterative_scan" TO 'relaxed_order'
  SET "hnsw.ef_search" TO '100'
@@ -230,10 +230,13 @@ DECLARE
   v_exact boolean;
   v_near uuid[] := '{}';
   v_distance double precision[] := '{}';
+  v_sources uuid[];
 BEGIN
   IF v_user IS NULL THEN
     RAISE EXCEPTION 'searching the knowledge base needs a signed-in user' USING ERRCODE = 'insufficient_privilege';
   END IF;
+  -- The sources searched, once, rather than a look-up per chunk.
+  v_sources := ARRAY(SELECT s.id FROM public.user_knowledge_sources s WHERE s.user_id = v_user AND s.is_active AND s.include_in_context);
   IF v_dims = 384 THEN
     v_query := p_query_embedding;
     v_column := 'embedding_384';
@@ -252,9 +255,7 @@ BEGIN
       WITH mine AS %s (
         SELECT c.id, c.%I OPERATOR(extensions.<=>) $1 AS distance
           FROM public.user_knowledge_chunks c
-         WHERE c.user_id = $2 AND c.embedding_model = $3 AND c.%I IS NOT NULL
-           AND EXISTS (SELECT 1 FROM public.user_knowledge_sources s
-                        WHERE s.id = c.source_id AND s.is_active AND s.include_in_context)
+         WHERE c.user_id = $2 AND c.embedding_model = $3 AND c.%I IS NOT NULL AND c.source_id = ANY ($5)
          %s)
       SELECT coalesce(array_agg(n.id ORDER BY n.distance, n.id), '{}'), coalesce(array_agg(n.distance ORDER BY n.distance, n.id), '{}')
         FROM (SELECT m.id, m.distance FROM mine m ORDER BY m.distance, m.id LIMIT $4) AS n
@@ -262,7 +263,7 @@ BEGIN
       CASE WHEN v_exact THEN 'MATERIALIZED' ELSE 'NOT MATERIALIZED' END, v_column, v_column,
       CASE WHEN v_exact THEN '' ELSE format('ORDER BY c.%I OPERATOR(extensions.<=>) $1 LIMIT $4', v_column) END)
       INTO v_near, v_distance
-      USING v_query, v_user, p_embedding_model, v_candidates;
+      USING v_query, v_user, p_embedding_model, v_candidates, v_sources;
   END IF;
 
   RETURN QUERY
@@ -272,9 +273,8 @@ BEGIN
   by_text AS MATERIALIZED (
     SELECT c.id, ts_rank_cd(c.chunk_tsv, v_tsq) AS text_rank
       FROM public.user_knowledge_chunks c
-     WHERE v_tsq IS NOT NULL AND numnode(v_tsq) > 0 AND c.user_id = v_user AND c.chunk_tsv @@ v_tsq
-       AND EXISTS (SELECT 1 FROM public.user_knowledge_sources s
-                    WHERE s.id = c.source_id AND s.is_active AND s.include_in_context)
+     WHERE v_tsq IS NOT NULL AND numnode(v_tsq) > 0 AND c.user_id = v_user AND c.source_id = ANY (v_sources)
+       AND c.chunk_tsv @@ v_tsq
      ORDER BY text_rank DESC, c.id
      LIMIT v_candidates
   ),

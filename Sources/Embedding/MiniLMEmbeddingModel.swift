@@ -18,6 +18,8 @@ public final class MiniLMEmbeddingModel: EmbeddingModel {
     /// Texts are encoded in batches of at most this many tokens.
     public let batchTokens: Int
     let encoder: BERTEncoder
+    /// OpenBLAS's threads for full batches (VISIONARY_EMBEDDING_THREADS, else its default).
+    private let threads: Int32
     private let pool: NIOThreadPool
     private let oneAtATime = NIOLock()
 
@@ -46,7 +48,7 @@ public final class MiniLMEmbeddingModel: EmbeddingModel {
         self.batchTokens = max(batchTokens, maxTokens)
         self.pool = pool
         identifier = "builtin/all-MiniLM-L6-v2@\(configuration.hiddenSize)"
-        if let threads, threads > 0 { openblas_set_num_threads(Int32(threads)) }
+        self.threads = threads.map { Int32(max(1, $0)) } ?? openblas_get_num_threads()
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
@@ -81,7 +83,12 @@ public final class MiniLMEmbeddingModel: EmbeddingModel {
         var tokens = 0
         func flush() {
             guard !batch.isEmpty else { return }
-            let encoded = oneAtATime.withLock { encoder.embed(batch.map { sequences[$0] }) }
+            let encoded = oneAtATime.withLock {
+                // A short batch (a search's query) reads all the weights for little arithmetic:
+                // one thread does it sooner than several that must be woken and joined.
+                openblas_set_num_threads(tokens < 128 ? 1 : threads)
+                return encoder.embed(batch.map { sequences[$0] })
+            }
             for (index, vector) in zip(batch, encoded) { vectors[index] = vector }
             batch = []
             tokens = 0
