@@ -26,8 +26,9 @@ public struct KnowledgeSettings: Sendable, Equatable {
     /// `VISIONARY_EMBEDDING_TIMEOUT`: seconds one call to the provider may take (default 30; 1-600);
     /// 429s, 5xx and failed connections are tried three times in all.
     public var timeoutSeconds = 30
-    /// `VISIONARY_KNOWLEDGE_MAX_BYTES`: the largest source taken in, in bytes (default 10 MiB).
-    public var maxSourceBytes = 10 * 1024 * 1024
+    /// `VISIONARY_KNOWLEDGE_MAX_BYTES`: the largest source taken in, in bytes (default 2 MiB: about
+    /// three minutes of the built-in model on two cores, during which the job holds a worker slot).
+    public var maxSourceBytes = 2 * 1024 * 1024
     /// `VISIONARY_KNOWLEDGE_INLINE_BYTES`: sources larger than this are embedded by a background
     /// job, the request answering at once with the source `processing` (default 256 KiB).
     public var inlineBytes = 256 * 1024

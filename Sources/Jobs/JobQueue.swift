@@ -62,6 +62,14 @@ public struct JobQueue: Sendable {
             [.text(id.uuidString), .text(worker), .text(error), .text(Self.timestamp(now))]))
     }
 
+    /// Moves a running job's lease out to `until` at the earliest: long work that makes progress
+    /// (a large knowledge source) keeps its job from being taken again while it runs.
+    public func extendLease(_ id: UUID, until: Date) async throws {
+        try await database.execute(SQLStatement(
+            "UPDATE internal.jobs SET leased_until = greatest(leased_until, $2::timestamptz) WHERE id = $1::uuid AND state = 'running'",
+            [.text(id.uuidString), .text(Self.timestamp(until))]))
+    }
+
     /// Queues the job again without counting the attempt (the worker is stopping).
     @discardableResult
     public func release(_ id: UUID, worker: String) async throws -> Bool {

@@ -255,7 +255,7 @@ public final class KnowledgeBase: Sendable {
                 throw JobGiveUp("the payload names no source")
             }
             do {
-                try await self.ingestInBackground(payload.source_id)
+                try await self.ingestInBackground(payload.source_id, job: job.id)
             } catch {
                 if job.attempts >= job.maxAttempts {
                     try? await self.owner.execute(Self.failStatement(payload.source_id, Self.reason(error)))
@@ -265,7 +265,7 @@ public final class KnowledgeBase: Sendable {
         }
     }
 
-    func ingestInBackground(_ source: UUID) async throws {
+    func ingestInBackground(_ source: UUID, job: UUID) async throws {
         guard let text = try await owner.text(SQLStatement(
             "SELECT raw_content FROM public.user_knowledge_sources WHERE id = $1::uuid AND status = 'processing'", [.text(source.uuidString)]))
         else { return }
@@ -285,6 +285,7 @@ public final class KnowledgeBase: Sendable {
                 try await owner.execute(SQLStatement(
                     "UPDATE public.user_knowledge_sources SET chunks_embedded = $2 WHERE id = $1::uuid AND md5(raw_content) = $3",
                     [.text(source.uuidString), .int(done.count), fingerprint]))
+                try await queue.extendLease(job, until: now().addingTimeInterval(300))
             }
             vectors = done
         }

@@ -203,3 +203,26 @@ struct JobWorkerTests {
         #expect(jittered.delay(afterAttempt: 1, random: .nan) >= .seconds(80))
     }
 }
+
+extension JobWorkerTests {
+    @Test("a job that extends its lease is not taken by another worker while it runs; a lapsed lease is")
+    func extendedLease() async throws {
+        try await Self.withQueue { queue in
+            let clock = ManualClock()
+            let id = try await queue.enqueue(kind: "long", runAt: clock.now, now: clock.now)
+            let taken = try await queue.claim(worker: "a", kinds: ["long"], now: clock.now, lease: .seconds(60), limit: 1)
+            #expect(taken.map(\.id) == [id])
+            // The job reports progress: its lease moves out; an earlier time never pulls it in.
+            try await queue.extendLease(id, until: clock.now.addingTimeInterval(600))
+            try await queue.extendLease(id, until: clock.now.addingTimeInterval(10))
+            clock.advance(300)
+            #expect(try await queue.claim(worker: "b", kinds: ["long"], now: clock.now, lease: .seconds(60), limit: 1).isEmpty)
+            clock.advance(400)
+            #expect(try await queue.claim(worker: "b", kinds: ["long"], now: clock.now, lease: .seconds(60), limit: 1).map(\.id) == [id])
+            // A finished job's lease cannot be revived.
+            #expect(try await queue.finish(id, worker: "b", now: clock.now))
+            try await queue.extendLease(id, until: clock.now.addingTimeInterval(600))
+            #expect(try await queue.list(state: "running", limit: 10).isEmpty)
+        }
+    }
+}
