@@ -18,27 +18,14 @@ packages=(
 )
 stamp=.installed-3
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/debian-packages.sh
+source "$root/scripts/debian-packages.sh"
 home=${VISIONARY_PDF_TOOLS_HOME:-$root/.tools/pdf-tools}
 
 if [[ ! -f $home/$stamp ]]; then
   work=$(mktemp -d "${TMPDIR:-/tmp}/visionary-pdf-tools-XXXXXX")
   trap 'rm -rf "$work"' EXIT
-  # apt's download user cannot write into a root-owned temporary folder; let it.
-  chmod 0777 "$work"
-  names=()
-  for entry in "${packages[@]}"; do names+=("${entry%% *}"); done
-  (cd "$work" && apt-get download -q "${names[@]}" >/dev/null 2>&1) || {
-    apt-get update -qq >/dev/null
-    (cd "$work" && apt-get download -q "${names[@]}" >/dev/null)
-  }
-  mkdir -p "$work/root"
-  for entry in "${packages[@]}"; do
-    name=${entry%%=*}
-    sha=${entry##* }
-    deb=$(ls "$work/${name}"_*.deb)
-    echo "$sha  $deb" | sha256sum --check --quiet - || { echo "$name: checksum mismatch" >&2; exit 1; }
-    dpkg-deb -x "$deb" "$work/root"
-  done
+  unpack_debian_packages "$work" "${packages[@]}"
   rm -rf "$home"
   mkdir -p "$home/bin"
   mv "$work/root" "$home/root"
