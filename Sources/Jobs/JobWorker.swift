@@ -57,25 +57,58 @@ public struct JobWorker: Service {
         try? await cancelWhenGracefulShutdown { try await poll() }
     }
 
-    /// Claims and runs batches until cancelled.
+    /// Runs jobs until cancelled, up to `concurrency` at once, claiming more as slots free up: a
+    /// long job (a large knowledge source, a workbook to render) holds only its own slot, never
+    /// the others' turn. Between claims it waits for a job to end or the poll interval to pass.
     func poll() async throws {
-        while !Task.isCancelled {
-            let ran = await runOnce()
-            if ran == 0 { try await clock.sleep(settings.pollInterval) }
+        enum Event { case ended, tick }
+        await withTaskGroup(of: Event.self) { group in
+            var running = 0
+            var ticking = false
+            while !Task.isCancelled {
+                let free = settings.concurrency - running
+                if free > 0 {
+                    let jobs = await claim(limit: free)
+                    for job in jobs {
+                        group.addTask {
+                            await perform(job)
+                            return .ended
+                        }
+                    }
+                    running += jobs.count
+                }
+                if !ticking {
+                    ticking = true
+                    let clock = clock, interval = settings.pollInterval
+                    group.addTask {
+                        try? await clock.sleep(interval)
+                        return .tick
+                    }
+                }
+                switch await group.next() {
+                case .ended?: running -= 1
+                case .tick?: ticking = false
+                case nil: return
+                }
+            }
+        }
+    }
+
+    /// Up to `limit` due jobs for this worker (none when the queue cannot be asked: logged).
+    func claim(limit: Int) async -> [Job] {
+        do {
+            return try await queue.claim(
+                worker: name, kinds: handlers.keys.sorted(), now: clock.now(), lease: settings.lease, limit: limit)
+        } catch {
+            if !Task.isCancelled { logger.error("could not claim jobs", metadata: ["error": "\(error)"]) }
+            return []
         }
     }
 
     /// Claims one batch and runs it to its end; the number of jobs it took.
     @discardableResult
     public func runOnce() async -> Int {
-        let jobs: [Job]
-        do {
-            jobs = try await queue.claim(
-                worker: name, kinds: handlers.keys.sorted(), now: clock.now(), lease: settings.lease, limit: settings.concurrency)
-        } catch {
-            if !Task.isCancelled { logger.error("could not claim jobs", metadata: ["error": "\(error)"]) }
-            return 0
-        }
+        let jobs = await claim(limit: settings.concurrency)
         await withTaskGroup(of: Void.self) { group in
             for job in jobs { group.addTask { await perform(job) } }
         }

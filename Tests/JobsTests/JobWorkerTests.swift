@@ -226,3 +226,36 @@ extension JobWorkerTests {
         }
     }
 }
+
+extension JobWorkerTests {
+    @Test("a long job holds only its own slot: jobs enqueued while it runs are taken and run beside it")
+    func longJobHoldsOneSlot() async throws {
+        try await Self.withQueue { queue in
+            let clock = ManualClock()
+            let release = Mutex(false)
+            let ran = Mutex<[String]>([])
+            let long = JobHandler(kind: "long") { _ in
+                while !release.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+                ran.withLock { $0.append("long") }
+            }
+            let short = JobHandler(kind: "short") { job in ran.withLock { $0.append(job.payload) } }
+            try await queue.enqueue(kind: "long", runAt: clock.now, now: clock.now)
+            try await queue.enqueue(kind: "short", payload: #"{"n":1}"#, runAt: clock.now, now: clock.now)
+            let worker = Self.worker(queue, "a", clock, concurrency: 2, [long, short])
+            let running = Task { try await worker.run() }
+            func wait(for count: Int) async throws {
+                for _ in 0..<400 where ran.withLock({ $0.count }) < count { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            try await wait(for: 1)
+            // Enqueued after the first batch was claimed, while the long job still runs.
+            try await queue.enqueue(kind: "short", payload: #"{"n":2}"#, runAt: clock.now, now: clock.now)
+            try await wait(for: 2)
+            #expect(ran.withLock { $0 } == [#"{"n": 1}"#, #"{"n": 2}"#], "both short jobs ran while the long one held its slot")
+            release.withLock { $0 = true }
+            try await wait(for: 3)
+            #expect(ran.withLock { $0.last } == "long")
+            running.cancel()
+            _ = try? await running.value
+        }
+    }
+}
