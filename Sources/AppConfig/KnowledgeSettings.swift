@@ -29,6 +29,9 @@ public struct KnowledgeSettings: Sendable, Equatable {
     /// `VISIONARY_KNOWLEDGE_MAX_BYTES`: the largest source taken in, in bytes (default 2 MiB: about
     /// three minutes of the built-in model on two cores, during which the job holds a worker slot).
     public var maxSourceBytes = 2 * 1024 * 1024
+    /// `VISIONARY_KNOWLEDGE_MAX_USER_BYTES`: the most text one user's sources may hold together,
+    /// in bytes (default 50 MiB).
+    public var maxUserBytes = 50 * 1024 * 1024
     /// `VISIONARY_KNOWLEDGE_INLINE_BYTES`: sources larger than this are embedded by a background
     /// job, the request answering at once with the source `processing` (default 256 KiB).
     public var inlineBytes = 256 * 1024
@@ -61,6 +64,9 @@ public struct KnowledgeSettings: Sendable, Equatable {
         if let raw = value("VISIONARY_KNOWLEDGE_MAX_BYTES") {
             maxSourceBytes = try Self.integer(raw, "VISIONARY_KNOWLEDGE_MAX_BYTES", 1024...(512 * 1024 * 1024))
         }
+        if let raw = value("VISIONARY_KNOWLEDGE_MAX_USER_BYTES") {
+            maxUserBytes = try Self.integer(raw, "VISIONARY_KNOWLEDGE_MAX_USER_BYTES", 1024...(64 * 1024 * 1024 * 1024))
+        }
         if let raw = value("VISIONARY_KNOWLEDGE_INLINE_BYTES") {
             inlineBytes = try Self.integer(raw, "VISIONARY_KNOWLEDGE_INLINE_BYTES", 0...(512 * 1024 * 1024))
         }
@@ -86,6 +92,7 @@ public struct KnowledgeSettings: Sendable, Equatable {
             ("VISIONARY_EMBEDDING_DIMENSIONS", provider == .openai ? String(dimensions) : "384 (built-in)"),
             ("VISIONARY_EMBEDDING_TIMEOUT", String(timeoutSeconds)),
             ("VISIONARY_KNOWLEDGE_MAX_BYTES", String(maxSourceBytes)),
+            ("VISIONARY_KNOWLEDGE_MAX_USER_BYTES", String(maxUserBytes)),
             ("VISIONARY_KNOWLEDGE_INLINE_BYTES", String(inlineBytes)),
             ("VISIONARY_KNOWLEDGE_URL_FETCH", String(urlFetch)),
             ("VISIONARY_PDFTOTEXT", pdftotext ?? "(pdftotext on the PATH)"),

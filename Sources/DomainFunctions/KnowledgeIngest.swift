@@ -190,6 +190,7 @@ enum KnowledgeIngest {
         case .sourceGone: .conflict(error.description)
         case .embeddingFailed(let reason): .upstream("The embedding model failed: \(reason)")
         case .modelUnavailable(let reason): .notConfigured("embedding", reason)
+        case .allowanceExceeded: .unprocessable(error.description)
         case .noModel: .notConfigured("embedding", error.description)
         }
     }

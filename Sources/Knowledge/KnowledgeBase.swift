@@ -104,6 +104,14 @@ public final class KnowledgeBase: Sendable {
             ingest.storagePath.map(SQLValue.text) ?? .null, .int(words), .text(Self.summary(ingest.text)),
         ]
         let recorded = try await runner.transaction(role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID) { tx in
+            // The caller's whole knowledge base stays within its allowance (the source replaced not counted).
+            let held = Int(try await tx.text(SQLStatement("""
+                SELECT coalesce(sum(octet_length(raw_content)), 0)::text FROM public.user_knowledge_sources
+                 WHERE id IS DISTINCT FROM $1::uuid
+                """, [ingest.sourceID.map { .text($0.uuidString) } ?? .null])) ?? "0") ?? 0
+            guard held + ingest.text.utf8.count <= self.settings.maxUserBytes else {
+                throw KnowledgeError.allowanceExceeded(self.settings.maxUserBytes)
+            }
             if let id = ingest.sourceID {
                 return try await tx.text(SQLStatement("""
                     UPDATE public.user_knowledge_sources
@@ -356,6 +364,8 @@ public enum KnowledgeError: Error, Equatable, CustomStringConvertible {
     /// The source was deleted (or re-ingested) while it was being processed.
     case sourceGone
     case embeddingFailed(String)
+    /// The caller's sources would hold more text than a user may keep (bytes).
+    case allowanceExceeded(Int)
     /// The configured model cannot be loaded (its files are missing or broken).
     case modelUnavailable(String)
     case noModel
@@ -366,6 +376,7 @@ public enum KnowledgeError: Error, Equatable, CustomStringConvertible {
         case .sourceGone: "the source was deleted or replaced while it was being processed"
         case .embeddingFailed(let reason): "the embedding model failed: \(reason)"
         case .modelUnavailable(let reason): "the embedding model is unavailable: \(reason)"
+        case .allowanceExceeded(let limit): "your knowledge base would hold more than \(limit) bytes of text: delete a source first"
         case .noModel: "no embedding model is configured (VISIONARY_EMBEDDING_PROVIDER, VISIONARY_EMBEDDING_MODEL_DIR)"
         }
     }

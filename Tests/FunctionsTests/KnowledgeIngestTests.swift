@@ -184,6 +184,7 @@ struct KnowledgeIngestTests {
         let app = try await TestApp.make {
             Self.configure(&$0)
             $0.knowledge.maxSourceBytes = 4096
+            $0.knowledge.maxUserBytes = 6000
             $0.knowledge.inlineBytes = 2048
             $0.workerEnabled = false
         }
@@ -197,6 +198,18 @@ struct KnowledgeIngestTests {
             #expect(try await Self.ingest(user, name: "Big", content: String(repeating: "word ", count: 1000)).status == .contentTooLarge)
             let none = try await app.owner.text(SQLStatement("SELECT count(*)::text FROM public.user_knowledge_sources WHERE user_id = $1::uuid", [.text(user.id)]))
             #expect(none == "0", "refused sources leave nothing behind")
+
+            // A user's allowance (here 6,000 bytes): a source that would pass it is refused; replacing one counts it once.
+            let first = try await Self.ingest(user, name: "First", content: String(repeating: "a note. ", count: 500))
+            #expect(first.status == .ok, "\(first.body)")
+            let firstID = try #require((first.object["source"] as? [String: Any])?["id"] as? String)
+            try await app.parts.knowledge.handler.run(try Self.job(firstID))
+            let overAllowance = try await Self.ingest(user, name: "Second", content: String(repeating: "a note. ", count: 500))
+            #expect(overAllowance.status == .unprocessableContent, "\(overAllowance.body)")
+            let replaced = try await Self.ingest(user, name: "First", content: String(repeating: "b note. ", count: 500), extra: ["sourceId": firstID])
+            #expect(replaced.status == .ok, "\(replaced.body)")
+            try await app.parts.knowledge.handler.run(try Self.job(firstID))
+            #expect(try await user.functions.call("knowledge-ingest", "delete", json(["sourceId": firstID])).status == .ok)
 
             // Larger than the inline limit: queued; deleted before the job runs; the job writes nothing.
             let text = String(repeating: "I water the plants on Mondays. ", count: 80)
