@@ -109,7 +109,7 @@ enum KnowledgeIngest {
 
     static func ingest(_ input: ActionInput, _ knowledge: KnowledgeBase, _ storage: StorageService?, _ database: CallerDatabase) async throws -> FunctionResponse {
         guard let type = try input.string("sourceType", maxLength: 50), let name = try input.string("sourceName", maxLength: 500),
-              !type.isEmpty, !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+              !type.isEmpty, case let sourceName = name.trimmingCharacters(in: .whitespacesAndNewlines), !sourceName.isEmpty
         else { throw FunctionError.invalid("sourceType and sourceName are required") }
         guard sourceTypes.contains(type) else {
             throw FunctionError.invalid("Invalid sourceType. Valid types: \(sourceTypes.joined(separator: ", "))")
@@ -150,7 +150,7 @@ enum KnowledgeIngest {
                     // As the original: the source is kept (here `failed`, with why), the request answered.
                     guard case .tooLarge = error else {
                         return .json(try await knowledge.recordUnreadable(KnowledgeBase.Ingest(
-                            sourceType: type, sourceName: name.trimmingCharacters(in: .whitespacesAndNewlines), sourceURL: url, fileType: fileType,
+                            sourceType: type, sourceName: sourceName, sourceURL: url, fileType: fileType,
                             fileSize: fileSize, text: ""), reason: error.description, as: input.caller))
                     }
                     throw error
@@ -165,7 +165,7 @@ enum KnowledgeIngest {
         if text.contains("\u{0}") { text = text.replacingOccurrences(of: "\u{0}", with: "") }
         do {
             return .json(try await knowledge.ingest(KnowledgeBase.Ingest(
-                sourceType: type, sourceName: name.trimmingCharacters(in: .whitespacesAndNewlines), sourceURL: url, fileType: fileType,
+                sourceType: type, sourceName: sourceName, sourceURL: url, fileType: fileType,
                 fileSize: fileSize, storagePath: path, sourceID: sourceID, text: text), as: input.caller))
         } catch let error as KnowledgeError {
             throw functionError(error)

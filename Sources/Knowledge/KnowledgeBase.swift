@@ -103,7 +103,7 @@ public final class KnowledgeBase: Sendable {
             .text(ingest.text), ingest.fileType.map(SQLValue.text) ?? .null, ingest.fileSize.map(SQLValue.int) ?? .null,
             ingest.storagePath.map(SQLValue.text) ?? .null, .int(words), .text(Self.summary(ingest.text)),
         ]
-        let recorded = try await runner.transaction(role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID) { tx in
+        let recorded = try await transaction(as: caller) { tx in
             // The caller's whole knowledge base stays within its allowance (the source replaced not counted).
             let held = Int(try await tx.text(SQLStatement("""
                 SELECT coalesce(sum(octet_length(raw_content)), 0)::text FROM public.user_knowledge_sources
@@ -153,7 +153,7 @@ public final class KnowledgeBase: Sendable {
         }
         let stored: Bool
         do {
-            stored = try await runner.transaction(role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID) { tx in
+            stored = try await transaction(as: caller) { tx in
                 try await self.store(chunks, vectors: vectors, of: source, text: ingest.text, in: tx)
             }
         } catch {
@@ -211,7 +211,7 @@ public final class KnowledgeBase: Sendable {
     /// fetch failed), `failed` with the reason, as the original kept such sources: the original's
     /// reply, with no chunks.
     public func recordUnreadable(_ ingest: Ingest, reason: String, as caller: Caller) async throws -> String {
-        let id = try await runner.transaction(role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID) { tx in
+        let id = try await transaction(as: caller) { tx in
             try await tx.text(SQLStatement("""
                 INSERT INTO public.user_knowledge_sources
                   (source_type, source_name, source_url, file_type, file_size, word_count, status, error_message, processed_at, chunks_total)
@@ -225,7 +225,7 @@ public final class KnowledgeBase: Sendable {
     }
 
     func markFailed(_ source: UUID, _ reason: String, as caller: Caller) async throws {
-        try await runner.transaction(role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID) { tx in
+        try await transaction(as: caller) { tx in
             try await tx.execute(Self.failStatement(source, reason))
         }
     }
@@ -238,9 +238,7 @@ public final class KnowledgeBase: Sendable {
     }
 
     private func reply(_ source: UUID, as caller: Caller, chunks: Int, words: Int, message: String) async throws -> String {
-        let text = try await runner.transaction(
-            role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: true
-        ) { tx in
+        let text = try await transaction(as: caller, readOnly: true) { tx in
             try await tx.text(SQLStatement("""
                 SELECT json_build_object('success', true, 'source', to_jsonb(s) - 'raw_content' - 'processed_content',
                                          'chunksCreated', $2::integer, 'wordCount', $3::integer, 'message', $4::text)::text
@@ -249,6 +247,12 @@ public final class KnowledgeBase: Sendable {
         }
         guard let text else { throw KnowledgeError.sourceGone }
         return text
+    }
+
+    /// One transaction as the caller (role, claims, user and session): row-level security decides.
+    func transaction<T: Sendable>(as caller: Caller, readOnly: Bool = false, _ body: (SQLTransaction) async throws -> T) async throws -> T {
+        try await runner.transaction(
+            role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: readOnly, body)
     }
 
     // MARK: - The background job
@@ -311,9 +315,7 @@ public final class KnowledgeBase: Sendable {
         } catch {
             throw Self.failure(error)
         }
-        let text = try await runner.transaction(
-            role: caller.role, claims: caller.claims, user: caller.userID, session: caller.sessionID, readOnly: true
-        ) { tx in
+        let text = try await transaction(as: caller, readOnly: true) { tx in
             try await tx.text(SQLStatement("""
                 SELECT json_build_object('success', true, 'results', coalesce(json_agg(json_build_object(
                          'chunkId', r.chunk_id, 'sourceId', r.source_id, 'sourceName', r.source_name, 'sourceType', r.source_type,
