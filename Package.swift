@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "VisionaryApp",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "Embedding", "Fulfilment", "FunctionsAPI", "HTTPSupport", "Jobs", "Knowledge",
+                "AIModels", "AppConfig", "AuthAPI", "Database", "Doctor", "DomainFunctions", "Embedding", "Fulfilment", "FunctionsAPI", "HTTPSupport", "Jobs", "Knowledge",
                 "Mail", "ObjectStore", "Phone",
                 "Payments", "Plaid", "Secrets", "Slack", "Teams",
                 "RESTAPI", "SchemaCache", "StorageAPI", "Tokens", "TypeGeneration",
@@ -179,6 +179,17 @@ let package = Package(
         ),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], exclude: ["Reference"], swiftSettings: swiftSettings),
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge"], swiftSettings: swiftSettings),
+        // AIModels: the chat and image models behind the AI features (Gemini, OpenAI-compatible).
+        .target(
+            name: "AIModels",
+            dependencies: [
+                "AppConfig", "Core",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Knowledge: sources read (text, Markdown, HTML, PDF), cut into chunks, embedded and searched;
         // the knowledge.ingest job and re-embedding.
         .target(
@@ -288,7 +299,7 @@ let package = Package(
         // The app's domain operations as functions: thin handlers over the SQL of the migrations.
         .target(
             name: "DomainFunctions",
-            dependencies: ["AppConfig", "Core", "Database", "Embedding", "Fulfilment", "FunctionsAPI", "Knowledge", "Payments", "Phone", "Plaid", "Secrets", "Slack", "StorageAPI", "Teams", "Tokens"],
+            dependencies: ["AIModels", "AppConfig", "Core", "Database", "Embedding", "Fulfilment", "FunctionsAPI", "Knowledge", "Payments", "Phone", "Plaid", "Secrets", "Slack", "StorageAPI", "Teams", "Tokens"],
             swiftSettings: swiftSettings
         ),
         // Object bytes behind one protocol: local files (temp file, fsync, rename) or S3 (SigV4).

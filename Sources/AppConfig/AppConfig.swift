@@ -70,6 +70,8 @@ public struct AppConfig: Sendable, Equatable {
     public var integrations = IntegrationSettings()
     /// The knowledge base's embedding model and ingestion limits (`VISIONARY_EMBEDDING_*`, `VISIONARY_KNOWLEDGE_*`).
     public var knowledge = KnowledgeSettings()
+    /// The model providers of the AI features and their per-user quotas (`VISIONARY_AI_*`).
+    public var ai = AISettings()
     /// `text` (default) or `json`: one JSON object per log line (`VISIONARY_LOG_FORMAT`).
     public var logFormat = LogFormat.text
     /// The working directory relative paths are resolved against.
@@ -154,6 +156,7 @@ public struct AppConfig: Sendable, Equatable {
         try messaging.read(value)
         try integrations.read(value)
         try knowledge.read(value)
+        try ai.read(value)
         try validate()
     }
 
@@ -246,7 +249,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_AUTH_SIGNIN_FREE_FAILURES", String(auth.signInFreeFailures)),
             ("VISIONARY_AUTH_SIGNIN_MAX_BACKOFF", String(auth.signInMaxBackoff)),
         ]
-        return general + storage.redacted + messaging.redacted + integrations.redacted + knowledge.redacted
+        return general + storage.redacted + messaging.redacted + integrations.redacted + knowledge.redacted + ai.redacted
     }
 
     /// How log lines are written.

@@ -49,6 +49,22 @@ public enum JSONValue: Sendable, Equatable, Codable {
         return nil
     }
 
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// A whole number within `Int`'s range (a fraction or an out-of-range number is nil).
+    public var intValue: Int? {
+        guard case .number(let value) = self, value.rounded() == value, abs(value) < 9.0e15 else { return nil }
+        return Int(value)
+    }
+
+    public var doubleValue: Double? {
+        if case .number(let value) = self, value.isFinite { return value }
+        return nil
+    }
+
     public subscript(key: String) -> JSONValue? {
         objectValue?[key]
     }
