@@ -383,7 +383,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "AppConfig", "AuthAPI", "Database", "Secrets", "Tokens", "VisionaryApp",
+                "AppConfig", "AuthAPI", "Core", "Database", "Secrets", "Tokens", "VisionaryApp",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

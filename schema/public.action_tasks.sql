@@ -214,6 +214,86 @@ $function$;
 COMMENT ON FUNCTION internal.compute_weekly_review(p_user uuid, p_week_start date) IS 'Background job weekly-review: computes (or recomputes) a user''s weekly review figures for the week starting p_week_start; returns its id.';
 GRANT EXECUTE ON FUNCTION internal.compute_weekly_review(p_user uuid, p_week_start date) TO postgres;
 
+-- internal.run_agent_tool(p_type text, p_params jsonb): names the table
+CREATE OR REPLACE FUNCTION internal.run_agent_tool(p_type text, p_params jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_id uuid;
+  v_result jsonb;
+  v_when timestamptz;
+  v_progress numeric;
+BEGIN
+  CASE p_type
+  WHEN 'create_task' THEN
+    INSERT INTO public.action_tasks (title, description, due_date, type, ai_metadata)
+    VALUES (nullif(btrim(p_params ->> 'title'), ''), p_params ->> 'description',
+            CASE WHEN p_params ->> 'due_date' ~ '^\d{4}-\d{2}-\d{2}$' THEN p_params ->> 'due_date' END,
+            coalesce(upper(p_params ->> 'type'), 'ADMIN'), jsonb_build_object('source', 'agent'))
+    RETURNING id INTO v_id;
+    RETURN jsonb_build_object('task_id', v_id);
+  WHEN 'create_habit' THEN
+    INSERT INTO public.habits (title, description, frequency)
+    VALUES (nullif(btrim(p_params ->> 'title'), ''), p_params ->> 'description', coalesce(p_params ->> 'frequency', 'daily'))
+    RETURNING id INTO v_id;
+    RETURN jsonb_build_object('habit_id', v_id);
+  WHEN 'mark_habit_complete' THEN
+    IF p_params ->> 'habit_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+      SELECT h.id INTO v_id FROM public.habits h WHERE h.id = (p_params ->> 'habit_id')::uuid AND h.is_active;
+    ELSE
+      SELECT h.id INTO v_id FROM public.habits h
+       WHERE h.is_active AND lower(h.title) = lower(btrim(p_params ->> 'habit_name'))
+       ORDER BY h.created_at LIMIT 1;
+    END IF;
+    IF v_id IS NULL THEN
+      RAISE EXCEPTION 'no such habit of yours' USING ERRCODE = 'no_data_found';
+    END IF;
+    v_result := public.complete_habit(v_id, NULL, p_params ->> 'notes', NULL);
+    RETURN jsonb_build_object('habit_id', v_id, 'current_streak', v_result #> '{habit,current_streak}');
+  WHEN 'schedule_checkin' THEN
+    BEGIN
+      v_when := (p_params ->> 'when')::timestamptz;
+    EXCEPTION WHEN others THEN
+      RAISE EXCEPTION 'when must be a date and time' USING ERRCODE = 'invalid_datetime_format';
+    END;
+    IF v_when IS NULL OR v_when <= now() OR v_when > now() + interval '1 year' THEN
+      RAISE EXCEPTION 'a check-in is scheduled within the next year' USING ERRCODE = 'check_violation';
+    END IF;
+    INSERT INTO public.scheduled_checkins (checkin_type, scheduled_for, channel, content)
+    VALUES ('custom', v_when, coalesce(p_params ->> 'channel', 'push'),
+            jsonb_build_object('message', left(coalesce(p_params ->> 'message', ''), 1000), 'source', 'agent'))
+    RETURNING id INTO v_id;
+    RETURN jsonb_build_object('checkin_id', v_id, 'scheduled_for', v_when);
+  WHEN 'update_goal_progress' THEN
+    IF NOT (p_params ->> 'goal_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$') THEN
+      RAISE EXCEPTION 'goal_id must be a shared goal''s id' USING ERRCODE = 'invalid_text_representation';
+    END IF;
+    BEGIN
+      v_progress := (p_params ->> 'progress')::numeric;
+    EXCEPTION WHEN others THEN
+      RAISE EXCEPTION 'progress must be a number' USING ERRCODE = 'invalid_text_representation';
+    END;
+    IF v_progress IS NULL OR v_progress < 0 OR v_progress >= 1e10 THEN
+      RAISE EXCEPTION 'progress must be a number from 0' USING ERRCODE = 'check_violation';
+    END IF;
+    UPDATE public.shared_goals SET current_value = v_progress
+     WHERE id = (p_params ->> 'goal_id')::uuid
+    RETURNING id INTO v_id;
+    IF v_id IS NULL THEN
+      RAISE EXCEPTION 'no such shared goal of yours' USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN jsonb_build_object('goal_id', v_id, 'current_value', v_progress);
+  ELSE
+    RAISE EXCEPTION 'unknown action type %', p_type USING ERRCODE = 'invalid_parameter_value';
+  END CASE;
+END
+$function$;
+COMMENT ON FUNCTION internal.run_agent_tool(p_type text, p_params jsonb) IS 'Runs one coach tool (create_task, create_habit, mark_habit_complete, schedule_checkin, update_goal_progress) as the caller, under row-level security; its result.';
+GRANT EXECUTE ON FUNCTION internal.run_agent_tool(p_type text, p_params jsonb) TO authenticated;
+GRANT EXECUTE ON FUNCTION internal.run_agent_tool(p_type text, p_params jsonb) TO postgres;
+
 -- public.compile_knowledge_base(p_format text): names the table
 CREATE OR REPLACE FUNCTION public.compile_knowledge_base(p_format text DEFAULT 'full'::text)
  RETURNS jsonb

@@ -12,7 +12,8 @@ CREATE TABLE public.agent_actions (
   executed_at timestamp with time zone,
   error_message text,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  session_id uuid
 );
 COMMENT ON TABLE public.agent_actions IS 'Operations the agent performs for the user, with approval state and result.';
 COMMENT ON COLUMN public.agent_actions.id IS 'Primary key.';
@@ -27,15 +28,20 @@ COMMENT ON COLUMN public.agent_actions.executed_at IS 'Moment the operation ran.
 COMMENT ON COLUMN public.agent_actions.error_message IS 'Why the operation failed.';
 COMMENT ON COLUMN public.agent_actions.created_at IS 'Moment the action was proposed.';
 COMMENT ON COLUMN public.agent_actions.updated_at IS 'Moment of the last change (maintained by trigger).';
+COMMENT ON COLUMN public.agent_actions.session_id IS 'The coaching conversation whose tool call proposed the action, if any.';
 
 -- Constraints
 ALTER TABLE public.agent_actions ADD CONSTRAINT agent_actions_action_status_check CHECK (action_status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]));
+ALTER TABLE public.agent_actions ADD CONSTRAINT agent_actions_action_type_check CHECK (action_type = ANY (ARRAY['create_task'::text, 'create_habit'::text, 'mark_habit_complete'::text, 'schedule_checkin'::text, 'update_goal_progress'::text]));
 ALTER TABLE public.agent_actions ADD CONSTRAINT agent_actions_pkey PRIMARY KEY (id);
+ALTER TABLE public.agent_actions ADD CONSTRAINT agent_actions_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.agent_sessions(id) ON DELETE SET NULL;
 ALTER TABLE public.agent_actions ADD CONSTRAINT agent_actions_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 -- Indexes
 CREATE UNIQUE INDEX agent_actions_pkey ON public.agent_actions USING btree (id);
+CREATE INDEX agent_actions_session_id_idx ON public.agent_actions USING btree (session_id);
 CREATE INDEX agent_actions_user_id_idx ON public.agent_actions USING btree (user_id);
+CREATE INDEX agent_actions_user_id_status_idx ON public.agent_actions USING btree (user_id, action_status);
 
 -- Row-level security
 ALTER TABLE public.agent_actions ENABLE ROW LEVEL SECURITY;
@@ -53,6 +59,7 @@ CREATE POLICY agent_actions_update_own ON public.agent_actions AS PERMISSIVE FOR
   WITH CHECK (user_id = (( SELECT auth.uid() AS uid)));
 
 -- Triggers
+CREATE TRIGGER guard_agent_action BEFORE INSERT OR UPDATE ON public.agent_actions FOR EACH ROW EXECUTE FUNCTION internal.guard_agent_action();
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON public.agent_actions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 -- Grants
@@ -62,6 +69,101 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.agent_actions TO service_role;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
+
+-- internal.begin_agent_action(p_id uuid, OUT o_action public.agent_actions, OUT o_status text): names the table
+CREATE OR REPLACE FUNCTION internal.begin_agent_action(p_id uuid, OUT o_action public.agent_actions, OUT o_status text)
+ RETURNS record
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+BEGIN
+  SELECT * INTO o_action FROM public.agent_actions a WHERE a.id = p_id AND a.user_id = internal.require_user() FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'Action not found' USING ERRCODE = 'no_data_found';
+  END IF;
+  o_status := o_action.action_status;
+  IF o_status <> 'pending' THEN
+    o_action := NULL;
+    RETURN;
+  END IF;
+  UPDATE public.agent_actions SET action_status = 'in_progress', approved_at = now() WHERE id = p_id
+  RETURNING * INTO o_action;
+  o_status := 'in_progress';
+END
+$function$;
+COMMENT ON FUNCTION internal.begin_agent_action(p_id uuid, OUT o_action public.agent_actions, OUT o_status text) IS 'Marks the caller''s pending agent action in_progress (approved now); otherwise answers its status.';
+GRANT EXECUTE ON FUNCTION internal.begin_agent_action(p_id uuid, OUT o_action public.agent_actions, OUT o_status text) TO authenticated;
+GRANT EXECUTE ON FUNCTION internal.begin_agent_action(p_id uuid, OUT o_action public.agent_actions, OUT o_status text) TO postgres;
+
+-- internal.cancel_agent_action(p_id uuid, p_reason text): names the table
+CREATE OR REPLACE FUNCTION internal.cancel_agent_action(p_id uuid, p_reason text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_action public.agent_actions;
+BEGIN
+  SELECT * INTO v_action FROM public.agent_actions a WHERE a.id = p_id AND a.user_id = internal.require_user() FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'Action not found' USING ERRCODE = 'no_data_found';
+  END IF;
+  IF v_action.action_status <> 'pending' THEN
+    RETURN jsonb_build_object('success', false, 'status', v_action.action_status, 'error', 'Action already ' || v_action.action_status,
+                              'action_type', v_action.action_type);
+  END IF;
+  UPDATE public.agent_actions
+     SET action_status = 'cancelled', output_result = jsonb_build_object('cancellation_reason', coalesce(nullif(btrim(p_reason), ''), 'User declined'))
+   WHERE id = p_id;
+  RETURN jsonb_build_object('success', true, 'status', 'cancelled', 'action_type', v_action.action_type);
+END
+$function$;
+COMMENT ON FUNCTION internal.cancel_agent_action(p_id uuid, p_reason text) IS 'Cancels the caller''s pending agent action (the reason kept in output_result); success false with the status otherwise.';
+GRANT EXECUTE ON FUNCTION internal.cancel_agent_action(p_id uuid, p_reason text) TO authenticated;
+GRANT EXECUTE ON FUNCTION internal.cancel_agent_action(p_id uuid, p_reason text) TO postgres;
+
+-- internal.finish_agent_action(p_id uuid, p_result jsonb, p_error text): names the table
+CREATE OR REPLACE FUNCTION internal.finish_agent_action(p_id uuid, p_result jsonb, p_error text)
+ RETURNS void
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  UPDATE public.agent_actions
+     SET action_status = CASE WHEN p_error IS NULL THEN 'completed' ELSE 'failed' END,
+         output_result = coalesce(p_result, '{}'::jsonb), error_message = p_error, executed_at = now()
+   WHERE id = p_id AND user_id = internal.require_user() AND action_status = 'in_progress'
+$function$;
+COMMENT ON FUNCTION internal.finish_agent_action(p_id uuid, p_result jsonb, p_error text) IS 'Records the outcome of the caller''s running agent action: completed with its result, or failed with the error.';
+GRANT EXECUTE ON FUNCTION internal.finish_agent_action(p_id uuid, p_result jsonb, p_error text) TO authenticated;
+GRANT EXECUTE ON FUNCTION internal.finish_agent_action(p_id uuid, p_result jsonb, p_error text) TO postgres;
+
+-- internal.guard_agent_action(): trigger function
+CREATE OR REPLACE FUNCTION internal.guard_agent_action()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+BEGIN
+  IF current_user <> 'authenticated' THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    RAISE EXCEPTION 'agent actions are confirmed or cancelled, not edited'
+      USING ERRCODE = 'insufficient_privilege', HINT = 'Call confirm-agent-action or cancel-agent-action.';
+  END IF;
+  IF NEW.action_status <> 'pending' OR NEW.approved_at IS NOT NULL OR NEW.executed_at IS NOT NULL
+     OR NEW.output_result <> '{}'::jsonb OR NEW.error_message IS NOT NULL THEN
+    RAISE EXCEPTION 'a new agent action is pending, with no result'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION internal.guard_agent_action() IS NULL;
+GRANT EXECUTE ON FUNCTION internal.guard_agent_action() TO postgres;
 
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()

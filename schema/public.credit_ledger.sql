@@ -15,7 +15,7 @@ COMMENT ON COLUMN public.credit_ledger.id IS 'Primary key.';
 COMMENT ON COLUMN public.credit_ledger.user_id IS 'The user whose balance changed (references auth.users, deleted with the user).';
 COMMENT ON COLUMN public.credit_ledger.delta IS 'Signed change of the balance (never zero).';
 COMMENT ON COLUMN public.credit_ledger.balance_after IS 'profiles.credits right after the change (never negative).';
-COMMENT ON COLUMN public.credit_ledger.reason IS 'Why the balance changed: signup_bonus, generation, client_spend (the user''s own one-credit UPDATE), direct_change, or the reason given to adjust_user_credits (purchase, refund, admin_adjustment, ...).';
+COMMENT ON COLUMN public.credit_ledger.reason IS 'Why the balance changed: signup_bonus, generation (an image the server charged for), generation_refund (a failed one given back), client_spend (the user''s own one-credit UPDATE), direct_change, or the reason given to adjust_user_credits (purchase, refund, admin_adjustment, ...).';
 COMMENT ON COLUMN public.credit_ledger.reference IS 'Related payment, board or request id, when there is one.';
 COMMENT ON COLUMN public.credit_ledger.created_at IS 'Moment the change was made (clock time, so that changes within one transaction stay ordered).';
 COMMENT ON COLUMN public.credit_ledger.updated_at IS 'Exists for uniformity only: ledger rows are never updated.';
@@ -48,6 +48,57 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT REFERENCES, SELECT, TRIGGER ON public.credit_ledger TO service_role;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
+
+-- internal.charge_generation(p_user uuid, p_request uuid): names the table
+CREATE OR REPLACE FUNCTION internal.charge_generation(p_user uuid, p_request uuid)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_profile public.profiles;
+  v_paid text;
+  v_ledger uuid;
+  v_previous text[];
+BEGIN
+  -- The balance's row lock orders every generation (and spend) of the user.
+  SELECT * INTO v_profile FROM public.profiles WHERE id = p_user FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no profile for user %', p_user USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT paid_by INTO v_paid FROM internal.generation_charges WHERE request_id = p_request;
+  IF FOUND THEN
+    RETURN v_paid;
+  END IF;
+  IF v_profile.subscription_tier <> 'FREE' THEN
+    INSERT INTO internal.generation_charges (request_id, user_id, paid_by) VALUES (p_request, p_user, 'unlimited');
+    RETURN 'unlimited';
+  END IF;
+  SELECT l.id INTO v_ledger
+    FROM public.credit_ledger l
+   WHERE l.user_id = p_user AND l.reason = 'client_spend' AND l.delta = -1
+     AND l.created_at > clock_timestamp() - interval '10 minutes'
+     AND NOT EXISTS (SELECT 1 FROM internal.generation_charges g WHERE g.ledger_id = l.id)
+   ORDER BY l.created_at
+   LIMIT 1;
+  IF FOUND THEN
+    INSERT INTO internal.generation_charges (request_id, user_id, paid_by, ledger_id) VALUES (p_request, p_user, 'client_spend', v_ledger);
+    RETURN 'client_spend';
+  END IF;
+  IF v_profile.credits < 1 THEN
+    RETURN 'no_credits';
+  END IF;
+  v_previous := internal.set_credit_reason('generation', p_request::text);
+  UPDATE public.profiles SET credits = credits - 1 WHERE id = p_user;
+  PERFORM internal.set_credit_reason(v_previous[1], v_previous[2]);
+  SELECT l.id INTO v_ledger FROM public.credit_ledger l
+   WHERE l.user_id = p_user AND l.reason = 'generation' AND l.reference = p_request::text;
+  INSERT INTO internal.generation_charges (request_id, user_id, paid_by, ledger_id) VALUES (p_request, p_user, 'charge', v_ledger);
+  RETURN 'charge';
+END
+$function$;
+COMMENT ON FUNCTION internal.charge_generation(p_user uuid, p_request uuid) IS 'Server only: pays for one image generation (unlimited tier, a recent unclaimed client_spend, or a one-credit charge); no_credits when none is left; idempotent per request.';
+GRANT EXECUTE ON FUNCTION internal.charge_generation(p_user uuid, p_request uuid) TO postgres;
 
 -- internal.journal_credit_change(): names the table
 CREATE OR REPLACE FUNCTION internal.journal_credit_change()

@@ -97,6 +97,57 @@ GRANT EXECUTE ON FUNCTION internal.caller_tier() TO authenticated;
 GRANT EXECUTE ON FUNCTION internal.caller_tier() TO postgres;
 GRANT EXECUTE ON FUNCTION internal.caller_tier() TO service_role;
 
+-- internal.charge_generation(p_user uuid, p_request uuid): names the table
+CREATE OR REPLACE FUNCTION internal.charge_generation(p_user uuid, p_request uuid)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_profile public.profiles;
+  v_paid text;
+  v_ledger uuid;
+  v_previous text[];
+BEGIN
+  -- The balance's row lock orders every generation (and spend) of the user.
+  SELECT * INTO v_profile FROM public.profiles WHERE id = p_user FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no profile for user %', p_user USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT paid_by INTO v_paid FROM internal.generation_charges WHERE request_id = p_request;
+  IF FOUND THEN
+    RETURN v_paid;
+  END IF;
+  IF v_profile.subscription_tier <> 'FREE' THEN
+    INSERT INTO internal.generation_charges (request_id, user_id, paid_by) VALUES (p_request, p_user, 'unlimited');
+    RETURN 'unlimited';
+  END IF;
+  SELECT l.id INTO v_ledger
+    FROM public.credit_ledger l
+   WHERE l.user_id = p_user AND l.reason = 'client_spend' AND l.delta = -1
+     AND l.created_at > clock_timestamp() - interval '10 minutes'
+     AND NOT EXISTS (SELECT 1 FROM internal.generation_charges g WHERE g.ledger_id = l.id)
+   ORDER BY l.created_at
+   LIMIT 1;
+  IF FOUND THEN
+    INSERT INTO internal.generation_charges (request_id, user_id, paid_by, ledger_id) VALUES (p_request, p_user, 'client_spend', v_ledger);
+    RETURN 'client_spend';
+  END IF;
+  IF v_profile.credits < 1 THEN
+    RETURN 'no_credits';
+  END IF;
+  v_previous := internal.set_credit_reason('generation', p_request::text);
+  UPDATE public.profiles SET credits = credits - 1 WHERE id = p_user;
+  PERFORM internal.set_credit_reason(v_previous[1], v_previous[2]);
+  SELECT l.id INTO v_ledger FROM public.credit_ledger l
+   WHERE l.user_id = p_user AND l.reason = 'generation' AND l.reference = p_request::text;
+  INSERT INTO internal.generation_charges (request_id, user_id, paid_by, ledger_id) VALUES (p_request, p_user, 'charge', v_ledger);
+  RETURN 'charge';
+END
+$function$;
+COMMENT ON FUNCTION internal.charge_generation(p_user uuid, p_request uuid) IS 'Server only: pays for one image generation (unlimited tier, a recent unclaimed client_spend, or a one-credit charge); no_credits when none is left; idempotent per request.';
+GRANT EXECUTE ON FUNCTION internal.charge_generation(p_user uuid, p_request uuid) TO postgres;
+
 -- internal.guard_client_credit_spend(): trigger function
 CREATE OR REPLACE FUNCTION internal.guard_client_credit_spend()
  RETURNS trigger
@@ -153,6 +204,53 @@ END
 $function$;
 COMMENT ON FUNCTION internal.journal_credit_change() IS 'Trigger: writes the credit_ledger row for every change of profiles.credits (reason from visionary.credit_reason; else client_spend in a signed-in user''s request, direct_change otherwise).';
 GRANT EXECUTE ON FUNCTION internal.journal_credit_change() TO postgres;
+
+-- internal.take_ai_request(p_user uuid, p_free_per_minute integer, p_free_tokens_per_day integer, p_paid_per_minute integer, p_paid_tokens_per_day integer): names the table
+CREATE OR REPLACE FUNCTION internal.take_ai_request(p_user uuid, p_free_per_minute integer, p_free_tokens_per_day integer, p_paid_per_minute integer, p_paid_tokens_per_day integer)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_free boolean;
+  v_rate integer;
+  v_tokens integer;
+  v_usage internal.ai_usage;
+  v_now constant timestamptz := clock_timestamp();
+  v_today constant date := (v_now AT TIME ZONE 'UTC')::date;
+  v_bucket double precision;
+BEGIN
+  SELECT coalesce(p.subscription_tier, 'FREE') = 'FREE' INTO v_free FROM public.profiles p WHERE p.id = p_user;
+  v_free := coalesce(v_free, true);
+  v_rate := greatest(1, CASE WHEN v_free THEN p_free_per_minute ELSE p_paid_per_minute END);
+  v_tokens := greatest(1, CASE WHEN v_free THEN p_free_tokens_per_day ELSE p_paid_tokens_per_day END);
+  INSERT INTO internal.ai_usage (user_id, bucket, bucket_at, day) VALUES (p_user, v_rate, v_now, v_today)
+  ON CONFLICT (user_id) DO NOTHING;
+  SELECT * INTO v_usage FROM internal.ai_usage WHERE user_id = p_user FOR UPDATE;
+  IF v_usage.day <> v_today THEN
+    v_usage.day := v_today;
+    v_usage.day_tokens := 0;
+  END IF;
+  IF v_usage.day_tokens >= v_tokens THEN
+    UPDATE internal.ai_usage SET day = v_usage.day, day_tokens = v_usage.day_tokens WHERE user_id = p_user;
+    RETURN greatest(1, ceil(extract(epoch FROM ((v_today + 1)::timestamp AT TIME ZONE 'UTC') - v_now)))::integer;
+  END IF;
+  v_bucket := least(v_rate::double precision,
+                    v_usage.bucket + greatest(0, extract(epoch FROM v_now - v_usage.bucket_at)) * v_rate / 60.0);
+  IF v_bucket < 1 THEN
+    UPDATE internal.ai_usage SET bucket = v_bucket, bucket_at = v_now, day = v_usage.day, day_tokens = v_usage.day_tokens
+     WHERE user_id = p_user;
+    RETURN greatest(1, ceil((1 - v_bucket) * 60.0 / v_rate))::integer;
+  END IF;
+  UPDATE internal.ai_usage
+     SET bucket = v_bucket - 1, bucket_at = v_now, day = v_usage.day, day_tokens = v_usage.day_tokens,
+         total_requests = total_requests + 1
+   WHERE user_id = p_user;
+  RETURN 0;
+END
+$function$;
+COMMENT ON FUNCTION internal.take_ai_request(p_user uuid, p_free_per_minute integer, p_free_tokens_per_day integer, p_paid_per_minute integer, p_paid_tokens_per_day integer) IS 'Server only: takes one model request from the user''s quota (token bucket a minute, tokens a UTC day, limits by tier); 0 when allowed, else seconds to wait.';
+GRANT EXECUTE ON FUNCTION internal.take_ai_request(p_user uuid, p_free_per_minute integer, p_free_tokens_per_day integer, p_paid_per_minute integer, p_paid_tokens_per_day integer) TO postgres;
 
 -- internal.workbook_checkout_price(p_order_id uuid, p_user uuid): names the table
 CREATE OR REPLACE FUNCTION internal.workbook_checkout_price(p_order_id uuid, p_user uuid)

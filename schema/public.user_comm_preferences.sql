@@ -14,7 +14,8 @@ CREATE TABLE public.user_comm_preferences (
   call_enabled boolean DEFAULT false NOT NULL,
   quiet_hours jsonb DEFAULT '{"end": "07:00", "start": "22:00"}'::jsonb NOT NULL,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  agent_auto_approve boolean DEFAULT false NOT NULL
 );
 COMMENT ON TABLE public.user_comm_preferences IS 'How and when the agent may contact the user.';
 COMMENT ON COLUMN public.user_comm_preferences.id IS 'Primary key.';
@@ -31,6 +32,7 @@ COMMENT ON COLUMN public.user_comm_preferences.call_enabled IS 'Whether the agen
 COMMENT ON COLUMN public.user_comm_preferences.quiet_hours IS 'Local hours without contact: {start, end}.';
 COMMENT ON COLUMN public.user_comm_preferences.created_at IS 'Moment the row was created.';
 COMMENT ON COLUMN public.user_comm_preferences.updated_at IS 'Moment of the last change (maintained by trigger).';
+COMMENT ON COLUMN public.user_comm_preferences.agent_auto_approve IS 'Whether the coach''s actions (create a task or habit, check off a habit, schedule a check-in, update goal progress) run without asking for confirmation first.';
 
 -- Constraints
 ALTER TABLE public.user_comm_preferences ADD CONSTRAINT user_comm_preferences_pkey PRIMARY KEY (id);

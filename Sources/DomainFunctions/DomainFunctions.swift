@@ -1,3 +1,5 @@
+import AIModels
+import AppConfig
 import Database
 import Fulfilment
 import Knowledge
@@ -13,10 +15,12 @@ import Teams
 /// caller's rights through `runner` — but for texts, calls and phone verification (`phone`) and
 /// bank links (`plaid`), the chat bots (`slack`, `teams`) and payments (`payments`), which act as the server for the user the
 /// caller's token (or a verified link) names, and print fulfilment (`fulfilment`), which acts as the server once the
-/// caller is shown to own the order.
+/// caller is shown to own the order, and the AI features (`ai`), which keep each user's quota
+/// and credits as the server.
 public enum DomainFunctions {
-    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService, payments: PaymentService, printCallbacks: PrintStatusCallbacks, fulfilment: PrintFulfilment, knowledge: KnowledgeBase, storage: StorageService?) -> [any EdgeFunction] {
+    public static func all(runner: APIRequestRunner, phone: PhoneService, plaid: PlaidService, slack: SlackService, teams: TeamsService, payments: PaymentService, printCallbacks: PrintStatusCallbacks, fulfilment: PrintFulfilment, knowledge: KnowledgeBase, storage: StorageService?, ai: AIProviders, aiSettings: AISettings, owner: SQLRunner, publicURL: String) -> [any EdgeFunction] {
         let database = CallerDatabase(runner: runner)
+        let models = ModelAccess(providers: ai, settings: aiSettings, owner: owner)
         return [
             HabitService.function(database),
             Credits.function(database),
@@ -29,6 +33,7 @@ public enum DomainFunctions {
             Restore.function(database),
             KnowledgeIngest.function(knowledge, storage, database),
             KnowledgeBaseCompile.function(database),
+            GeminiProxy(models: models, database: database, storage: storage, publicURL: publicURL).function,
             SlackBot(slack: slack, database: database),
             TeamsBot(teams: teams, database: database),
         ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database) + PaymentFunctions.all(payments, printCallbacks, database)

@@ -19,6 +19,8 @@ public struct FunctionError: Error, Sendable, Equatable, CustomStringConvertible
     let gatewayBody: String?
     /// Whether the answer is the relay's report of a failed function.
     let relayError: Bool
+    /// Seconds until the request may succeed (`Retry-After`), for 429s and 503s.
+    public var retryAfter: Int? = nil
 
     public init(status: Int, code: String, message: String) {
         self.init(status: status, code: code, message: message, gatewayBody: nil, relayError: false)
@@ -65,6 +67,12 @@ public struct FunctionError: Error, Sendable, Equatable, CustomStringConvertible
     /// names it in the code: `phone_not_configured`, …).
     public static func notConfigured(_ feature: String, _ message: String) -> FunctionError {
         FunctionError(status: 503, code: "\(feature)_not_configured", message: message)
+    }
+    /// The caller used up an allowance; `Retry-After` says when it refills.
+    public static func tooManyRequests(_ message: String, retryAfter: Int) -> FunctionError {
+        var error = FunctionError(status: 429, code: "too_many_requests", message: message)
+        error.retryAfter = max(1, retryAfter)
+        return error
     }
     /// The outside service a function relayed to refused or could not be reached.
     public static func upstream(_ message: String) -> FunctionError {
@@ -141,6 +149,7 @@ extension FunctionError: ErrorCatalogue {
         let head = request.method == .head
         var headers: HTTPFields = [.contentType: "application/json"]
         if relayError { headers[HTTPField.Name("x-relay-error")!] = "true" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         let status = HTTPResponse.Status(code: status)
         return head ? Response(status: status, headers: headers)
             : Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))

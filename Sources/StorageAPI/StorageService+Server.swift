@@ -24,9 +24,9 @@ extension StorageService {
         return bytes
     }
 
-    /// Stores `bytes` as a new object the server owns (no owner: no user may change it) at
-    /// `bucket`/`name`, which must be free.
-    public func write(bucket: String, name: String, bytes: [UInt8], mimeType: String) async throws {
+    /// Stores `bytes` as a new object at `bucket`/`name`, which must be free: owned by `owner`
+    /// (who may then remove it as their own), or by the server (nil: no user may change it).
+    public func write(bucket: String, name: String, bytes: [UInt8], mimeType: String, owner: UUID? = nil) async throws {
         _ = try ObjectPath.name(name)
         let writer = try await store.makeWriter()
         let written: WrittenObject
@@ -38,7 +38,7 @@ extension StorageService {
             throw error
         }
         let write = StorageSQL.Write(
-            bucket: bucket, name: name, owner: nil, version: Self.newVersion(), eTag: written.md5, size: written.size,
+            bucket: bucket, name: name, owner: owner?.uuidString.lowercased(), version: Self.newVersion(), eTag: written.md5, size: written.size,
             mimeType: mimeType, cacheControl: "max-age=3600", userMetadata: nil, upsert: false)
         _ = try await commit(Self.serviceRole, writing: writer, as: write.version) { tx in
             guard let id = try await tx.text(StorageSQL.writeObject(write)) else { throw StorageError.internalError }

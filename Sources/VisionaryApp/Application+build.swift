@@ -1,3 +1,4 @@
+import AIModels
 import AppConfig
 import AuthAPI
 import Core
@@ -105,7 +106,8 @@ public struct ApplicationParts: Sendable {
         let functions = DomainFunctions.all(
             runner: runner, phone: phone, plaid: plaid, slack: slack, teams: teams, payments: payments,
             printCallbacks: PrintStatusCallbacks(database: ownerRunner, secret: config.integrations.prodigiCallbackSecret),
-            fulfilment: fulfilment, knowledge: knowledge, storage: storage)
+            fulfilment: fulfilment, knowledge: knowledge, storage: storage, ai: AIProviders(config.ai), aiSettings: config.ai, owner: ownerRunner,
+            publicURL: config.resolvedPublicURL)
         let rest = RESTService(
             cache: schemaCache, runner: runner, callers: callers, maxRows: config.restMaxRows,
             aggregatesEnabled: config.restAggregatesEnabled, functions: functions.map(\.documentation),
