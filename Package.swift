@@ -16,6 +16,8 @@ let package = Package(
     products: [
         .executable(name: "visionary", targets: ["visionary"]),
         // The pure modules, for Checks/ (`make check`: their tests without the database suites).
+        .library(name: "AIModels", targets: ["AIModels"]),
+        .library(name: "AppConfig", targets: ["AppConfig"]),
         .library(name: "Core", targets: ["Core"]),
         .library(name: "MultipartForm", targets: ["MultipartForm"]),
         .library(name: "RESTEngine", targets: ["RESTEngine"]),
@@ -177,6 +179,7 @@ let package = Package(
                 .unsafeFlags(["-L\(openBLASLibrary)", "-Xlinker", "--disable-new-dtags", "-Xlinker", "-rpath", "-Xlinker", openBLASLibrary])
             ]
         ),
+        .testTarget(name: "AIModelsTests", dependencies: ["AIModels", "AppConfig", "Core"], swiftSettings: swiftSettings),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], exclude: ["Reference"], swiftSettings: swiftSettings),
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge"], swiftSettings: swiftSettings),
         // AIModels: the chat and image models behind the AI features (Gemini, OpenAI-compatible).

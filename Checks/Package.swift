@@ -21,6 +21,7 @@ let package = Package(
         .package(path: ".."),
     ],
     targets: [
+        .testTarget(name: "AIModelsTests", dependencies: [pure("AIModels"), pure("AppConfig"), pure("Core")], swiftSettings: swiftSettings),
         .testTarget(name: "RESTQueryTests", dependencies: [pure("RESTQuery")], swiftSettings: swiftSettings),
         .testTarget(
             name: "RESTEngineTests", dependencies: [pure("Core"), pure("RESTEngine"), pure("RESTErrors"), pure("RESTQuery"), pure("SchemaCache")],

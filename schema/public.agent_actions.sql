@@ -165,6 +165,23 @@ $function$;
 COMMENT ON FUNCTION internal.guard_agent_action() IS NULL;
 GRANT EXECUTE ON FUNCTION internal.guard_agent_action() TO postgres;
 
+-- internal.note_agent_action_feedback(p_id uuid, p_feedback jsonb): names the table
+CREATE OR REPLACE FUNCTION internal.note_agent_action_feedback(p_id uuid, p_feedback jsonb)
+ RETURNS void
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  UPDATE public.agent_actions
+     SET output_result = output_result || jsonb_build_object('feedback', jsonb_strip_nulls(jsonb_build_object(
+           'rating', CASE WHEN p_feedback ->> 'rating' ~ '^[1-5]$' THEN (p_feedback ->> 'rating')::integer END,
+           'comment', left(p_feedback ->> 'comment', 1000))))
+   WHERE id = p_id AND user_id = internal.require_user()
+$function$;
+COMMENT ON FUNCTION internal.note_agent_action_feedback(p_id uuid, p_feedback jsonb) IS 'Keeps the caller''s feedback ({rating 1-5, comment}) on one of their agent actions in its output_result.';
+GRANT EXECUTE ON FUNCTION internal.note_agent_action_feedback(p_id uuid, p_feedback jsonb) TO authenticated;
+GRANT EXECUTE ON FUNCTION internal.note_agent_action_feedback(p_id uuid, p_feedback jsonb) TO postgres;
+
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()
  RETURNS trigger

@@ -34,9 +34,10 @@ public enum DomainFunctions {
             KnowledgeIngest.function(knowledge, storage, database),
             KnowledgeBaseCompile.function(database),
             GeminiProxy(models: models, database: database, storage: storage, publicURL: publicURL).function,
+            AgentChat(models: models, database: database, knowledge: knowledge).function,
             SlackBot(slack: slack, database: database),
             TeamsBot(teams: teams, database: database),
         ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database) + PaymentFunctions.all(payments, printCallbacks, database)
-            + PrintFulfilmentFunctions.all(fulfilment, database)
+            + PrintFulfilmentFunctions.all(fulfilment, database) + AgentActions.all(database)
     }
 }

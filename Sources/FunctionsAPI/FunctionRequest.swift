@@ -61,11 +61,20 @@ public struct FunctionResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// A body written as it is made (server-sent events), instead of `body`.
+    public var stream: AsyncThrowingStream<[UInt8], any Error>?
 
     public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// Server-sent events: each element is written to the client as soon as it is made.
+    public static func eventStream(_ events: AsyncThrowingStream<[UInt8], any Error>) -> FunctionResponse {
+        var response = FunctionResponse(headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
+        response.stream = events
+        return response
     }
 
     /// A JSON answer whose text is already serialised (often built by PostgreSQL).

@@ -89,6 +89,12 @@ public struct FunctionsRoutes: Sendable {
         if headers[.contentType] == nil { headers[.contentType] = "application/json" }
         let status = HTTPResponse.Status(code: answer.status)
         guard request.method != .head else { return Response(status: status, headers: headers) }
+        if let stream = answer.stream {
+            return Response(status: status, headers: headers, body: ResponseBody { writer in
+                for try await chunk in stream { try await writer.write(ByteBuffer(bytes: chunk)) }
+                try await writer.finish(nil)
+            })
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 }

@@ -242,3 +242,14 @@ struct GeminiProxyTests {
         }
     }
 }
+
+extension GeminiProxyTests {
+    /// The last user turn the provider was sent (either API).
+    static func lastUserText(_ provider: AIProviderTestServer) -> String? {
+        guard let request = provider.requests.last else { return nil }
+        if request.api == "gemini" {
+            return request.body["contents"]?.arrayValue?.last?["parts"]?.arrayValue?.compactMap { $0["text"]?.stringValue }.joined()
+        }
+        return request.body["messages"]?.arrayValue?.last?["content"]?.stringValue
+    }
+}

@@ -217,3 +217,19 @@ $$;
 REVOKE EXECUTE ON FUNCTION internal.cancel_agent_action(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION internal.cancel_agent_action(uuid, text) TO authenticated;
 COMMENT ON FUNCTION internal.cancel_agent_action(uuid, text) IS 'Cancels the caller''s pending agent action (the reason kept in output_result); success false with the status otherwise.';
+
+-- Keeps the caller's feedback on one of their actions ({rating 1-5, comment}) in its result.
+CREATE FUNCTION internal.note_agent_action_feedback(p_id uuid, p_feedback jsonb) RETURNS void
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+  UPDATE public.agent_actions
+     SET output_result = output_result || jsonb_build_object('feedback', jsonb_strip_nulls(jsonb_build_object(
+           'rating', CASE WHEN p_feedback ->> 'rating' ~ '^[1-5]$' THEN (p_feedback ->> 'rating')::integer END,
+           'comment', left(p_feedback ->> 'comment', 1000))))
+   WHERE id = p_id AND user_id = internal.require_user()
+$$;
+REVOKE EXECUTE ON FUNCTION internal.note_agent_action_feedback(uuid, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION internal.note_agent_action_feedback(uuid, jsonb) TO authenticated;
+COMMENT ON FUNCTION internal.note_agent_action_feedback(uuid, jsonb) IS 'Keeps the caller''s feedback ({rating 1-5, comment}) on one of their agent actions in its output_result.';
