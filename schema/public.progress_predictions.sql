@@ -32,6 +32,7 @@ ALTER TABLE public.progress_predictions ADD CONSTRAINT progress_predictions_user
 
 -- Indexes
 CREATE UNIQUE INDEX progress_predictions_pkey ON public.progress_predictions USING btree (id);
+CREATE UNIQUE INDEX progress_predictions_user_id_goal_type_key ON public.progress_predictions USING btree (user_id, goal_type);
 CREATE INDEX progress_predictions_user_id_idx ON public.progress_predictions USING btree (user_id);
 
 -- Row-level security
@@ -59,6 +60,66 @@ GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON
 GRANT DELETE, INSERT, MAINTAIN, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON public.progress_predictions TO service_role;
 
 -- Functions that touch the table: its trigger functions, those of triggers whose arguments name it, and those whose body names it
+
+-- internal.refresh_progress_prediction(p_user uuid): names the table
+CREATE OR REPLACE FUNCTION internal.refresh_progress_prediction(p_user uuid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_open integer;
+  v_target date;
+  v_slope double precision;
+  v_r2 double precision;
+  v_points integer;
+  v_needed double precision;
+  v_pace double precision;
+  v_predicted date;
+  v_recommendations jsonb;
+BEGIN
+  SELECT count(*), max(CASE WHEN t.due_date ~ '^\d{4}-\d{2}-\d{2}$' THEN t.due_date::date END)
+    INTO v_open, v_target
+    FROM public.action_tasks t WHERE t.user_id = p_user AND NOT t.is_completed;
+  IF v_open = 0 THEN
+    DELETE FROM public.progress_predictions WHERE user_id = p_user AND goal_type = 'action_plan';
+    RETURN;
+  END IF;
+  WITH days AS (
+    SELECT t.updated_at::date AS day, count(*) AS done
+      FROM public.action_tasks t
+     WHERE t.user_id = p_user AND t.is_completed AND t.updated_at >= now() - interval '90 days'
+     GROUP BY 1
+  ), points AS (
+    SELECT (day - min(day) OVER ())::double precision AS x, sum(done) OVER (ORDER BY day)::double precision AS y FROM days
+  )
+  SELECT regr_slope(y, x), regr_r2(y, x), count(*) INTO v_slope, v_r2, v_points FROM points;
+  IF v_points >= 2 AND v_slope > 0 THEN
+    v_predicted := current_date + least(ceil(v_open / v_slope), 36500)::integer;
+  END IF;
+  IF v_target IS NOT NULL AND v_target > current_date THEN
+    v_needed := v_open::double precision / (v_target - current_date);
+  END IF;
+  v_pace := CASE WHEN v_points >= 2 AND v_needed > 0 THEN round((greatest(v_slope, 0) / v_needed)::numeric, 3)::double precision END;
+  v_recommendations := CASE
+    WHEN v_points < 2 THEN '["Complete a few tasks so your pace can be measured."]'::jsonb
+    WHEN v_pace IS NOT NULL AND v_pace < 0.8 THEN jsonb_build_array(format('Finish about %s tasks a week to reach your target on time.', ceil(v_needed * 7)))
+    WHEN v_pace IS NOT NULL THEN '["You are on pace: keep going."]'::jsonb
+    ELSE '[]'::jsonb END;
+  INSERT INTO public.progress_predictions (user_id, goal_type, target_date, current_pace, predicted_completion_date, confidence_score,
+                                           recommendations, calculated_at)
+  VALUES (p_user, 'action_plan', v_target, v_pace, v_predicted,
+          CASE WHEN v_points >= 2 THEN round((coalesce(v_r2, 0) * least(1.0, v_points / 5.0))::numeric, 3)::double precision ELSE 0 END,
+          v_recommendations, now())
+  ON CONFLICT (user_id, goal_type) DO UPDATE
+  SET target_date = excluded.target_date, current_pace = excluded.current_pace,
+      predicted_completion_date = excluded.predicted_completion_date, confidence_score = excluded.confidence_score,
+      recommendations = excluded.recommendations, calculated_at = excluded.calculated_at;
+END
+$function$;
+COMMENT ON FUNCTION internal.refresh_progress_prediction(p_user uuid) IS 'Recomputes the user''s action-plan prediction: pace by least squares over cumulative completions (90 days), predicted completion date, pace against the target, confidence (R², fewer than 5 points count less).';
+GRANT EXECUTE ON FUNCTION internal.refresh_progress_prediction(p_user uuid) TO postgres;
 
 -- public.compile_knowledge_base(p_format text): names the table
 CREATE OR REPLACE FUNCTION public.compile_knowledge_base(p_format text DEFAULT 'full'::text)

@@ -21,7 +21,8 @@ CREATE TABLE public.voice_coach_sessions (
   started_at timestamp with time zone DEFAULT now() NOT NULL,
   ended_at timestamp with time zone,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
-  updated_at timestamp with time zone DEFAULT now() NOT NULL
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  turns jsonb DEFAULT '[]'::jsonb NOT NULL
 );
 COMMENT ON TABLE public.voice_coach_sessions IS 'Voice coaching interactions on any device, with transcript and analysis.';
 COMMENT ON COLUMN public.voice_coach_sessions.id IS 'Primary key.';
@@ -45,6 +46,7 @@ COMMENT ON COLUMN public.voice_coach_sessions.started_at IS 'Moment the session 
 COMMENT ON COLUMN public.voice_coach_sessions.ended_at IS 'Moment the session ended.';
 COMMENT ON COLUMN public.voice_coach_sessions.created_at IS 'Row creation moment.';
 COMMENT ON COLUMN public.voice_coach_sessions.updated_at IS 'Moment of the last update (maintained by trigger).';
+COMMENT ON COLUMN public.voice_coach_sessions.turns IS 'The conversation as it happened: [{role: user | assistant, content, at, partial?}]; transcript is its readable text once the session ends.';
 
 -- Constraints
 ALTER TABLE public.voice_coach_sessions ADD CONSTRAINT voice_coach_sessions_channel_check CHECK (channel = ANY (ARRAY['voice'::text, 'text_fallback'::text]));
@@ -53,6 +55,7 @@ ALTER TABLE public.voice_coach_sessions ADD CONSTRAINT voice_coach_sessions_pkey
 ALTER TABLE public.voice_coach_sessions ADD CONSTRAINT voice_coach_sessions_sentiment_score_check CHECK (sentiment_score >= '-1'::integer::double precision AND sentiment_score <= 1::double precision);
 ALTER TABLE public.voice_coach_sessions ADD CONSTRAINT voice_coach_sessions_session_type_check CHECK (session_type = ANY (ARRAY['on_demand'::text, 'habit_trigger'::text, 'weekly_review'::text, 'milestone_celebration'::text, 'pace_warning'::text, 'check_in'::text, 'morning_intention'::text]));
 ALTER TABLE public.voice_coach_sessions ADD CONSTRAINT voice_coach_sessions_status_check CHECK (status = ANY (ARRAY['active'::text, 'completed'::text, 'interrupted'::text, 'failed'::text]));
+ALTER TABLE public.voice_coach_sessions ADD CONSTRAINT voice_coach_sessions_turns_check CHECK (jsonb_typeof(turns) = 'array'::text);
 ALTER TABLE public.voice_coach_sessions ADD CONSTRAINT voice_coach_sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 -- Indexes

@@ -35,6 +35,8 @@ public enum DomainFunctions {
             KnowledgeBaseCompile.function(database),
             GeminiProxy(models: models, database: database, storage: storage, publicURL: publicURL).function,
             AgentChat(models: models, database: database, knowledge: knowledge).function,
+            VoiceCoachSession(models: models, database: database, knowledge: knowledge).function,
+            GenerateWeeklyReview(models: models, database: database, narrator: WeeklyReviewNarrator(chat: ai.chat, owner: owner)).function,
             SlackBot(slack: slack, database: database),
             TeamsBot(teams: teams, database: database),
         ] + PhoneFunctions.all(phone, database) + BankFunctions.all(plaid, database) + PaymentFunctions.all(payments, printCallbacks, database)

@@ -50,15 +50,20 @@ public enum MaintenanceJobs {
         },
     ] }
 
-    public static func handlers(database: SQLRunner, phoneChannels: [String] = []) -> [JobHandler] {
+    /// `narrate`, when given, adds the coach's words to each computed weekly review (its id); its
+    /// failure leaves the review's figures as they are.
+    public static func handlers(
+        database: SQLRunner, phoneChannels: [String] = [], narrate: (@Sendable (String) async throws -> Void)? = nil
+    ) -> [JobHandler] {
         scheduled(phoneChannels: phoneChannels).map { work in
             JobHandler(kind: work.kind) { job in try await database.execute(work.statement(job)) }
         } + [
             // One user's week, as weekly-reviews.schedule enqueued it.
             JobHandler(kind: "weekly-review") { job in
                 let week = try JSONDecoder().decode(WeeklyReview.self, from: Data(job.payload.utf8))
-                try await database.execute(SQLStatement(
-                    "SELECT internal.compute_weekly_review($1::uuid, $2::date)", [.text(week.userID.uuidString), .text(week.weekStart)]))
+                let review = try await database.text(SQLStatement(
+                    "SELECT internal.compute_weekly_review($1::uuid, $2::date)::text", [.text(week.userID.uuidString), .text(week.weekStart)]))
+                if let narrate, let review { try? await narrate(review) }
             },
         ]
     }

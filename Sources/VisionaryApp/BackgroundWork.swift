@@ -1,5 +1,7 @@
+import AIModels
 import AppConfig
 import Database
+import DomainFunctions
 import Fulfilment
 import Jobs
 import Knowledge
@@ -33,7 +35,10 @@ struct BackgroundWork: Service {
     }
 
     static func handlers(database: SQLRunner, config: AppConfig, keyRing: KeyRing) -> [JobHandler] {
-        var handlers = MaintenanceJobs.handlers(database: database, phoneChannels: config.messaging.twilio == nil ? [] : PhoneCheckins.channels)
+        let narrator = WeeklyReviewNarrator(chat: AIProviders(config.ai).chat, owner: database)
+        var handlers = MaintenanceJobs.handlers(
+            database: database, phoneChannels: config.messaging.twilio == nil ? [] : PhoneCheckins.channels,
+            narrate: { try await narrator.narrate(review: $0) })
         if let twilio = config.messaging.twilio {
             handlers.append(PhoneCheckins(database: database, twilio: TwilioClient(account: twilio)).handler)
         }
