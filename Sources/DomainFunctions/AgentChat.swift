@@ -44,12 +44,20 @@ struct AgentChat: Sendable {
         let streaming = try input.bool("stream") ?? false
         let model = try models.chatModel()
         try await models.admit(user)
+        let clock = ContinuousClock()
+        let started = clock.now
         let session = try await open(requested, message: message, input)
         let turn = try await context(session: session, message: message, personal: personal, input)
         let request = ChatRequest(messages: turn.messages, tools: CoachTools.declarations, maxOutputTokens: 1024, temperature: 0.7)
         guard streaming else {
+            let built = clock.now
             let reply = try await ModelAccess.answering { try await model.complete(request) }
-            return .json(try await finish(reply, session: session, theme: turn.theme, user: user, input).jsonText)
+            let answered = clock.now
+            var response = FunctionResponse.json(try await finish(reply, session: session, theme: turn.theme, user: user, input).jsonText)
+            // Where the turn's time went (the benchmark reads it; browsers show it).
+            response.headers.append(("Server-Timing", [("context", built - started), ("model", answered - built), ("total", clock.now - started)]
+                .map { "\($0.0);dur=\(Self.milliseconds($0.1))" }.joined(separator: ", ")))
+            return response
         }
         let events = AsyncThrowingStream<[UInt8], any Error> { continuation in
             let task = Task {
@@ -74,6 +82,10 @@ struct AgentChat: Sendable {
             continuation.onTermination = { _ in task.cancel() }
         }
         return .eventStream(events)
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.3f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
     }
 
     /// The conversation this turn belongs to, with the user's message stored in it.

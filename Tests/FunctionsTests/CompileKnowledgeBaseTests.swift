@@ -53,6 +53,8 @@ private func seedKnowledge(_ app: TestApp, for user: TestUser) async throws {
         INSERT INTO agent_sessions (user_id, session_type, summary, action_items)
         VALUES ($1::uuid, 'text', 'Talked about savings', '["Open IRA", {"text": "Call advisor"}, "Third item"]')
         """,
+        // The database's own action-plan prediction (from the tasks above) makes way for this hand-written one.
+        "DELETE FROM progress_predictions WHERE user_id = $1::uuid",
         """
         INSERT INTO progress_predictions (user_id, goal_type, current_pace, recommendations)
         VALUES ($1::uuid, 'savings', 0.65, '["Automate transfers"]')

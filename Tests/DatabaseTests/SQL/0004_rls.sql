@@ -89,12 +89,43 @@ SELECT pg_temp.check_isolation(t.name, t.id::uuid, t.upd, t.ins)
     ('user_achievements', '00000000-0000-0000-0004-000000000006', 'value = 2',
      '(user_id, achievement_type, achievement_key) VALUES (%L, ''badge'', ''k'')'),
     ('scheduled_checkins', '00000000-0000-0000-0004-000000000007', 'status = ''sent''', '(user_id, scheduled_for) VALUES (%L, now())'),
-    ('agent_actions', '00000000-0000-0000-0004-000000000008', 'action_status = ''completed''',
-     '(user_id, action_type) VALUES (%L, ''create_task'')'),
     ('weekly_reviews', '00000000-0000-0000-0004-000000000009', 'ai_insights = ''i''',
      '(user_id, week_start, week_end) VALUES (%L, ''2024-02-05'', ''2024-02-11'')'),
     ('progress_predictions', '00000000-0000-0000-0004-00000000000a', 'current_pace = 1.1', '(user_id) VALUES (%L)')
   ) AS t (name, id, upd, ins);
+
+-- Agent actions: readable and deletable by their owner alone, but no user changes one (their
+-- status moves only through the server's functions: migration 0063), nor records one other than
+-- pending; another user reaches none of them.
+DO $$
+DECLARE
+  a uuid := current_setting('test.a')::uuid;
+  b uuid := current_setting('test.b')::uuid;
+  v_row constant text := '00000000-0000-0000-0004-000000000008';
+BEGIN
+  PERFORM tests.act_as(b);
+  PERFORM tests.assert_eq(tests.row_count(format('SELECT 1 FROM public.agent_actions WHERE id = %L', v_row)), 0::bigint,
+                          'agent_actions: another user cannot see the row');
+  PERFORM tests.assert_eq(tests.affected(format('UPDATE public.agent_actions SET action_status = %L WHERE id = %L', 'completed', v_row)), 0::bigint,
+                          'agent_actions: another user cannot update the row');
+  PERFORM tests.assert_eq(tests.affected(format('DELETE FROM public.agent_actions WHERE id = %L', v_row)), 0::bigint,
+                          'agent_actions: another user cannot delete the row');
+  PERFORM tests.assert_raises(format('INSERT INTO public.agent_actions (user_id, action_type) VALUES (%L, %L)', a, 'create_task'), '42501',
+                              'agent_actions: another user cannot insert a row for the owner');
+  PERFORM tests.act_as(a);
+  PERFORM tests.assert_eq(tests.row_count(format('SELECT 1 FROM public.agent_actions WHERE id = %L', v_row)), 1::bigint,
+                          'agent_actions: the owner sees the row');
+  PERFORM tests.assert_raises(format('UPDATE public.agent_actions SET action_status = %L WHERE id = %L', 'completed', v_row), '42501',
+                              'agent_actions: the owner cannot change the status');
+  PERFORM tests.assert_raises(format('UPDATE public.agent_actions SET input_params = %L WHERE id = %L', '{"title": "y"}', v_row), '42501',
+                              'agent_actions: the owner cannot change the arguments');
+  PERFORM tests.assert_raises(format('INSERT INTO public.agent_actions (action_type, action_status) VALUES (%L, %L)', 'create_task', 'completed'), '42501',
+                              'agent_actions: the owner cannot record a completed action');
+  PERFORM tests.assert_raises(format('INSERT INTO public.agent_actions (action_type) VALUES (%L)', 'drop_everything'), '23514',
+                              'agent_actions: only the coach''s tools are actions');
+  PERFORM tests.act_as_owner();
+END
+$$;
 
 -- Owner-all tables: the owner inserts (user_id defaults to the caller) and deletes.
 DO $$
@@ -109,7 +140,7 @@ BEGIN
     ('habits', '(title, frequency, custom_days) VALUES (''stretch'', ''custom'', ''[1, 3]'')'),
     ('user_achievements', '(achievement_type, achievement_key) VALUES (''level'', ''level_2'')'),
     ('scheduled_checkins', '(checkin_type, scheduled_for) VALUES (''weekly_review'', now() + interval ''2 days'')'),
-    ('agent_actions', '(action_type, input_params) VALUES (''draft_email'', ''{"to": "x"}'')'),
+    ('agent_actions', '(action_type, input_params) VALUES (''create_task'', ''{"title": "x"}'')'),
     ('weekly_reviews', '(week_start, week_end) VALUES (''2024-01-08'', ''2024-01-14'')'),
     ('progress_predictions', '(goal_type, target_date) VALUES (''house'', ''2030-01-01'')')) AS x (name, ins)
   LOOP
