@@ -91,6 +91,7 @@ bench: postgres openblas embedding-model embedding-reference
 	scripts/bench-domain.sh
 	scripts/bench-storage.sh
 	scripts/bench-knowledge.sh
+	scripts/bench-agent.sh
 
 # Coverage-guided fuzzing of the REST pipeline, the REST headers, tokens and multipart bodies
 # (own build folder .build-fuzz; crashers are kept in a temporary folder and fail the target).

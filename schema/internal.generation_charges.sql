@@ -5,6 +5,7 @@ CREATE TABLE internal.generation_charges (
   user_id uuid NOT NULL,
   paid_by text NOT NULL,
   ledger_id uuid,
+  settled_at timestamp with time zone,
   refunded_at timestamp with time zone,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL
@@ -21,6 +22,7 @@ ALTER TABLE internal.generation_charges ADD CONSTRAINT generation_charges_user_i
 -- Indexes
 CREATE UNIQUE INDEX generation_charges_ledger_id_key ON internal.generation_charges USING btree (ledger_id);
 CREATE UNIQUE INDEX generation_charges_pkey ON internal.generation_charges USING btree (request_id);
+CREATE INDEX generation_charges_unsettled_idx ON internal.generation_charges USING btree (created_at) WHERE ((settled_at IS NULL) AND (refunded_at IS NULL));
 CREATE INDEX generation_charges_user_id_idx ON internal.generation_charges USING btree (user_id);
 
 -- Row-level security
@@ -100,7 +102,7 @@ DECLARE
   v_charge internal.generation_charges;
 BEGIN
   SELECT * INTO v_charge FROM internal.generation_charges WHERE request_id = p_request FOR UPDATE;
-  IF NOT FOUND OR v_charge.refunded_at IS NOT NULL THEN
+  IF NOT FOUND OR v_charge.refunded_at IS NOT NULL OR v_charge.settled_at IS NOT NULL THEN
     RETURN false;
   END IF;
   UPDATE internal.generation_charges SET refunded_at = clock_timestamp() WHERE request_id = p_request;
@@ -113,6 +115,43 @@ END
 $function$;
 COMMENT ON FUNCTION internal.refund_generation(p_request uuid) IS 'Server only: returns the credit of a failed generation once (ledger reason generation_refund); false when nothing was charged or it was refunded already.';
 GRANT EXECUTE ON FUNCTION internal.refund_generation(p_request uuid) TO postgres;
+
+-- internal.refund_stale_generations(p_before timestamp with time zone): names the table
+CREATE OR REPLACE FUNCTION internal.refund_stale_generations(p_before timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+DECLARE
+  v_request uuid;
+  v_count integer := 0;
+BEGIN
+  FOR v_request IN
+    SELECT request_id FROM internal.generation_charges
+     WHERE settled_at IS NULL AND refunded_at IS NULL AND created_at < p_before
+     ORDER BY created_at
+     LIMIT 10000
+  LOOP
+    IF internal.refund_generation(v_request) THEN
+      v_count := v_count + 1;
+    END IF;
+  END LOOP;
+  RETURN v_count;
+END
+$function$;
+COMMENT ON FUNCTION internal.refund_stale_generations(p_before timestamp with time zone) IS 'Background job generations.refund-stale: refunds generations paid for before p_before that never delivered nor were refunded; how many.';
+GRANT EXECUTE ON FUNCTION internal.refund_stale_generations(p_before timestamp with time zone) TO postgres;
+
+-- internal.settle_generation(p_request uuid): names the table
+CREATE OR REPLACE FUNCTION internal.settle_generation(p_request uuid)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  UPDATE internal.generation_charges SET settled_at = clock_timestamp() WHERE request_id = p_request AND refunded_at IS NULL
+$function$;
+COMMENT ON FUNCTION internal.settle_generation(p_request uuid) IS 'Server only: marks a generation delivered, so that its payment stands.';
+GRANT EXECUTE ON FUNCTION internal.settle_generation(p_request uuid) TO postgres;
 
 -- public.set_updated_at(): trigger function
 CREATE OR REPLACE FUNCTION public.set_updated_at()

@@ -95,7 +95,7 @@ BEGIN
   WHEN 'create_task' THEN
     INSERT INTO public.action_tasks (title, description, due_date, type, ai_metadata)
     VALUES (nullif(btrim(p_params ->> 'title'), ''), p_params ->> 'description',
-            CASE WHEN p_params ->> 'due_date' ~ '^\d{4}-\d{2}-\d{2}$' THEN p_params ->> 'due_date' END,
+            CASE WHEN internal.due_date(p_params ->> 'due_date') IS NOT NULL THEN p_params ->> 'due_date' END,
             coalesce(upper(p_params ->> 'type'), 'ADMIN'), jsonb_build_object('source', 'agent'))
     RETURNING id INTO v_id;
     RETURN jsonb_build_object('task_id', v_id);

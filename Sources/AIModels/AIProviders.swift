@@ -13,7 +13,7 @@ public struct AIProviders: Sendable {
         self.image = image
     }
 
-    public init(_ settings: AISettings, client: HTTPClient = .shared) {
+    public init(_ settings: AISettings, client: HTTPClient = ProviderClient.shared) {
         func model(_ endpoint: AISettings.Endpoint) -> any ChatModel & ImageModel {
             switch endpoint.provider {
             case .gemini:

@@ -13,7 +13,7 @@ public struct GeminiModel: ChatModel, ImageModel {
 
     public var identifier: String { "gemini/\(model)" }
 
-    public init(baseURL: String, apiKey: String?, model: String, client: HTTPClient = .shared, timeoutSeconds: Int = 60, attempts: Int = 3) {
+    public init(baseURL: String, apiKey: String?, model: String, client: HTTPClient = ProviderClient.shared, timeoutSeconds: Int = 60, attempts: Int = 3) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.model = model
         connection = ProviderConnection(client: client, headers: apiKey.map { [("x-goog-api-key", $0)] } ?? [], timeoutSeconds: timeoutSeconds, attempts: attempts)
@@ -37,9 +37,10 @@ public struct GeminiModel: ChatModel, ImageModel {
                     let events = try await connection.events("\(modelURL):streamGenerateContent?alt=sse", json: Self.body(request))
                     var reply = ChatReply(text: "")
                     for try await data in events {
-                        let before = reply.text.count
+                        // Counted in bytes: a piece may end inside a grapheme (a flag, an accent) that the next one completes.
+                        let before = reply.text.utf8.count
                         try Self.read(try Self.decode(Array(data.utf8)), into: &reply)
-                        if reply.text.count > before { continuation.yield(.text(String(reply.text.dropFirst(before)))) }
+                        if reply.text.utf8.count > before { continuation.yield(.text(String(decoding: reply.text.utf8.dropFirst(before), as: UTF8.self))) }
                     }
                     continuation.yield(.finished(reply))
                     continuation.finish()

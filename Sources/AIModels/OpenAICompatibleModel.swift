@@ -13,7 +13,7 @@ public struct OpenAICompatibleModel: ChatModel, ImageModel {
 
     public var identifier: String { "openai/\(model)" }
 
-    public init(baseURL: String, apiKey: String?, model: String, client: HTTPClient = .shared, timeoutSeconds: Int = 60, attempts: Int = 3) {
+    public init(baseURL: String, apiKey: String?, model: String, client: HTTPClient = ProviderClient.shared, timeoutSeconds: Int = 60, attempts: Int = 3) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.model = model
         let headers = apiKey.flatMap { $0.isEmpty ? nil : [("Authorization", "Bearer \($0)")] } ?? []

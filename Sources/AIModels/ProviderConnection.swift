@@ -3,9 +3,20 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP side of a provider: JSON posts with its key headers, a timeout per call, and retries
-/// with backoff on 429, 5xx and failed connections (a 429's `Retry-After` is honoured up to a
-/// few seconds). Streams are retried only until their status is known.
+/// The HTTP client of every provider call: it never follows a redirect (which would carry the
+/// key to another host); it lives as long as the process.
+public enum ProviderClient {
+    public static let shared: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+}
+
+/// The HTTP side of a provider: JSON posts with its key headers, a timeout per call (the answer's
+/// body included), and retries with backoff on 429, 5xx and failed connections (a 429's
+/// `Retry-After` is honoured up to a few seconds). Streams are retried only until their status
+/// is known. Redirects are never followed: they would carry the key to another host.
 struct ProviderConnection: Sendable {
     let client: HTTPClient
     let headers: [(String, String)]
@@ -16,7 +27,7 @@ struct ProviderConnection: Sendable {
     /// Longest wait a 429's `Retry-After` may ask before the call gives up instead.
     static let maxRetryAfterSeconds = 5
 
-    init(client: HTTPClient, headers: [(String, String)], timeoutSeconds: Int, attempts: Int) {
+    init(client: HTTPClient = ProviderClient.shared, headers: [(String, String)], timeoutSeconds: Int, attempts: Int) {
         self.client = client
         self.headers = headers
         self.timeout = .seconds(Int64(timeoutSeconds))
@@ -25,19 +36,23 @@ struct ProviderConnection: Sendable {
 
     /// Posts a JSON body and answers the reply's bytes (2xx only).
     func post(_ url: String, json body: [UInt8]) async throws -> [UInt8] {
-        let response = try await send(url, body: body, contentType: "application/json")
-        do {
-            return Array(buffer: try await response.body.collect(upTo: Self.maxReplyBytes))
-        } catch {
-            throw Self.failure(error)
-        }
+        try await post(url, body: body, contentType: "application/json")
     }
 
-    /// Posts a body of another type (multipart) and answers the reply's bytes.
+    /// Posts a body of any type (JSON, multipart) and answers the reply's bytes, all within the timeout.
     func post(_ url: String, body: [UInt8], contentType: String) async throws -> [UInt8] {
+        let deadline = ContinuousClock.now + .nanoseconds(timeout.nanoseconds)
         let response = try await send(url, body: body, contentType: contentType)
         do {
-            return Array(buffer: try await response.body.collect(upTo: Self.maxReplyBytes))
+            return try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                group.addTask { Array(buffer: try await response.body.collect(upTo: Self.maxReplyBytes)) }
+                group.addTask {
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                    throw AIError.timedOut
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
         } catch {
             throw Self.failure(error)
         }

@@ -46,14 +46,16 @@ struct AgentChat: Sendable {
         try await models.admit(user)
         let clock = ContinuousClock()
         let started = clock.now
+        // The notes are looked up (the message embedded, then searched) while the turn is stored and its facts read.
+        async let notes = notes(matching: message, input)
         let session = try await open(requested, message: message, input)
-        let turn = try await context(session: session, message: message, personal: personal, input)
+        let turn = try await context(session: session, message: message, notes: await notes, personal: personal, input)
         let request = ChatRequest(messages: turn.messages, tools: CoachTools.declarations, maxOutputTokens: 1024, temperature: 0.7)
         guard streaming else {
             let built = clock.now
             let reply = try await ModelAccess.answering { try await model.complete(request) }
             let answered = clock.now
-            var response = FunctionResponse.json(try await finish(reply, session: session, theme: turn.theme, user: user, input).jsonText)
+            var response = FunctionResponse.json(try await finish(reply, request: request, session: session, theme: turn.theme, user: user, input).jsonText)
             // Where the turn's time went (the benchmark reads it; browsers show it).
             response.headers.append(("Server-Timing", [("context", built - started), ("model", answered - built), ("total", clock.now - started)]
                 .map { "\($0.0);dur=\(Self.milliseconds($0.1))" }.joined(separator: ", ")))
@@ -62,12 +64,17 @@ struct AgentChat: Sendable {
         let events = AsyncThrowingStream<[UInt8], any Error> { continuation in
             let task = Task {
                 func send(_ event: JSONValue) { continuation.yield(Array("data: \(event.jsonText)\n\n".utf8)) }
+                var written = ""
+                var finished = false
                 do {
                     for try await event in model.stream(request) {
                         switch event {
-                        case .text(let piece): send(.object(["type": .string("text"), "text": .string(piece)]))
+                        case .text(let piece):
+                            written += piece
+                            send(.object(["type": .string("text"), "text": .string(piece)]))
                         case .finished(let reply):
-                            guard case .object(var done) = try await finish(reply, session: session, theme: turn.theme, user: user, input) else { break }
+                            finished = true
+                            guard case .object(var done) = try await finish(reply, request: request, session: session, theme: turn.theme, user: user, input) else { break }
                             done["type"] = .string("done")
                             send(.object(done))
                         }
@@ -76,6 +83,11 @@ struct AgentChat: Sendable {
                     let failure = (error as? AIError).map(ModelAccess.failure) ?? FunctionError(translating: error)
                         ?? FunctionError(status: 500, code: "FUNCTION_ERROR", message: "The turn could not be completed")
                     send(.object(["type": .string("error"), "error": .string(failure.message), "code": .string(failure.code)]))
+                }
+                if !finished {
+                    // A stream cut short (the client gone, the provider failing) still cost tokens: counted by estimate.
+                    let models = models, spent = ChatReply(text: written)
+                    await Task.detached { try? await models.record(user, spent, for: request) }.value
                 }
                 continuation.finish()
             }
@@ -107,12 +119,17 @@ struct AgentChat: Sendable {
     }
 
     /// What the coach is told this turn, fitted to the budget, and the theme it speaks in.
-    func context(session: String, message: String, personal: Bool, _ input: ActionInput) async throws -> (messages: [ChatMessage], theme: String) {
+    /// The caller's notes that best match the message; none when the search fails (the coach then
+    /// answers without them).
+    func notes(matching message: String, _ input: ActionInput) async -> [JSONValue] {
+        (try? await knowledge.search(message, limit: Self.knowledgeNotes, as: input.caller))
+            .flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }?["results"]?.arrayValue ?? []
+    }
+
+    func context(session: String, message: String, notes: [JSONValue], personal: Bool, _ input: ActionInput) async throws -> (messages: [ChatMessage], theme: String) {
         let facts = try JSONDecoder().decode(JSONValue.self, from: Data((try await database.json(input.caller, readOnly: true, Self.factsSQL, [
             .text(session), .int(Self.historyTurns),
         ]) ?? "{}").utf8))
-        let notes = (try? await knowledge.search(message, limit: Self.knowledgeNotes, as: input.caller))
-            .flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }?["results"]?.arrayValue ?? []
         let theme = personal ? facts["theme"]?.stringValue ?? "default" : "default"
         let persona = (personal ? facts["prompt"]?.stringValue : nil) ?? AmiePromptBuilder.defaultPrompt
         let today = facts["today"]?.stringValue ?? ""
@@ -157,30 +174,31 @@ struct AgentChat: Sendable {
     }
 
     /// The caller's profile prompt and theme, active habits with live streaks, open tasks and the
-    /// conversation's last turns (oldest first).
+    /// conversation's last turns (oldest first). Users write these rows themselves: every text is
+    /// cut to a bounded length here, so no row can make a turn's context (or memory) large.
     static let factsSQL = """
         WITH profile AS (
-          SELECT coalesce(p.master_prompt, btrim(t.system_prompt_template)) AS prompt, t.name AS theme
+          SELECT left(coalesce(p.master_prompt, btrim(t.system_prompt_template)), 8000) AS prompt, t.name AS theme
             FROM public.user_identity_profiles p
             LEFT JOIN public.motivational_themes t ON t.id = p.theme_id
            WHERE p.user_id = auth.uid()
         )
         SELECT jsonb_build_object(
                  'prompt', (SELECT prompt FROM profile), 'theme', (SELECT theme FROM profile), 'today', current_date,
-                 'habits', coalesce((SELECT jsonb_agg(jsonb_build_object('id', h ->> 'id', 'title', h ->> 'title', 'frequency', h ->> 'frequency',
+                 'habits', coalesce((SELECT jsonb_agg(jsonb_build_object('id', h ->> 'id', 'title', left(h ->> 'title', 200), 'frequency', h ->> 'frequency',
                                                                         'streak', h -> 'current_streak', 'done_today', h -> 'done_today'))
                                        FROM jsonb_array_elements(public.list_habits(false)) AS h LIMIT 30), '[]'::jsonb),
-                 'tasks', coalesce((SELECT jsonb_agg(jsonb_build_object('id', t.id, 'title', t.title, 'due_date', t.due_date) ORDER BY t.due_date NULLS LAST, t.created_at)
+                 'tasks', coalesce((SELECT jsonb_agg(jsonb_build_object('id', t.id, 'title', left(t.title, 200), 'due_date', left(t.due_date, 20)) ORDER BY t.due_date NULLS LAST, t.created_at)
                                       FROM (SELECT * FROM public.action_tasks WHERE NOT is_completed ORDER BY due_date NULLS LAST, created_at LIMIT 30) t), '[]'::jsonb),
-                 'history', coalesce((SELECT jsonb_agg(jsonb_build_object('role', m.role, 'content', m.content) ORDER BY m.created_at, m.id)
+                 'history', coalesce((SELECT jsonb_agg(jsonb_build_object('role', m.role, 'content', left(m.content, 4000)) ORDER BY m.created_at, m.id)
                                         FROM (SELECT * FROM public.agent_messages WHERE session_id = $1::uuid ORDER BY created_at DESC, id DESC LIMIT $2::integer) m), '[]'::jsonb)
                )::text
         """
 
     /// Records the turn: the model's tool calls as actions (run at once for users who chose so),
     /// the coach's message, the tokens used. The reply's members.
-    func finish(_ reply: ChatReply, session: String, theme: String, user: UUID, _ input: ActionInput) async throws -> JSONValue {
-        try await models.record(user, reply.usage)
+    func finish(_ reply: ChatReply, request: ChatRequest, session: String, theme: String, user: UUID, _ input: ActionInput) async throws -> JSONValue {
+        try await models.record(user, reply, for: request)
         let calls: [JSONValue] = reply.toolCalls.prefix(5).compactMap { call in
             guard CoachTools.names.contains(call.name), call.arguments.jsonText.utf8.count <= CoachTools.maxArgumentBytes else { return nil }
             return .object(["action_type": .string(call.name), "input_params": call.arguments])

@@ -110,6 +110,8 @@ struct GeminiProxy: Sendable {
             let image = try await ModelAccess.answering { try await model.generate(prompt: prompt, references: references) }
             var reply: [String: JSONValue] = ["image": .string(image.dataURL)]
             if store { reply["board"] = try await storeBoard(image, prompt: prompt, request: request, user: user, caller: input) }
+            // Delivered: the payment stands (an unsettled one is refunded by generations.refund-stale).
+            try? await models.owner.execute(SQLStatement("SELECT internal.settle_generation($1::uuid)", [.text(request.uuidString)]))
             return Self.success(reply, requestID: request)
         } catch {
             // The refund must happen even when the request was cancelled mid-way.

@@ -41,7 +41,19 @@ struct ModelAccess: Sendable {
         }
     }
 
-    /// Counts the tokens of a call against the user's day.
+    /// Counts the tokens of a call against the user's day: as the provider reported them, or,
+    /// when it reported none (a stream cut short, a server that does not count), estimated from
+    /// the request and the answer.
+    func record(_ user: UUID, _ reply: ChatReply, for request: ChatRequest) async throws {
+        try await record(user, Self.usage(reply, for: request))
+    }
+
+    static func usage(_ reply: ChatReply, for request: ChatRequest) -> TokenUsage {
+        guard reply.usage.total == 0 else { return reply.usage }
+        return TokenUsage(input: request.messages.reduce(0) { $0 + ContextBudget.estimateTokens($1.text) },
+                          output: ContextBudget.estimateTokens(reply.text))
+    }
+
     func record(_ user: UUID, _ usage: TokenUsage) async throws {
         guard usage.total > 0 else { return }
         try await owner.execute(SQLStatement(
@@ -53,7 +65,7 @@ struct ModelAccess: Sendable {
         let model = try chatModel()
         try await admit(user)
         let reply = try await Self.answering { try await model.complete(request) }
-        try await record(user, reply.usage)
+        try await record(user, reply, for: request)
         return reply
     }
 

@@ -62,6 +62,15 @@ enum ModelJSON {
         ])
     }
 
+    /// `YYYY-MM-DD` when it names a real day (not 2025-02-30), else nil.
+    static func day(_ text: String) -> String? {
+        guard let match = text.wholeMatch(of: /(\d{4})-(\d{2})-(\d{2})/), let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
+              (1...12).contains(month), day >= 1 else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return day <= days ? text : nil
+    }
+
     static let taskTypes: Set<String> = ["FINANCE", "LIFESTYLE", "ADMIN"]
     static let tools: Set<String> = ["GMAIL", "MAPS", "CALENDAR"]
 
@@ -74,7 +83,7 @@ enum ModelJSON {
             let tasks: [JSONValue] = (milestone["tasks"]?.arrayValue ?? []).prefix(20).compactMap { task in
                 guard let title = string(task["title"], limit: 300) else { return nil }
                 let type = string(task["type"], limit: 20)?.uppercased()
-                let due = string(task["dueDate"], limit: 10).flatMap { $0.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil ? $0 : nil }
+                let due = string(task["dueDate"], limit: 10).flatMap(day)
                 var metadata: [String: JSONValue] = [:]
                 if let tool = string(task["aiMetadata"]?["suggestedTool"], limit: 20)?.uppercased(), tools.contains(tool) {
                     metadata["suggestedTool"] = .string(tool)

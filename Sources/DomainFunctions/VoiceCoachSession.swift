@@ -139,8 +139,9 @@ struct VoiceCoachSession: Sendable {
             messages.append(ChatMessage(turn["role"]?.stringValue == "user" ? .user : .assistant, turn["content"]?.stringValue ?? ""))
         }
         messages.append(ChatMessage(.user, words))
-        let reply = try await ModelAccess.answering { try await model.complete(ChatRequest(messages: messages, maxOutputTokens: 300, temperature: 0.7)) }
-        try await models.record(user, reply.usage)
+        let request = ChatRequest(messages: messages, maxOutputTokens: 300, temperature: 0.7)
+        let reply = try await ModelAccess.answering { try await model.complete(request) }
+        try await models.record(user, reply, for: request)
         let answer = reply.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? GeminiProxy.emptyAnswer : reply.text
         let sentiment = Self.sentiment(words)
         let chunks = notes.compactMap { $0["chunkId"]?.stringValue }
@@ -167,17 +168,23 @@ struct VoiceCoachSession: Sendable {
         var topics = Self.keywords(said.joined(separator: " "))
         var items: [String] = []
         var summary: String?
+        // The summary is the model's when it can give one; the session closes either way.
         if let model = models.providers.chat, !said.isEmpty {
-            try await models.admit(user)
-            let reply = try await ModelAccess.answering { try await model.complete(ChatRequest(messages: [
+            let request = ChatRequest(messages: [
                 ChatMessage(.system, Self.summaryInstructions), ChatMessage(.user, String(transcript.suffix(models.settings.maxPromptCharacters * 2))),
-            ], maxOutputTokens: 500, temperature: 0.3, json: true)) }
-            try await models.record(user, reply.usage)
-            if let value = try? ModelJSON.value(reply.text) {
-                let modelTopics = (value["keyTopics"]?.arrayValue ?? []).compactMap { ModelJSON.string($0, limit: 60) }
-                if !modelTopics.isEmpty { topics = Array(modelTopics.prefix(5)) }
-                items = Array((value["actionItems"]?.arrayValue ?? []).compactMap { ModelJSON.string($0, limit: 300) }.prefix(5))
-                summary = ModelJSON.string(value["summary"], limit: 2000)
+            ], maxOutputTokens: 500, temperature: 0.3, json: true)
+            do {
+                try await models.admit(user)
+                let reply = try await model.complete(request)
+                try await models.record(user, reply, for: request)
+                if let value = try? ModelJSON.value(reply.text) {
+                    let modelTopics = (value["keyTopics"]?.arrayValue ?? []).compactMap { ModelJSON.string($0, limit: 60) }
+                    if !modelTopics.isEmpty { topics = Array(modelTopics.prefix(5)) }
+                    items = Array((value["actionItems"]?.arrayValue ?? []).compactMap { ModelJSON.string($0, limit: 300) }.prefix(5))
+                    summary = ModelJSON.string(value["summary"], limit: 2000)
+                }
+            } catch is AIError {
+            } catch let error as FunctionError where error.status == 429 {
             }
         }
         let sentiment = session["sentiment_score"]?.doubleValue ?? 0.5

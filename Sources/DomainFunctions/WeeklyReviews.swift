@@ -29,10 +29,12 @@ public struct WeeklyReviewNarrator: Sendable {
               FROM public.weekly_reviews r WHERE r.id = $1::uuid
             """, [.text(id)])), let review = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
               let user = review["user_id"]?.stringValue else { return false }
-        let reply = try await chat.complete(ChatRequest(messages: [
+        let request = ChatRequest(messages: [
             ChatMessage(.system, Self.instructions), ChatMessage(.user, Self.describe(review)),
-        ], maxOutputTokens: 1024, temperature: 0.7, json: true))
-        try await owner.execute(SQLStatement("SELECT internal.record_ai_tokens($1::uuid, $2::integer)", [.text(user), .int(min(reply.usage.total, Int(Int32.max)))]))
+        ], maxOutputTokens: 1024, temperature: 0.7, json: true)
+        let reply = try await chat.complete(request)
+        let usage = ModelAccess.usage(reply, for: request)
+        try await owner.execute(SQLStatement("SELECT internal.record_ai_tokens($1::uuid, $2::integer)", [.text(user), .int(min(usage.total, Int(Int32.max)))]))
         let (insights, steps) = Self.read(reply.text)
         guard let insights else { throw FunctionError.upstream("the AI provider's review was empty") }
         try await owner.execute(SQLStatement(
@@ -48,8 +50,9 @@ public struct WeeklyReviewNarrator: Sendable {
         """
 
     static func describe(_ review: JSONValue) -> String {
-        let rate = review["habit_completion_rate"]?.doubleValue.map { "\(Int(($0 * 100).rounded())) %" } ?? "no habits scheduled"
-        let mood = review["mood_average"]?.doubleValue.map { String(format: "%.1f of 5", $0) } ?? "not recorded"
+        // Users may write these columns themselves: any number is read within its range.
+        let rate = review["habit_completion_rate"]?.doubleValue.map { "\(Int((min(max($0, 0), 1) * 100).rounded())) %" } ?? "no habits scheduled"
+        let mood = review["mood_average"]?.doubleValue.map { String(format: "%.1f of 5", min(max($0, 0), 5)) } ?? "not recorded"
         let wins = (review["wins"]?.arrayValue ?? []).compactMap(\.stringValue).prefix(20)
         let blockers = (review["blockers"]?.arrayValue ?? []).compactMap(\.stringValue).prefix(20)
         return """

@@ -21,7 +21,9 @@ public struct RequestTraceMiddleware<Context: RequestContext>: RouterMiddleware 
         do {
             var response = try await next(request, context)
             response.headers[Self.requestID] = id
-            response.headers[.serverTiming] = Self.timing(since: started)
+            // A handler's own parts of the time (agent-chat's context and model) follow the whole.
+            let timing = Self.timing(since: started)
+            response.headers[.serverTiming] = response.headers[.serverTiming].map { "\(timing), \($0)" } ?? timing
             return response
         } catch let error as any HTTPResponseError {
             // Rendered here, so that the error's answer is named and timed too.

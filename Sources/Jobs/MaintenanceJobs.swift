@@ -44,6 +44,10 @@ public enum MaintenanceJobs {
         Scheduled("checkins.deliver", every: .seconds(60)) { job in
             SQLStatement("SELECT internal.deliver_due_checkins($1::timestamptz, $2)", [.text(job.runAt), .textArray(phoneChannels)])
         },
+        // Pictures paid for but neither delivered nor refunded a quarter of an hour on (the server stopped mid-way).
+        Scheduled("generations.refund-stale", every: hour) { job in
+            SQLStatement("SELECT internal.refund_stale_generations($1::timestamptz - interval '15 minutes')", [.text(job.runAt)])
+        },
         // Succeeded jobs are kept a week.
         Scheduled("jobs.prune", every: day) { job in
             SQLStatement("SELECT internal.prune_jobs($1::timestamptz - interval '7 days')", [.text(job.runAt)])

@@ -109,8 +109,18 @@ struct CoachingFunctionsTests {
             #expect(again.object["message"] as? String == "Session already ended")
             #expect(try await ann.functions.call("voice-coach-session", nil, #"{"sessionId":"\#(session)","transcript":"hello?"}"#).status == .conflict)
 
+            // A provider that fails does not keep a session open: it ends with the words' own topics.
+            let second = try await ann.functions.call("voice-coach-session", nil, #"{"sessionType":"reflection"}"#)
+            let secondID = try #require((second.object["session"] as? [String: Any])?["id"] as? String)
+            provider.script(.text("Tell me more."))
+            _ = try await ann.functions.call("voice-coach-session", nil, #"{"sessionId":"\#(secondID)","transcript":"Budgeting budgeting groceries budgeting"}"#)
+            provider.script(.status(500), .status(500))
+            let closed = try await ann.functions.call("voice-coach-session", nil, #"{"sessionId":"\#(secondID)"}"#)
+            let fallback = closed.object["summary"] as? [String: Any] ?? [:]
+            #expect(closed.status == .ok && fallback["keyTopics"] as? [String] == ["budgeting", "groceries"] && fallback["text"] is NSNull, "\(closed.body)")
+
             let listed = try await ann.functions.call("voice-coach-session", nil, "{}")
-            #expect((listed.object["sessions"] as? [Any])?.count == 1 && (listed.object["stats"] as? [String: Any])?["completedSessions"] as? Int == 1, "\(listed.body)")
+            #expect((listed.object["sessions"] as? [Any])?.count == 2 && (listed.object["stats"] as? [String: Any])?["completedSessions"] as? Int == 2, "\(listed.body)")
             #expect((try await bob.functions.call("voice-coach-session", "list").object["sessions"] as? [Any])?.isEmpty == true)
         }
     }
@@ -142,6 +152,13 @@ struct CoachingFunctionsTests {
                 uri: "/rest/v1/progress_predictions?select=id", method: .get,
                 headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(bob.token)"]) { String(buffer: $0.body) }
             #expect(bobSees == "[]")
+            // A due date with a date's shape but no such day is kept as text, without failing the write or the prediction.
+            let odd = try await client.execute(
+                uri: "/rest/v1/action_tasks", method: .post,
+                headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(ann.token)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"title":"Leap day","type":"ADMIN","due_date":"2027-02-30"}"#)) { $0.status }
+            #expect(odd == .created)
+            #expect(try await Self.row(app, "SELECT target_date - current_date FROM public.progress_predictions WHERE user_id = $1::uuid", [.text(ann.id)]) == "20")
             let done = try await client.execute(
                 uri: "/rest/v1/action_tasks?is_completed=eq.false", method: .patch,
                 headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(ann.token)", .contentType: "application/json"],

@@ -71,7 +71,7 @@ struct GeminiProxyTests {
             let sent = try #require(provider.requests.last)
             #expect(sent.api == "gemini" && sent.call == "generateContent" && sent.body["systemInstruction"] != nil)
             #expect(sent.body["contents"]?.arrayValue?.count == 3 && sent.body["contents"]?.arrayValue?[1]["role"]?.stringValue == "model")
-            #expect(!sent.text.contains(Self.key), "the key travels in x-goog-api-key, not the body or URL")
+            #expect(!sent.text.contains(Self.key) && !sent.query.contains(Self.key), "the key travels in x-goog-api-key, not the body or URL")
 
             provider.script(.text("A sunlit terrace over Lisbon's rooftops at dusk."))
             let summary = try await ann.functions.call("gemini-proxy", nil, #"{"action":"summarize","history":[{"role":"user","text":"Lisbon, a terrace"}]}"#)
@@ -92,7 +92,7 @@ struct GeminiProxyTests {
 
             // The model's ids are never used; types outside the three are ADMIN; a milestone without a title is dropped.
             let otherTask = UUID().uuidString
-            provider.script(.text(#"[{"year":2027,"title":"Save","tasks":[{"id":"\#(otherTask)","title":"Open an account","type":"finance","dueDate":"2027-01-31","aiMetadata":{"suggestedTool":"GMAIL"}},{"title":"Drop tables","type":"DROP TABLE","dueDate":"soon"}]},{"year":2028}]"#))
+            provider.script(.text(#"[{"year":2027,"title":"Save","tasks":[{"id":"\#(otherTask)","title":"Open an account","type":"finance","dueDate":"2027-01-31","aiMetadata":{"suggestedTool":"GMAIL"}},{"title":"Drop tables","type":"DROP TABLE","dueDate":"2027-02-30"}]},{"year":2028}]"#))
             let plan = try await ann.functions.call("gemini-proxy", nil, #"{"action":"action_plan","visionContext":"Retire in Lisbon","financialContext":"Target: $1,000,000"}"#)
             let milestones = plan.object["plan"] as? [[String: Any]] ?? []
             let tasks = milestones.first?["tasks"] as? [[String: Any]] ?? []
@@ -198,10 +198,26 @@ struct GeminiProxyTests {
             #expect(try await app.owner.text(SQLStatement("SELECT owner::text FROM storage.objects WHERE bucket_id = 'visions' AND name = $1", [.text(String(url.split(separator: "/visions/").last ?? ""))])) == bob.id)
             let boards = try await app.owner.text(SQLStatement("SELECT count(*)::text FROM public.vision_boards WHERE user_id = $1::uuid", [.text(bob.id)]))
             #expect(boards == "1")
-            // A failed generation with store leaves no board and no object.
-            provider.script(.status(500), .status(500))
-            #expect(try await bob.functions.call("gemini-proxy", nil, #"{"action":"generate_image","prompt":"x","store":true}"#).status == .badGateway)
+            // A picture that cannot be stored (the board refused) leaves no board, no object, and the credit back.
+            try await app.owner.execute(SQLStatement(
+                "CREATE FUNCTION public.refuse_boards() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boards are closed today'; END $$"))
+            try await app.owner.execute(SQLStatement(
+                "CREATE TRIGGER refuse_boards BEFORE INSERT ON public.vision_boards FOR EACH ROW EXECUTE FUNCTION public.refuse_boards()"))
+            let credits = try await Self.credits(app, bob)
+            let refused = try await bob.functions.call("gemini-proxy", nil, #"{"action":"generate_image","prompt":"x","store":true}"#)
+            #expect(refused.status == .unprocessableContent, "\(refused.body)")
             #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM storage.objects WHERE bucket_id = 'visions' AND name LIKE $1", [.text("\(bob.id)/%")])) == "1")
+            #expect(try await app.owner.text(SQLStatement("SELECT count(*)::text FROM public.vision_boards WHERE user_id = $1::uuid", [.text(bob.id)])) == "1")
+            #expect(try await Self.credits(app, bob) == credits)
+
+            // A charge that neither delivered nor was refunded (the server stopped mid-way) is refunded by the hourly job, once.
+            let lost = UUID().uuidString
+            #expect(try await app.owner.text(SQLStatement("SELECT internal.charge_generation($1::uuid, $2::uuid)", [.text(bob.id), .text(lost)])) == "charge")
+            #expect(try await Self.credits(app, bob) == credits - 1)
+            #expect(try await app.owner.text(SQLStatement("SELECT internal.refund_stale_generations(now() - interval '15 minutes')::text")) == "0")
+            #expect(try await app.owner.text(SQLStatement("SELECT internal.refund_stale_generations(now() + interval '1 minute')::text")) == "1")
+            #expect(try await Self.credits(app, bob) == credits)
+            #expect(try await app.owner.text(SQLStatement("SELECT internal.refund_stale_generations(now() + interval '1 minute')::text")) == "0")
         }
     }
 

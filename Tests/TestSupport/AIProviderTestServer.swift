@@ -49,6 +49,8 @@ public final class AIProviderTestServer: Sendable {
         public let body: JSONValue
         /// The body's text as sent.
         public let text: String
+        /// The request's query string (empty when none).
+        public var query: String = ""
     }
 
     public static let png: [UInt8] = Array(Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")!)
@@ -72,7 +74,9 @@ public final class AIProviderTestServer: Sendable {
             guard target.count == 2 else { return LoopbackServer.json(#"{"error":{"code":404}}"#, status: .notFound) }
             let text = String(buffer: try await request.body.collect(upTo: 32 * 1024 * 1024))
             let body = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
-            state.requests.withLock { $0.append(Recorded(api: "gemini", call: target[1], model: target[0], body: body, text: text)) }
+            var recorded = Recorded(api: "gemini", call: target[1], model: target[0], body: body, text: text)
+            recorded.query = request.uri.query ?? ""
+            state.requests.withLock { $0.append(recorded) }
             let reply = await Self.next(state, image: target[1] == "predict" || target[0].contains("image"), echo: Self.lastGeminiUserText(body))
             return Self.gemini(reply, call: target[1])
         }

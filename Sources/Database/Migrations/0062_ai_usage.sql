@@ -94,12 +94,14 @@ CREATE TABLE internal.generation_charges (
   user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
   paid_by text NOT NULL CHECK (paid_by IN ('client_spend', 'charge', 'unlimited')),
   ledger_id uuid UNIQUE,
+  settled_at timestamptz,
   refunded_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   CHECK ((paid_by = 'unlimited') = (ledger_id IS NULL))
 );
 CREATE INDEX generation_charges_user_id_idx ON internal.generation_charges (user_id);
+CREATE INDEX generation_charges_unsettled_idx ON internal.generation_charges (created_at) WHERE settled_at IS NULL AND refunded_at IS NULL;
 COMMENT ON TABLE internal.generation_charges IS 'How each image generation was paid (the app''s own spend, a server charge, or an unlimited tier) and whether it was refunded (server only).';
 CREATE TRIGGER set_updated_at BEFORE UPDATE ON internal.generation_charges FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
@@ -165,7 +167,7 @@ DECLARE
   v_charge internal.generation_charges;
 BEGIN
   SELECT * INTO v_charge FROM internal.generation_charges WHERE request_id = p_request FOR UPDATE;
-  IF NOT FOUND OR v_charge.refunded_at IS NOT NULL THEN
+  IF NOT FOUND OR v_charge.refunded_at IS NOT NULL OR v_charge.settled_at IS NOT NULL THEN
     RETURN false;
   END IF;
   UPDATE internal.generation_charges SET refunded_at = clock_timestamp() WHERE request_id = p_request;
@@ -178,5 +180,42 @@ END
 $$;
 REVOKE EXECUTE ON FUNCTION internal.refund_generation(uuid) FROM PUBLIC;
 COMMENT ON FUNCTION internal.refund_generation(uuid) IS 'Server only: returns the credit of a failed generation once (ledger reason generation_refund); false when nothing was charged or it was refunded already.';
+
+-- The generation delivered its picture: its payment stands.
+CREATE FUNCTION internal.settle_generation(p_request uuid) RETURNS void
+LANGUAGE sql
+SET search_path = ''
+AS $$
+  UPDATE internal.generation_charges SET settled_at = clock_timestamp() WHERE request_id = p_request AND refunded_at IS NULL
+$$;
+REVOKE EXECUTE ON FUNCTION internal.settle_generation(uuid) FROM PUBLIC;
+COMMENT ON FUNCTION internal.settle_generation(uuid) IS 'Server only: marks a generation delivered, so that its payment stands.';
+
+-- Generations paid for before p_before that neither delivered nor were refunded (the server
+-- stopped mid-way, or its refund failed) are refunded; the background job
+-- generations.refund-stale calls this hourly. How many were refunded.
+CREATE FUNCTION internal.refund_stale_generations(p_before timestamptz) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+DECLARE
+  v_request uuid;
+  v_count integer := 0;
+BEGIN
+  FOR v_request IN
+    SELECT request_id FROM internal.generation_charges
+     WHERE settled_at IS NULL AND refunded_at IS NULL AND created_at < p_before
+     ORDER BY created_at
+     LIMIT 10000
+  LOOP
+    IF internal.refund_generation(v_request) THEN
+      v_count := v_count + 1;
+    END IF;
+  END LOOP;
+  RETURN v_count;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION internal.refund_stale_generations(timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION internal.refund_stale_generations(timestamptz) IS 'Background job generations.refund-stale: refunds generations paid for before p_before that never delivered nor were refunded; how many.';
 
 COMMENT ON COLUMN public.credit_ledger.reason IS 'Why the balance changed: signup_bonus, generation (an image the server charged for), generation_refund (a failed one given back), client_spend (the user''s own one-credit UPDATE), direct_change, or the reason given to adjust_user_credits (purchase, refund, admin_adjustment, ...).';

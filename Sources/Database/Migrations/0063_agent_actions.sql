@@ -41,6 +41,26 @@ CREATE INDEX agent_actions_session_id_idx ON public.agent_actions (session_id);
 CREATE INDEX agent_actions_user_id_status_idx ON public.agent_actions (user_id, action_status);
 COMMENT ON COLUMN public.agent_actions.session_id IS 'The coaching conversation whose tool call proposed the action, if any.';
 
+-- A task's due date as a date: NULL when the text is not a real YYYY-MM-DD day (the column is
+-- free text, and '2025-02-30' has the shape of a date without being one).
+CREATE FUNCTION internal.due_date(p_text text) RETURNS date
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = ''
+AS $$
+BEGIN
+  IF p_text !~ '^\d{4}-\d{2}-\d{2}$' THEN
+    RETURN NULL;
+  END IF;
+  RETURN p_text::date;
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+  RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION internal.due_date(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION internal.due_date(text) TO authenticated;
+COMMENT ON FUNCTION internal.due_date(text) IS 'A task''s due_date text as a date; NULL when it is not a real YYYY-MM-DD day.';
+
 -- The one tool an action names, run as the caller (row-level security applies): its result.
 CREATE FUNCTION internal.run_agent_tool(p_type text, p_params jsonb) RETURNS jsonb
 LANGUAGE plpgsql
@@ -56,7 +76,7 @@ BEGIN
   WHEN 'create_task' THEN
     INSERT INTO public.action_tasks (title, description, due_date, type, ai_metadata)
     VALUES (nullif(btrim(p_params ->> 'title'), ''), p_params ->> 'description',
-            CASE WHEN p_params ->> 'due_date' ~ '^\d{4}-\d{2}-\d{2}$' THEN p_params ->> 'due_date' END,
+            CASE WHEN internal.due_date(p_params ->> 'due_date') IS NOT NULL THEN p_params ->> 'due_date' END,
             coalesce(upper(p_params ->> 'type'), 'ADMIN'), jsonb_build_object('source', 'agent'))
     RETURNING id INTO v_id;
     RETURN jsonb_build_object('task_id', v_id);
@@ -178,6 +198,10 @@ BEGIN
   BEGIN
     v_result := internal.run_agent_tool((v_begun.o_action).action_type, (v_begun.o_action).input_params);
   EXCEPTION WHEN others THEN
+    -- A conflict or a timeout is not the tool's failure: the whole call fails, the action stays pending.
+    IF SQLSTATE IN ('40001', '40P01', '55P03', '57014') THEN
+      RAISE;
+    END IF;
     GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
     PERFORM internal.finish_agent_action(p_id, NULL, v_message);
     RETURN jsonb_build_object('success', false, 'status', 'failed', 'error', v_message, 'action_type', (v_begun.o_action).action_type);

@@ -31,7 +31,7 @@ DECLARE
   v_predicted date;
   v_recommendations jsonb;
 BEGIN
-  SELECT count(*), max(CASE WHEN t.due_date ~ '^\d{4}-\d{2}-\d{2}$' THEN t.due_date::date END)
+  SELECT count(*), max(internal.due_date(t.due_date))
     INTO v_open, v_target
     FROM public.action_tasks t WHERE t.user_id = p_user AND NOT t.is_completed;
   IF v_open = 0 THEN
