@@ -269,3 +269,22 @@ extension GeminiProxyTests {
         return request.body["messages"]?.arrayValue?.last?["content"]?.stringValue
     }
 }
+
+extension GeminiProxyTests {
+    @Test("an imagen-… image model is called through :predict, with the chat role left on its own model")
+    func imagen() async throws {
+        let provider = await AIProviderTestServer(apiKey: Self.key)
+        defer { provider.stop() }
+        let app = try await Self.app(provider) { $0.ai.setImage(model: "imagen-4.0-generate-001") }
+        try await app.run { client in
+            let ann = try await signUp(client, app: app, email: "ann@imagen.test")
+            let made = try await ann.functions.call("gemini-proxy", nil, #"{"action":"generate_image","prompt":"a lighthouse"}"#)
+            #expect(made.status == .ok && (made.object["image"] as? String)?.hasPrefix("data:image/png;base64,") == true, "\(made.body)")
+            let sent = try #require(provider.requests.last)
+            #expect(sent.call == "predict" && sent.model == "imagen-4.0-generate-001")
+            #expect(sent.body["instances"]?.arrayValue?.first?["prompt"]?.stringValue == "a lighthouse")
+            _ = try await ann.functions.call("gemini-proxy", nil, #"{"action":"chat","message":"hi"}"#)
+            #expect(provider.requests.last?.model == "gemini-2.5-flash")
+        }
+    }
+}
