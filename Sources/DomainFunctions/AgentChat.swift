@@ -118,7 +118,6 @@ struct AgentChat: Sendable {
         return session
     }
 
-    /// What the coach is told this turn, fitted to the budget, and the theme it speaks in.
     /// The caller's notes that best match the message; none when the search fails (the coach then
     /// answers without them).
     func notes(matching message: String, _ input: ActionInput) async -> [JSONValue] {
@@ -126,6 +125,7 @@ struct AgentChat: Sendable {
             .flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }?["results"]?.arrayValue ?? []
     }
 
+    /// What the coach is told this turn, fitted to the budget, and the theme it speaks in.
     func context(session: String, message: String, notes: [JSONValue], personal: Bool, _ input: ActionInput) async throws -> (messages: [ChatMessage], theme: String) {
         let facts = try JSONDecoder().decode(JSONValue.self, from: Data((try await database.json(input.caller, readOnly: true, Self.factsSQL, [
             .text(session), .int(Self.historyTurns),
@@ -187,7 +187,7 @@ struct AgentChat: Sendable {
                  'prompt', (SELECT prompt FROM profile), 'theme', (SELECT theme FROM profile), 'today', current_date,
                  'habits', coalesce((SELECT jsonb_agg(jsonb_build_object('id', h ->> 'id', 'title', left(h ->> 'title', 200), 'frequency', h ->> 'frequency',
                                                                         'streak', h -> 'current_streak', 'done_today', h -> 'done_today'))
-                                       FROM jsonb_array_elements(public.list_habits(false)) AS h LIMIT 30), '[]'::jsonb),
+                                       FROM (SELECT h FROM jsonb_array_elements(public.list_habits(false)) AS h LIMIT 30) e), '[]'::jsonb),
                  'tasks', coalesce((SELECT jsonb_agg(jsonb_build_object('id', t.id, 'title', left(t.title, 200), 'due_date', left(t.due_date, 20)) ORDER BY t.due_date NULLS LAST, t.created_at)
                                       FROM (SELECT * FROM public.action_tasks WHERE NOT is_completed ORDER BY due_date NULLS LAST, created_at LIMIT 30) t), '[]'::jsonb),
                  'history', coalesce((SELECT jsonb_agg(jsonb_build_object('role', m.role, 'content', left(m.content, 4000)) ORDER BY m.created_at, m.id)
