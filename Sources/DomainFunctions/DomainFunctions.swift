@@ -29,7 +29,7 @@ public enum DomainFunctions {
             PrintProducts.function(database),
             WorkbookService.function(database),
             OnboardingThemes.function(database),
-            AmiePromptBuilder.function(database),
+            AmiePromptBuilder.function(database, knowledge),
             Restore.function(database),
             KnowledgeIngest.function(knowledge, storage, database),
             KnowledgeBaseCompile.function(database),

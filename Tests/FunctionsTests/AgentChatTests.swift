@@ -184,3 +184,32 @@ struct AgentChatTests {
         }
     }
 }
+
+extension AgentChatTests {
+    @Test("amie-prompt-builder lists the notes the hybrid search ranks first for the message, not merely the newest; never another user's")
+    func promptBuilderKnowledge() async throws {
+        let provider = await AIProviderTestServer(apiKey: GeminiProxyTests.key)
+        defer { provider.stop() }
+        let app = try await Self.app(provider)
+        try await app.run { client in
+            let ann = try await signUp(client, app: app, email: "ann@prompt.test")
+            let bob = try await signUp(client, app: app, email: "bob@prompt.test")
+            for (name, content) in [("Running", "I run along the river every morning before work."),
+                                    ("House", "We are saving a deposit for a house with a garden.")] {
+                #expect(try await ann.functions.call("knowledge-ingest", "ingest", json(["sourceType": "notes", "sourceName": name, "content": content])).status == .ok)
+            }
+            for user in [ann, bob] {
+                try await app.owner.execute(SQLStatement(
+                    "INSERT INTO public.user_identity_profiles (user_id, master_prompt) VALUES ($1::uuid, 'Coach me kindly.')", [.text(user.id)]))
+            }
+            // No word of the message is in either note: by words alone the newest (House) would come first.
+            let reply = try await ann.functions.call("amie-prompt-builder", "get_system_prompt", #"{"userMessage":"how do I keep fit?"}"#)
+            let prompt = try #require(reply.object["systemPrompt"] as? String, "\(reply.body)")
+            let running = try #require(prompt.range(of: "river")?.lowerBound, "\(prompt)")
+            let house = try #require(prompt.range(of: "deposit")?.lowerBound, "\(prompt)")
+            #expect(running < house, "\(prompt)")
+            let bobs = try await bob.functions.call("amie-prompt-builder", "get_system_prompt", #"{"userMessage":"how do I keep fit?"}"#)
+            #expect(bobs.status == .ok && !(bobs.object["systemPrompt"] as? String ?? "river").contains("river"), "\(bobs.body)")
+        }
+    }
+}
