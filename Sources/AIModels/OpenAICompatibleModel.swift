@@ -23,18 +23,22 @@ public struct OpenAICompatibleModel: ChatModel, ImageModel {
     // MARK: Chat
 
     public func complete(_ request: ChatRequest) async throws -> ChatReply {
-        let response = try Self.decode(try await connection.post("\(baseURL)/chat/completions", json: body(request, stream: false)))
+        try Self.reply(try Self.decode(try await connection.post("\(baseURL)/chat/completions", json: body(request, stream: false))))
+    }
+
+    /// A `chat.completion` as a reply: its text, tool calls and usage.
+    static func reply(_ response: JSONValue) throws -> ChatReply {
         guard let message = response["choices"]?.arrayValue?.first?["message"] else {
             throw AIError.malformedReply("no choices")
         }
         if message["refusal"]?.stringValue.map({ !$0.isEmpty }) == true, message["content"]?.stringValue == nil {
             throw AIError.blocked("the model refused")
         }
-        var reply = ChatReply(text: message["content"]?.stringValue ?? "", usage: Self.usage(response["usage"]))
+        var reply = ChatReply(text: message["content"]?.stringValue ?? "", usage: usage(response["usage"]))
         for (index, call) in (message["tool_calls"]?.arrayValue ?? []).enumerated() {
             guard let name = call["function"]?["name"]?.stringValue else { continue }
             reply.toolCalls.append(ToolCall(id: call["id"]?.stringValue ?? "call_\(index + 1)", name: name,
-                                            arguments: Self.arguments(call["function"]?["arguments"]?.stringValue ?? "")))
+                                            arguments: arguments(call["function"]?["arguments"]?.stringValue ?? "")))
         }
         return reply
     }
@@ -49,6 +53,14 @@ public struct OpenAICompatibleModel: ChatModel, ImageModel {
                     for try await data in events {
                         if data.trimmingCharacters(in: .whitespaces) == "[DONE]" { break }
                         let chunk = try Self.decode(Array(data.utf8))
+                        if chunk["choices"]?.arrayValue?.first?["message"] != nil {
+                            // Not streamed after all: the whole answer at once.
+                            let whole = try Self.reply(chunk)
+                            if !whole.text.isEmpty { continuation.yield(.text(whole.text)) }
+                            continuation.yield(.finished(whole))
+                            continuation.finish()
+                            return
+                        }
                         if chunk["usage"]?.objectValue != nil { reply.usage = Self.usage(chunk["usage"]) }
                         guard let delta = chunk["choices"]?.arrayValue?.first?["delta"] else { continue }
                         if let text = delta["content"]?.stringValue, !text.isEmpty {

@@ -59,12 +59,20 @@ struct ProviderConnection: Sendable {
     }
 
     /// Posts a JSON body and answers the data lines of the server-sent events of the reply.
+    /// A server that answers a stream request with one plain JSON body (some local servers do)
+    /// gives that body as the one payload.
     func events(_ url: String, json body: [UInt8]) async throws -> AsyncThrowingStream<String, any Error> {
         let response = try await send(url, body: body, contentType: "application/json", accept: "text/event-stream")
+        let streamed = response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream") ?? false
         return AsyncThrowingStream { continuation in
             let task = Task {
                 var lines = ServerSentEventLines()
                 do {
+                    guard streamed else {
+                        continuation.yield(String(buffer: try await response.body.collect(upTo: Self.maxReplyBytes)))
+                        continuation.finish()
+                        return
+                    }
                     for try await chunk in response.body {
                         for data in lines.feed(Array(buffer: chunk)) { continuation.yield(data) }
                     }

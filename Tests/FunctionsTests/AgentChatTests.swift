@@ -177,6 +177,11 @@ struct AgentChatTests {
                 let tools = try await ann.functions.call("agent-chat", nil, #"{"message":"Plan a walk","stream":true}"#)
                 #expect(tools.body.contains(#""action_type":"create_task""#) && tools.body.contains(#""Walk 10 minutes""#), "\(api) \(tools.body)")
 
+                // A server that answers a stream request with one plain body still gives the whole answer.
+                provider.script(.unstreamed("All at once."))
+                let plain = try await ann.functions.call("agent-chat", nil, #"{"message":"Say it","stream":true}"#)
+                #expect(plain.body.contains(#""text":"All at once.""#) && plain.body.contains(#""response":"All at once.""#), "\(api) \(plain.body)")
+
                 provider.script(.status(500), .status(500))
                 let failed = try await ann.functions.call("agent-chat", nil, #"{"message":"Hello?","stream":true}"#)
                 #expect(failed.body.contains(#""type":"error""#) && failed.body.contains("upstream_error"), "\(api) \(failed.body)")

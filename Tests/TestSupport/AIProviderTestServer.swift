@@ -27,6 +27,8 @@ public final class AIProviderTestServer: Sendable {
         case slow(Duration, Reply)
         /// An image answer with these bytes (default: a 1×1 PNG).
         case image([UInt8])
+        /// Text answered as one JSON body even when a stream was asked for (as some local servers do).
+        case unstreamed(String)
     }
 
     public struct ToolCallScript: Sendable {
@@ -169,6 +171,8 @@ public final class AIProviderTestServer: Sendable {
             return call == "streamGenerateContent" ? sse(["data: \(body)\r\n\r\n"]) : LoopbackServer.json(body)
         case .slow(_, let then):
             return gemini(then, call: call)
+        case .unstreamed(let text):
+            return gemini(.text(text), call: "generateContent")
         }
     }
 
@@ -194,6 +198,8 @@ public final class AIProviderTestServer: Sendable {
         if let failure = openAIFailure(reply) { return failure }
         let promptTokens = max(1, promptLength / 4)
         switch reply {
+        case .unstreamed(let text):
+            return openAIChat(.text(text), stream: false, promptLength: promptLength)
         case .text(let text):
             let usage = #""usage":{"prompt_tokens":\#(promptTokens),"completion_tokens":\#(max(1, text.count / 4)),"total_tokens":\#(promptTokens + max(1, text.count / 4))}"#
             guard stream else {
