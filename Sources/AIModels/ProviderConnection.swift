@@ -4,11 +4,14 @@ import NIOCore
 import NIOHTTP1
 
 /// The HTTP client of every provider call: it never follows a redirect (which would carry the
-/// key to another host); it lives as long as the process.
+/// key to another host), gives up on a connection silent for two minutes, and lives as long as
+/// the process.
 public enum ProviderClient {
     public static let shared: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
+        // A stream that stops sending for two minutes has stalled.
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(120))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 }
@@ -41,8 +44,9 @@ struct ProviderConnection: Sendable {
 
     /// Posts a body of any type (JSON, multipart) and answers the reply's bytes, all within the timeout.
     func post(_ url: String, body: [UInt8], contentType: String) async throws -> [UInt8] {
-        let deadline = ContinuousClock.now + .nanoseconds(timeout.nanoseconds)
         let response = try await send(url, body: body, contentType: contentType)
+        // The body of the attempt that answered gets the time the headers may take.
+        let deadline = ContinuousClock.now + .nanoseconds(timeout.nanoseconds)
         do {
             return try await withThrowingTaskGroup(of: [UInt8].self) { group in
                 group.addTask { Array(buffer: try await response.body.collect(upTo: Self.maxReplyBytes)) }

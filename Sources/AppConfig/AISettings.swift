@@ -79,7 +79,8 @@ public struct AISettings: Sendable, Equatable {
     var image = RoleOverride()
     /// `VISIONARY_AI_TIMEOUT`: seconds one call to a provider may take (default 60; 1-600).
     public var timeoutSeconds = 60
-    /// `VISIONARY_AI_ATTEMPTS`: tries of a call that meets a 429, a 5xx or no answer (default 3; 1-10).
+    /// `VISIONARY_AI_ATTEMPTS`: tries of a call that meets a 429, a 5xx or no answer (default 3; 1-10;
+    /// the timeout times the attempts at most 600 seconds).
     public var attempts = 3
     /// `VISIONARY_AI_REQUESTS_PER_MINUTE`, `VISIONARY_AI_TOKENS_PER_DAY`: a FREE user's quota
     /// (default 10 a minute, 100,000 tokens a day).
@@ -144,6 +145,10 @@ public struct AISettings: Sendable, Equatable {
                              apiKey: value("VISIONARY_AI_IMAGE_API_KEY"), model: value("VISIONARY_AI_IMAGE_MODEL"))
         timeoutSeconds = try integer("VISIONARY_AI_TIMEOUT", 1...600) ?? timeoutSeconds
         attempts = try integer("VISIONARY_AI_ATTEMPTS", 1...10) ?? attempts
+        // A picture still being made must be over before generations.refund-stale (15 minutes) takes it for lost.
+        guard timeoutSeconds * attempts <= 600 else {
+            throw .invalid("VISIONARY_AI_TIMEOUT × VISIONARY_AI_ATTEMPTS", "\(timeoutSeconds) × \(attempts)", "at most 600 seconds in all")
+        }
         freeQuota.requestsPerMinute = try integer("VISIONARY_AI_REQUESTS_PER_MINUTE", 1...100_000) ?? freeQuota.requestsPerMinute
         freeQuota.tokensPerDay = try integer("VISIONARY_AI_TOKENS_PER_DAY", 1...1_000_000_000) ?? freeQuota.tokensPerDay
         paidQuota.requestsPerMinute = try integer("VISIONARY_AI_PAID_REQUESTS_PER_MINUTE", 1...100_000) ?? paidQuota.requestsPerMinute

@@ -84,8 +84,8 @@ struct AgentChat: Sendable {
                         ?? FunctionError(status: 500, code: "FUNCTION_ERROR", message: "The turn could not be completed")
                     send(.object(["type": .string("error"), "error": .string(failure.message), "code": .string(failure.code)]))
                 }
-                if !finished {
-                    // A stream cut short (the client gone, the provider failing) still cost tokens: counted by estimate.
+                if !finished, !written.isEmpty || Task.isCancelled {
+                    // A stream cut short once the model had begun (or the client gone) still cost tokens: counted by estimate.
                     let models = models, spent = ChatReply(text: written)
                     await Task.detached { try? await models.record(user, spent, for: request) }.value
                 }

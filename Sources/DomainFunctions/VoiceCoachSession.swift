@@ -135,7 +135,7 @@ struct VoiceCoachSession: Sendable {
         let noteLines = notes.compactMap { $0["text"]?.stringValue }.map { "- " + $0 }
         if !noteLines.isEmpty { system += "\n\nFrom their notes:\n" + noteLines.joined(separator: "\n") }
         var messages = [ChatMessage(.system, system)]
-        for turn in (session["turns"]?.arrayValue ?? []).suffix(30) where turn["partial"] != .bool(true) {
+        for turn in session["turns"]?.arrayValue ?? [] {
             messages.append(ChatMessage(turn["role"]?.stringValue == "user" ? .user : .assistant, turn["content"]?.stringValue ?? ""))
         }
         messages.append(ChatMessage(.user, words))
@@ -224,8 +224,12 @@ struct VoiceCoachSession: Sendable {
     /// The caller's session, still open, with the coach's prompt; 404 or 409 otherwise.
     func activeSession(_ id: String, _ input: ActionInput) async throws -> JSONValue {
         guard let text = try await database.json(input.caller, readOnly: true, """
-            SELECT jsonb_build_object('session_type', s.session_type, 'turns', s.turns, 'ended', s.ended_at IS NOT NULL,
-                     'prompt', (SELECT coalesce(p.master_prompt, btrim(t.system_prompt_template))
+            SELECT jsonb_build_object('session_type', s.session_type, 'ended', s.ended_at IS NOT NULL,
+                     -- Users may write their turns and prompt themselves: the last 30 answered turns, every text cut.
+                     'turns', (SELECT coalesce(jsonb_agg(jsonb_build_object('role', x.t ->> 'role', 'content', left(x.t ->> 'content', 4000)) ORDER BY x.n), '[]'::jsonb)
+                                 FROM (SELECT t, n FROM jsonb_array_elements(s.turns) WITH ORDINALITY AS e (t, n)
+                                        WHERE (t -> 'partial') IS DISTINCT FROM 'true'::jsonb ORDER BY n DESC LIMIT 30) x),
+                     'prompt', (SELECT left(coalesce(p.master_prompt, btrim(t.system_prompt_template)), 8000)
                                   FROM public.user_identity_profiles p LEFT JOIN public.motivational_themes t ON t.id = p.theme_id
                                  WHERE p.user_id = auth.uid()))::text
               FROM public.voice_coach_sessions s WHERE s.id = $1::uuid

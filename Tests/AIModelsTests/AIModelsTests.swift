@@ -35,6 +35,9 @@ struct AIModelsTests {
         #expect(try AppConfig(environment: [:], workingDirectory: "/").ai.chatEndpoint == nil)
         #expect(throws: ConfigError.self) { try AppConfig(environment: ["VISIONARY_AI_PROVIDER": "skynet"], workingDirectory: "/") }
         #expect(throws: ConfigError.self) { try AppConfig(environment: ["VISIONARY_AI_TIMEOUT": "0"], workingDirectory: "/") }
+        #expect(throws: ConfigError.self, "a call's tries must end before a charge is taken for lost") {
+            try AppConfig(environment: ["VISIONARY_AI_TIMEOUT": "300", "VISIONARY_AI_ATTEMPTS": "3"], workingDirectory: "/")
+        }
         #expect(!config.redactedSettings.map(\.value).joined().contains("shared"), "keys are never printed")
     }
 

@@ -90,6 +90,14 @@ struct CoachingFunctionsTests {
             let sent = provider.requests.last?.body["systemInstruction"]?["parts"]?.arrayValue?.first?["text"]?.stringValue ?? ""
             #expect(sent.contains("morning intention") && sent.contains("2 to 4"))
 
+            // Turns and prompts the user wrote themselves, however long, reach the model cut.
+            try await app.owner.execute(SQLStatement(
+                "UPDATE public.voice_coach_sessions SET turns = turns || jsonb_build_array(jsonb_build_object('role', 'user', 'content', repeat('long ', 100000))) WHERE id = $1::uuid",
+                [.text(session)]))
+            provider.script(.text("Noted."))
+            #expect(try await ann.functions.call("voice-coach-session", nil, #"{"sessionId":"\#(session)","transcript":"ok"}"#).status == .ok)
+            #expect((provider.requests.last?.text.count ?? .max) < 20_000)
+
             // Bob reaches none of it.
             #expect(try await bob.functions.call("voice-coach-session", nil, #"{"sessionId":"\#(session)","transcript":"hi"}"#).status == .notFound)
             #expect(try await bob.functions.call("voice-coach-session", nil, #"{"sessionId":"\#(session)"}"#).status == .notFound)
@@ -100,7 +108,7 @@ struct CoachingFunctionsTests {
             let ended = try await ann.functions.call("voice-coach-session", nil, #"{"sessionId":"\#(session)"}"#)
             let summary = ended.object["summary"] as? [String: Any] ?? [:]
             #expect(summary["keyTopics"] as? [String] == ["running", "mornings"] && summary["actionItems"] as? [String] == ["Run 5 km on Saturday"], "\(ended.body)")
-            #expect(summary["text"] as? String == "Ann plans her runs." && summary["turnCount"] as? Int == 1)
+            #expect(summary["text"] as? String == "Ann plans her runs." && summary["turnCount"] as? Int == 3)
             let proposed = try #require((summary["proposedActions"] as? [String])?.first)
             #expect(try await Self.row(app, "SELECT action_status || '|' || (input_params ->> 'title') FROM public.agent_actions WHERE id = $1::uuid", [.text(proposed)]) == "pending|Run 5 km on Saturday")
             #expect(try await Self.row(app, "SELECT count(*) FROM public.action_tasks WHERE user_id = $1::uuid", [.text(ann.id)]) == "0")

@@ -208,9 +208,14 @@ BEGIN
      ORDER BY created_at
      LIMIT 10000
   LOOP
-    IF internal.refund_generation(v_request) THEN
-      v_count := v_count + 1;
-    END IF;
+    -- One refund that fails (a profile gone) must not hold back the others.
+    BEGIN
+      IF internal.refund_generation(v_request) THEN
+        v_count := v_count + 1;
+      END IF;
+    EXCEPTION WHEN others THEN
+      RAISE WARNING 'generation % could not be refunded: %', v_request, SQLERRM;
+    END;
   END LOOP;
   RETURN v_count;
 END
