@@ -21,9 +21,17 @@ public struct OpenAIEmbeddingClient: EmbeddingModel {
 
     public var identifier: String { "openai/\(model)@\(dimensions)" }
 
+    /// The client of every embedding call: it never follows a redirect (which would carry the key
+    /// to another host) and lives as long as the process.
+    public static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     public init(
         baseURL: String, apiKey: String?, model: String, dimensions: Int, requestDimensions: Bool = true,
-        client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30), attempts: Int = 3, batchSize: Int = 64
+        client: HTTPClient = OpenAIEmbeddingClient.client, timeout: TimeAmount = .seconds(30), attempts: Int = 3, batchSize: Int = 64
     ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey
@@ -78,7 +86,17 @@ public struct OpenAIEmbeddingClient: EmbeddingModel {
             do {
                 let response = try await client.execute(request, timeout: timeout)
                 status = Int(response.status.code)
-                bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
+                // The body gets the same time again: the request's timeout ends with the headers.
+                let deadline = ContinuousClock.now + .nanoseconds(timeout.nanoseconds)
+                bytes = try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
+                    group.addTask { try await response.body.collect(upTo: 64 * 1024 * 1024) }
+                    group.addTask {
+                        try await Task.sleep(until: deadline, clock: .continuous)
+                        throw EmbeddingError.provider("no answer in time")
+                    }
+                    defer { group.cancelAll() }
+                    return try await group.next()!
+                }
             } catch {
                 if attempt < attempts { try await backoff(attempt); continue }
                 throw EmbeddingError.provider("no answer (\(type(of: error)))")
