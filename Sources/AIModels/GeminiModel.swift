@@ -31,24 +31,16 @@ public struct GeminiModel: ChatModel, ImageModel {
     }
 
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    let events = try await connection.events("\(modelURL):streamGenerateContent?alt=sse", json: Self.body(request))
-                    var reply = ChatReply(text: "")
-                    for try await data in events {
-                        // Counted in bytes: a piece may end inside a grapheme (a flag, an accent) that the next one completes.
-                        let before = reply.text.utf8.count
-                        try Self.read(try Self.decode(Array(data.utf8)), into: &reply)
-                        if reply.text.utf8.count > before { continuation.yield(.text(String(decoding: reply.text.utf8.dropFirst(before), as: UTF8.self))) }
-                    }
-                    continuation.yield(.finished(reply))
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: ProviderConnection.failure(error))
-                }
+        ProviderConnection.stream { continuation in
+            let events = try await connection.events("\(modelURL):streamGenerateContent?alt=sse", json: Self.body(request))
+            var reply = ChatReply(text: "")
+            for try await data in events {
+                // Counted in bytes: a piece may end inside a grapheme (a flag, an accent) that the next one completes.
+                let before = reply.text.utf8.count
+                try Self.read(try Self.decode(Array(data.utf8)), into: &reply)
+                if reply.text.utf8.count > before { continuation.yield(.text(String(decoding: reply.text.utf8.dropFirst(before), as: UTF8.self))) }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            continuation.yield(.finished(reply))
         }
     }
 
@@ -94,10 +86,7 @@ public struct GeminiModel: ChatModel, ImageModel {
     }
 
     static func decode(_ bytes: [UInt8]) throws -> JSONValue {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), value.objectValue != nil else {
-            throw AIError.malformedReply("not a generateContent answer")
-        }
-        return value
+        try ProviderConnection.object(bytes, "not a generateContent answer")
     }
 
     /// Adds one `GenerateContentResponse` (the whole answer, or one piece of a stream) to `reply`.
@@ -130,14 +119,11 @@ public struct GeminiModel: ChatModel, ImageModel {
 
     public func generate(prompt: String, references: [ImageInput]) async throws -> GeneratedImage {
         if model.hasPrefix("imagen") { return try await predict(prompt) }
-        var body: [String: JSONValue] = [:]
-        var parts: [JSONValue] = [.object(["text": .string(prompt)])]
-        for image in references {
-            parts.append(.object(["inlineData": .object(["mimeType": .string(image.mimeType), "data": .string(Data(image.data).base64EncodedString())])]))
-        }
-        body["contents"] = .array([.object(["role": .string("user"), "parts": .array(parts)])])
-        body["generationConfig"] = .object(["responseModalities": .array([.string("TEXT"), .string("IMAGE")])])
-        let response = try Self.decode(try await connection.post("\(modelURL):generateContent", json: Array(JSONValue.object(body).jsonText.utf8)))
+        let body = JSONValue.object([
+            "contents": .array([Self.content(ChatMessage(.user, prompt, images: references))]),
+            "generationConfig": .object(["responseModalities": .array([.string("TEXT"), .string("IMAGE")])]),
+        ])
+        let response = try Self.decode(try await connection.post("\(modelURL):generateContent", json: Array(body.jsonText.utf8)))
         var ignored = ChatReply(text: "")
         try Self.read(response, into: &ignored)
         guard case .array(let candidates)? = response["candidates"], case .array(let answerParts)? = candidates.first?["content"]?["parts"] else {

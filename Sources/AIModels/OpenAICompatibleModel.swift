@@ -44,49 +44,40 @@ public struct OpenAICompatibleModel: ChatModel, ImageModel {
     }
 
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    let events = try await connection.events("\(baseURL)/chat/completions", json: body(request, stream: true))
-                    var reply = ChatReply(text: "")
-                    var calls: [Int: (id: String?, name: String, arguments: String)] = [:]
-                    for try await data in events {
-                        if data.trimmingCharacters(in: .whitespaces) == "[DONE]" { break }
-                        let chunk = try Self.decode(Array(data.utf8))
-                        if chunk["choices"]?.arrayValue?.first?["message"] != nil {
-                            // Not streamed after all: the whole answer at once.
-                            let whole = try Self.reply(chunk)
-                            if !whole.text.isEmpty { continuation.yield(.text(whole.text)) }
-                            continuation.yield(.finished(whole))
-                            continuation.finish()
-                            return
-                        }
-                        if chunk["usage"]?.objectValue != nil { reply.usage = Self.usage(chunk["usage"]) }
-                        guard let delta = chunk["choices"]?.arrayValue?.first?["delta"] else { continue }
-                        if let text = delta["content"]?.stringValue, !text.isEmpty {
-                            reply.text += text
-                            continuation.yield(.text(text))
-                        }
-                        for call in delta["tool_calls"]?.arrayValue ?? [] {
-                            let index = call["index"]?.intValue ?? 0
-                            guard (0..<64).contains(index) else { throw AIError.malformedReply("tool call index \(index)") }
-                            var entry = calls[index] ?? (nil, "", "")
-                            if let id = call["id"]?.stringValue { entry.id = id }
-                            if let name = call["function"]?["name"]?.stringValue { entry.name += name }
-                            if let piece = call["function"]?["arguments"]?.stringValue { entry.arguments += piece }
-                            calls[index] = entry
-                        }
-                    }
-                    reply.toolCalls = calls.sorted { $0.key < $1.key }.filter { !$0.value.name.isEmpty }.map { index, call in
-                        ToolCall(id: call.id ?? "call_\(index + 1)", name: call.name, arguments: Self.arguments(call.arguments))
-                    }
-                    continuation.yield(.finished(reply))
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: ProviderConnection.failure(error))
+        ProviderConnection.stream { continuation in
+            let events = try await connection.events("\(baseURL)/chat/completions", json: body(request, stream: true))
+            var reply = ChatReply(text: "")
+            var calls: [Int: (id: String?, name: String, arguments: String)] = [:]
+            for try await data in events {
+                if data.trimmingCharacters(in: .whitespaces) == "[DONE]" { break }
+                let chunk = try Self.decode(Array(data.utf8))
+                if chunk["choices"]?.arrayValue?.first?["message"] != nil {
+                    // Not streamed after all: the whole answer at once.
+                    let whole = try Self.reply(chunk)
+                    if !whole.text.isEmpty { continuation.yield(.text(whole.text)) }
+                    continuation.yield(.finished(whole))
+                    return
+                }
+                if chunk["usage"]?.objectValue != nil { reply.usage = Self.usage(chunk["usage"]) }
+                guard let delta = chunk["choices"]?.arrayValue?.first?["delta"] else { continue }
+                if let text = delta["content"]?.stringValue, !text.isEmpty {
+                    reply.text += text
+                    continuation.yield(.text(text))
+                }
+                for call in delta["tool_calls"]?.arrayValue ?? [] {
+                    let index = call["index"]?.intValue ?? 0
+                    guard (0..<64).contains(index) else { throw AIError.malformedReply("tool call index \(index)") }
+                    var entry = calls[index] ?? (nil, "", "")
+                    if let id = call["id"]?.stringValue { entry.id = id }
+                    if let name = call["function"]?["name"]?.stringValue { entry.name += name }
+                    if let piece = call["function"]?["arguments"]?.stringValue { entry.arguments += piece }
+                    calls[index] = entry
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            reply.toolCalls = calls.sorted { $0.key < $1.key }.filter { !$0.value.name.isEmpty }.map { index, call in
+                ToolCall(id: call.id ?? "call_\(index + 1)", name: call.name, arguments: Self.arguments(call.arguments))
+            }
+            continuation.yield(.finished(reply))
         }
     }
 
@@ -137,15 +128,11 @@ public struct OpenAICompatibleModel: ChatModel, ImageModel {
     /// A tool call's arguments: the JSON object the model wrote, or an empty one when it wrote
     /// something else (the tool then refuses its missing fields).
     static func arguments(_ text: String) -> JSONValue {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), value.objectValue != nil else { return .object([:]) }
-        return value
+        (try? ProviderConnection.object(Array(text.utf8), "arguments")) ?? .object([:])
     }
 
     static func decode(_ bytes: [UInt8]) throws -> JSONValue {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), value.objectValue != nil else {
-            throw AIError.malformedReply("not a JSON object")
-        }
-        return value
+        try ProviderConnection.object(bytes, "not a JSON object")
     }
 
     // MARK: Images

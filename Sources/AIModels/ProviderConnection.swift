@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Core
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -45,18 +46,9 @@ struct ProviderConnection: Sendable {
     /// Posts a body of any type (JSON, multipart) and answers the reply's bytes, all within the timeout.
     func post(_ url: String, body: [UInt8], contentType: String) async throws -> [UInt8] {
         let response = try await send(url, body: body, contentType: contentType)
-        // The body of the attempt that answered gets the time the headers may take.
-        let deadline = ContinuousClock.now + .nanoseconds(timeout.nanoseconds)
         do {
-            return try await withThrowingTaskGroup(of: [UInt8].self) { group in
-                group.addTask { Array(buffer: try await response.body.collect(upTo: Self.maxReplyBytes)) }
-                group.addTask {
-                    try await Task.sleep(until: deadline, clock: .continuous)
-                    throw AIError.timedOut
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
-            }
+            // The body of the attempt that answered gets the time the headers may take.
+            return try await withDeadline(.nanoseconds(timeout.nanoseconds)) { Array(buffer: try await response.body.collect(upTo: Self.maxReplyBytes)) }
         } catch {
             throw Self.failure(error)
         }
@@ -68,26 +60,43 @@ struct ProviderConnection: Sendable {
     func events(_ url: String, json body: [UInt8]) async throws -> AsyncThrowingStream<String, any Error> {
         let response = try await send(url, body: body, contentType: "application/json", accept: "text/event-stream")
         let streamed = response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream") ?? false
-        return AsyncThrowingStream { continuation in
+        return Self.stream { continuation in
+            guard streamed else {
+                continuation.yield(String(buffer: try await response.body.collect(upTo: Self.maxReplyBytes)))
+                return
+            }
+            var lines = ServerSentEventLines()
+            for try await chunk in response.body {
+                for data in lines.feed(Array(buffer: chunk)) { continuation.yield(data) }
+            }
+            for data in lines.finish() { continuation.yield(data) }
+        }
+    }
+
+    /// A stream whose elements `produce` yields from a task of its own: it ends when `produce`
+    /// returns, or with its error as an `AIError`; the task is cancelled when the reader stops.
+    static func stream<Element: Sendable>(
+        _ produce: @escaping @Sendable (AsyncThrowingStream<Element, any Error>.Continuation) async throws -> Void
+    ) -> AsyncThrowingStream<Element, any Error> {
+        AsyncThrowingStream { continuation in
             let task = Task {
-                var lines = ServerSentEventLines()
                 do {
-                    guard streamed else {
-                        continuation.yield(String(buffer: try await response.body.collect(upTo: Self.maxReplyBytes)))
-                        continuation.finish()
-                        return
-                    }
-                    for try await chunk in response.body {
-                        for data in lines.feed(Array(buffer: chunk)) { continuation.yield(data) }
-                    }
-                    for data in lines.finish() { continuation.yield(data) }
+                    try await produce(continuation)
                     continuation.finish()
                 } catch {
-                    continuation.finish(throwing: Self.failure(error))
+                    continuation.finish(throwing: failure(error))
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// A provider's answer as a JSON object, or `malformedReply` saying what was expected.
+    static func object(_ bytes: [UInt8], _ expected: String) throws -> JSONValue {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), value.objectValue != nil else {
+            throw AIError.malformedReply(expected)
+        }
+        return value
     }
 
     private func send(_ url: String, body: [UInt8], contentType: String, accept: String = "application/json") async throws -> HTTPClientResponse {
@@ -141,6 +150,7 @@ struct ProviderConnection: Sendable {
 
     static func failure(_ error: any Error) -> AIError {
         if let error = error as? AIError { return error }
+        if error is DeadlineExceeded { return .timedOut }
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout { return .timedOut }
         if error is NIOTooManyBytesError { return .malformedReply("the answer is larger than \(maxReplyBytes) bytes") }
         return .unavailable("no answer (\(type(of: error)))")
@@ -182,7 +192,6 @@ struct ServerSentEventLines: Sendable {
 
     /// The payload of an event the stream ended without a blank line after.
     mutating func finish() -> [String] {
-        let events = feed([UInt8(ascii: "\n"), UInt8(ascii: "\n")])
-        return events
+        feed(Array("\n\n".utf8))
     }
 }
