@@ -166,7 +166,7 @@ let package = Package(
         .target(
             name: "Embedding",
             dependencies: [
-                "COpenBLAS",
+                "COpenBLAS", "Core",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Core
 import Foundation
 import NIOCore
 import NIOFoundationCompat
@@ -87,16 +88,7 @@ public struct OpenAIEmbeddingClient: EmbeddingModel {
                 let response = try await client.execute(request, timeout: timeout)
                 status = Int(response.status.code)
                 // The body gets the same time again: the request's timeout ends with the headers.
-                let deadline = ContinuousClock.now + .nanoseconds(timeout.nanoseconds)
-                bytes = try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
-                    group.addTask { try await response.body.collect(upTo: 64 * 1024 * 1024) }
-                    group.addTask {
-                        try await Task.sleep(until: deadline, clock: .continuous)
-                        throw EmbeddingError.provider("no answer in time")
-                    }
-                    defer { group.cancelAll() }
-                    return try await group.next()!
-                }
+                bytes = try await withDeadline(.nanoseconds(timeout.nanoseconds)) { try await response.body.collect(upTo: 64 * 1024 * 1024) }
             } catch {
                 if attempt < attempts { try await backoff(attempt); continue }
                 throw EmbeddingError.provider("no answer (\(type(of: error)))")
