@@ -1,5 +1,6 @@
 import AppConfig
 import AsyncHTTPClient
+import Core
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -44,15 +45,9 @@ public struct SourceURLFetcher: Sendable {
         let body: ByteBuffer
         do {
             response = try await client.execute(request, timeout: .seconds(15))
-            body = try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
-                group.addTask { try await response.body.collect(upTo: maxBytes) }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(30))
-                    throw SourceTextError.unreadable("fetching \(host) took too long")
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
-            }
+            body = try await withDeadline(.seconds(30)) { try await response.body.collect(upTo: maxBytes) }
+        } catch is DeadlineExceeded {
+            throw SourceTextError.unreadable("fetching \(host) took too long")
         } catch let error as NIOTooManyBytesError {
             _ = error
             throw SourceTextError.tooLarge(maxBytes)
