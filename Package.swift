@@ -261,7 +261,7 @@ let package = Package(
         .target(
             name: "HTTPSupport",
             dependencies: [
-                "Tokens",
+                "Core", "Tokens",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

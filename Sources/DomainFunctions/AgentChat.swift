@@ -57,8 +57,9 @@ struct AgentChat: Sendable {
             let answered = clock.now
             var response = FunctionResponse.json(try await finish(reply, request: request, session: session, theme: turn.theme, user: user, input).jsonText)
             // Where the turn's time went (the benchmark reads it; browsers show it).
-            response.headers.append(("Server-Timing", [("context", built - started), ("model", answered - built), ("total", clock.now - started)]
-                .map { "\($0.0);dur=\(Self.milliseconds($0.1))" }.joined(separator: ", ")))
+            response.headers.append(("Server-Timing", [
+                serverTiming("context", built - started), serverTiming("model", answered - built), serverTiming("total", clock.now - started),
+            ].joined(separator: ", ")))
             return response
         }
         let events = AsyncThrowingStream<[UInt8], any Error> { continuation in
@@ -94,10 +95,6 @@ struct AgentChat: Sendable {
             continuation.onTermination = { _ in task.cancel() }
         }
         return .eventStream(events)
-    }
-
-    static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.3f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
     }
 
     /// The conversation this turn belongs to, with the user's message stored in it.

@@ -1,3 +1,4 @@
+import Core
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -60,11 +61,7 @@ public struct RequestTraceMiddleware<Context: RequestContext>: RouterMiddleware 
 
     /// `app;dur=1.234`: milliseconds, three decimals.
     static func timing(since start: ContinuousClock.Instant) -> String {
-        let elapsed = ContinuousClock.now - start
-        let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        let whole = microseconds / 1_000, fraction = microseconds % 1_000
-        let padded = String(repeating: "0", count: 3 - String(fraction).count) + String(fraction)
-        return "app;dur=\(whole).\(padded)"
+        serverTiming("app", ContinuousClock.now - start)
     }
 }
 
