@@ -47,7 +47,7 @@ struct AgentChat: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         // The notes are looked up (the message embedded, then searched) while the turn is stored and its facts read.
-        async let notes = notes(matching: message, input)
+        async let notes = knowledge.notes(matching: message, limit: Self.knowledgeNotes, as: input.caller)
         let session = try await open(requested, message: message, input)
         let turn = try await context(session: session, message: message, notes: await notes, personal: personal, input)
         let request = ChatRequest(messages: turn.messages, tools: CoachTools.declarations, maxOutputTokens: 1024, temperature: 0.7)
@@ -115,18 +115,9 @@ struct AgentChat: Sendable {
         return session
     }
 
-    /// The caller's notes that best match the message; none when the search fails (the coach then
-    /// answers without them).
-    func notes(matching message: String, _ input: ActionInput) async -> [JSONValue] {
-        (try? await knowledge.search(message, limit: Self.knowledgeNotes, as: input.caller))
-            .flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }?["results"]?.arrayValue ?? []
-    }
-
     /// What the coach is told this turn, fitted to the budget, and the theme it speaks in.
     func context(session: String, message: String, notes: [JSONValue], personal: Bool, _ input: ActionInput) async throws -> (messages: [ChatMessage], theme: String) {
-        let facts = try JSONDecoder().decode(JSONValue.self, from: Data((try await database.json(input.caller, readOnly: true, Self.factsSQL, [
-            .text(session), .int(Self.historyTurns),
-        ]) ?? "{}").utf8))
+        let facts = try await database.value(input.caller, readOnly: true, Self.factsSQL, [.text(session), .int(Self.historyTurns)]) ?? .object([:])
         let theme = personal ? facts["theme"]?.stringValue ?? "default" : "default"
         let persona = (personal ? facts["prompt"]?.stringValue : nil) ?? AmiePromptBuilder.defaultPrompt
         let today = facts["today"]?.stringValue ?? ""
@@ -205,7 +196,7 @@ struct AgentChat: Sendable {
             text = calls.isEmpty ? GeminiProxy.emptyAnswer
                 : "I have prepared \(calls.count == 1 ? "an action" : "\(calls.count) actions") for you: " + calls.compactMap { $0["action_type"]?.stringValue }.map(CoachTools.label).joined(separator: ", ") + "."
         }
-        let recorded = try await database.json(input.caller, """
+        var actions = try await database.value(input.caller, """
             WITH preference AS (
               SELECT coalesce((SELECT agent_auto_approve FROM public.user_comm_preferences WHERE user_id = auth.uid()), false) AS automatic
             ), proposed AS (
@@ -222,13 +213,11 @@ struct AgentChat: Sendable {
             SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'action_type', action_type, 'input_params', input_params,
                                                          'requires_approval', requires_approval)), '[]'::jsonb)::text
               FROM proposed
-            """, [.text(session), .text(JSONValue.array(calls).jsonText), .text(text), .text(theme), .text(models.providers.chat?.identifier ?? "")])
-        var actions = (try? JSONDecoder().decode(JSONValue.self, from: Data((recorded ?? "[]").utf8)))?.arrayValue ?? []
+            """, [.text(session), .text(JSONValue.array(calls).jsonText), .text(text), .text(theme), .text(models.providers.chat?.identifier ?? "")])?.arrayValue ?? []
         // Actions of users who chose to skip confirmation run now, each on its own.
         for (index, action) in actions.enumerated() where action["requires_approval"] == .bool(false) {
             guard let id = action["id"]?.stringValue else { continue }
-            let outcome = try await database.json(input.caller, "SELECT internal.execute_agent_action($1::uuid)::text", [.text(id)])
-            let result = (try? JSONDecoder().decode(JSONValue.self, from: Data((outcome ?? "{}").utf8))) ?? .object([:])
+            let result = try await database.value(input.caller, "SELECT internal.execute_agent_action($1::uuid)::text", [.text(id)]) ?? .object([:])
             guard case .object(var fields) = action else { continue }
             fields["action_status"] = result["status"] ?? .string("failed")
             fields["output_result"] = result["result"] ?? .object([:])

@@ -119,10 +119,8 @@ enum AmiePromptBuilder {
     /// The chunk ids the knowledge base's hybrid search ranks first for `query` (meaning and
     /// words), as the caller; empty without a query or when the search fails.
     static func ranked(_ query: String?, limit: Int, _ knowledge: KnowledgeBase, _ input: ActionInput) async -> [String] {
-        guard let query, !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
-              let text = try? await knowledge.search(query, limit: limit, as: input.caller),
-              let results = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))["results"]?.arrayValue else { return [] }
-        return results.compactMap { $0["chunkId"]?.stringValue }
+        guard let query, !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return [] }
+        return await knowledge.notes(matching: query, limit: limit, as: input.caller).compactMap { $0["chunkId"]?.stringValue }
     }
 
     /// The caller's notes for the prompt: those the hybrid search ranked (`ranked`, in its

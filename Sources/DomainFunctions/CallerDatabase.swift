@@ -16,6 +16,11 @@ struct CallerDatabase: Sendable {
         try await transaction(caller, readOnly: readOnly) { try await $0.text(SQLStatement(sql, binds)) }
     }
 
+    /// Like `json`, decoded: nil when there is no row or the value is NULL.
+    func value(_ caller: Caller, readOnly: Bool = false, _ sql: String, _ binds: [SQLValue] = []) async throws -> JSONValue? {
+        try await json(caller, readOnly: readOnly, sql, binds).map { try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+    }
+
     /// Like `json`, but a missing value is the given 404.
     func json(_ caller: Caller, readOnly: Bool = false, _ sql: String, _ binds: [SQLValue] = [], orNotFound message: String) async throws -> String {
         guard let text = try await json(caller, readOnly: readOnly, sql, binds) else { throw FunctionError.notFound(message) }

@@ -131,11 +131,10 @@ struct GeminiProxy: Sendable {
         try await storage.write(bucket: "visions", name: name, bytes: image.data, mimeType: image.mimeType, owner: user)
         let url = "\(publicURL)/storage/v1/object/public/visions/\(name)"
         do {
-            let row = try await database.json(input.caller, """
+            return try await database.value(input.caller, """
                 INSERT INTO public.vision_boards (prompt, image_url) VALUES ($1, $2)
                 RETURNING jsonb_build_object('id', id, 'image_url', image_url)::text
-                """, [.text(prompt), .text(url)])
-            return try JSONDecoder().decode(JSONValue.self, from: Data((row ?? "null").utf8))
+                """, [.text(prompt), .text(url)]) ?? .null
         } catch {
             try? await storage.remove(bucket: "visions", name: name)
             throw error

@@ -6,6 +6,7 @@ import Foundation
 import FunctionsAPI
 import Knowledge
 import StorageAPI
+import Tokens
 
 /// The original app's `knowledge-ingest`: the caller's knowledge sources taken in, listed, read,
 /// switched, deleted and counted, with the original's request and reply shapes — and what it
@@ -193,5 +194,16 @@ enum KnowledgeIngest {
         case .allowanceExceeded: .unprocessable(error.description)
         case .noModel: .notConfigured("embedding", error.description)
         }
+    }
+}
+
+extension KnowledgeBase {
+    /// The caller's notes that best match `query`, as `search` answers them ([{chunkId, sourceId,
+    /// sourceName, sourceType, text, score, …}]), for the coach's prompts: none when the search
+    /// fails, which then go without notes.
+    func notes(matching query: String, limit: Int, as caller: Caller) async -> [JSONValue] {
+        guard let text = try? await search(query, limit: limit, as: caller),
+              let answer = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return [] }
+        return answer["results"]?.arrayValue ?? []
     }
 }

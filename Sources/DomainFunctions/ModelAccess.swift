@@ -55,9 +55,14 @@ struct ModelAccess: Sendable {
     }
 
     func record(_ user: UUID, _ usage: TokenUsage) async throws {
+        try await Self.record(usage, of: user.uuidString, on: owner)
+    }
+
+    /// Counts `usage` against `user`'s day on the server's connection (background work too).
+    static func record(_ usage: TokenUsage, of user: String, on owner: SQLRunner) async throws {
         guard usage.total > 0 else { return }
         try await owner.execute(SQLStatement(
-            "SELECT internal.record_ai_tokens($1::uuid, $2::integer)", [.text(user.uuidString), .int(min(usage.total, Int(Int32.max)))]))
+            "SELECT internal.record_ai_tokens($1::uuid, $2::integer)", [.text(user), .int(min(usage.total, Int(Int32.max)))]))
     }
 
     /// One chat call for the user: admitted, made, counted.

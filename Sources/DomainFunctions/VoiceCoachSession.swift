@@ -84,7 +84,7 @@ struct VoiceCoachSession: Sendable {
         guard let type = Self.sessionTypes[requested] else { throw FunctionError.invalid("Invalid sessionType: one of \(Self.sessionTypes.keys.sorted().joined(separator: ", "))") }
         let device = try input.choice("deviceType", Self.devices) ?? "web"
         let context = try input.object("triggerContext") ?? "{}"
-        guard let row = try await database.json(input.caller, """
+        guard let started = try await database.value(input.caller, """
             WITH theme AS (
               SELECT t.name, t.display_name, t.motivation_style FROM public.user_identity_profiles p
                 JOIN public.motivational_themes t ON t.id = p.theme_id WHERE p.user_id = auth.uid()
@@ -97,7 +97,6 @@ struct VoiceCoachSession: Sendable {
                                       'themeName', (SELECT display_name FROM theme), 'voiceStyle', (SELECT motivation_style FROM theme))::text
               FROM started s
             """, [.text(type), .text(context), .text(device), .text(requested)]) else { throw FunctionError.internalError }
-        let started = try JSONDecoder().decode(JSONValue.self, from: Data(row.utf8))
         let coach = started["themeName"]?.stringValue ?? "AMIE"
         var reply: [String: JSONValue] = [
             "success": .bool(true),
@@ -124,8 +123,7 @@ struct VoiceCoachSession: Sendable {
         }
         let model = try models.chatModel()
         try await models.admit(user)
-        let notes = (try? await knowledge.search(words, limit: 3, as: input.caller))
-            .flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }?["results"]?.arrayValue ?? []
+        let notes = await knowledge.notes(matching: words, limit: 3, as: input.caller)
         var system = """
             \(session["prompt"]?.stringValue ?? AmiePromptBuilder.defaultPrompt)
 
@@ -154,11 +152,10 @@ struct VoiceCoachSession: Sendable {
     func end(_ input: ActionInput) async throws -> FunctionResponse {
         let user = try await database.liveUser(input.caller)
         let id = try input.requiredUUID("sessionId")
-        guard let text = try await database.json(input.caller, readOnly: true,
+        guard let session = try await database.value(input.caller, readOnly: true,
             "SELECT to_jsonb(s)::text FROM public.voice_coach_sessions s WHERE s.id = $1::uuid", [.text(id)]) else {
             throw FunctionError.notFound("Session not found")
         }
-        let session = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         if session["ended_at"] != nil, session["ended_at"] != .null {
             return .json(JSONValue.object(["success": .bool(true), "message": .string("Session already ended"), "session": session]).jsonText)
         }
@@ -188,7 +185,7 @@ struct VoiceCoachSession: Sendable {
             }
         }
         let sentiment = session["sentiment_score"]?.doubleValue ?? 0.5
-        let ended = try await database.json(input.caller, """
+        let result = try await database.value(input.caller, """
             WITH closed AS (
               UPDATE public.voice_coach_sessions
                  SET ended_at = now(), status = 'completed', ended_reason = 'user_ended',
@@ -206,8 +203,7 @@ struct VoiceCoachSession: Sendable {
             SELECT jsonb_build_object('session', (SELECT to_jsonb(c) FROM closed c),
                                       'proposed', coalesce((SELECT jsonb_agg(id) FROM proposed), '[]'::jsonb))::text
             """, [.text(id), .textArray(topics), .text(JSONValue.array(items.map(JSONValue.string)).jsonText), summary.map(SQLValue.text) ?? .null,
-                  .text(transcript), .text(String(sentiment))])
-        let result = try JSONDecoder().decode(JSONValue.self, from: Data((ended ?? "{}").utf8))
+                  .text(transcript), .text(String(sentiment))]) ?? .object([:])
         guard let closed = result["session"], closed != .null else { throw FunctionError.conflict("Session has already ended") }
         let seconds = closed["duration_seconds"]?.intValue ?? 0
         return .json(JSONValue.object([
@@ -223,7 +219,7 @@ struct VoiceCoachSession: Sendable {
 
     /// The caller's session, still open, with the coach's prompt; 404 or 409 otherwise.
     func activeSession(_ id: String, _ input: ActionInput) async throws -> JSONValue {
-        guard let text = try await database.json(input.caller, readOnly: true, """
+        guard let session = try await database.value(input.caller, readOnly: true, """
             SELECT jsonb_build_object('session_type', s.session_type, 'ended', s.ended_at IS NOT NULL,
                      -- Users may write their turns and prompt themselves: the last 30 answered turns, every text cut.
                      'turns', (SELECT coalesce(jsonb_agg(jsonb_build_object('role', x.t ->> 'role', 'content', left(x.t ->> 'content', 4000)) ORDER BY x.n), '[]'::jsonb)
@@ -234,7 +230,6 @@ struct VoiceCoachSession: Sendable {
                                  WHERE p.user_id = auth.uid()))::text
               FROM public.voice_coach_sessions s WHERE s.id = $1::uuid
             """, [.text(id)]) else { throw FunctionError.notFound("Session not found or access denied") }
-        let session = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         guard session["ended"] != .bool(true) else { throw FunctionError.conflict("Session has already ended") }
         return session
     }

@@ -33,8 +33,7 @@ public struct WeeklyReviewNarrator: Sendable {
             ChatMessage(.system, Self.instructions), ChatMessage(.user, Self.describe(review)),
         ], maxOutputTokens: 1024, temperature: 0.7, json: true)
         let reply = try await chat.complete(request)
-        let usage = ModelAccess.usage(reply, for: request)
-        try await owner.execute(SQLStatement("SELECT internal.record_ai_tokens($1::uuid, $2::integer)", [.text(user), .int(min(usage.total, Int(Int32.max)))]))
+        try await ModelAccess.record(ModelAccess.usage(reply, for: request), of: user, on: owner)
         let (insights, steps) = Self.read(reply.text)
         guard let insights else { throw FunctionError.upstream("the AI provider's review was empty") }
         try await owner.execute(SQLStatement(
