@@ -166,22 +166,20 @@ struct VoiceCoachSession: Sendable {
         var items: [String] = []
         var summary: String?
         // The summary is the model's when it can give one; the session closes either way.
-        if let model = models.providers.chat, !said.isEmpty {
+        if models.providers.chat != nil, !said.isEmpty {
             let request = ChatRequest(messages: [
                 ChatMessage(.system, Self.summaryInstructions), ChatMessage(.user, String(transcript.suffix(models.settings.maxPromptCharacters * 2))),
             ], maxOutputTokens: 500, temperature: 0.3, json: true)
             do {
-                try await models.admit(user)
-                let reply = try await model.complete(request)
-                try await models.record(user, reply, for: request)
+                let reply = try await models.complete(request, for: user)
                 if let value = try? ModelJSON.value(reply.text) {
                     let modelTopics = (value["keyTopics"]?.arrayValue ?? []).compactMap { ModelJSON.string($0, limit: 60) }
                     if !modelTopics.isEmpty { topics = Array(modelTopics.prefix(5)) }
                     items = Array((value["actionItems"]?.arrayValue ?? []).compactMap { ModelJSON.string($0, limit: 300) }.prefix(5))
                     summary = ModelJSON.string(value["summary"], limit: 2000)
                 }
-            } catch is AIError {
-            } catch let error as FunctionError where error.status == 429 {
+            } catch is FunctionError {
+                // The quota spent or the provider failing: the words' own topics stand.
             }
         }
         let sentiment = session["sentiment_score"]?.doubleValue ?? 0.5
