@@ -38,7 +38,6 @@ struct AgentChat: Sendable {
     func send(_ input: ActionInput) async throws -> FunctionResponse {
         let user = try await database.liveUser(input.caller)
         let message = try input.text("message", maxLength: models.settings.maxPromptCharacters)
-        guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw FunctionError.invalid("`message` is required") }
         let requested = try input.uuid("sessionId")
         let personal = try input.bool("useAMIE") ?? true
         let streaming = try input.bool("stream") ?? false

@@ -167,10 +167,9 @@ struct GeminiProxy: Sendable {
 
     // MARK: Inputs
 
+    /// A required prompt text (`ActionInput.text`: non-empty once trimmed), at most the configured length.
     func text(_ input: ActionInput, _ name: String) throws(FunctionError) -> String {
-        let text = try input.text(name, maxLength: models.settings.maxPromptCharacters)
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .invalid("`\(name)` is required") }
-        return text
+        try input.text(name, maxLength: models.settings.maxPromptCharacters)
     }
 
     /// `history` ([{role, text}]) as chat turns, then `message` when given.

@@ -114,7 +114,6 @@ struct VoiceCoachSession: Sendable {
         let user = try await database.liveUser(input.caller)
         let id = try input.requiredUUID("sessionId")
         let words = try input.text("transcript", maxLength: models.settings.maxPromptCharacters)
-        guard !words.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw FunctionError.invalid("`transcript` is required") }
         let partial = try input.bool("isPartial") ?? false
         let session = try await activeSession(id, input)
         if partial {
