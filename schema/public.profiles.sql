@@ -107,7 +107,6 @@ DECLARE
   v_profile public.profiles;
   v_paid text;
   v_ledger uuid;
-  v_previous text[];
 BEGIN
   -- The balance's row lock orders every generation (and spend) of the user.
   SELECT * INTO v_profile FROM public.profiles WHERE id = p_user FOR UPDATE;
@@ -136,9 +135,7 @@ BEGIN
   IF v_profile.credits < 1 THEN
     RETURN 'no_credits';
   END IF;
-  v_previous := internal.set_credit_reason('generation', p_request::text);
-  UPDATE public.profiles SET credits = credits - 1 WHERE id = p_user;
-  PERFORM internal.set_credit_reason(v_previous[1], v_previous[2]);
+  PERFORM public.adjust_user_credits(p_user, -1, 'generation', p_request::text);
   SELECT l.id INTO v_ledger FROM public.credit_ledger l
    WHERE l.user_id = p_user AND l.reason = 'generation' AND l.reference = p_request::text;
   INSERT INTO internal.generation_charges (request_id, user_id, paid_by, ledger_id) VALUES (p_request, p_user, 'charge', v_ledger);
