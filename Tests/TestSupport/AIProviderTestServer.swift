@@ -245,16 +245,6 @@ public final class AIProviderTestServer: Sendable {
 
     static func sse(_ events: [String]) -> Response {
         Response(status: .ok, headers: [.contentType: "text/event-stream"],
-                 body: ResponseBody(asyncSequence: events.map { ByteBuffer(string: $0) }.async))
-    }
-}
-
-extension Array where Element: Sendable {
-    /// The elements as an async sequence.
-    var async: AsyncStream<Element> {
-        AsyncStream { continuation in
-            for element in self { continuation.yield(element) }
-            continuation.finish()
-        }
+                 body: ResponseBody(contentsOf: events.map { ByteBuffer(string: $0) }))
     }
 }
