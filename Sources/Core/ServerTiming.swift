@@ -3,6 +3,11 @@
 public func serverTiming(_ name: String, _ duration: Duration) -> String {
     let microseconds = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
     let whole = microseconds / 1_000, fraction = microseconds % 1_000
-    let padded = String(repeating: "0", count: 3 - String(fraction).count) + String(fraction)
-    return "\(name);dur=\(whole).\(padded)"
+    var text = name
+    text.reserveCapacity(name.utf8.count + 16)
+    text += ";dur="
+    text += String(whole)
+    text += fraction < 10 ? ".00" : fraction < 100 ? ".0" : "."
+    text += String(fraction)
+    return text
 }

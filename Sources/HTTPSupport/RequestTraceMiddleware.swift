@@ -3,14 +3,15 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// Names every request and times it: the request id is the caller's `X-Request-Id` when it is a
 /// sensible one (1–128 characters of letters, digits, `.`, `_`, `-`, `:`), otherwise a new
-/// random one; it is put on the request's logger (`request_id`, so every line logged for the
+/// one, unique in the process and unguessable across processes; it is put on the request's logger (`request_id`, so every line logged for the
 /// request carries it) and sent back in `X-Request-Id`. The response also carries
 /// `Server-Timing: app;dur=<ms>`, the time the server spent on it up to its head.
 public struct RequestTraceMiddleware<Context: RequestContext>: RouterMiddleware {
-    public static var requestID: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+    public static var requestID: HTTPField.Name { .requestID }
 
     public init() {}
 
@@ -47,16 +48,28 @@ public struct RequestTraceMiddleware<Context: RequestContext>: RouterMiddleware 
         return value
     }
 
-    /// 16 random bytes as 32 hex digits.
+    /// 32 hex digits: the process's random key, then the request's number scrambled by a
+    /// bijection (SplitMix64's finaliser over the number plus a second key), so ids never repeat
+    /// within a process, do not reveal how many requests it served, and cost no system call.
     static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let (high, low) = (generator.next() as UInt64, generator.next() as UInt64)
-        return hex(high) + hex(low)
+        let number = IDSequence.next.add(1, ordering: .relaxed).newValue
+        return hex(IDSequence.keys.process, IDSequence.scrambled(number &+ IDSequence.keys.offset))
     }
 
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+    /// `high` then `low`, each as 16 lower-case hex digits.
+    static func hex(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 32) { buffer in
+            for index in 0..<16 {
+                buffer[index] = hexDigit(high >> (60 - 4 * UInt64(index)))
+                buffer[16 + index] = hexDigit(low >> (60 - 4 * UInt64(index)))
+            }
+            return 32
+        }
+    }
+
+    private static func hexDigit(_ value: UInt64) -> UInt8 {
+        let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+        return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// `app;dur=1.234`: milliseconds, three decimals.
@@ -66,5 +79,23 @@ public struct RequestTraceMiddleware<Context: RequestContext>: RouterMiddleware 
 }
 
 extension HTTPField.Name {
-    static var serverTiming: Self { Self("Server-Timing")! }
+    static let requestID = Self("X-Request-Id")!
+    static let serverTiming = Self("Server-Timing")!
+}
+
+/// The numbering of generated request ids.
+enum IDSequence {
+    static let next = Atomic<UInt64>(0)
+    static let keys: (process: UInt64, offset: UInt64) = {
+        var generator = SystemRandomNumberGenerator()
+        return (generator.next(), generator.next())
+    }()
+
+    /// SplitMix64's finaliser: a bijection of `UInt64` that scatters consecutive numbers.
+    static func scrambled(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
