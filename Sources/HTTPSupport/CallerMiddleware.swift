@@ -54,8 +54,8 @@ extension Request {
     /// The API key and bearer token this request carries.
     public var credentials: CallerMiddleware.Credentials {
         CallerMiddleware.Credentials(
-            apiKey: headers[.apiKey] ?? uri.queryParameters["apikey"].map(String.init), bearer: bearerToken,
-            hasAuthorization: headers[.authorization] != nil)
+            apiKey: headers.value(of: .apiKey) ?? uri.queryParameters["apikey"].map(String.init), bearer: bearerToken,
+            hasAuthorization: headers.contains(.authorization))
     }
 }
 

@@ -12,10 +12,24 @@ extension Response {
     }
 }
 
+extension HTTPFields {
+    /// The value of field `name`: as the subscript reads it (several fields joined by commas),
+    /// but without making a new string when there is one field, the usual case. For the headers
+    /// read on every request.
+    public func value(of name: HTTPField.Name) -> String? {
+        var found: String?
+        for field in self where field.name == name {
+            guard found == nil else { return self[name] }
+            found = field.value
+        }
+        return found
+    }
+}
+
 extension Request {
     /// The bearer token of the `Authorization` header (scheme matched case-insensitively).
     public var bearerToken: String? {
-        guard var value = headers[.authorization] else { return nil }
+        guard var value = headers.value(of: .authorization) else { return nil }
         // Byte-wise, without copies but the token's own: this runs on every API request.
         return value.withUTF8 { bytes -> String? in
             let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }

@@ -37,6 +37,12 @@ public struct RESTRoutes: Sendable {
         }
     }
 
+    /// The names the REST engine answers with, made once rather than parsed for every response.
+    static let knownNames: [String: HTTPField.Name] = Dictionary(
+        uniqueKeysWithValues: ["Content-Type", "Content-Range", "Content-Profile", "Preference-Applied", "Location"].map {
+            ($0, HTTPField.Name($0)!)
+        })
+
     func handle(_ request: Request, caller: Caller) async throws -> Response {
         let body: [UInt8]?
         if [.post, .patch, .put].contains(request.method) {
@@ -55,7 +61,9 @@ public struct RESTRoutes: Sendable {
         ).get()
         let answer = try await service.respond(to: apiRequest, caller: caller)
         var headers = HTTPFields()
-        for (name, value) in answer.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
+        for (name, value) in answer.headers {
+            if let field = Self.knownNames[name] ?? HTTPField.Name(name) { headers[field] = value }
+        }
         let status = HTTPResponse.Status(code: answer.status)
         guard let text = answer.body, request.method != .head else { return Response(status: status, headers: headers) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
