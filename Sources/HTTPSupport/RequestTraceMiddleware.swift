@@ -6,9 +6,10 @@ import NIOCore
 import Synchronization
 
 /// Names every request and times it: the request id is the caller's `X-Request-Id` when it is a
-/// sensible one (1–128 characters of letters, digits, `.`, `_`, `-`, `:`), otherwise a new
-/// one, unique in the process and unguessable across processes; it is put on the request's logger (`request_id`, so every line logged for the
-/// request carries it) and sent back in `X-Request-Id`. The response also carries
+/// sensible one (1–128 characters of letters, digits, `.`, `_`, `-`, `:`), otherwise a new one
+/// (unique within the process, different across processes; a name, not a secret); it is put on
+/// the request's logger (`request_id`, so every line logged for the request carries it) and sent
+/// back in `X-Request-Id`. The response also carries
 /// `Server-Timing: app;dur=<ms>`, the time the server spent on it up to its head.
 public struct RequestTraceMiddleware<Context: RequestContext>: RouterMiddleware {
     public static var requestID: HTTPField.Name { .requestID }
@@ -49,8 +50,9 @@ public struct RequestTraceMiddleware<Context: RequestContext>: RouterMiddleware 
     }
 
     /// 32 hex digits: the process's random key, then the request's number scrambled by a
-    /// bijection (SplitMix64's finaliser over the number plus a second key), so ids never repeat
-    /// within a process, do not reveal how many requests it served, and cost no system call.
+    /// bijection (SplitMix64's finaliser over the number plus a random offset), so ids never
+    /// repeat within a process, do not read as a count, and cost no system call. The finaliser
+    /// can be inverted: two ids of one process tell how many ids lie between them.
     static func newID() -> String {
         let number = IDSequence.next.add(1, ordering: .relaxed).newValue
         return hex(IDSequence.keys.process, IDSequence.scrambled(number &+ IDSequence.keys.offset))
@@ -58,18 +60,7 @@ public struct RequestTraceMiddleware<Context: RequestContext>: RouterMiddleware 
 
     /// `high` then `low`, each as 16 lower-case hex digits.
     static func hex(_ high: UInt64, _ low: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 32) { buffer in
-            for index in 0..<16 {
-                buffer[index] = hexDigit(high >> (60 - 4 * UInt64(index)))
-                buffer[16 + index] = hexDigit(low >> (60 - 4 * UInt64(index)))
-            }
-            return 32
-        }
-    }
-
-    private static func hexDigit(_ value: UInt64) -> UInt8 {
-        let nibble = UInt8(truncatingIfNeeded: value & 0xF)
-        return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+        withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { $0.hexString }
     }
 
     /// `app;dur=1.234`: milliseconds, three decimals.

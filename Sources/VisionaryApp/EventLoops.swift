@@ -51,7 +51,7 @@ enum GlobalExecutorHook {
     /// Installs the hook; false when the runtime has none (then NIO's hook is the fallback).
     static func install() -> Bool {
         guard let slot = dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook") else { return false }
-        _ = generic
+        _ = generic  // its layout is checked now, not in the first job
         let hook: Hook = { job, _ in
             MultiThreadedEventLoopGroup.singleton.any().execute { job.runSynchronously(on: GlobalExecutorHook.generic) }
         }
