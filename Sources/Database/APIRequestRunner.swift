@@ -66,7 +66,7 @@ public struct APIRequestRunner: Sendable {
                 ) {
                     let row = try await DatabaseError.translating { () -> [String?] in
                         var first: [String?] = []
-                        for try await row in try await connection.query(statement.postgresQuery, logger: logger) where first.isEmpty {
+                        for try await row in try await connection.queryUnlessClosed(statement.postgresQuery, logger: logger) where first.isEmpty {
                             first = try APIStatementCall.textColumns(row)
                         }
                         return first

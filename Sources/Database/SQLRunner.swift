@@ -28,7 +28,7 @@ public struct SQLRunner: Sendable {
     public func text(_ statement: SQLStatement) async throws -> String? {
         try await DatabaseError.translating {
             try await leases.withConnection(client) { connection in
-                try await SQLTransaction.firstText(try await connection.query(statement.postgresQuery, logger: logger))
+                try await SQLTransaction.firstText(try await connection.queryUnlessClosed(statement.postgresQuery, logger: logger))
             }
         }
     }
@@ -68,7 +68,7 @@ public struct SQLTransaction: Sendable {
 
     public func text(_ statement: SQLStatement) async throws -> String? {
         try await DatabaseError.translating {
-            try await Self.firstText(try await connection.query(statement.postgresQuery, logger: logger))
+            try await Self.firstText(try await connection.queryUnlessClosed(statement.postgresQuery, logger: logger))
         }
     }
 
@@ -82,7 +82,7 @@ public struct SQLTransaction: Sendable {
     public func texts(_ statement: SQLStatement) async throws -> [String?] {
         try await DatabaseError.translating {
             var values: [String?] = []
-            for try await row in try await connection.query(statement.postgresQuery, logger: logger) {
+            for try await row in try await connection.queryUnlessClosed(statement.postgresQuery, logger: logger) {
                 values.append(try row.decode(String?.self))
             }
             return values
@@ -133,6 +133,8 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
                 constraint: error.serverInfo?[.constraintName], serverMessage: error.serverInfo?[.message],
                 detail: error.serverInfo?[.detail], hint: error.serverInfo?[.hint],
                 isUnavailable: Self.unavailable(code: error.code, sqlState: sqlState))
+        } catch let error as ConnectionClosed {
+            throw DatabaseError(sqlState: nil, message: error.description, constraint: nil, isUnavailable: true)
         }
     }
 

@@ -33,9 +33,10 @@ public actor TestCluster {
         let dataDirectory: String
     }
 
+    /// Warnings and errors, or the level `VISIONARY_TEST_LOG_LEVEL` names (`debug`, `trace`, …).
     public static let logger: Logger = {
         var logger = Logger(label: "visionary.tests")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["VISIONARY_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         return logger
     }()
 
