@@ -140,7 +140,19 @@ public final class BuiltinEmbeddingModel: EmbeddingModel {
         }
     }
 
+    /// Loads the model on the model's own thread if no one has, so that neither the first search
+    /// nor the tokeniser's first count reads 90 MB on the thread that asked (an event loop). The
+    /// server calls it as it starts; a failure is kept, and reported where the model is used.
+    public func load() async throws {
+        _ = try await loaded()
+    }
+
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        try await model().embed(texts)
+        try await loaded().embed(texts)
+    }
+
+    private func loaded() async throws -> MiniLMEmbeddingModel {
+        if let loaded = Self.loaded.withLockedValue({ $0[directory.path] }) { return try loaded.get() }
+        return try await MiniLMEmbeddingModel.pool.runIfActive { try self.model() }
     }
 }

@@ -21,6 +21,8 @@ public final class KnowledgeBase: Sendable {
     let queue: JobQueue
     let now: @Sendable () -> Date
 
+    let builtin: BuiltinEmbeddingModel?
+
     public static let jobKind = "knowledge.ingest"
 
     /// `builtin` measures chunks with the built-in model's tokeniser (whichever model embeds
@@ -31,6 +33,7 @@ public final class KnowledgeBase: Sendable {
         runner: APIRequestRunner, owner: SQLRunner, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.model = model
+        self.builtin = builtin
         self.settings = settings
         let estimate: @Sendable (String) -> Int = { text in (text.split(whereSeparator: \.isWhitespace).count * 4 + 2) / 3 }
         chunker = Chunker(count: { text in (try? builtin?.model().tokenizer.count(text)) ?? estimate(text) })
@@ -39,6 +42,11 @@ public final class KnowledgeBase: Sendable {
         self.owner = owner
         queue = JobQueue(database: owner)
         self.now = now
+    }
+
+    /// Loads the built-in model, if there is one, off the caller's thread (see `BuiltinEmbeddingModel.load`).
+    public func loadBuiltinModel() async throws {
+        try await builtin?.load()
     }
 
     /// The column a model's vectors live in: its own for 384 dimensions, else the 1536 one.

@@ -258,6 +258,12 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     }
     let migrator = parts.config.migrateOnStart ? Migrator(migrations: parts.migrations, logger: logger) : nil
     app.beforeServerStarts {
+        // The built-in embedding model loads beside the rest of start-up, not on the first request.
+        Task {
+            do { try await parts.knowledge.loadBuiltinModel() } catch {
+                logger.error("the built-in embedding model could not be loaded; knowledge search and ingestion will fail", metadata: ["error": "\(error)"])
+            }
+        }
         if let migrator {
             let applied = try await migrator.migrate(parts.ownerDatabase)
             logger.info("schema is up to date", metadata: ["applied": "\(applied)"])

@@ -99,4 +99,18 @@ import Testing
         try empty.write(to: folder.appendingPathComponent("model.safetensors"))
         #expect(throws: EmbeddingError.self) { try MiniLMEmbeddingModel(directory: folder) }
     }
+
+    @Test func theServersCopyLoadsOnceAndKeepsAFailure() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("visionary-model-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = BuiltinEmbeddingModel(directory: folder)
+        await #expect(throws: EmbeddingError.self) { try await missing.load() }
+        // Files that appear later are not read: the failure stands until the process restarts.
+        let real = URL(fileURLWithPath: try Self.setting("VISIONARY_EMBEDDING_MODEL_DIR"))
+        try FileManager.default.copyItem(at: real, to: folder)
+        await #expect(throws: EmbeddingError.self) { try await missing.embed(["hello"]) }
+        let model = BuiltinEmbeddingModel(directory: real)
+        try await model.load()
+        #expect(try await model.embed(["hello"]).first?.count == model.dimensions)
+    }
 }
