@@ -42,7 +42,8 @@ build_portable_pgvector() {
   if [[ -n ${VISIONARY_PGVECTOR_TARBALL:-} ]]; then
     cp "$VISIONARY_PGVECTOR_TARBALL" "$tarball"
   else
-    curl -fsSL --retry 3 -o "$tarball" "$pgvector_url"
+    # Over plain HTTP too, as apt reaches the same mirror; the sha256 below is what vouches for it.
+    curl -fsSL --retry 3 -o "$tarball" "$pgvector_url" || curl -fsSL --retry 3 -o "$tarball" "http://${pgvector_url#https://}"
   fi
   echo "${pgvector_sha256}  $tarball" | sha256sum --check --quiet - >&2 \
     || { echo "checksum mismatch for pgvector ${pgvector_version}" >&2; exit 1; }
