@@ -43,9 +43,10 @@ public struct AppConfig: Sendable, Equatable {
     /// unfinished request head included), before it is closed (`VISIONARY_HTTP_IDLE_TIMEOUT`).
     public var httpIdleTimeoutSeconds = 30
     /// Threads that run both the network I/O and every request's work (`VISIONARY_EVENT_LOOP_THREADS`).
-    /// Nil: half the processors (at least one) with the embedded database, which needs the other
-    /// half; all of them with an outside one. A request then stays on one thread from socket to
-    /// database and back, instead of waking another thread at each step.
+    /// Nil: with the embedded database, which needs processors of its own, half the processors
+    /// but at least two where there are two (one thread alone queues requests while a processor
+    /// idles); all of them with an outside database. Each loop has its own part of the database
+    /// pools, so a request stays on one thread from socket to database and back.
     public var eventLoopThreads: Int?
     /// Whether `serve` also runs the background worker and scheduler (`VISIONARY_WORKER`); off,
     /// they run only in `visionary worker` processes.
@@ -188,7 +189,7 @@ public struct AppConfig: Sendable, Equatable {
 
     /// `eventLoopThreads`, or its default for a machine with `processors` processors.
     public func resolvedEventLoopThreads(processors: Int) -> Int {
-        eventLoopThreads ?? (databaseURL == nil ? max(1, processors / 2) : max(1, processors))
+        eventLoopThreads ?? (databaseURL == nil ? max(min(2, processors), processors / 2) : max(1, processors))
     }
 
     public var resolvedPublicURL: String {
@@ -229,7 +230,7 @@ public struct AppConfig: Sendable, Equatable {
             ("VISIONARY_REST_PLAN_ENABLED", String(restPlanEnabled)),
             ("VISIONARY_REST_STATEMENT_TIMEOUT_MS", String(restStatementTimeoutMilliseconds)),
             ("VISIONARY_HTTP_IDLE_TIMEOUT", String(httpIdleTimeoutSeconds)),
-            ("VISIONARY_EVENT_LOOP_THREADS", eventLoopThreads.map(String.init) ?? "(half the processors with the embedded database, else all)"),
+            ("VISIONARY_EVENT_LOOP_THREADS", eventLoopThreads.map(String.init) ?? "(half the processors, at least two, with the embedded database; else all)"),
             ("VISIONARY_WORKER", String(workerEnabled)),
             ("VISIONARY_WORKER_CONCURRENCY", String(workerConcurrency)),
             ("VISIONARY_METRICS_TOKEN", metricsToken == nil ? "(none: /metrics answers loopback only)" : "(set, redacted)"),

@@ -15,21 +15,27 @@ import PostgresNIO
 /// transaction: BEGIN, role and claims, the statement, the check, COMMIT or ROLLBACK. The pool's
 /// connections carry `search_path` and `statement_timeout` from their start-up parameters.
 public struct APIRequestRunner: Sendable {
-    let client: PostgresClient
+    let pool: DatabasePool?
+    let single: PostgresClient
     let leases: ConnectionLeases
     let logger: Logger
 
     public init(client: PostgresClient, logger: Logger) {
-        self.client = client
+        self.pool = nil
+        self.single = client
         self.leases = ConnectionLeases(size: 0)
         self.logger = logger
     }
 
     public init(pool: DatabasePool, logger: Logger) {
-        self.client = pool.client
+        self.pool = pool
+        self.single = pool.client
         self.leases = pool.leases
         self.logger = logger
     }
+
+    /// The client to lease from: the current event loop's part of a pool split by loop.
+    var client: PostgresClient { pool?.clientOfCurrentLoop ?? single }
 
     /// The session settings of every API connection, as start-up parameters.
     public static func sessionSettings(statementTimeout: String) -> [(String, String)] {

@@ -5,23 +5,27 @@ import PostgresNIO
 /// Runs `SQLStatement`s on a connection pool for code that should not know PostgresNIO: results
 /// come back as JSON text built by PostgreSQL, failures as `DatabaseError`.
 public struct SQLRunner: Sendable {
-    let client: PostgresClient
+    let pool: DatabasePool?
+    let single: PostgresClient
     let leases: ConnectionLeases
     let logger: Logger
 
     public init(client: PostgresClient, logger: Logger) {
-        self.init(client: client, leases: ConnectionLeases(size: 0), logger: logger)
+        pool = nil
+        single = client
+        leases = ConnectionLeases(size: 0)
+        self.logger = logger
     }
 
     public init(pool: DatabasePool, logger: Logger) {
-        self.init(client: pool.client, leases: pool.leases, logger: logger)
-    }
-
-    init(client: PostgresClient, leases: ConnectionLeases, logger: Logger) {
-        self.client = client
-        self.leases = leases
+        self.pool = pool
+        single = pool.client
+        leases = pool.leases
         self.logger = logger
     }
+
+    /// The client to lease from: the current event loop's part of a pool split by loop.
+    var client: PostgresClient { pool?.clientOfCurrentLoop ?? single }
 
     /// The first column of the first row, as text (statements select one `::text` JSON value);
     /// nil when there is no row.

@@ -40,9 +40,10 @@ struct AppConfigTests {
         #expect(throws: ConfigError.self) { try AppConfig(environment: environment, workingDirectory: "/") }
     }
 
-    @Test("event loop threads: half the processors beside the embedded database, all with an outside one, or as set")
+    @Test("event loop threads: half the processors (at least two) beside the embedded database, all with an outside one, or as set")
     func eventLoopThreads() throws {
         #expect(try AppConfig(environment: [:], workingDirectory: "/").resolvedEventLoopThreads(processors: 8) == 4)
+        #expect(try AppConfig(environment: [:], workingDirectory: "/").resolvedEventLoopThreads(processors: 2) == 2)
         #expect(try AppConfig(environment: [:], workingDirectory: "/").resolvedEventLoopThreads(processors: 1) == 1)
         let outside = try AppConfig(environment: ["DATABASE_URL": "postgres://app:pw@127.0.0.1:5432/v"], workingDirectory: "/")
         #expect(outside.resolvedEventLoopThreads(processors: 8) == 8)
