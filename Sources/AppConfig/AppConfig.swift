@@ -45,8 +45,8 @@ public struct AppConfig: Sendable, Equatable {
     /// Threads that run both the network I/O and every request's work (`VISIONARY_EVENT_LOOP_THREADS`).
     /// Nil: with the embedded database, which needs processors of its own, half the processors
     /// but at least two where there are two (one thread alone queues requests while a processor
-    /// idles); all of them with an outside database. Each loop has its own part of the database
-    /// pools, so a request stays on one thread from socket to database and back.
+    /// idles); all of them with an outside database. Each loop has its own part of the API
+    /// database pool, so a request stays on one thread from socket to database and back.
     public var eventLoopThreads: Int?
     /// Whether `serve` also runs the background worker and scheduler (`VISIONARY_WORKER`); off,
     /// they run only in `visionary worker` processes.

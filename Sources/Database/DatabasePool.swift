@@ -11,10 +11,10 @@ import Synchronization
 /// Statements go through what is made from it: `SQLRunner`, `APIRequestRunner`,
 /// `NotificationListener`, `Migrator`, `AuthenticatorLogin`.
 ///
-/// The server splits its pools by event loop: each loop has a part of the connections, opened on
-/// that loop, and a statement leases from the part of the loop it runs on. The database's answer
-/// is then read by the thread that runs the request, which goes on at once; a connection of
-/// another loop would hand every answer across threads.
+/// The server splits its API pool by event loop: each loop has a part of the connections, opened
+/// on that loop, and a statement leases from the part of the loop it runs on. The database's
+/// answer is then read by the thread that runs the request, which goes on at once; a connection
+/// of another loop would hand every answer across threads.
 public struct DatabasePool: Service {
     /// The pool's client; of the first event loop's part when the pool is split by loop.
     let client: PostgresClient

@@ -65,12 +65,10 @@ public struct ApplicationParts: Sendable {
         config: AppConfig, secret: String, keyRing: KeyRing, owner: DatabaseEndpoint, logger: Logger,
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) async throws -> ApplicationParts {
-        // Both pools are split by event loop: a request's statements go out and come back on
-        // the thread that runs the request.
         let ownerDatabase = try DatabasePool(
-            endpoint: owner, maximumConnections: config.databasePoolSize, keptOpen: config.resolvedDatabasePoolMinimum,
-            perEventLoop: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            endpoint: owner, maximumConnections: config.databasePoolSize, keptOpen: config.resolvedDatabasePoolMinimum, logger: logger)
         let apiEndpoint = owner.with(username: AuthenticatorLogin.role, password: AuthenticatorLogin.password(jwtSecret: secret))
+        // Split by event loop: a request's statements go out and come back on its own thread.
         let apiDatabase = try DatabasePool(
             endpoint: apiEndpoint, maximumConnections: config.databasePoolSize, keptOpen: config.resolvedDatabasePoolMinimum,
             sessionSettings: APIRequestRunner.sessionSettings(statementTimeout: "\(config.restStatementTimeoutMilliseconds)ms"),

@@ -9,7 +9,7 @@ import NIOPosix
 ///
 /// The group is sized from `VISIONARY_EVENT_LOOP_THREADS` (see `AppConfig.eventLoopThreads`):
 /// beside the embedded database, half the processors, at least two. Each loop has its own part
-/// of the database pools (`DatabasePool`), so a request never crosses threads. Measured with
+/// of the API database pool (`DatabasePool`), so a request's statements never cross threads. Measured with
 /// `make bench` on two processors: with one loop the processors idled 13 % of the time (requests
 /// queued behind the one thread while the database waited); two loops with loop-split pools
 /// idle 2.5 % and answer 10 % more REST reads. Two loops sharing one pool did worse than one:
