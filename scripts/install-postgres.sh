@@ -60,14 +60,13 @@ build_portable_pgvector() {
 
 install_into() {
   local home=$1
+  [[ -x $home/$bin_rel/postgres && -f $home/$pgvector_stamp ]] && return 0
   local work; work=$(mktemp -d)
   trap 'rm -rf "$work"' RETURN
   if [[ -x $home/$bin_rel/postgres ]]; then
     # An install made before pgvector was rebuilt gets the portable build in place.
-    if [[ ! -f $home/$pgvector_stamp ]]; then
-      build_portable_pgvector "$home/pgserver/pginstall" "$work"
-      touch "$home/$pgvector_stamp"
-    fi
+    build_portable_pgvector "$home/pgserver/pginstall" "$work"
+    touch "$home/$pgvector_stamp"
     return 0
   fi
   if [[ -n ${VISIONARY_PG_WHEEL:-} ]]; then
