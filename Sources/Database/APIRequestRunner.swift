@@ -42,17 +42,17 @@ public struct APIRequestRunner: Sendable {
         [("search_path", "public, extensions"), ("statement_timeout", statementTimeout)]
     }
 
-    /// The first row of `statement`'s result as text columns (total, page, body). `check` sees
-    /// the row before the transaction ends; when `checkUndoes` and it throws, everything the
-    /// statement did is rolled back.
+    /// The first row of the result of `execution`'s statement as text columns (total, page,
+    /// body). `check` sees the row before the transaction ends; when it throws, a statement run
+    /// in an explicit transaction is rolled back.
     public func run(
-        role: String, claims: String, user: UUID?, session: UUID?, readOnly: Bool, rollback: Bool, _ statement: SQLStatement,
-        checkUndoes: Bool = true, check: @Sendable ([String?]) throws -> Void = { _ in }
+        role: String, claims: String, user: UUID?, session: UUID?, _ execution: APIExecution,
+        check: @Sendable ([String?]) throws -> Void = { _ in }
     ) async throws -> [String?] {
-        if !rollback, readOnly || !checkUndoes, let direct = statement.withTextArrayParameters() {
+        switch execution {
+        case .direct(let sql, let parameters, let readOnly):
             let call = APIStatementCall(
-                role: role, claims: claims, user: user, session: session, readOnly: readOnly, statement: direct.sql,
-                parameters: direct.parameters)
+                role: role, claims: claims, user: user, session: session, readOnly: readOnly, statement: sql, parameters: parameters)
             let row = try await DatabaseError.raised(in: role) { () -> [String?] in
                 try await leases.withConnection(client) { connection in
                     var first: [String?] = []
@@ -64,21 +64,23 @@ public struct APIRequestRunner: Sendable {
             }
             try check(row)
             return row
-        }
-        return try await DatabaseError.raised(in: role) {
-            try await leases.withConnection(client) { connection in
-                try await inTransaction(
-                    connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
-                ) {
-                    let row = try await DatabaseError.translating { () -> [String?] in
-                        var first: [String?] = []
-                        for try await row in try await connection.queryUnlessClosed(statement.postgresQuery, logger: logger) where first.isEmpty {
-                            first = try APIStatementCall.textColumns(row)
+        case .transaction(let statement, let readOnly, let rollback):
+            return try await DatabaseError.raised(in: role) {
+                try await leases.withConnection(client) { connection in
+                    try await inTransaction(
+                        connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
+                    ) {
+                        let row = try await DatabaseError.translating { () -> [String?] in
+                            var first: [String?] = []
+                            for try await row in try await connection.queryUnlessClosed(statement.postgresQuery, logger: logger)
+                            where first.isEmpty {
+                                first = try APIStatementCall.textColumns(row)
+                            }
+                            return first
                         }
-                        return first
+                        try check(row)
+                        return row
                     }
-                    try check(row)
-                    return row
                 }
             }
         }
@@ -121,6 +123,25 @@ public struct APIRequestRunner: Sendable {
         } catch {
             _ = try? await connection.execute("ROLLBACK", logger: logger)
             throw error
+        }
+    }
+}
+
+/// How an API request's statement runs, decided once from the statement and what its answer
+/// needs (a compiled read keeps it).
+///
+/// A statement whose result needs no undoing after it is seen runs in one round trip, through
+/// `internal.api_statement`, its parameters passed as one `text[]`; the others
+/// (`Prefer: tx=rollback`, a write whose check may undo it) run in an explicit transaction.
+public enum APIExecution: Sendable {
+    case direct(sql: String, parameters: [String], readOnly: Bool)
+    case transaction(SQLStatement, readOnly: Bool, rollback: Bool)
+
+    public init(_ statement: SQLStatement, readOnly: Bool, rollback: Bool, checkUndoes: Bool) {
+        if !rollback, readOnly || !checkUndoes, let direct = statement.withTextArrayParameters() {
+            self = .direct(sql: direct.sql, parameters: direct.parameters, readOnly: readOnly)
+        } else {
+            self = .transaction(statement, readOnly: readOnly, rollback: rollback)
         }
     }
 }

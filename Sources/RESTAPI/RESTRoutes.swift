@@ -55,11 +55,10 @@ public struct RESTRoutes: Sendable {
             body = nil
         }
         let path = request.uri.path.dropFirst("/rest/v1".count)
-        let apiRequest = try ApiRequestParser.parse(
+        let form = RequestForm(
             method: request.method.rawValue, path: path.isEmpty ? "/" : String(path), query: request.uri.query ?? "",
-            headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body
-        ).get()
-        let answer = try await service.respond(to: apiRequest, caller: caller)
+            headers: request.headers.lazy.map { ($0.name.rawName, $0.value) })
+        let answer = try await service.respond(to: form, body: body, caller: caller)
         var headers = HTTPFields()
         for (name, value) in answer.headers {
             if let field = Self.knownNames[name] ?? HTTPField.Name(name) { headers[field] = value }

@@ -4,12 +4,17 @@ import Core
 /// REST): the first stage of the REST compiler. Pure: no schema, no database, no clock, no
 /// environment.
 public enum ApiRequestParser {
+    /// The headers a request is parsed from (lower-case); the parser reads no other, so a
+    /// request's method, path, query and these headers decide its `ApiRequest`.
+    public static let consultedHeaders: Set<String> = ["accept", "accept-profile", "content-profile", "prefer", "range"]
+
     /// Parses one request.
     /// - Parameters:
     ///   - method: the HTTP verb, as sent (verbs are case-sensitive).
     ///   - path: the path after `/rest/v1`, still percent-encoded: `/`, `/{relation}`, `/rpc/{fn}`.
     ///   - query: the raw query string (with or without its `?`), still percent-encoded.
-    ///   - headers: every request header; names are compared case-insensitively.
+    ///   - headers: the request's headers (those outside `consultedHeaders` are ignored); names
+    ///     are compared case-insensitively.
     ///   - body: the request body, if any.
     public static func parse(
         method: String, path: String, query: String, headers: [(name: String, value: String)], body: [UInt8]?
@@ -28,7 +33,8 @@ public enum ApiRequestParser {
         let action = try action(method, on: target)
         /// The values of header `name` (lower-case), its name matched without regard to case.
         func values(_ name: String) -> [String] {
-            headers.filter { header in
+            assert(consultedHeaders.contains(name), "\(name) is read but not listed in consultedHeaders")
+            return headers.filter { header in
                 header.name.utf8.count == name.utf8.count
                     && zip(header.name.utf8, name.utf8).allSatisfy { $0 == $1 || $0 | 0x20 == $1 }
             }.map(\.value)
