@@ -7,7 +7,8 @@
 # by the server's own StatementRenderer with the same parameters, under the same RLS as the
 # same `authenticator` login. Prints both throughputs, their ratio
 # (target ≥ 0.6) and p50/p99 latency, and the time the pure stages (parse + plan + render) take
-# per request, from the RESTPipelineBench micro-benchmark, and GET /health through the same server
+# per request compiled, from the RESTPipelineBench micro-benchmark (the server compiles a read
+# once per form, role and schema cache, so the benchmark's repeated read skips them), and GET /health through the same server
 # (HTTP plus one database round trip), the same work as four statements (BEGIN, role and
 # claims, statement, COMMIT) through pgbench, and CPU time per request of the server and the
 # database, for context. BENCH_PROFILE=file also records the server with perf.

@@ -163,5 +163,6 @@ print("  parse (ApiRequestParser.parse)            \(micro(parseOnly.nanoseconds
 print("  plan  (Planner.plan)                      \(micro(planOnly.nanoseconds))")
 print("  render (StatementRenderer.render)         \(micro(renderOnly.nanoseconds))")
 print("  parse + plan + render, per request        \(micro(pipeline.nanoseconds))   (\(Int(1e9 / pipeline.nanoseconds)) requests/s on one core)")
+print("  (what compiling a request costs; the server compiles a read once per form, role and schema cache: CompiledReads)")
 // Keeps the optimiser from discarding the work.
 if parseOnly.checksum &+ planOnly.checksum &+ renderOnly.checksum &+ pipeline.checksum == 42 { print("") }
