@@ -47,6 +47,14 @@ public struct RequestForm: Hashable, Sendable {
 struct CompiledRequest: Sendable {
     let execution: APIExecution
     let shaper: ResponseShaper
+
+    /// Bytes of SQL text it holds.
+    var statementLength: Int {
+        switch execution {
+        case .direct(let sql, let parameters, _): parameters.reduce(sql.utf8.count) { $0 + $1.utf8.count }
+        case .transaction(let statement, _, _): statement.sql.utf8.count
+        }
+    }
 }
 
 /// Reads compiled once. Parsing, planning and rendering a GET or HEAD depend on nothing but its
@@ -56,7 +64,9 @@ struct CompiledRequest: Sendable {
 /// has a new generation, so nothing compiled against the old one is found again.
 ///
 /// Bounded: at most `capacity` entries, the recently used kept (`RecentlyUsed`); a form longer
-/// than `maxFormLength` bytes is never kept.
+/// than `maxFormLength` bytes, or a statement longer than `maxStatementLength`, is never kept.
+/// So however many distinct reads a client sends, the memo holds a few tens of megabytes at
+/// most, and typically far less (a read of one table compiles to about a kilobyte of SQL).
 public final class CompiledReads: Sendable {
     struct Key: Hashable, Sendable {
         let form: RequestForm
@@ -79,13 +89,16 @@ public final class CompiledReads: Sendable {
     }
 
     public let maxFormLength: Int
+    public let maxStatementLength: Int
     private let state: Mutex<State>
 
     /// - Parameters:
     ///   - capacity: the most entries held.
     ///   - maxFormLength: the longest form kept, in bytes.
-    public init(capacity: Int = 2048, maxFormLength: Int = 4096) {
+    ///   - maxStatementLength: the longest statement kept (its SQL and parameters), in bytes.
+    public init(capacity: Int = 1024, maxFormLength: Int = 4096, maxStatementLength: Int = 8192) {
         self.maxFormLength = maxFormLength
+        self.maxStatementLength = maxStatementLength
         self.state = Mutex(State(entries: RecentlyUsed(capacity: capacity)))
     }
 
@@ -101,7 +114,9 @@ public final class CompiledReads: Sendable {
         }
     }
 
+    /// Keeps `compiled` under `key`, unless its statement is too long to be worth holding.
     func keep(_ compiled: CompiledRequest, for key: Key) {
+        guard compiled.statementLength <= maxStatementLength else { return }
         state.withLock { $0.entries.insert(compiled, for: key) }
     }
 

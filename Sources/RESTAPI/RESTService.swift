@@ -26,10 +26,9 @@ public struct RESTService: Sendable {
 
     public init(
         cache: SchemaCacheStore, runner: APIRequestRunner, callers: CallerResolver, maxRows: Int? = nil,
-        aggregatesEnabled: Bool = true, functions: [FunctionDescription] = [], planEnabled: Bool = false,
-        compiledReads: CompiledReads = CompiledReads()
+        aggregatesEnabled: Bool = true, functions: [FunctionDescription] = [], planEnabled: Bool = false
     ) {
-        self.compiledReads = compiledReads
+        self.compiledReads = CompiledReads()
         self.planEnabled = planEnabled
         self.cache = cache
         self.runner = runner

@@ -141,7 +141,7 @@ struct CompiledReadsTests {
         }
     }
 
-    @Test("a form longer than the memo keeps is answered but not kept")
+    @Test("a form or a statement longer than the memo keeps is answered but not kept")
     func longForms() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
@@ -153,7 +153,18 @@ struct CompiledReadsTests {
             let reply = try await rest.send(.get, "memo_notes?select=id&title=neq.\(long)&order=id")
             #expect(reply.array.compactMap { $0["id"] as? Int } == [1, 2, 3], "\(reply.body)")
             #expect(memo.statistics.held == before.held)
-            #expect(memo.statistics.misses == before.misses)
+            #expect(memo.statistics.misses == before.misses, "a form too long is not even looked up")
+
+            // A short form whose statement is long: 250 alternatives, some 3.5 KB of query.
+            let titles = (1..<250).map { "title.eq.t\($0)" }.joined(separator: ",")
+            let query = "memo_notes?select=id&or=(\(titles),title.eq.two)"
+            #expect(query.utf8.count < memo.maxFormLength)
+            for _ in 1...2 {
+                let wide = try await rest.send(.get, query)
+                #expect(wide.array.compactMap { $0["id"] as? Int } == [2], "\(wide.body.prefix(200))")
+            }
+            #expect(memo.statistics.held == before.held, "compiled twice, kept neither time")
+            #expect(memo.statistics.misses == before.misses + 2)
         }
     }
 }
