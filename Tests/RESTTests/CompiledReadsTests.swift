@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import PostgresNIO
 import RESTAPI
 import Testing
@@ -27,15 +28,23 @@ struct CompiledReadsTests {
         try await app.parts.schemaCache.reload()
     }
 
-    @Test("a read compiled for one role is compiled again for another: anon's * leaves out the column it may not read")
-    func roles() async throws {
+    /// Runs `body` against a server with the notes table, given its client, an anon REST client
+    /// and the server's memo of compiled reads.
+    static func withNotes(
+        _ body: @Sendable (TestApp, any TestClientProtocol, RESTClient, CompiledReads) async throws -> Void
+    ) async throws {
         let app = try await TestApp.make()
         try await app.run { client in
-            try await Self.notes(app)
+            try await notes(app)
+            try await body(app, client, RESTClient(client: client, apiKey: app.keys.anon), app.parts.rest.compiledReads)
+        }
+    }
+
+    @Test("a read compiled for one role is compiled again for another: anon's * leaves out the column it may not read")
+    func roles() async throws {
+        try await Self.withNotes { app, client, anon, memo in
             let user = try await app.signUp(client, email: "reader@compiled.test")
-            let anon = RESTClient(client: client, apiKey: app.keys.anon)
             let signedIn = anon.with(bearer: user.token)
-            let memo = app.parts.rest.compiledReads
             let query = "memo_notes?select=*&order=id"
 
             let before = memo.statistics
@@ -60,11 +69,7 @@ struct CompiledReadsTests {
 
     @Test("the headers the parser reads are part of the key; other headers are not")
     func headers() async throws {
-        let app = try await TestApp.make()
-        try await app.run { client in
-            try await Self.notes(app)
-            let rest = RESTClient(client: client, apiKey: app.keys.anon)
-            let memo = app.parts.rest.compiledReads
+        try await Self.withNotes { _, _, rest, memo in
             let query = "memo_notes?select=id&order=id"
 
             func ids(_ reply: RESTClient.Reply) -> [Int] { reply.array.compactMap { $0["id"] as? Int } }
@@ -96,10 +101,7 @@ struct CompiledReadsTests {
 
     @Test("a reloaded schema cache compiles afresh: a column added since is read")
     func reload() async throws {
-        let app = try await TestApp.make()
-        try await app.run { client in
-            try await Self.notes(app)
-            let rest = RESTClient(client: client, apiKey: app.keys.anon)
+        try await Self.withNotes { app, _, rest, _ in
             let query = "memo_notes?select=*&order=id&limit=1"
             #expect(try await rest.send(.get, query).body == #"[{"id":1,"title":"one"}]"#)
             try await TestCluster.withConnection(app.database) { connection in
@@ -143,11 +145,7 @@ struct CompiledReadsTests {
 
     @Test("a form or a statement longer than the memo keeps is answered but not kept")
     func longForms() async throws {
-        let app = try await TestApp.make()
-        try await app.run { client in
-            try await Self.notes(app)
-            let rest = RESTClient(client: client, apiKey: app.keys.anon)
-            let memo = app.parts.rest.compiledReads
+        try await Self.withNotes { _, _, rest, memo in
             let long = String(repeating: "x", count: memo.maxFormLength)
             let before = memo.statistics
             let reply = try await rest.send(.get, "memo_notes?select=id&title=neq.\(long)&order=id")
