@@ -187,7 +187,7 @@ public func buildApplication(_ parts: ApplicationParts, logger: Logger) -> some 
     MetricsRoutes(
         registry: parts.metrics, token: parts.config.metricsToken,
         queue: JobQueue(database: SQLRunner(pool: parts.ownerDatabase, logger: logger)),
-        pools: [("owner", parts.ownerDatabase), ("api", parts.apiDatabase)], logger: logger
+        pools: [("owner", parts.ownerDatabase), ("api", parts.apiDatabase)], compiledReads: parts.rest.compiledReads, logger: logger
     ).register(on: router)
     HealthRoutes(database: parts.ownerDatabase, migrations: parts.migrations, schemaCache: parts.schemaCache, logger: logger)
         .register(on: router)

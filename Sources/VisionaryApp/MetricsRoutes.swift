@@ -7,13 +7,16 @@ import Jobs
 import Logging
 import NIOCore
 import Prometheus
+import RESTAPI
+import Synchronization
 
 /// `GET /metrics`: the process's metrics in Prometheus's text format — HTTP requests by route
 /// template, method and status with their durations (`RequestMetricsMiddleware`), jobs by
 /// kind and outcome, Auth's sign-ins and rate-limit refusals, Storage's bytes in and out — and,
 /// read at each scrape, the job queue's depth by state, the age of its oldest due job, and
 /// whether the database answered; each pool's size, connections in use and statements waiting
-/// for one. `ops/alerts.yml` holds alerting rules over them.
+/// for one; and how REST reads fared in the memo of compiled reads (`CompiledReads`).
+/// `ops/alerts.yml` holds alerting rules over them.
 /// Answered to loopback callers, and to any caller bearing `VISIONARY_METRICS_TOKEN`; 403 to
 /// others.
 struct MetricsRoutes {
@@ -22,7 +25,10 @@ struct MetricsRoutes {
     let queue: JobQueue
     /// The pools whose connections in use and waited for are reported, by name.
     let pools: [(name: String, pool: DatabasePool)]
+    let compiledReads: CompiledReads
     let logger: Logger
+    /// The memo's lookups counted into the registry so far.
+    let reportedLookups = ReportedLookups()
 
     func register(on router: Router<AppRequestContext>) {
         router.get("metrics") { request, context in try await answer(request, context: context) }
@@ -34,6 +40,7 @@ struct MetricsRoutes {
         }
         await readQueue()
         readPools()
+        readCompiledReads()
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
@@ -54,6 +61,21 @@ struct MetricsRoutes {
         }
     }
 
+    /// REST reads served compiled (`hit`) or compiled afresh (`miss`), as counters, and the
+    /// compiled reads held now.
+    func readCompiledReads() {
+        let statistics = compiledReads.statistics
+        let help = "REST reads looked up among those compiled before: hit, or miss (compiled afresh)."
+        let hits = registry.makeCounter(
+            descriptor: MetricNameDescriptor(metricName: "visionary_rest_compiled_read_lookups_total", unitName: "", helpText: help),
+            labels: [("outcome", "hit")])
+        let misses = registry.makeCounter(
+            descriptor: MetricNameDescriptor(metricName: "visionary_rest_compiled_read_lookups_total", unitName: "", helpText: help),
+            labels: [("outcome", "miss")])
+        reportedLookups.raise(hits: hits, misses: misses, to: statistics)
+        gauge("visionary_rest_compiled_reads_held", "REST reads held compiled.").set(to: Double(statistics.held))
+    }
+
     /// The queue's depth by state and the age of its oldest due job, as gauges (left as they
     /// were when the database does not answer), and whether it answered (`visionary_database_up`).
     func readQueue() async {
@@ -68,6 +90,20 @@ struct MetricsRoutes {
         } catch {
             up.set(to: 0)
             logger.warning("metrics: could not read the job queue", metadata: ["error": "\(DatabaseErrorText.describe(error))"])
+        }
+    }
+}
+
+/// The memo's lookups already counted into the registry: each scrape raises the counters by what
+/// the memo's totals gained since, so they only ever grow, whichever scrapes overlap.
+final class ReportedLookups: Sendable {
+    private let reported = Mutex((hits: 0, misses: 0))
+
+    func raise(hits: Counter, misses: Counter, to statistics: CompiledReads.Statistics) {
+        reported.withLock { reported in
+            hits.increment(by: Int64(max(statistics.hits - reported.hits, 0)))
+            misses.increment(by: Int64(max(statistics.misses - reported.misses, 0)))
+            reported = (max(statistics.hits, reported.hits), max(statistics.misses, reported.misses))
         }
     }
 }

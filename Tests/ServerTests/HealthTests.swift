@@ -139,4 +139,33 @@ struct MetricsTests {
             }
         }
     }
+
+    @Test("the memo of compiled REST reads: lookups by outcome, counted once across scrapes, and the reads held")
+    func compiledReads() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            func scrape() async throws -> String {
+                try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            }
+            func read(_ query: String) async throws {
+                let headers: HTTPFields = [HTTPField.Name("apikey")!: app.keys.anon]
+                try await client.execute(uri: "/rest/v1/" + query, method: .get, headers: headers) { #expect($0.status == .ok) }
+            }
+            try await read("motivational_themes?select=id")
+            try await read("motivational_themes?select=id")
+            try await read("motivational_themes?select=name")
+            let first = try await scrape()
+            #expect(first.contains("# TYPE visionary_rest_compiled_read_lookups_total counter"), "\(first)")
+            #expect(first.contains(#"visionary_rest_compiled_read_lookups_total{outcome="hit"} 1"#), "\(first)")
+            #expect(first.contains(#"visionary_rest_compiled_read_lookups_total{outcome="miss"} 2"#))
+            #expect(first.contains("visionary_rest_compiled_reads_held 2.0"))
+            // A scrape with nothing new in between changes nothing: the totals are not added twice.
+            try await read("motivational_themes?select=name")
+            let second = try await scrape()
+            #expect(second.contains(#"visionary_rest_compiled_read_lookups_total{outcome="hit"} 2"#), "\(second)")
+            #expect(second.contains(#"visionary_rest_compiled_read_lookups_total{outcome="miss"} 2"#))
+            let third = try await scrape()
+            #expect(third.contains(#"visionary_rest_compiled_read_lookups_total{outcome="hit"} 2"#), "\(third)")
+        }
+    }
 }
