@@ -15,27 +15,14 @@ import PostgresNIO
 /// transaction: BEGIN, role and claims, the statement, the check, COMMIT or ROLLBACK. The pool's
 /// connections carry `search_path` and `statement_timeout` from their start-up parameters.
 public struct APIRequestRunner: Sendable {
-    let pool: DatabasePool?
-    let single: PostgresClient
-    let leases: ConnectionLeases
+    /// Where connections are leased: the current event loop's part, as the API pool is split by loop.
+    let pool: DatabasePool
     let logger: Logger
-
-    public init(client: PostgresClient, logger: Logger) {
-        self.pool = nil
-        self.single = client
-        self.leases = ConnectionLeases(size: 0)
-        self.logger = logger
-    }
 
     public init(pool: DatabasePool, logger: Logger) {
         self.pool = pool
-        self.single = pool.client
-        self.leases = pool.leases
         self.logger = logger
     }
-
-    /// The client to lease from: the current event loop's part of a pool split by loop.
-    var client: PostgresClient { pool?.clientOfCurrentLoop ?? single }
 
     /// The session settings of every API connection, as start-up parameters.
     public static func sessionSettings(statementTimeout: String) -> [(String, String)] {
@@ -54,7 +41,7 @@ public struct APIRequestRunner: Sendable {
             let call = APIStatementCall(
                 role: role, claims: claims, user: user, session: session, readOnly: readOnly, statement: sql, parameters: parameters)
             let row = try await DatabaseError.raised(in: role) { () -> [String?] in
-                try await leases.withConnection(client) { connection in
+                try await pool.withConnection { connection in
                     var first: [String?] = []
                     for try await row in try await connection.execute(call, logger: logger) where first.isEmpty {
                         first = row
@@ -66,7 +53,7 @@ public struct APIRequestRunner: Sendable {
             return row
         case .transaction(let statement, let readOnly, let rollback):
             return try await DatabaseError.raised(in: role) {
-                try await leases.withConnection(client) { connection in
+                try await pool.withConnection { connection in
                     try await inTransaction(
                         connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
                     ) {
@@ -95,7 +82,7 @@ public struct APIRequestRunner: Sendable {
         _ body: (SQLTransaction) async throws -> T
     ) async throws -> T {
         try await DatabaseError.raised(in: role) {
-            try await leases.withConnection(client) { connection in
+            try await pool.withConnection { connection in
                 try await inTransaction(
                     connection, role: role, claims: claims, user: user, session: session, readOnly: readOnly, rollback: rollback
                 ) {

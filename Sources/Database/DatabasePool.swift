@@ -60,6 +60,14 @@ public struct DatabasePool: Service {
         client = parts[0].client
     }
 
+    /// An existing client as a pool that is neither split nor counted (`leases` of size 0), for
+    /// runners made from a bare client.
+    init(client: PostgresClient) {
+        self.client = client
+        parts = []
+        leases = ConnectionLeases(size: 0)
+    }
+
     /// `total` shared among `count` as evenly as it goes, the first ones taking the remainder.
     static func share(_ total: Int, among count: Int) -> [Int] {
         (0..<count).map { total / count + ($0 < total % count ? 1 : 0) }
@@ -88,6 +96,11 @@ public struct DatabasePool: Service {
             for part in parts where part.loop === current { return part.client }
         }
         return parts[rotation.next() % parts.count].client
+    }
+
+    /// Runs `body` with a connection of `clientOfCurrentLoop`, counted in `leases`.
+    func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await leases.withConnection(clientOfCurrentLoop, body)
     }
 
     public func run() async throws {

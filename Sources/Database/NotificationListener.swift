@@ -5,15 +5,13 @@ import ServiceLifecycle
 /// Listens on a PostgreSQL channel (`NOTIFY pgrst, 'reload schema'`) for as long as the
 /// application runs, and calls `onNotification` with each payload. Reconnects after a failure.
 public struct NotificationListener: Service {
-    let client: PostgresClient
-    let leases: ConnectionLeases
+    let pool: DatabasePool
     let channel: String
     let logger: Logger
     let onNotification: @Sendable (String) async -> Void
 
     public init(pool: DatabasePool, channel: String, logger: Logger, onNotification: @escaping @Sendable (String) async -> Void) {
-        self.client = pool.client
-        self.leases = pool.leases
+        self.pool = pool
         self.channel = channel
         self.logger = logger
         self.onNotification = onNotification
@@ -23,7 +21,7 @@ public struct NotificationListener: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await leases.withConnection(client) { connection in
+                    try await pool.withConnection { connection in
                         try await connection.listen(on: channel) { notifications in
                             for try await notification in notifications {
                                 await onNotification(notification.payload)

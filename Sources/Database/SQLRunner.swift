@@ -5,33 +5,24 @@ import PostgresNIO
 /// Runs `SQLStatement`s on a connection pool for code that should not know PostgresNIO: results
 /// come back as JSON text built by PostgreSQL, failures as `DatabaseError`.
 public struct SQLRunner: Sendable {
-    let pool: DatabasePool?
-    let single: PostgresClient
-    let leases: ConnectionLeases
+    /// Where connections are leased: the current event loop's part, when the pool is split by loop.
+    let pool: DatabasePool
     let logger: Logger
 
     public init(client: PostgresClient, logger: Logger) {
-        pool = nil
-        single = client
-        leases = ConnectionLeases(size: 0)
-        self.logger = logger
+        self.init(pool: DatabasePool(client: client), logger: logger)
     }
 
     public init(pool: DatabasePool, logger: Logger) {
         self.pool = pool
-        single = pool.client
-        leases = pool.leases
         self.logger = logger
     }
-
-    /// The client to lease from: the current event loop's part of a pool split by loop.
-    var client: PostgresClient { pool?.clientOfCurrentLoop ?? single }
 
     /// The first column of the first row, as text (statements select one `::text` JSON value);
     /// nil when there is no row.
     public func text(_ statement: SQLStatement) async throws -> String? {
         try await DatabaseError.translating {
-            try await leases.withConnection(client) { connection in
+            try await pool.withConnection { connection in
                 try await SQLTransaction.firstText(try await connection.queryUnlessClosed(statement.postgresQuery, logger: logger))
             }
         }
@@ -40,7 +31,7 @@ public struct SQLRunner: Sendable {
     /// Runs a statement for its effect.
     public func execute(_ statement: SQLStatement) async throws {
         try await DatabaseError.translating {
-            try await leases.withConnection(client) { connection in
+            try await pool.withConnection { connection in
                 try await connection.execute(statement.postgresQuery, logger: logger)
             }
         }
@@ -49,7 +40,7 @@ public struct SQLRunner: Sendable {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     public func transaction<T: Sendable>(_ body: (SQLTransaction) async throws -> T) async throws -> T {
         try await DatabaseError.translating {
-            try await leases.withConnection(client) { connection in
+            try await pool.withConnection { connection in
                 let transaction = SQLTransaction(connection: connection, logger: logger)
                 try await transaction.execute(SQLStatement("BEGIN"))
                 do {
