@@ -117,7 +117,7 @@ struct CompiledReadsTests {
         }
     }
 
-    @Test("one compiled read serves every user, and each still sees only their own rows")
+    @Test("one compiled read serves every user, each sees only their own rows, and an ended session none")
     func users() async throws {
         let app = try await TestApp.make()
         try await app.run { client in
@@ -140,6 +140,17 @@ struct CompiledReadsTests {
             let seenByAnon = try await anon.send(.get, query)
             #expect(seenByAnon.array.isEmpty && !seenByAnon.body.contains("sea"), "\(seenByAnon.status) \(seenByAnon.body)")
             #expect(memo.statistics.hits == before.hits + 1, "bob's read reuses alice's compiled one")
+
+            // A token whose session has ended reads nothing, though its read is compiled.
+            let logout = try await client.execute(
+                uri: "/auth/v1/logout", method: .post,
+                headers: [HTTPField.Name("apikey")!: app.keys.anon, .authorization: "Bearer \(alice.token)"]) { $0.status }
+            #expect(logout == .noContent)
+            let hits = memo.statistics.hits
+            let revoked = try await anon.with(bearer: alice.token).send(.get, query)
+            #expect(revoked.status == .unauthorized, "\(revoked.body)")
+            #expect(!revoked.body.contains("sea"))
+            #expect(memo.statistics.hits == hits + 1, "the revoked token's read was served compiled, and still refused")
         }
     }
 
